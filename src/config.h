@@ -1,0 +1,184 @@
+/*
+ * config.h: files -> an immutable struct tend_conf.
+ *
+ * config_load() reads a supervisord-dialect INI file (with its [include]s),
+ * interpolates %(...)s, splits commands into argv, expands numprocs into one
+ * struct conf_proc per process and validates everything.  It never touches
+ * running state: a reload builds a fresh tend_conf and the caller decides.
+ * Every problem is collected as "FILE:LINE: message" in a struct conf_errors;
+ * a conf with any error is never returned.
+ */
+#ifndef TEND_CONFIG_H
+#define TEND_CONFIG_H
+
+#include "tend.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+enum conf_autorestart {
+	CONF_AUTORESTART_FALSE = 0,
+	CONF_AUTORESTART_TRUE,
+	CONF_AUTORESTART_UNEXPECTED,
+};
+
+enum conf_readiness {
+	CONF_READINESS_NONE = 0,
+	CONF_READINESS_NOTIFY,
+};
+
+/* Where one output stream of a process goes. */
+enum conf_logkind {
+	CONF_LOG_NONE = 0, /* NONE: discarded */
+	CONF_LOG_AUTO,     /* AUTO: a file in childlogdir, chosen by tendd */
+	CONF_LOG_FILE,     /* a path (may be /dev/stdout, a fifo, ...) */
+};
+
+struct conf_log {
+	enum conf_logkind kind;
+	char *path;		   /* CONF_LOG_FILE only, absolute */
+	uint64_t maxbytes;	   /* *_logfile_maxbytes, 0 = never rotate */
+	int backups;		   /* *_logfile_backups */
+	uint64_t capture_maxbytes; /* *_capture_maxbytes (accepted) */
+	bool events_enabled;	   /* *_events_enabled (accepted) */
+	bool syslog;		   /* *_syslog */
+};
+
+/* A set of exit codes 0..255 (exitcodes=). */
+struct conf_exitcodes {
+	uint64_t bits[4];
+};
+
+static inline bool
+conf_exitcode_expected(const struct conf_exitcodes *e, int code)
+{
+	if (code < 0 || code > 255)
+		return false;
+	return (e->bits[code / 64] >> (code % 64)) & 1;
+}
+
+/*
+ * One process: a [program:x] section after numprocs expansion and
+ * per-process interpolation.  Every key is resolved (defaults applied).
+ */
+struct conf_proc {
+	char *name;	 /* process_name, expanded ("web_00") */
+	char *program;	 /* section name after "program:" */
+	char *group;	 /* [group:g] holding it, else the program name */
+	int process_num; /* numprocs_start + index */
+	int numprocs;
+
+	char *command;	/* the expanded command line, for display */
+	char **argv;	/* split command; argv[0] resolved against PATH
+			   only at spawn time; NULL-terminated */
+	char *directory; /* NULL: tendd's directory */
+	char *user;	 /* NULL: no change */
+	uid_t uid;	 /* valid when user != NULL */
+	gid_t gid;
+	int umask;	 /* -1: inherit tendd's */
+	char **environment; /* "KEY=VALUE", NULL-terminated, program's own
+			       entries after [tend] environment ones */
+	char *environment_file; /* tend: KEY=VALUE lines read at spawn */
+
+	int priority;
+	bool autostart;
+	enum conf_autorestart autorestart;
+	double startsecs;
+	int startretries;
+	struct conf_exitcodes exitcodes;
+	int stopsignal;
+	double stopwaitsecs;
+	bool stopasgroup;
+	bool killasgroup;
+
+	bool redirect_stderr;
+	struct conf_log out; /* stdout_* */
+	struct conf_log err; /* stderr_* */
+
+	/* tend additions */
+	enum conf_readiness readiness;
+	char **depends_on;   /* as written: "name" or "group:*"; NULL-term. */
+	int pdeathsig;
+	double restart_delay;	      /* restart_delay= (default 0) */
+	double restart_backoff_max;   /* restart_backoff_max= (0 = off) */
+	double restart_backoff_reset; /* restart_backoff_reset= (60) */
+
+	char *file; /* where [program:x] was written */
+	int line;
+};
+
+struct conf_group {
+	char *name;
+	int priority;
+	char **programs; /* NULL-terminated */
+	char *file;
+	int line;
+};
+
+/* Global settings: [tend], or its aliases [supervisord],
+ * [unix_http_server], [supervisorctl]. */
+struct conf_global {
+	char *socket;	     /* control socket path; NULL: built-in default */
+	int socket_mode;     /* chmod=, default 0700 */
+	char *socket_owner;  /* chown= "user[:group]", NULL: unchanged */
+	uid_t socket_uid;    /* (uid_t)-1: unchanged */
+	gid_t socket_gid;
+	char *serverurl;     /* [supervisorctl] serverurl, as written */
+
+	char *logfile;	     /* NULL: stderr */
+	uint64_t logfile_maxbytes;
+	int logfile_backups;
+	int loglevel;	     /* enum log_level */
+	char *pidfile;
+	int umask;	     /* default 022 */
+	char *directory;     /* chdir before starting */
+	char *childlogdir;   /* for AUTO logs; default from TMPDIR or /tmp */
+	char **environment;  /* applied to every process */
+	char *identifier;
+	long minfds;
+	long minprocs;
+};
+
+struct tend_conf {
+	char *path;	 /* the main file, absolute */
+	struct conf_global global;
+	struct conf_proc **procs; /* sorted by priority, then name */
+	size_t nprocs;
+	struct conf_group **groups;
+	size_t ngroups;
+	char **warnings; /* "FILE:LINE: ..." for unimplemented sections */
+	size_t nwarnings;
+};
+
+/* Collected errors, each "FILE:LINE: message". */
+struct conf_errors {
+	char **msgs;
+	size_t n;
+};
+
+/*
+ * Load PATH.  On success returns a conf (warnings inside it) and leaves
+ * ERRS empty; on failure returns NULL with every error in ERRS.
+ */
+struct tend_conf *config_load(const char *path, struct conf_errors *errs);
+void config_free(struct tend_conf *conf);
+void config_errors_free(struct conf_errors *errs);
+
+/* Find a process by its full name ("group:name", or "name" when group and
+ * name agree); NULL if absent. */
+const struct conf_proc *config_find_proc(const struct tend_conf *conf,
+    const char *fullname);
+
+/* Write the resolved process table (what tendd -n -v prints). */
+void config_dump(const struct tend_conf *conf, FILE *fp);
+
+/*
+ * True when A and B would run differently (command, user, environment,
+ * directory, umask, logs, signals...): a reload must restart the process.
+ * Keys that only affect supervision policy (autorestart, startretries,
+ * priority, ...) do not count.
+ */
+bool config_proc_needs_restart(const struct conf_proc *a,
+    const struct conf_proc *b);
+
+#endif /* TEND_CONFIG_H */

@@ -1,0 +1,90 @@
+/*
+ * fsm.h: the per-process state machine, supervisord's rules as a table.
+ *
+ *            | START     STOP       EXIT            TIMER          READY
+ * -----------+---------------------------------------------------------------
+ * STOPPED    | spawn     -          -               -              -
+ * STARTING   | busy      kill:STOPP early:BACKOFF   startsecs:RUN  RUNNING
+ * RUNNING    | busy      kill:STOPP EXITED(+restart) -             -
+ * BACKOFF    | busy      STOPPED    -               spawn|FATAL    -
+ * STOPPING   | busy      -          STOPPED         SIGKILL        -
+ * EXITED     | spawn     STOPPED    -               delayed spawn  -
+ * FATAL      | spawn     -          -               -              -
+ *
+ * "spawn" goes to STARTING (or BACKOFF/FATAL if the spawn fails).  A failed
+ * start (exit before startsecs, before READY=1, or an exec failure) goes to
+ * BACKOFF with a delay of `backoff` seconds (1, 2, 3...), and to FATAL once
+ * backoff exceeds startretries.  An exit from RUNNING is EXITED; it restarts
+ * when autorestart=true, or =unexpected and the code is not in exitcodes,
+ * after restart_delay (growing up to restart_backoff_max when runs are
+ * shorter than restart_backoff_reset).
+ *
+ * fsm.c makes no syscalls: it acts only through struct fsm_ops, so unit
+ * tests drive it with a fake clock and fake spawn/kill.
+ */
+#ifndef TEND_FSM_H
+#define TEND_FSM_H
+
+#include "tend.h"
+#include "svctab.h"
+
+struct fsm_ops {
+	/* Start P's process.  0: running (p->pid set).  -1: ERR says why
+	 * (a failed start). */
+	int (*spawn)(struct proc *p, char *err, size_t errlen);
+	/* Send SIG to P's process (its process group if GROUP).  0, or -1
+	 * with errno; ESRCH (already dead, not yet reaped) is normal. */
+	int (*kill)(struct proc *p, int sig, bool group);
+	/* Arm P's one timer to fire fsm_on_timer() after SECONDS; replaces
+	 * any armed one. */
+	void (*timer_set)(struct proc *p, double seconds);
+	void (*timer_cancel)(struct proc *p);
+	double (*now)(void);	   /* monotonic seconds */
+	double (*wallclock)(void); /* realtime seconds */
+	/* Called after every state change (may be NULL). */
+	void (*changed)(struct proc *p, enum proc_state from);
+};
+
+/* Install the operations; must precede every other fsm call. */
+void fsm_init(const struct fsm_ops *ops);
+
+/* Results of requests (supervisord's faults). */
+enum fsm_result {
+	FSM_OK = 0,
+	FSM_ALREADY_STARTED, /* STARTING, RUNNING, BACKOFF, STOPPING */
+	FSM_NOT_RUNNING,     /* nothing to stop or signal */
+	FSM_SPAWN_ERROR,     /* the spawn failed at once (ERR filled) */
+	FSM_SIGNAL_ERROR,    /* kill failed (ERR filled) */
+};
+
+/* An administrative start: from STOPPED, EXITED or FATAL (resets the
+ * retry count). */
+enum fsm_result fsm_start(struct proc *p, char *err, size_t errlen);
+/* An administrative stop: STARTING/RUNNING -> STOPPING, BACKOFF or a
+ * delayed restart -> STOPPED. */
+enum fsm_result fsm_stop(struct proc *p);
+/* Send SIG to a STARTING, RUNNING or STOPPING process. */
+enum fsm_result fsm_signal(struct proc *p, int sig, char *err, size_t errlen);
+
+/* The process was reaped.  EXEC_ERROR is the child's report when exec (or
+ * a step before it) failed, else NULL. */
+void fsm_on_exit(struct proc *p, const struct proc_exit *ex,
+    const char *exec_error);
+/* P's timer fired. */
+void fsm_on_timer(struct proc *p);
+/* READY=1 arrived for P (readiness=notify). */
+void fsm_on_ready(struct proc *p);
+
+/* "RUNNING" etc.; the one place state names live. */
+const char *fsm_state_name(enum proc_state s);
+/* Parse a state name; -1 if unknown. */
+int fsm_state_parse(const char *name);
+/* True for STARTING, RUNNING, BACKOFF, STOPPING (supervisord's
+ * RUNNING_STATES plus STOPPING: a process or a pending start exists). */
+bool fsm_is_active(enum proc_state s);
+
+/* supervisorctl's DESCRIPTION column for P at realtime NOW_WALL. */
+void fsm_describe(const struct proc *p, double now_wall, char *buf,
+    size_t len);
+
+#endif /* TEND_FSM_H */

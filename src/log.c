@@ -1,0 +1,205 @@
+/*
+ * log.c: tendd's own log.  Lines are "YYYY-mm-dd HH:MM:SS,mmm LEVEL msg",
+ * supervisord's layout, on stderr or in logfile=.  Every entry point keeps
+ * errno so callers can log and then still report it.  Knows nothing about
+ * services.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum log_level log_level = LOG_LVL_INFO;
+static int log_fd = STDERR_FILENO;
+static char *log_path;
+
+static const char *const level_names[] = {
+	[LOG_LVL_CRIT] = "CRIT",   [LOG_LVL_ERROR] = "ERRO",
+	[LOG_LVL_WARN] = "WARN",   [LOG_LVL_INFO] = "INFO",
+	[LOG_LVL_DEBUG] = "DEBG",  [LOG_LVL_TRACE] = "TRAC",
+};
+
+int
+log_level_parse(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum log_level lvl;
+	} names[] = {
+		{"critical", LOG_LVL_CRIT}, {"error", LOG_LVL_ERROR},
+		{"warn", LOG_LVL_WARN},	    {"warning", LOG_LVL_WARN},
+		{"info", LOG_LVL_INFO},	    {"debug", LOG_LVL_DEBUG},
+		{"trace", LOG_LVL_TRACE},   {"blather", LOG_LVL_TRACE},
+	};
+	size_t i;
+
+	for (i = 0; i < TEND_NELEM(names); i++)
+		if (strcasecmp(name, names[i].name) == 0)
+			return (int)names[i].lvl;
+	return -1;
+}
+
+const char *
+log_level_name(enum log_level lvl)
+{
+	static const char *const full[] = {"critical", "error", "warn",
+	    "info", "debug", "trace"};
+
+	if ((size_t)lvl < TEND_NELEM(full))
+		return full[lvl];
+	return "info";
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+	log_level = lvl;
+}
+
+void
+log_set_ident(const char *ident)
+{
+	(void)ident; /* the layout carries no ident; kept for API symmetry */
+}
+
+int
+log_open(const char *path)
+{
+	int fd, saved;
+	char *copy;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	if ((copy = strdup(path)) == NULL) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	log_close();
+	log_fd = fd;
+	log_path = copy;
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	char *path = log_path;
+	int rc;
+
+	if (path == NULL)
+		return 0;
+	log_path = NULL; /* log_open() frees via log_close(); keep ours */
+	rc = log_open(path);
+	if (rc == -1)
+		log_path = path;
+	else
+		free(path);
+	return rc;
+}
+
+void
+log_close(void)
+{
+	if (log_fd != STDERR_FILENO)
+		(void)close(log_fd);
+	log_fd = STDERR_FILENO;
+	free(log_path);
+	log_path = NULL;
+}
+
+static void
+vlog(enum log_level lvl, const char *fmt, va_list ap, int err)
+{
+	char line[2048];
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+	int saved = errno;
+	int w;
+
+	if (lvl > log_level)
+		return;
+	(void)gettimeofday(&tv, NULL);
+	(void)localtime_r(&tv.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
+	w = snprintf(line + n, sizeof(line) - n, ",%03ld %s ",
+	    (long)tv.tv_usec / 1000, level_names[lvl]);
+	if (w > 0)
+		n += (size_t)w;
+	w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	n = w < 0 ? n : n + (size_t)w;
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2; /* truncated, still one line */
+	if (err != 0) {
+		w = snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
+		n = w < 0 ? n : n + (size_t)w;
+		if (n > sizeof(line) - 2)
+			n = sizeof(line) - 2;
+	}
+	line[n++] = '\n';
+	/* One write(2) per line, so concurrent writers do not interleave. */
+	if (write(log_fd, line, n) == -1) {
+		/* Nowhere left to report it. */
+	}
+	errno = saved;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(lvl, fmt, ap, 0);
+	va_end(ap);
+}
+
+#define LOG_FN(fn, lvl, with_errno)                                          \
+	void fn(const char *fmt, ...)                                        \
+	{                                                                    \
+		va_list ap;                                                  \
+		int err = with_errno ? errno : 0;                            \
+		va_start(ap, fmt);                                           \
+		vlog(lvl, fmt, ap, err);                                     \
+		va_end(ap);                                                  \
+	}
+
+LOG_FN(log_debug, LOG_LVL_DEBUG, 0)
+LOG_FN(log_info, LOG_LVL_INFO, 0)
+LOG_FN(log_warnx, LOG_LVL_WARN, 0)
+LOG_FN(log_warn, LOG_LVL_WARN, 1)
+LOG_FN(log_errorx, LOG_LVL_ERROR, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int err = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_CRIT, fmt, ap, err);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_CRIT, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}

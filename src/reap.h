@@ -1,0 +1,34 @@
+/*
+ * reap.h: watching and reaping.  Each process has a pidfd watched by an
+ * ev_io; when it becomes readable, waitid(P_PIDFD) collects the status and
+ * rusage and the exit callback runs.  Signals go through
+ * pidfd_send_signal(), so a recycled PID is never hit.  As a child
+ * subreaper tendd also inherits orphans: on SIGCHLD it peeks with WNOWAIT
+ * and reaps only PIDs that are not a tracked service process.  reap.c is
+ * the only caller of wait*(); it decides nothing about restarts.
+ */
+#ifndef TEND_REAP_H
+#define TEND_REAP_H
+
+#include "tend.h"
+#include "svctab.h"
+
+#include <ev.h>
+
+/* Called once per reaped service process, with its exit facts. */
+typedef void reap_exit_fn(struct proc *p, const struct proc_exit *ex);
+
+/* TAB is consulted to tell service processes from orphans. */
+void reap_init(struct ev_loop *loop, const struct svctab *tab,
+    reap_exit_fn *on_exit);
+void reap_set_table(const struct svctab *tab);
+/* Start watching p->pidfd. */
+void reap_watch(struct proc *p);
+/* Signal P's process (its process group if GROUP and the leader is not yet
+ * reaped).  0, or -1 with errno (ESRCH: already exited). */
+int reap_kill(struct proc *p, int sig, bool group);
+/* SIGCHLD arrived: reap every orphan; collect any service process found
+ * exited through its own pidfd path.  Returns how many orphans. */
+int reap_sigchld(void);
+
+#endif /* TEND_REAP_H */

@@ -1,0 +1,46 @@
+/*
+ * spawn.h: starting one process, in DESIGN.md's child-side order.
+ *
+ * The parent side creates the pipes, clones with a pidfd and returns at
+ * once; it never waits for the exec.  The child reports any failure before
+ * exec (bad user, directory, missing command...) as one text message on a
+ * close-on-exec pipe and exits 127; EOF on that pipe means exec succeeded.
+ * spawn.c keeps no state.
+ */
+#ifndef TEND_SPAWN_H
+#define TEND_SPAWN_H
+
+#include "tend.h"
+#include "config.h"
+
+struct spawn_opts {
+	pid_t tendd_pid;	 /* for the child's getppid() check */
+	const char *notify_socket; /* NOTIFY_SOCKET for readiness=notify */
+	const char *server_url;	   /* SUPERVISOR_SERVER_URL */
+};
+
+struct spawn_child {
+	pid_t pid;
+	int pidfd;  /* close-on-exec */
+	int execfd; /* exec-failure pipe read end, non-blocking, cloexec */
+	int outfd;  /* stdout pipe read end, -1 if not captured */
+	int errfd;  /* stderr pipe read end, -1 if redirected or not captured */
+};
+
+/*
+ * Start C's process.  0: CHILD is filled (the exec may still fail: watch
+ * execfd).  -1: nothing was started and ERR says why, e.g.
+ * "pipe: Too many open files".
+ */
+int spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
+    struct spawn_child *child, char *err, size_t errlen);
+
+/*
+ * Read the child's report from EXECFD (non-blocking).  1: the child failed
+ * before exec and MSG says why ("exec /usr/bin/x: No such file or
+ * directory").  0: EOF, the exec happened (or the child died silently).
+ * -1 with errno EAGAIN: nothing yet.
+ */
+int spawn_read_failure(int execfd, char *msg, size_t len);
+
+#endif /* TEND_SPAWN_H */

@@ -1,0 +1,210 @@
+/*
+ * util.c: number, size and signal parsing, fd flags and clocks.  Nothing
+ * here knows about services; anything bigger gets its own room.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int
+util_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+util_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	/* strtod accepts "inf", "nan" and hex floats; seconds are plain. */
+	if (*end != '\0' || !isfinite(v) || strpbrk(s, "xXnNiI") != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (errno == ERANGE || v < 0 || v > 1e9) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+util_parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{"KB", 1024ULL},
+		{"MB", 1024ULL * 1024},
+		{"GB", 1024ULL * 1024 * 1024},
+	};
+	char num[32];
+	size_t len, i;
+	uint64_t mult = 1;
+	long v;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len >= sizeof(num)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(num, s, len + 1);
+	/* supervisord's byte_size(): an optional KB/MB/GB suffix, any case. */
+	for (i = 0; i < TEND_NELEM(units); i++) {
+		if (len > 2 && strcasecmp(num + len - 2, units[i].suffix) == 0) {
+			mult = units[i].mult;
+			num[len - 2] = '\0';
+			break;
+		}
+	}
+	if (util_parse_long(num, 0, LONG_MAX, &v) == -1)
+		return -1;
+	if ((uint64_t)v > UINT64_MAX / mult) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_names[] = {
+	{"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT},
+	{"ILL", SIGILL}, {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},
+	{"IOT", SIGIOT}, {"BUS", SIGBUS}, {"FPE", SIGFPE},
+	{"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+	{"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+	{"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
+	{"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+	{"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG},
+	{"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+	{"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+	{"POLL", SIGPOLL}, {"PWR", SIGPWR}, {"SYS", SIGSYS},
+};
+
+int
+util_signal_parse(const char *s)
+{
+	size_t i;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (util_parse_long(s, 1, NSIG - 1, &v) == 0)
+		return (int)v;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 0; i < TEND_NELEM(signal_names); i++)
+		if (strcasecmp(s, signal_names[i].name) == 0)
+			return signal_names[i].sig;
+	return -1;
+}
+
+const char *
+util_signal_name(int sig)
+{
+	static char buf[16];
+	size_t i;
+
+	for (i = 0; i < TEND_NELEM(signal_names); i++)
+		if (signal_names[i].sig == sig)
+			return signal_names[i].name;
+	(void)snprintf(buf, sizeof(buf), "SIG%d", sig);
+	return buf;
+}
+
+int
+util_set_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	if (flags == -1)
+		return -1;
+	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+int
+util_set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static double
+clock_seconds(clockid_t id)
+{
+	struct timespec ts;
+
+	/* clock_gettime() cannot fail for these clocks (clock_gettime(2)). */
+	(void)clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+util_monotonic(void)
+{
+	return clock_seconds(CLOCK_MONOTONIC);
+}
+
+double
+util_realtime(void)
+{
+	return clock_seconds(CLOCK_REALTIME);
+}
+
+void
+util_format_uptime(double seconds, char *buf, size_t len)
+{
+	long total = seconds > 0 ? (long)seconds : 0;
+	long days = total / 86400, h = total % 86400 / 3600;
+	long m = total % 3600 / 60, s = total % 60;
+
+	/* supervisorctl prints datetime.timedelta: "2 days, 3:04:05". */
+	if (days > 0)
+		(void)snprintf(buf, len, "%ld day%s, %ld:%02ld:%02ld", days,
+		    days == 1 ? "" : "s", h, m, s);
+	else
+		(void)snprintf(buf, len, "%ld:%02ld:%02ld", h, m, s);
+}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# layering.sh: data flows one way, config -> svctab -> fsm -> spawn/reap.
+# Each rule names a file and the room headers it must never include.
+# Prints TAP.  A negative control checks that a violation is caught.
+srcdir=${TEND_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/src
+
+RULES='
+config.c      svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+config_ini.c  config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+expand.c      config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+util.c        config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+log.c         config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+svctab.c      fsm.h spawn.h reap.h logcap.h ctl.h
+fsm.c         spawn.h reap.h logcap.h ctl.h proto.h
+proto.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+spawn.c       svctab.h fsm.h reap.h logcap.h ctl.h
+reap.c        fsm.h spawn.h logcap.h ctl.h
+logcap.c      fsm.h spawn.h reap.h ctl.h
+ctl.c         spawn.h reap.h
+ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+tendctl.c     svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+'
+
+# check FILE FORBIDDEN...: print the forbidden headers FILE includes.
+check() {
+	f=$1; shift
+	for h in "$@"; do
+		grep -Eq "^[[:space:]]*#[[:space:]]*include[[:space:]]+\"$h\"" "$f" &&
+			printf '%s ' "$h"
+	done
+}
+
+n=0; fail=0
+count=$(printf '%s\n' "$RULES" | grep -c .)
+echo "1..$((count + 1))"
+printf '%s\n' "$RULES" | grep . > "${TMPDIR:-/tmp}/tend-layering.$$"
+while read -r file forbidden; do
+	n=$((n + 1))
+	if [ ! -f "$srcdir/$file" ]; then
+		echo "not ok $n - $file: missing"; fail=1; continue
+	fi
+	# shellcheck disable=SC2086
+	bad=$(check "$srcdir/$file" $forbidden)
+	if [ -n "$bad" ]; then
+		echo "not ok $n - $file includes $bad(forbidden by the data flow)"
+		fail=1
+	else
+		echo "ok $n - $file respects the layering"
+	fi
+done < "${TMPDIR:-/tmp}/tend-layering.$$"
+rm -f "${TMPDIR:-/tmp}/tend-layering.$$"
+
+# Negative control: a file that breaks a rule must be caught.
+tmp=$(mktemp)
+printf '#include "spawn.h"\n' > "$tmp"
+if [ -n "$(check "$tmp" fsm.h spawn.h)" ]; then
+	echo "ok $((n + 1)) - negative control: a forbidden include is detected"
+else
+	echo "not ok $((n + 1)) - negative control: checker missed a violation"
+	fail=1
+fi
+rm -f "$tmp"
+exit $fail
