@@ -1,0 +1,726 @@
+/*
+ * fsm.c: the per-process state machine.
+ *
+ * Owns: struct proc's fsm fields (state, backoff, spawns, laststart,
+ * start_wall, stop_wall, restart_delay, restart_wall, killing, ready,
+ * lastexit, spawnerr) and every rule that moves a process between
+ * supervisord's states: startsecs, startretries, autorestart, exitcodes,
+ * readiness and tend's restart delay.  Leaves alone: pid, pidfd, fds,
+ * watchers and logs (the runtime's), and every syscall: all effects go
+ * through struct fsm_ops, so the unit tests drive this file with a fake
+ * clock and fake spawn/kill.
+ *
+ * Shape (s6-supervise's): the public entry points turn a request or an
+ * occurrence into an event, and fsm_table[state][event] names the one
+ * action that handles it.  Each action is a few lines; the table below is
+ * the whole behaviour on one screen, and fsm.h draws the same table.
+ *
+ * Choices where supervisord gives no answer, or where tend differs:
+ * - A spawn that fails at once moves straight from the state it started in
+ *   to BACKOFF (or FATAL): STARTING is not entered for a process that never
+ *   existed.  When backoff exceeds startretries the process goes to FATAL
+ *   directly, without a visible BACKOFF step (supervisord passes BACKOFF and
+ *   gives up on its next tick; the end state and counters are the same).
+ * - spawnerr reads "spawn error: WHY" for a spawn or exec failure,
+ *   supervisord's "Exited too quickly (process log may have details)" for
+ *   an early exit, and "Exited before READY=1 (...)" for a readiness=notify
+ *   process that died before notifying.  It survives automatic retries
+ *   (so status keeps showing why) and is cleared by an administrative
+ *   start and on reaching RUNNING.
+ * - readiness=notify: no startsecs timer is armed; only READY=1 makes the
+ *   process RUNNING, and an exit before it is a failed start.  READY=1 that
+ *   arrives before startsecs has elapsed still means RUNNING at once: the
+ *   service said it is ready, which is a stronger signal than a timer.
+ *   READY=1 is ignored for readiness=none processes.
+ * - A stop whose kill fails with anything but ESRCH still enters STOPPING
+ *   (the stopwaitsecs timer will try SIGKILL) and fsm_stop() returns
+ *   FSM_SIGNAL_ERROR with errno as the kill op left it, for the caller to
+ *   report.  supervisord goes to UNKNOWN instead; tend never enters UNKNOWN.
+ * - The SIGKILL after stopwaitsecs is sent once; the timer is not re-armed.
+ *   A process that survives SIGKILL (stuck in D state) stays STOPPING until
+ *   it exits, as in supervisord, and tendd stays idle meanwhile.
+ * - An administrative start also resets the restart delay growth.
+ *
+ * The changed hook runs in the middle of an action (STARTING>RUNNING is
+ * followed by RUNNING>EXITED within one exit event), so it may act on
+ * other procs (dependants) but must not call fsm functions on P itself.
+ */
+#include "fsm.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define FSM_SPAWN_ERROR_PREFIX "spawn error: "
+
+/* The events the table is indexed by. */
+enum fsm_event_type {
+	FSM_EV_START = 0, /* administrative start */
+	FSM_EV_STOP,      /* administrative stop */
+	FSM_EV_EXIT,      /* the process was reaped */
+	FSM_EV_TIMER,     /* the proc's one timer fired */
+	FSM_EV_READY,     /* READY=1 arrived */
+	FSM_NEVENTS,
+};
+
+/* Dense row numbers for the sparse supervisord state codes. */
+enum fsm_row {
+	FSM_ROW_STOPPED = 0,
+	FSM_ROW_STARTING,
+	FSM_ROW_RUNNING,
+	FSM_ROW_BACKOFF,
+	FSM_ROW_STOPPING,
+	FSM_ROW_EXITED,
+	FSM_ROW_FATAL,
+	FSM_ROW_UNKNOWN,
+	FSM_NROWS,
+};
+
+/* One event and its arguments. */
+struct fsm_event {
+	enum fsm_event_type type;
+	const struct proc_exit *ex; /* EXIT */
+	const char *exec_error;     /* EXIT, may be NULL */
+	char *err;                  /* START: the caller's error buffer */
+	size_t errlen;
+};
+
+typedef enum fsm_result fsm_action(struct proc *p, const struct fsm_event *ev);
+
+static const struct fsm_ops *fsm_ops;
+
+static const char *const fsm_state_names[FSM_NROWS] = {
+    [FSM_ROW_STOPPED] = "STOPPED",
+    [FSM_ROW_STARTING] = "STARTING",
+    [FSM_ROW_RUNNING] = "RUNNING",
+    [FSM_ROW_BACKOFF] = "BACKOFF",
+    [FSM_ROW_STOPPING] = "STOPPING",
+    [FSM_ROW_EXITED] = "EXITED",
+    [FSM_ROW_FATAL] = "FATAL",
+    [FSM_ROW_UNKNOWN] = "UNKNOWN",
+};
+
+static const enum proc_state fsm_row_states[FSM_NROWS] = {
+    [FSM_ROW_STOPPED] = PROC_STOPPED,
+    [FSM_ROW_STARTING] = PROC_STARTING,
+    [FSM_ROW_RUNNING] = PROC_RUNNING,
+    [FSM_ROW_BACKOFF] = PROC_BACKOFF,
+    [FSM_ROW_STOPPING] = PROC_STOPPING,
+    [FSM_ROW_EXITED] = PROC_EXITED,
+    [FSM_ROW_FATAL] = PROC_FATAL,
+    [FSM_ROW_UNKNOWN] = PROC_UNKNOWN,
+};
+
+static enum fsm_row
+fsm_row_of(enum proc_state s)
+{
+	size_t i;
+
+	for (i = 0; i < FSM_NROWS; i++)
+		if (fsm_row_states[i] == s)
+			return (enum fsm_row)i;
+	/* A value outside the enum: treat it as the state nobody enters. */
+	return FSM_ROW_UNKNOWN;
+}
+
+/* ---- small steps shared by the actions -------------------------------- */
+
+/* The only place p->state is written: report real changes only. */
+static void
+fsm_set_state(struct proc *p, enum proc_state to)
+{
+	enum proc_state from = p->state;
+
+	if (from == to)
+		return;
+	p->state = to;
+	if (fsm_ops->changed != NULL)
+		fsm_ops->changed(p, from);
+}
+
+/* Enter RUNNING: the start succeeded, so the retry count starts over. */
+static void
+fsm_enter_running(struct proc *p)
+{
+	fsm_ops->timer_cancel(p);
+	p->backoff = 0;
+	p->spawnerr[0] = '\0';
+	fsm_set_state(p, PROC_RUNNING);
+}
+
+/*
+ * A start failed (p->spawnerr says why).  supervisord: entering BACKOFF
+ * counts one more failure and waits that many seconds (1, 2, 3...); once
+ * the count exceeds startretries it gives up: FATAL, count reset.  So
+ * startretries=3 means 4 attempts, startretries=0 means one.
+ */
+static void
+fsm_enter_backoff(struct proc *p)
+{
+	p->backoff++;
+	if (p->backoff > p->conf->startretries) {
+		p->backoff = 0;
+		fsm_ops->timer_cancel(p);
+		fsm_set_state(p, PROC_FATAL);
+		return;
+	}
+	fsm_set_state(p, PROC_BACKOFF);
+	fsm_ops->timer_set(p, (double)p->backoff);
+}
+
+/*
+ * Start the process now.  On success: STARTING, then RUNNING at once when
+ * nothing needs waiting for (startsecs=0, no readiness).  On failure:
+ * BACKOFF or FATAL, and ERR (if any) gets the spawn op's reason as is.
+ */
+static enum fsm_result
+fsm_spawn(struct proc *p, char *err, size_t errlen)
+{
+	const struct conf_proc *c = p->conf;
+	/* Sized so that "spawn error: " + WHY always fits in spawnerr. */
+	char why[sizeof(p->spawnerr) - sizeof(FSM_SPAWN_ERROR_PREFIX) + 1];
+
+	p->restart_wall = 0;
+	why[0] = '\0';
+	if (fsm_ops->spawn(p, why, sizeof(why)) == -1) {
+		(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s%s",
+		    FSM_SPAWN_ERROR_PREFIX, why[0] != '\0' ? why : "unknown");
+		if (err != NULL && errlen > 0)
+			(void)snprintf(err, errlen, "%s",
+			    why[0] != '\0' ? why : "spawn error");
+		fsm_enter_backoff(p);
+		return FSM_SPAWN_ERROR;
+	}
+	p->laststart = fsm_ops->now();
+	p->start_wall = fsm_ops->wallclock();
+	p->spawns++;
+	p->ready = false;
+	p->killing = false;
+	fsm_set_state(p, PROC_STARTING);
+	if (c->readiness == CONF_READINESS_NONE && c->startsecs > 0)
+		fsm_ops->timer_set(p, c->startsecs);
+	else if (c->readiness == CONF_READINESS_NONE)
+		fsm_enter_running(p);
+	else
+		fsm_ops->timer_cancel(p); /* notify: wait for READY=1 */
+	return FSM_OK;
+}
+
+/* Copy the exit facts, filling what the runtime left at 0. */
+static void
+fsm_record_exit(struct proc *p, const struct proc_exit *ex)
+{
+	static const struct proc_exit none;
+	double ran = fsm_ops->now() - p->laststart;
+
+	p->lastexit = ex != NULL ? *ex : none;
+	p->lastexit.valid = true;
+	if (p->lastexit.uptime <= 0)
+		p->lastexit.uptime = ran > 0 ? ran : 0;
+	if (p->lastexit.wall <= 0)
+		p->lastexit.wall = fsm_ops->wallclock();
+	p->stop_wall = p->lastexit.wall;
+}
+
+/*
+ * Did the run that just ended fail to start?  An exec failure always
+ * does; in STARTING so does an exit before startsecs (readiness=none) or
+ * before READY=1 (readiness=notify).
+ */
+static bool
+fsm_failed_start(const struct proc *p, const char *exec_error)
+{
+	const struct conf_proc *c = p->conf;
+
+	if (exec_error != NULL)
+		return true;
+	if (p->state != PROC_STARTING)
+		return false;
+	if (c->readiness == CONF_READINESS_NOTIFY)
+		return !p->ready;
+	return fsm_ops->now() - p->laststart < c->startsecs;
+}
+
+/* Fill spawnerr for a failed start (supervisord's text for an early exit). */
+static void
+fsm_failed_start_reason(struct proc *p, const char *exec_error)
+{
+	const char *why;
+
+	if (exec_error != NULL) {
+		(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s%s",
+		    FSM_SPAWN_ERROR_PREFIX, exec_error);
+		return;
+	}
+	if (p->conf->readiness == CONF_READINESS_NOTIFY)
+		why = "Exited before READY=1 (process log may have details)";
+	else
+		why = "Exited too quickly (process log may have details)";
+	(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s", why);
+}
+
+/* supervisord: an exit is expected when its code is in exitcodes; a
+ * death by signal never is (decode_wait_status gives es = -1). */
+static bool
+fsm_exit_expected(const struct proc *p)
+{
+	if (p->lastexit.signal != 0)
+		return false;
+	return conf_exitcode_expected(&p->conf->exitcodes, p->lastexit.code);
+}
+
+static bool
+fsm_wants_restart(const struct proc *p)
+{
+	switch (p->conf->autorestart) {
+	case CONF_AUTORESTART_TRUE:
+		return true;
+	case CONF_AUTORESTART_UNEXPECTED:
+		return !fsm_exit_expected(p);
+	case CONF_AUTORESTART_FALSE:
+	default:
+		return false;
+	}
+}
+
+/*
+ * The delay before restarting after a run of RAN seconds.  restart_delay
+ * is the base.  With restart_backoff_max > 0, a run shorter than
+ * restart_backoff_reset doubles the previous delay, never below
+ * max(base, 1s) nor above the cap; a long enough run resets it to base.
+ */
+static double
+fsm_restart_delay(const struct proc *p, double ran)
+{
+	const struct conf_proc *c = p->conf;
+	double base = c->restart_delay > 0 ? c->restart_delay : 0;
+	double floor = base > 1 ? base : 1;
+	double d;
+
+	if (c->restart_backoff_max <= 0 || ran >= c->restart_backoff_reset)
+		return base;
+	d = p->restart_delay * 2;
+	if (d < floor)
+		d = floor;
+	if (d > c->restart_backoff_max)
+		d = c->restart_backoff_max;
+	if (d < base) /* a cap below the base: the base wins */
+		d = base;
+	return d;
+}
+
+/* EXITED and autorestart says go: now (supervisord's way) or later. */
+static void
+fsm_schedule_restart(struct proc *p, double ran)
+{
+	double delay = fsm_restart_delay(p, ran);
+
+	p->restart_delay = delay;
+	if (delay <= 0) {
+		(void)fsm_spawn(p, NULL, 0);
+		return;
+	}
+	p->restart_wall = fsm_ops->wallclock() + delay;
+	fsm_ops->timer_set(p, delay);
+}
+
+/* ---- the actions, one per table cell kind ------------------------------ */
+
+/* The request makes no sense here, or the event is stale: do nothing. */
+static enum fsm_result
+fsm_act_ignore(struct proc *p, const struct fsm_event *ev)
+{
+	return FSM_OK;
+}
+
+static enum fsm_result
+fsm_act_busy(struct proc *p, const struct fsm_event *ev)
+{
+	return FSM_ALREADY_STARTED;
+}
+
+static enum fsm_result
+fsm_act_norun(struct proc *p, const struct fsm_event *ev)
+{
+	return FSM_NOT_RUNNING;
+}
+
+/* Administrative start: a fresh retry budget and a clean error. */
+static enum fsm_result
+fsm_act_start(struct proc *p, const struct fsm_event *ev)
+{
+	p->backoff = 0;
+	p->restart_delay = 0;
+	p->spawnerr[0] = '\0';
+	return fsm_spawn(p, ev->err, ev->errlen);
+}
+
+/*
+ * STARTING/RUNNING stop: stopsignal now, SIGKILL after stopwaitsecs.  The
+ * state changes before the kill so errno survives for the caller.
+ */
+static enum fsm_result
+fsm_act_kill(struct proc *p, const struct fsm_event *ev)
+{
+	const struct conf_proc *c = p->conf;
+
+	p->killing = true;
+	fsm_set_state(p, PROC_STOPPING);
+	fsm_ops->timer_set(p, c->stopwaitsecs);
+	if (fsm_ops->kill(p, c->stopsignal, c->stopasgroup) == -1 &&
+	    errno != ESRCH) /* ESRCH: dead but unreaped; EXIT will come */
+		return FSM_SIGNAL_ERROR;
+	return FSM_OK;
+}
+
+/* BACKOFF stop: no process exists, only a pending retry. */
+static enum fsm_result
+fsm_act_unbackoff(struct proc *p, const struct fsm_event *ev)
+{
+	fsm_ops->timer_cancel(p);
+	fsm_set_state(p, PROC_STOPPED);
+	return FSM_OK;
+}
+
+/* EXITED stop: cancels a delayed restart, else there is nothing to do. */
+static enum fsm_result
+fsm_act_unexit(struct proc *p, const struct fsm_event *ev)
+{
+	if (p->restart_wall == 0)
+		return FSM_NOT_RUNNING;
+	p->restart_wall = 0;
+	fsm_ops->timer_cancel(p);
+	fsm_set_state(p, PROC_STOPPED);
+	return FSM_OK;
+}
+
+/* STARTING/RUNNING exit: a failed start, or a run that ended. */
+static enum fsm_result
+fsm_act_exit(struct proc *p, const struct fsm_event *ev)
+{
+	double ran = fsm_ops->now() - p->laststart;
+	bool failed = fsm_failed_start(p, ev->exec_error);
+
+	fsm_record_exit(p, ev->ex);
+	p->killing = false;
+	if (failed) {
+		fsm_failed_start_reason(p, ev->exec_error);
+		fsm_enter_backoff(p);
+		return FSM_OK;
+	}
+	/* startsecs had passed but its timer had not fired yet: the start
+	 * succeeded, and watchers see RUNNING before EXITED, as in
+	 * supervisord's finish(). */
+	if (p->state == PROC_STARTING)
+		fsm_enter_running(p);
+	p->backoff = 0;
+	fsm_set_state(p, PROC_EXITED);
+	if (fsm_wants_restart(p))
+		fsm_schedule_restart(p, ran);
+	return FSM_OK;
+}
+
+/* STOPPING (or UNKNOWN) exit: the stop is done. */
+static enum fsm_result
+fsm_act_stopped(struct proc *p, const struct fsm_event *ev)
+{
+	fsm_record_exit(p, ev->ex);
+	p->killing = false;
+	fsm_ops->timer_cancel(p);
+	fsm_set_state(p, PROC_STOPPED);
+	return FSM_OK;
+}
+
+/* STARTING timer: startsecs elapsed with the process alive. */
+static enum fsm_result
+fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
+{
+	/* readiness=notify arms no such timer; a stale one changes nothing:
+	 * only READY=1 makes such a process RUNNING. */
+	if (p->conf->readiness == CONF_READINESS_NOTIFY)
+		return FSM_OK;
+	fsm_enter_running(p);
+	return FSM_OK;
+}
+
+/* BACKOFF timer: the wait is over, try again (not a fresh budget). */
+static enum fsm_result
+fsm_act_retry(struct proc *p, const struct fsm_event *ev)
+{
+	(void)fsm_spawn(p, NULL, 0);
+	return FSM_OK;
+}
+
+/* STOPPING timer: stopwaitsecs passed; SIGKILL, once.  ESRCH and other
+ * failures change nothing: the EXIT event ends STOPPING. */
+static enum fsm_result
+fsm_act_sigkill(struct proc *p, const struct fsm_event *ev)
+{
+	(void)fsm_ops->kill(p, SIGKILL, p->conf->killasgroup);
+	return FSM_OK;
+}
+
+/* EXITED timer: the delayed restart is due. */
+static enum fsm_result
+fsm_act_restart(struct proc *p, const struct fsm_event *ev)
+{
+	if (p->restart_wall == 0)
+		return FSM_OK; /* stale: the restart was cancelled */
+	(void)fsm_spawn(p, NULL, 0);
+	return FSM_OK;
+}
+
+/* STARTING READY=1: the service says it is up. */
+static enum fsm_result
+fsm_act_ready(struct proc *p, const struct fsm_event *ev)
+{
+	if (p->conf->readiness != CONF_READINESS_NOTIFY)
+		return FSM_OK;
+	p->ready = true;
+	fsm_enter_running(p);
+	return FSM_OK;
+}
+
+/*
+ * The whole behaviour: fsm_table[state][event], A(x) naming fsm_act_x.
+ * UNKNOWN is never entered by tend; its row keeps a stray value safe.
+ */
+#define A(x) fsm_act_##x
+/* clang-format off */
+static fsm_action *const fsm_table[FSM_NROWS][FSM_NEVENTS] = {
+/*   START         STOP          EXIT          TIMER         READY */
+[FSM_ROW_STOPPED] =
+    {A(start),     A(norun),     A(ignore),    A(ignore),    A(ignore)},
+[FSM_ROW_STARTING] =
+    {A(busy),      A(kill),      A(exit),      A(startsecs), A(ready)},
+[FSM_ROW_RUNNING] =
+    {A(busy),      A(kill),      A(exit),      A(ignore),    A(ignore)},
+[FSM_ROW_BACKOFF] =
+    {A(busy),      A(unbackoff), A(ignore),    A(retry),     A(ignore)},
+[FSM_ROW_STOPPING] =
+    {A(busy),      A(ignore),    A(stopped),   A(sigkill),   A(ignore)},
+[FSM_ROW_EXITED] =
+    {A(start),     A(unexit),    A(ignore),    A(restart),   A(ignore)},
+[FSM_ROW_FATAL] =
+    {A(start),     A(norun),     A(ignore),    A(ignore),    A(ignore)},
+[FSM_ROW_UNKNOWN] =
+    {A(busy),      A(norun),     A(stopped),   A(ignore),    A(ignore)},
+};
+/* clang-format on */
+#undef A
+
+static enum fsm_result
+fsm_dispatch(struct proc *p, const struct fsm_event *ev)
+{
+	return fsm_table[fsm_row_of(p->state)][ev->type](p, ev);
+}
+
+/* ---- the API ------------------------------------------------------------ */
+
+void
+fsm_init(const struct fsm_ops *ops)
+{
+	fsm_ops = ops;
+}
+
+enum fsm_result
+fsm_start(struct proc *p, char *err, size_t errlen)
+{
+	struct fsm_event ev = {
+	    .type = FSM_EV_START, .err = err, .errlen = errlen};
+
+	return fsm_dispatch(p, &ev);
+}
+
+enum fsm_result
+fsm_stop(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_STOP};
+
+	return fsm_dispatch(p, &ev);
+}
+
+/* A signal changes no state, so it is a plain check, not a table event.
+ * It goes to the process only, never its group (supervisord's signal). */
+enum fsm_result
+fsm_signal(struct proc *p, int sig, char *err, size_t errlen)
+{
+	if (p->state != PROC_STARTING && p->state != PROC_RUNNING &&
+	    p->state != PROC_STOPPING)
+		return FSM_NOT_RUNNING;
+	if (fsm_ops->kill(p, sig, false) == 0)
+		return FSM_OK;
+	/* ESRCH: it died on its own and is not reaped yet; supervisord
+	 * counts the signal as delivered and so do we. */
+	if (errno == ESRCH)
+		return FSM_OK;
+	if (err != NULL && errlen > 0)
+		(void)snprintf(err, errlen, "kill(SIG%s): %s",
+		    util_signal_name(sig), strerror(errno));
+	return FSM_SIGNAL_ERROR;
+}
+
+void
+fsm_on_exit(struct proc *p, const struct proc_exit *ex, const char *exec_error)
+{
+	struct fsm_event ev = {
+	    .type = FSM_EV_EXIT, .ex = ex, .exec_error = exec_error};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
+void
+fsm_on_timer(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_TIMER};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
+void
+fsm_on_ready(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_READY};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
+const char *
+fsm_state_name(enum proc_state s)
+{
+	return fsm_state_names[fsm_row_of(s)];
+}
+
+int
+fsm_state_parse(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < FSM_NROWS; i++)
+		if (strcasecmp(name, fsm_state_names[i]) == 0)
+			return (int)fsm_row_states[i];
+	return -1;
+}
+
+bool
+fsm_is_active(enum proc_state s)
+{
+	return s == PROC_STARTING || s == PROC_RUNNING || s == PROC_BACKOFF ||
+	       s == PROC_STOPPING;
+}
+
+/* ---- the DESCRIPTION column ---------------------------------------------
+ * supervisorctl's _interpretProcessInfo(), plus what tend knows more:
+ *   RUNNING   "pid 1234, uptime 0:01:02" then ", STATUS" if the service
+ *             sent STATUS= (appended, so "pid N, uptime T" stays a prefix)
+ *   STARTING  STATUS text or ""          STOPPING  STATUS text or ""
+ *   BACKOFF, FATAL   spawnerr, or 'unknown error (try "tail NAME")'
+ *   STOPPED   "Not started", or the stop time "Nov 23 03:46 AM"
+ *   EXITED    "exit status 1, Nov 23 03:46 AM" or "terminated by SIGSEGV
+ *             (core dumped), Nov 23 ...", then "; restarting in 2.0s"
+ *             while a delayed restart is pending.
+ */
+
+/* Append to BUF (length LEN, already holding a string) without overflow. */
+static void TEND_PRINTF(3, 4)
+    fsm_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* supervisord's strftime('%b %d %I:%M %p') of the local time. */
+static void
+fsm_append_time(char *buf, size_t len, double wall)
+{
+	time_t t = (time_t)wall;
+	struct tm tm;
+	char when[64];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%b %d %I:%M %p", &tm) == 0)
+		(void)snprintf(when, sizeof(when), "%.0f", wall);
+	fsm_append(buf, len, "%s", when);
+}
+
+/* "exit status 1" / "terminated by SIGSEGV (core dumped)" */
+static void
+fsm_append_exit(char *buf, size_t len, const struct proc_exit *ex)
+{
+	const char *name;
+
+	if (ex->signal == 0) {
+		fsm_append(buf, len, "exit status %d", ex->code);
+		return;
+	}
+	/* util_signal_name says "SEGV", or "SIG40" for unnamed ones. */
+	name = util_signal_name(ex->signal);
+	fsm_append(buf, len, "terminated by %s%s%s",
+	    strncmp(name, "SIG", 3) == 0 ? "" : "SIG", name,
+	    ex->core ? " (core dumped)" : "");
+}
+
+void
+fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
+{
+	char up[64];
+	double left;
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	switch (p->state) {
+	case PROC_RUNNING:
+		util_format_uptime(now_wall - p->start_wall, up, sizeof(up));
+		fsm_append(buf, len, "pid %ld, uptime %s", (long)p->pid, up);
+		if (p->status_text[0] != '\0')
+			fsm_append(buf, len, ", %s", p->status_text);
+		break;
+	case PROC_STARTING:
+	case PROC_STOPPING:
+		fsm_append(buf, len, "%s", p->status_text);
+		break;
+	case PROC_BACKOFF:
+	case PROC_FATAL:
+		if (p->spawnerr[0] != '\0')
+			fsm_append(buf, len, "%s", p->spawnerr);
+		else
+			fsm_append(buf, len, "unknown error (try \"tail %s\")",
+			    p->fullname != NULL ? p->fullname : "");
+		break;
+	case PROC_EXITED:
+		if (p->lastexit.valid) {
+			fsm_append_exit(buf, len, &p->lastexit);
+			fsm_append(buf, len, ", ");
+		}
+		fsm_append_time(buf, len, p->stop_wall);
+		if (p->restart_wall != 0) {
+			left = p->restart_wall - now_wall;
+			fsm_append(buf, len, "; restarting in %.1fs",
+			    left > 0 ? left : 0);
+		}
+		break;
+	case PROC_STOPPED:
+		if (p->start_wall == 0 || p->stop_wall == 0)
+			fsm_append(buf, len, "Not started");
+		else
+			fsm_append_time(buf, len, p->stop_wall);
+		break;
+	case PROC_UNKNOWN:
+	default:
+		break;
+	}
+}
