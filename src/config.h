@@ -181,4 +181,14 @@ void config_dump(const struct tend_conf *conf, FILE *fp);
 bool config_proc_needs_restart(const struct conf_proc *a,
     const struct conf_proc *b);
 
+/*
+ * The key table, for documentation checks and tools.  Section kinds are
+ * "program", "group", "include", "tend", "supervisord", "unix_http_server"
+ * and "supervisorctl"; config_section_kind(i) returns the I-th (NULL past
+ * the end).  config_key_name(kind, i) returns the I-th key accepted in
+ * sections of KIND (NULL past the end, or for an unknown KIND).
+ */
+const char *config_section_kind(size_t i);
+const char *config_key_name(const char *kind, size_t i);
+
 #endif /* TEND_CONFIG_H */

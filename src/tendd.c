@@ -45,7 +45,6 @@ static char server_url[4200];
 /* Shutdown: stop one priority level at a time, highest first, and move on
  * once none of that level is active (supervisord's order). */
 static bool shutting_down;
-static int shutdown_level;
 
 static ev_signal sig_term, sig_int, sig_hup, sig_chld, sig_usr2;
 
@@ -118,8 +117,10 @@ timer_cb(struct ev_loop *l, ev_timer *w, int revents)
 static void
 op_timer_set(struct proc *p, double seconds)
 {
+	/* struct proc is zeroed at creation, so stopping a timer that was
+	 * never started is a no-op in libev. */
 	ev_timer_stop(loop, &p->timer);
-	ev_timer_set(&p->timer, seconds, 0.);
+	ev_timer_init(&p->timer, timer_cb, seconds, 0.);
 	ev_timer_start(loop, &p->timer);
 }
 
@@ -196,7 +197,7 @@ op_changed(struct proc *p, enum proc_state from)
 {
 	log_transition(p, from);
 	ctl_proc_changed(p, from);
-	if (shutting_down && !fsm_is_active(p->state))
+	if (shutting_down)
 		shutdown_step();
 }
 
@@ -255,45 +256,61 @@ start_autostart(void)
 	}
 }
 
+/* Active for shutdown: a process exists, or a start is pending. */
 static bool
-level_active(int level)
+shutdown_pending(const struct proc *p)
 {
-	size_t i;
-
-	for (i = 0; i < tab.nprocs; i++)
-		if (tab.procs[i]->conf->priority == level &&
-		    fsm_is_active(tab.procs[i]->state))
-			return true;
-	return false;
+	return fsm_is_active(p->state) ||
+	    (p->state == PROC_EXITED && p->restart_wall != 0);
 }
 
+/*
+ * One step of the ordered shutdown: stop every pending proc of the highest
+ * priority that still has one, and wait (op_changed calls back here).  A
+ * proc that restarts meanwhile is simply found again.  Stops can complete
+ * synchronously (BACKOFF -> STOPPED) and re-enter through op_changed, so
+ * re-entry only asks the running step to look again.
+ */
 static void
 shutdown_step(void)
 {
+	static bool in_step, again;
 	size_t i;
-	int next;
+	int top;
+	bool found;
 
-	while (!level_active(shutdown_level)) {
-		/* Find the next lower priority level with active procs. */
-		next = -1;
+	if (in_step) {
+		again = true;
+		return;
+	}
+	in_step = true;
+	do {
+		again = false;
+		found = false;
+		top = 0;
 		for (i = 0; i < tab.nprocs; i++) {
-			struct proc *p = tab.procs[i];
+			const struct proc *p = tab.procs[i];
 
-			if (fsm_is_active(p->state) &&
-			    p->conf->priority < shutdown_level + 1 &&
-			    p->conf->priority > next)
-				next = p->conf->priority;
+			if (shutdown_pending(p) &&
+			    (!found || p->conf->priority > top)) {
+				top = p->conf->priority;
+				found = true;
+			}
 		}
-		if (next == -1) {
+		if (!found) {
 			log_info("all processes stopped; exiting");
 			ev_break(loop, EVBREAK_ALL);
-			return;
+			break;
 		}
-		shutdown_level = next;
-		for (i = tab.nprocs; i-- > 0;)
-			if (tab.procs[i]->conf->priority == shutdown_level)
-				(void)fsm_stop(tab.procs[i]);
-	}
+		for (i = tab.nprocs; i-- > 0;) {
+			struct proc *p = tab.procs[i];
+
+			if (p->conf->priority == top && shutdown_pending(p) &&
+			    p->state != PROC_STOPPING)
+				(void)fsm_stop(p);
+		}
+	} while (again);
+	in_step = false;
 }
 
 static void
@@ -303,7 +320,6 @@ shutdown_begin(void)
 		return;
 	shutting_down = true;
 	log_info("shutting down");
-	shutdown_level = 1 << 30;
 	shutdown_step();
 }
 

@@ -1,0 +1,1096 @@
+/*
+ * test_config.c: the config loader, key class by key class and error class
+ * by error class, with exact "FILE:LINE: message" texts.
+ *
+ * Most cases write a small file into a private temporary directory and
+ * load it by a relative name, so messages read "t.conf:3: ...".  The
+ * fixtures (tests/unit/fixtures/config, found through $TEND_SRCDIR or
+ * this file's path) hold the bigger files: a real supervisord.conf with
+ * includes, include loops, nesting, and a file with many mistakes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static char tmpdir[PATH_MAX];
+static char fixdir[PATH_MAX];
+
+static int
+setup_group(void **state)
+{
+	const char *src = getenv("TEND_SRCDIR");
+	char *slash;
+
+	(void)state;
+	if (src != NULL && *src != '\0') {
+		(void)snprintf(fixdir, sizeof(fixdir),
+		    "%s/tests/unit/fixtures/config", src);
+	} else {
+		/* __FILE__ is this file's path as the compiler saw it. */
+		(void)snprintf(fixdir, sizeof(fixdir), "%s", __FILE__);
+		slash = strrchr(fixdir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		else
+			(void)snprintf(fixdir, sizeof(fixdir), ".");
+		(void)strncat(fixdir, "/fixtures/config",
+		    sizeof(fixdir) - strlen(fixdir) - 1);
+	}
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL || chdir(tmpdir) == -1)
+		return -1;
+	setenv("TEND_TEST_VAR", "from-env", 1);
+	unsetenv("TEND_TEST_UNSET");
+	return 0;
+}
+
+static int
+teardown_group(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	if (chdir("/") == -1)
+		return -1;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	FILE *fp = fopen(name, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Load TEXT as t.conf; expect success. */
+static struct tend_conf *
+load_ok(const char *text)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf;
+	size_t i;
+
+	write_file("t.conf", text);
+	conf = config_load("t.conf", &errs);
+	for (i = 0; i < errs.n; i++)
+		print_message("unexpected: %s\n", errs.msgs[i]);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(conf);
+	return conf;
+}
+
+/* Load FILE; expect failure with exactly the messages WANT (NULL-term). */
+static void
+load_file_fails(const char *file, const char *const *want)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf;
+	size_t i, n = 0;
+
+	conf = config_load(file, &errs);
+	assert_null(conf);
+	while (want[n] != NULL)
+		n++;
+	for (i = 0; i < errs.n; i++)
+		if (i >= n || strcmp(errs.msgs[i], want[i]) != 0)
+			print_message("got:  %s\nwant: %s\n", errs.msgs[i],
+			    i < n ? want[i] : "(nothing)");
+	assert_int_equal(errs.n, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(errs.msgs[i], want[i]);
+	config_errors_free(&errs);
+}
+
+static void
+load_fails(const char *text, const char *const *want)
+{
+	write_file("t.conf", text);
+	load_file_fails("t.conf", want);
+}
+
+/* One bad value in an otherwise good [program:x] (its line is 3). */
+static void
+bad_value(const char *key, const char *value, const char *msg)
+{
+	char text[512], want[512];
+
+	(void)snprintf(text, sizeof(text),
+	    "[program:x]\ncommand=/bin/true\n%s=%s\n", key, value);
+	(void)snprintf(want, sizeof(want), "t.conf:3: %s: %s", key, msg);
+	load_fails(text, (const char *[]){want, NULL});
+}
+
+#define STRV(...) ((const char *[]){__VA_ARGS__, NULL})
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_defaults(void **state)
+{
+	struct tend_conf *conf = load_ok("[program:x]\ncommand=sleep 5\n");
+	const struct conf_proc *p;
+
+	(void)state;
+	assert_int_equal(conf->nprocs, 1);
+	p = conf->procs[0];
+	assert_string_equal(p->name, "x");
+	assert_string_equal(p->program, "x");
+	assert_string_equal(p->group, "x");
+	assert_int_equal(p->process_num, 0);
+	assert_int_equal(p->numprocs, 1);
+	assert_string_equal(p->command, "sleep 5");
+	/* A bare name stays bare: PATH lookup happens at spawn. */
+	assert_string_equal(p->argv[0], "sleep");
+	assert_string_equal(p->argv[1], "5");
+	assert_null(p->argv[2]);
+	assert_null(p->directory);
+	assert_null(p->user);
+	assert_int_equal(p->umask, -1);
+	assert_null(p->environment);
+	assert_null(p->environment_file);
+	assert_int_equal(p->priority, 999);
+	assert_true(p->autostart);
+	assert_int_equal(p->autorestart, CONF_AUTORESTART_UNEXPECTED);
+	assert_true(p->startsecs == 1.0);
+	assert_int_equal(p->startretries, 3);
+	assert_true(conf_exitcode_expected(&p->exitcodes, 0));
+	assert_false(conf_exitcode_expected(&p->exitcodes, 1));
+	assert_int_equal(p->stopsignal, SIGTERM);
+	assert_true(p->stopwaitsecs == 10.0);
+	assert_false(p->stopasgroup);
+	assert_false(p->killasgroup);
+	assert_false(p->redirect_stderr);
+	assert_int_equal(p->out.kind, CONF_LOG_AUTO);
+	assert_null(p->out.path);
+	assert_int_equal(p->out.maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(p->out.backups, 10);
+	assert_int_equal(p->out.capture_maxbytes, 0);
+	assert_false(p->out.events_enabled);
+	assert_false(p->out.syslog);
+	assert_int_equal(p->err.kind, CONF_LOG_AUTO);
+	assert_int_equal(p->err.maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(p->readiness, CONF_READINESS_NONE);
+	assert_null(p->depends_on);
+	assert_int_equal(p->pdeathsig, SIGKILL);
+	assert_true(p->restart_delay == 0);
+	assert_true(p->restart_backoff_max == 0);
+	assert_true(p->restart_backoff_reset == 60);
+	assert_string_equal(p->file, "t.conf");
+	assert_int_equal(p->line, 1);
+	/* Globals. */
+	assert_null(conf->global.socket);
+	assert_int_equal(conf->global.socket_mode, 0700);
+	assert_int_equal(conf->global.socket_uid, (uid_t)-1);
+	assert_int_equal(conf->global.umask, 022);
+	assert_int_equal(conf->global.loglevel, LOG_LVL_INFO);
+	assert_int_equal(conf->global.minfds, 1024);
+	assert_int_equal(conf->global.minprocs, 200);
+	assert_non_null(conf->global.childlogdir);
+	assert_int_equal(conf->nwarnings, 0);
+	assert_true(conf->path[0] == '/');
+	config_free(conf);
+}
+
+static void
+test_every_program_key(void **state)
+{
+	struct tend_conf *conf =
+	    load_ok("[program:x]\n"
+	            "command = /bin/echo 'a b' \"c\"\n"
+	            "process_name = proc_%(process_num)d\n"
+	            "numprocs = 2\n"
+	            "numprocs_start = 3\n"
+	            "priority = -5\n"
+	            "autostart = no\n"
+	            "startsecs = 0.5\n"
+	            "startretries = 0\n"
+	            "autorestart = TRUE\n"
+	            "exitcodes = 0, 2,255\n"
+	            "stopsignal = SIGINT\n"
+	            "stopwaitsecs = 3\n"
+	            "stopasgroup = on\n"
+	            "user = root\n"
+	            "redirect_stderr = 1\n"
+	            "stdout_logfile = /tmp/out-%(process_num)d.log\n"
+	            "stdout_logfile_maxbytes = 1KB\n"
+	            "stdout_logfile_backups = 0\n"
+	            "stdout_capture_maxbytes = 2mb\n"
+	            "stdout_events_enabled = yes\n"
+	            "stdout_syslog = true\n"
+	            "stderr_logfile = none\n"
+	            "stderr_logfile_maxbytes = 1GB\n"
+	            "stderr_logfile_backups = 7\n"
+	            "stderr_capture_maxbytes = 12\n"
+	            "stderr_events_enabled = off\n"
+	            "stderr_syslog = 0\n"
+	            "environment = A=1,B=\"x,y\",C='q r'\n"
+	            "directory = /tmp\n"
+	            "umask = 027\n"
+	            "serverurl = AUTO\n"
+	            "readiness = notify\n"
+	            "pdeathsig = TERM\n"
+	            "environment_file = /etc/default/x\n"
+	            "restart_delay = 2\n"
+	            "restart_backoff_max = 30\n"
+	            "restart_backoff_reset = 120\n");
+	const struct conf_proc *p;
+
+	(void)state;
+	assert_int_equal(conf->nprocs, 2);
+	p = conf->procs[1];
+	assert_string_equal(p->name, "proc_4");
+	assert_int_equal(p->process_num, 4);
+	assert_int_equal(p->numprocs, 2);
+	assert_string_equal(p->argv[0], "/bin/echo");
+	assert_string_equal(p->argv[1], "a b");
+	assert_string_equal(p->argv[2], "c");
+	assert_int_equal(p->priority, -5);
+	assert_false(p->autostart);
+	assert_true(p->startsecs == 0.5);
+	assert_int_equal(p->startretries, 0);
+	assert_int_equal(p->autorestart, CONF_AUTORESTART_TRUE);
+	assert_true(conf_exitcode_expected(&p->exitcodes, 0));
+	assert_true(conf_exitcode_expected(&p->exitcodes, 2));
+	assert_true(conf_exitcode_expected(&p->exitcodes, 255));
+	assert_false(conf_exitcode_expected(&p->exitcodes, 1));
+	assert_int_equal(p->stopsignal, SIGINT);
+	assert_true(p->stopwaitsecs == 3);
+	assert_true(p->stopasgroup);
+	/* stopasgroup implies killasgroup, as in supervisord. */
+	assert_true(p->killasgroup);
+	assert_string_equal(p->user, "root");
+	assert_int_equal(p->uid, 0);
+	assert_int_equal(p->gid, 0);
+	assert_true(p->redirect_stderr);
+	assert_int_equal(p->out.kind, CONF_LOG_FILE);
+	assert_string_equal(p->out.path, "/tmp/out-4.log");
+	assert_int_equal(p->out.maxbytes, 1024);
+	assert_int_equal(p->out.backups, 0);
+	assert_int_equal(p->out.capture_maxbytes, 2 * 1024 * 1024);
+	assert_true(p->out.events_enabled);
+	assert_true(p->out.syslog);
+	assert_int_equal(p->err.kind, CONF_LOG_NONE);
+	assert_int_equal(p->err.maxbytes, 1024ULL * 1024 * 1024);
+	assert_int_equal(p->err.backups, 7);
+	assert_int_equal(p->err.capture_maxbytes, 12);
+	assert_false(p->err.events_enabled);
+	assert_false(p->err.syslog);
+	assert_string_equal(p->environment[0], "A=1");
+	assert_string_equal(p->environment[1], "B=x,y");
+	assert_string_equal(p->environment[2], "C=q r");
+	assert_null(p->environment[3]);
+	assert_string_equal(p->directory, "/tmp");
+	assert_int_equal(p->umask, 027);
+	assert_int_equal(p->readiness, CONF_READINESS_NOTIFY);
+	assert_int_equal(p->pdeathsig, SIGTERM);
+	assert_string_equal(p->environment_file, "/etc/default/x");
+	assert_true(p->restart_delay == 2);
+	assert_true(p->restart_backoff_max == 30);
+	assert_true(p->restart_backoff_reset == 120);
+	config_free(conf);
+}
+
+static void
+test_booleans(void **state)
+{
+	static const char *const yes[] = {"true", "TRUE", "yes", "On", "1"};
+	static const char *const no[] = {"false", "No", "off", "0"};
+	char text[128];
+	struct tend_conf *conf;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		(void)snprintf(text, sizeof(text),
+		    "[program:x]\ncommand=a\nautostart=%s\n", yes[i]);
+		conf = load_ok(text);
+		assert_true(conf->procs[0]->autostart);
+		config_free(conf);
+	}
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(text, sizeof(text),
+		    "[program:x]\ncommand=a\nautostart=%s\n", no[i]);
+		conf = load_ok(text);
+		assert_false(conf->procs[0]->autostart);
+		config_free(conf);
+	}
+	bad_value(
+	    "autostart", "maybe", "'maybe' is not a boolean (true or false)");
+	bad_value(
+	    "redirect_stderr", "2", "'2' is not a boolean (true or false)");
+}
+
+static void
+test_bad_numbers(void **state)
+{
+	(void)state;
+	bad_value("numprocs", "two", "'two' is not an integer");
+	bad_value("numprocs", "0", "'0' is less than 1");
+	bad_value("startretries", "-1", "'-1' is less than 0");
+	bad_value("priority", "1.5", "'1.5' is not an integer");
+	bad_value("priority", "", "'' is not an integer");
+	bad_value("stdout_logfile_backups", "-3", "'-3' is less than 0");
+	bad_value("startsecs", "soon", "'soon' is not a number of seconds");
+	bad_value("stopwaitsecs", "-1",
+	    "'-1' is out of range (0 to 1000000000 seconds)");
+	bad_value("restart_delay", "1s", "'1s' is not a number of seconds");
+}
+
+static void
+test_sizes(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=a\nstdout_logfile_maxbytes=3gb\n"
+	               "stderr_logfile_maxbytes=10\n");
+	assert_int_equal(conf->procs[0]->out.maxbytes, 3ULL << 30);
+	assert_int_equal(conf->procs[0]->err.maxbytes, 10);
+	config_free(conf);
+	bad_value("stdout_logfile_maxbytes", "50XB",
+	    "'50XB' is not a size (a number with an optional KB, MB or GB suffix)");
+	bad_value("stderr_capture_maxbytes", "-1KB",
+	    "'-1KB' is not a size (a number with an optional KB, MB or GB suffix)");
+}
+
+static void
+test_signals_and_enums(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=a\nstopsignal=hup\n"
+	               "pdeathsig=none\nautorestart=unexpected\n");
+	assert_int_equal(conf->procs[0]->stopsignal, SIGHUP);
+	assert_int_equal(conf->procs[0]->pdeathsig, 0);
+	config_free(conf);
+	bad_value("stopsignal", "FOO", "unknown signal 'FOO'");
+	bad_value("pdeathsig", "SIGNOPE", "unknown signal 'SIGNOPE'");
+	bad_value("autorestart", "maybe",
+	    "'maybe' is not one of true, false, unexpected");
+	bad_value(
+	    "readiness", "systemd", "'systemd' is not one of none, notify");
+}
+
+static void
+test_exitcodes(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=a\nexitcodes=\n");
+	assert_false(conf_exitcode_expected(&conf->procs[0]->exitcodes, 0));
+	config_free(conf);
+	bad_value("exitcodes", "0,x", "'x' is not an exit code (0 to 255)");
+	bad_value("exitcodes", "300", "'300' is not an exit code (0 to 255)");
+	bad_value("exitcodes", "-1", "'-1' is not an exit code (0 to 255)");
+}
+
+static void
+test_umask_and_user(void **state)
+{
+	(void)state;
+	bad_value("umask", "999", "'999' is not an octal mode (such as 022)");
+	bad_value(
+	    "umask", "01000", "'01000' is not an octal mode (such as 022)");
+	bad_value("user", "nosuchuser_tend", "unknown user 'nosuchuser_tend'");
+}
+
+static void
+test_environment(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_proc *p;
+
+	(void)state;
+	conf =
+	    load_ok("[tend]\nenvironment=G=1,A=global\n"
+	            "[program:x]\ncommand=a\n"
+	            "environment=A=\"quoted, with comma\", PATH=/usr/bin:/bin,"
+	            "EMPTY=,N=%(process_num)d\n");
+	p = conf->procs[0];
+	assert_string_equal(p->environment[0], "G=1");
+	assert_string_equal(p->environment[1], "A=quoted, with comma");
+	assert_string_equal(p->environment[2], "PATH=/usr/bin:/bin");
+	assert_string_equal(p->environment[3], "EMPTY=");
+	assert_string_equal(p->environment[4], "N=0");
+	assert_null(p->environment[5]);
+	config_free(conf);
+	bad_value("environment", "JUSTKEY", "expected KEY=VALUE at 'JUSTKEY'");
+	bad_value("environment", "A=\"open",
+	    "unbalanced double quote in the value of A");
+	bad_value("environment", "A='x'y",
+	    "expected ',' after the quoted value of A");
+}
+
+static void
+test_command(void **state)
+{
+	(void)state;
+	bad_value("command", "", "empty command");
+	bad_value("command", "   ", "empty command");
+	bad_value("command", "sh -c 'echo", "unbalanced single quote");
+	bad_value("command", "sh -c \"echo", "unbalanced double quote");
+	load_fails("[program:x]\nautostart=true\n",
+	    STRV("t.conf:1: [program:x] has no command="));
+}
+
+static void
+test_interpolation(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_proc *p;
+	char want[PATH_MAX + 32];
+
+	(void)state;
+	conf = load_ok("[program:x]\n"
+	               "command=/bin/echo %(program_name)s %(group_name)s "
+	               "%(ENV_TEND_TEST_VAR)s %(host_node_name)s 100%%\n"
+	               "directory=%(here)s\n");
+	p = conf->procs[0];
+	assert_string_equal(p->argv[1], "x");
+	assert_string_equal(p->argv[2], "x");
+	assert_string_equal(p->argv[3], "from-env");
+	assert_true(strlen(p->argv[4]) > 0);
+	assert_string_equal(p->argv[5], "100%");
+	(void)snprintf(want, sizeof(want), "%s", tmpdir);
+	assert_string_equal(p->directory, want);
+	config_free(conf);
+	bad_value("command", "%(nope)s",
+	    "%(nope): unknown name 'nope' (known: group_name, here, host_node_name, numprocs, process_num, program_name, ENV_*)");
+	bad_value("command", "%(ENV_TEND_TEST_UNSET)s",
+	    "%(ENV_TEND_TEST_UNSET): TEND_TEST_UNSET is not set in tendd's environment");
+	/* %(process_num) only exists where a value is per process. */
+	bad_value("priority", "%(process_num)d",
+	    "%(process_num): unknown name 'process_num' (known: group_name, here, host_node_name, program_name, ENV_*)");
+	bad_value("command", "date +%s",
+	    "stray '%' in 'date +%s' (write %% for a literal %)");
+}
+
+static void
+test_numprocs(void **state)
+{
+	struct tend_conf *conf;
+	size_t i;
+
+	(void)state;
+	conf = load_ok("[program:w]\ncommand=sleep %(process_num)d\n"
+	               "process_name=%(program_name)s_%(process_num)02d\n"
+	               "numprocs=3\nnumprocs_start=8\n");
+	assert_int_equal(conf->nprocs, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(conf->procs[i]->process_num, 8 + (int)i);
+	assert_string_equal(conf->procs[0]->name, "w_08");
+	assert_string_equal(conf->procs[2]->name, "w_10");
+	assert_string_equal(conf->procs[2]->argv[1], "10");
+	assert_string_equal(conf->procs[2]->group, "w");
+	config_free(conf);
+	load_fails("[program:w]\ncommand=a\nnumprocs=2\n",
+	    STRV(
+	        "t.conf:3: %(process_num) must be present within process_name when numprocs > 1"));
+	load_fails("[program:w]\ncommand=a\nnumprocs=2\nprocess_name=w\n",
+	    STRV(
+	        "t.conf:4: %(process_num) must be present within process_name when numprocs > 1"));
+	bad_value(
+	    "process_name", "a b", "invalid name 'a b': ' ' is not allowed");
+}
+
+static void
+test_duplicates(void **state)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf;
+
+	(void)state;
+	load_fails("[program:a]\ncommand=x\n[program:a]\ncommand=y\n",
+	    STRV(
+	        "t.conf:3: duplicate section [program:a] (first defined at t.conf:1)"));
+	/* Process names are unique within a group (supervisord). */
+	load_fails("[program:a]\ncommand=x\nprocess_name=p\n"
+	           "[program:b]\ncommand=y\nprocess_name=p\n"
+	           "[group:g]\nprograms=a,b\n",
+	    STRV(
+	        "t.conf:4: duplicate process name 'g:p' (also made by [program:a] at t.conf:1)"));
+	/* A duplicate key: the last wins, with a warning (supervisord). */
+	write_file("t.conf", "[program:a]\ncommand=x\ncommand=y\n");
+	conf = config_load("t.conf", &errs);
+	assert_non_null(conf);
+	assert_string_equal(conf->procs[0]->command, "y");
+	assert_int_equal(conf->nwarnings, 1);
+	assert_string_equal(conf->warnings[0],
+	    "t.conf:3: duplicate key 'command' in [program:a]; this one replaces line 2");
+	config_free(conf);
+}
+
+static void
+test_stopasgroup(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=a\nkillasgroup=true\n");
+	assert_false(conf->procs[0]->stopasgroup);
+	assert_true(conf->procs[0]->killasgroup);
+	config_free(conf);
+	load_fails(
+	    "[program:x]\ncommand=a\nstopasgroup=true\nkillasgroup=false\n",
+	    STRV(
+	        "t.conf:4: killasgroup: cannot be false when stopasgroup is true"));
+}
+
+static void
+test_unknown_keys_and_sections(void **state)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf;
+
+	(void)state;
+	load_fails("[program:x]\ncommand=a\nautostrat=true\nfrobnicate=1\n",
+	    STRV(
+	        "t.conf:3: unknown key 'autostrat' in [program:x]; did you mean 'autostart'?",
+	        "t.conf:4: unknown key 'frobnicate' in [program:x]"));
+	load_fails("[programs:x]\ncommand=a\n[web]\nx=1\n[tend]\nsockt=/x\n",
+	    STRV(
+	        "t.conf:1: unknown section [programs:x]; did you mean [program:x]?",
+	        "t.conf:3: unknown section [web]",
+	        "t.conf:6: unknown key 'sockt' in [tend]; did you mean 'socket'?"));
+	/* Unimplemented supervisord sections: a warning, and the rest runs. */
+	write_file("t.conf", "[inet_http_server]\nport=9001\n"
+	                     "[rpcinterface:supervisor]\nx=y\n"
+	                     "[eventlistener:e]\ncommand=x\n"
+	                     "[fcgi-program:f]\ncommand=x\n"
+	                     "[ctlplugin:c]\nx=y\n"
+	                     "[program:x]\ncommand=a\n");
+	conf = config_load("t.conf", &errs);
+	assert_non_null(conf);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(conf->nprocs, 1);
+	assert_int_equal(conf->nwarnings, 5);
+	assert_string_equal(conf->warnings[0],
+	    "t.conf:1: [inet_http_server] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[1],
+	    "t.conf:3: [rpcinterface:supervisor] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[4],
+	    "t.conf:9: [ctlplugin:c] is not implemented by tend; section ignored");
+	config_free(conf);
+}
+
+static void
+test_syntax_errors(void **state)
+{
+	(void)state;
+	load_fails("orphan=1\n"
+	           "[program:x]\n"
+	           "command=a\n"
+	           "this line has no equals sign\n"
+	           "= value\n"
+	           "[broken\n"
+	           "key=ignored\n"
+	           "[]\n"
+	           "[program:y]\n"
+	           "command=b\n",
+	    STRV(
+	        "t.conf:1: syntax error: 'orphan=1' comes before any [section]",
+	        "t.conf:4: syntax error: 'this line has no equals sign' is neither '[section]' nor 'key = value'",
+	        "t.conf:5: syntax error: no key name before '='",
+	        "t.conf:6: syntax error: section header without ']'",
+	        "t.conf:8: syntax error: bad section header '[]'"));
+	load_fails("[program:]\ncommand=a\n[program:a/b]\ncommand=a\n",
+	    STRV("t.conf:1: [program:]: empty name",
+	        "t.conf:3: [program:a/b]: invalid name 'a/b': '/' is not allowed"));
+}
+
+static void
+test_comments_and_colon(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf = load_ok("; comment\n# comment\n"
+	               "[program:x] ; trailing\n"
+	               "command: /bin/echo a;b ; inline comment\n"
+	               "AutoStart = false # inline\n");
+	assert_string_equal(conf->procs[0]->command, "/bin/echo a;b");
+	assert_false(conf->procs[0]->autostart);
+	config_free(conf);
+}
+
+static void
+test_multiline(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_proc *p;
+
+	(void)state;
+	conf = load_ok("[program:x]\n"
+	               "command = /bin/sh -c\n"
+	               "    'echo one;\n"
+	               "     echo two'\n"
+	               "environment =\n"
+	               "    A=1,\n"
+	               "\n"
+	               "    B=\"two words\"\n"
+	               "autostart = false\n");
+	p = conf->procs[0];
+	assert_string_equal(p->argv[0], "/bin/sh");
+	assert_string_equal(p->argv[1], "-c");
+	assert_string_equal(p->argv[2], "echo one;\necho two");
+	assert_null(p->argv[3]);
+	assert_string_equal(p->environment[0], "A=1");
+	assert_string_equal(p->environment[1], "B=two words");
+	assert_false(p->autostart);
+	config_free(conf);
+}
+
+/* libinih's buffer holds 199 bytes: a longer line is refused, never cut. */
+static void
+test_long_lines(void **state)
+{
+	char text[1024], want[128], arg[400];
+	struct tend_conf *conf;
+	size_t fixed = strlen("command=/bin/echo ");
+
+	(void)state;
+	/* Exactly 199 bytes: accepted and intact. */
+	memset(arg, 'a', 199 - fixed);
+	arg[199 - fixed] = '\0';
+	(void)snprintf(
+	    text, sizeof(text), "[program:x]\ncommand=/bin/echo %s\n", arg);
+	conf = load_ok(text);
+	assert_string_equal(conf->procs[0]->argv[1], arg);
+	config_free(conf);
+	/* 250 bytes: refused with its line number and length. */
+	memset(arg, 'b', 250 - fixed);
+	arg[250 - fixed] = '\0';
+	(void)snprintf(text, sizeof(text),
+	    "[program:x]\ncommand=/bin/echo %s\n    continued\nautostart=1\n",
+	    arg);
+	(void)snprintf(want, sizeof(want),
+	    "t.conf:2: line too long (250 bytes, limit 199)");
+	load_fails(text, STRV(want));
+	/* Split over continuation lines, the same value loads. */
+	(void)snprintf(text, sizeof(text),
+	    "[program:x]\ncommand=/bin/echo\n  %s\n  %s\n", arg, "end");
+	load_fails(
+	    text, STRV("t.conf:3: line too long (234 bytes, limit 199)"));
+	(void)snprintf(text, sizeof(text),
+	    "[program:x]\ncommand=/bin/echo\n  %.150s\n  %s\n", arg, arg + 150);
+	conf = load_ok(text);
+	assert_int_equal(strlen(conf->procs[0]->argv[1]), 150);
+	config_free(conf);
+	/* A long comment carries no value and is fine. */
+	memset(arg, 'c', 300);
+	arg[300] = '\0';
+	(void)snprintf(
+	    text, sizeof(text), "; %s\n[program:x]\ncommand=a\n", arg);
+	conf = load_ok(text);
+	config_free(conf);
+}
+
+static void
+test_groups(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_proc *p;
+
+	(void)state;
+	conf = load_ok("[program:late]\ncommand=a\npriority=5\n"
+	               "[program:b]\ncommand=a\npriority=1\n"
+	               "[program:c]\ncommand=a\nprocess_name=c_%(group_name)s\n"
+	               "[group:g]\nprograms=b, c\npriority=10\n"
+	               "[program:solo]\ncommand=a\npriority=999\n");
+	assert_int_equal(conf->ngroups, 1);
+	assert_string_equal(conf->groups[0]->name, "g");
+	assert_int_equal(conf->groups[0]->priority, 10);
+	assert_string_equal(conf->groups[0]->programs[1], "c");
+	/* Sorted by (group) priority, then program order. */
+	assert_string_equal(conf->procs[0]->name, "late");
+	assert_string_equal(conf->procs[1]->name, "b");
+	assert_string_equal(conf->procs[2]->name, "c_g");
+	assert_string_equal(conf->procs[3]->name, "solo");
+	p = config_find_proc(conf, "g:c_g");
+	assert_non_null(p);
+	assert_string_equal(p->group, "g");
+	assert_null(config_find_proc(conf, "c_g"));
+	assert_non_null(config_find_proc(conf, "solo"));
+	assert_non_null(config_find_proc(conf, "solo:solo"));
+	assert_null(config_find_proc(conf, "nope"));
+	config_free(conf);
+	load_fails("[program:a]\ncommand=x\n"
+	           "[group:g1]\nprograms=a\n"
+	           "[group:g2]\nprograms=a,ghost,b\n"
+	           "[group:g3]\npriority=1\n",
+	    STRV("t.conf:6: programs: 'a' is already in [group:g1] (t.conf:3)",
+	        "t.conf:6: programs: unknown program 'ghost'",
+	        "t.conf:6: programs: unknown program 'b'; did you mean 'a'?",
+	        "t.conf:7: [group:g3] has no programs="));
+	load_fails("[program:web]\ncommand=x\n[program:y]\ncommand=x\n"
+	           "[group:web]\nprograms=y\n",
+	    STRV(
+	        "t.conf:5: [group:web] has the name of [program:web] (t.conf:1), which is in no group"));
+}
+
+static void
+test_depends_on(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf =
+	    load_ok("[program:db]\ncommand=a\n"
+	            "[program:web]\ncommand=a\ndepends_on=db, g:*\n"
+	            "[program:cache]\ncommand=a\n[group:g]\nprograms=cache\n");
+	assert_string_equal(conf->procs[1]->depends_on[0], "db");
+	assert_string_equal(conf->procs[1]->depends_on[1], "g:*");
+	config_free(conf);
+	load_fails("[program:db]\ncommand=a\n"
+	           "[program:web]\ncommand=a\ndepends_on=dbb,nogroup:*\n",
+	    STRV(
+	        "t.conf:5: depends_on: unknown program 'dbb'; did you mean 'db'?",
+	        "t.conf:5: depends_on: unknown group 'nogroup'"));
+	load_fails("[program:a]\ncommand=x\ndepends_on=b\n"
+	           "[program:b]\ncommand=x\ndepends_on=c\n"
+	           "[program:c]\ncommand=x\ndepends_on=a\n"
+	           "[program:self]\ncommand=x\ndepends_on=self:*\n",
+	    STRV("t.conf:3: depends_on: cycle a -> b -> c -> a",
+	        "t.conf:12: depends_on: cycle self -> self"));
+}
+
+static void
+test_globals_aliases(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_global *g;
+
+	(void)state;
+	conf = load_ok("[supervisorctl]\nserverurl=unix:///tmp/ctl.sock\n"
+	               "prompt=x\nhistory_file=~/.h\n"
+	               "[supervisord]\nlogfile=%(here)s/d.log\nloglevel=debug\n"
+	               "logfile_maxbytes=1MB\nlogfile_backups=2\n"
+	               "pidfile=d.pid\numask=077\nnodaemon=true\nsilent=no\n"
+	               "minfds=4096\nminprocs=10\nnocleanup=true\n"
+	               "childlogdir=/tmp\ndirectory=/\nidentifier=sup\n"
+	               "environment=X=1\n");
+	g = &conf->global;
+	/* [supervisorctl] serverurl is the socket when nothing else is. */
+	assert_string_equal(g->socket, "/tmp/ctl.sock");
+	assert_string_equal(g->serverurl, "unix:///tmp/ctl.sock");
+	assert_int_equal(g->loglevel, LOG_LVL_DEBUG);
+	assert_int_equal(g->logfile_maxbytes, 1024 * 1024);
+	assert_int_equal(g->logfile_backups, 2);
+	assert_int_equal(g->umask, 077);
+	assert_int_equal(g->minfds, 4096);
+	assert_int_equal(g->minprocs, 10);
+	assert_string_equal(g->childlogdir, "/tmp");
+	assert_string_equal(g->directory, "/");
+	assert_string_equal(g->identifier, "sup");
+	assert_string_equal(g->environment[0], "X=1");
+	assert_true(strncmp(g->logfile, tmpdir, strlen(tmpdir)) == 0);
+	assert_true(strncmp(g->pidfile, tmpdir, strlen(tmpdir)) == 0);
+	assert_int_equal(conf->nprocs, 0);
+	config_free(conf);
+
+	conf = load_ok("[unix_http_server]\nfile=/tmp/a.sock\nchmod=0770\n"
+	               "chown=root:root\nusername=u\npassword=p\n"
+	               "[supervisorctl]\nserverurl=http://localhost:9001\n");
+	g = &conf->global;
+	assert_string_equal(g->socket, "/tmp/a.sock");
+	assert_int_equal(g->socket_mode, 0770);
+	assert_string_equal(g->socket_owner, "root:root");
+	assert_int_equal(g->socket_uid, 0);
+	assert_int_equal(g->socket_gid, 0);
+	assert_int_equal(conf->nwarnings, 3);
+	assert_string_equal(conf->warnings[0],
+	    "t.conf:5: username= is ignored: tend authenticates clients with SO_PEERCRED and the socket's mode and owner");
+	assert_string_equal(conf->warnings[2],
+	    "t.conf:8: serverurl 'http://localhost:9001' is not a unix:// URL; tend ignores it");
+	config_free(conf);
+
+	/* [tend] wins over its aliases, wherever it is written. */
+	conf = load_ok("[tend]\nsocket=/tmp/t.sock\nsocket_mode=0750\n"
+	               "socket_owner=root\n"
+	               "[unix_http_server]\nfile=/tmp/u.sock\nchmod=0777\n");
+	assert_string_equal(conf->global.socket, "/tmp/t.sock");
+	assert_int_equal(conf->global.socket_mode, 0750);
+	assert_int_equal(conf->global.socket_gid, (gid_t)-1);
+	config_free(conf);
+
+	load_fails(
+	    "[supervisord]\nloglevel=chatty\nchildlogdir=/nonexistent/x\n"
+	    "[unix_http_server]\nchown=nosuchuser_tend\n",
+	    STRV(
+	        "t.conf:2: loglevel: unknown log level 'chatty' (critical, error, warn, info, debug, trace, blather)",
+	        "t.conf:3: childlogdir: '/nonexistent/x': No such file or directory",
+	        "t.conf:5: chown: unknown user 'nosuchuser_tend'"));
+}
+
+static void
+test_logfile_paths(void **state)
+{
+	struct tend_conf *conf;
+	char want[PATH_MAX + 16];
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=a\nstdout_logfile=x.log\n"
+	               "stderr_logfile=Auto\n");
+	(void)snprintf(want, sizeof(want), "%s/x.log", tmpdir);
+	assert_string_equal(conf->procs[0]->out.path, want);
+	assert_int_equal(conf->procs[0]->err.kind, CONF_LOG_AUTO);
+	config_free(conf);
+	bad_value("stdout_logfile", "/nonexistent/dir/x.log",
+	    "directory '/nonexistent/dir' does not exist");
+}
+
+static void
+test_missing_file(void **state)
+{
+	(void)state;
+	load_file_fails(
+	    "nope.conf", STRV("nope.conf: No such file or directory"));
+	load_fails("[include]\nfiles=missing.conf none-*.conf\n",
+	    STRV("t.conf:2: include missing.conf: No such file or directory"));
+	assert_int_equal(mkdir("adir.conf", 0700), 0);
+	load_fails("[include]\nfiles=adir.conf\n",
+	    STRV("t.conf:2: include adir.conf: Is a directory"));
+	assert_int_equal(rmdir("adir.conf"), 0);
+	load_fails("[include]\nfiles=%(ENV_TEND_TEST_UNSET)s\nfilez=x\n",
+	    STRV(
+	        "t.conf:2: files: %(ENV_TEND_TEST_UNSET): TEND_TEST_UNSET is not set in tendd's environment",
+	        "t.conf:3: unknown key 'filez' in [include]; did you mean 'files'?"));
+}
+
+/* ---- fixtures ---- */
+
+static void
+in_fixtures(void)
+{
+	assert_int_equal(chdir(fixdir), 0);
+}
+
+static void
+back_to_tmp(void)
+{
+	assert_int_equal(chdir(tmpdir), 0);
+}
+
+static void
+test_fixture_supervisord(void **state)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf;
+	const struct conf_proc *p;
+
+	(void)state;
+	in_fixtures();
+	conf = config_load("supervisord.conf", &errs);
+	back_to_tmp();
+	assert_int_equal(errs.n, 0);
+	assert_non_null(conf);
+	assert_int_equal(conf->nwarnings, 5);
+	assert_string_equal(conf->warnings[0],
+	    "supervisord.conf:9: username= is ignored: tend authenticates clients with SO_PEERCRED and the socket's mode and owner");
+	assert_string_equal(conf->warnings[2],
+	    "supervisord.conf:12: [inet_http_server] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[3],
+	    "supervisord.conf:34: [rpcinterface:supervisor] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[4],
+	    "supervisord.conf:76: [eventlistener:crashmail] is not implemented by tend; section ignored");
+	assert_string_equal(conf->global.socket, "/tmp/tend-fixture.sock");
+	assert_int_equal(conf->global.socket_mode, 0770);
+	/* web (100), pool (150: worker_01..04), cron, queue (999). */
+	assert_int_equal(conf->nprocs, 7);
+	assert_string_equal(conf->procs[0]->name, "web");
+	assert_string_equal(conf->procs[1]->name, "worker_01");
+	assert_string_equal(conf->procs[4]->name, "worker_04");
+	assert_string_equal(conf->procs[4]->argv[1], "400");
+	assert_string_equal(conf->procs[5]->name, "cron");
+	assert_string_equal(conf->procs[5]->file, "conf.d/cron.conf");
+	assert_int_equal(conf->procs[5]->umask, 027);
+	p = config_find_proc(conf, "pool:worker_02");
+	assert_non_null(p);
+	assert_true(conf_exitcode_expected(&p->exitcodes, 2));
+	p = config_find_proc(conf, "queue");
+	assert_non_null(p);
+	assert_string_equal(p->argv[1], "-u");
+	assert_true(strstr(p->out.path, "/conf.d/queue-queue.log") != NULL);
+	p = config_find_proc(conf, "web");
+	assert_true(p->killasgroup);
+	assert_true(strncmp(p->environment[1], "APP_ROOT=/", 10) == 0);
+	config_free(conf);
+}
+
+static void
+test_fixture_includes(void **state)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf;
+
+	(void)state;
+	in_fixtures();
+	conf = config_load("nested.conf", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(conf->nprocs, 3);
+	assert_string_equal(conf->procs[2]->name, "level2");
+	assert_string_equal(conf->procs[2]->file, "nest/deeper/level2.conf");
+	assert_true(strstr(conf->procs[2]->argv[1], "/nest/deeper") != NULL);
+	config_free(conf);
+	load_file_fails("loop_a.conf",
+	    STRV(
+	        "loop_b.conf:5: include loop: loop_a.conf -> loop_b.conf -> loop_a.conf"));
+	back_to_tmp();
+}
+
+static void
+test_fixture_many_mistakes(void **state)
+{
+	(void)state;
+	in_fixtures();
+	load_file_fails("dozen.conf",
+	    STRV(
+	        "dozen.conf:3: loglevel: unknown log level 'chatty' (critical, error, warn, info, debug, trace, blather)",
+	        "dozen.conf:6: command: unbalanced single quote",
+	        "dozen.conf:7: unknown key 'autostrat' in [program:web]; did you mean 'autostart'?",
+	        "dozen.conf:8: numprocs: 'two' is not an integer",
+	        "dozen.conf:9: startretries: '-1' is less than 0",
+	        "dozen.conf:10: autorestart: 'maybe' is not one of true, false, unexpected",
+	        "dozen.conf:11: exitcodes: 'x' is not an exit code (0 to 255)",
+	        "dozen.conf:12: stopsignal: unknown signal 'FOO'",
+	        "dozen.conf:13: stdout_logfile_maxbytes: '50XB' is not a size (a number with an optional KB, MB or GB suffix)",
+	        "dozen.conf:14: umask: '999' is not an octal mode (such as 022)",
+	        "dozen.conf:15: user: unknown user 'nosuchuser_tend'",
+	        "dozen.conf:19: %(process_num) must be present within process_name when numprocs > 1",
+	        "dozen.conf:21: syntax error: section header without ']'",
+	        "dozen.conf:25: programs: unknown program 'ghost'"));
+	back_to_tmp();
+}
+
+/* ---- API helpers ---- */
+
+static void
+test_needs_restart(void **state)
+{
+	struct tend_conf *a, *b;
+
+	(void)state;
+	a = load_ok("[program:x]\ncommand=a b\npriority=1\n");
+	b = load_ok("[program:x]\ncommand=a b\npriority=2\nautorestart=false\n"
+	            "startretries=9\n");
+	assert_false(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	config_free(b);
+	b = load_ok("[program:x]\ncommand=a c\n");
+	assert_true(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	config_free(b);
+	b = load_ok("[program:x]\ncommand=a b\nenvironment=A=1\n");
+	assert_true(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	config_free(b);
+	b = load_ok("[program:x]\ncommand=a b\nstdout_logfile=NONE\n");
+	assert_true(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	config_free(b);
+	config_free(a);
+}
+
+static void
+test_dump(void **state)
+{
+	struct tend_conf *conf;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=/bin/echo 'a b'\n"
+	               "[inet_http_server]\n");
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	config_dump(conf, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_non_null(strstr(buf, "process x ([program:x] at t.conf:1)\n"));
+	assert_non_null(
+	    strstr(buf, "    argv                    /bin/echo 'a b'\n"));
+	assert_non_null(strstr(buf, "    stopsignal              TERM\n"));
+	assert_non_null(strstr(buf, "    socket_mode             0700\n"));
+	assert_non_null(strstr(buf,
+	    "warning: t.conf:3: [inet_http_server] is not implemented by tend; section ignored\n"));
+	free(buf);
+	config_free(conf);
+}
+
+static void
+test_key_names(void **state)
+{
+	size_t i, n = 0;
+	bool seen_pdeathsig = false;
+
+	(void)state;
+	assert_string_equal(config_section_kind(0), "program");
+	for (i = 0; config_section_kind(i) != NULL; i++)
+		;
+	assert_int_equal(i, 7);
+	for (i = 0; config_key_name("program", i) != NULL; i++) {
+		if (strcmp(config_key_name("program", i), "pdeathsig") == 0)
+			seen_pdeathsig = true;
+		n++;
+	}
+	assert_true(seen_pdeathsig);
+	assert_true(n >= 38);
+	assert_string_equal(config_key_name("unix_http_server", 0), "file");
+	assert_null(config_key_name("nosuchkind", 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_every_program_key),
+	    cmocka_unit_test(test_booleans),
+	    cmocka_unit_test(test_bad_numbers),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_signals_and_enums),
+	    cmocka_unit_test(test_exitcodes),
+	    cmocka_unit_test(test_umask_and_user),
+	    cmocka_unit_test(test_environment),
+	    cmocka_unit_test(test_command),
+	    cmocka_unit_test(test_interpolation),
+	    cmocka_unit_test(test_numprocs),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_stopasgroup),
+	    cmocka_unit_test(test_unknown_keys_and_sections),
+	    cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_comments_and_colon),
+	    cmocka_unit_test(test_multiline),
+	    cmocka_unit_test(test_long_lines),
+	    cmocka_unit_test(test_groups),
+	    cmocka_unit_test(test_depends_on),
+	    cmocka_unit_test(test_globals_aliases),
+	    cmocka_unit_test(test_logfile_paths),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_fixture_supervisord),
+	    cmocka_unit_test(test_fixture_includes),
+	    cmocka_unit_test(test_fixture_many_mistakes),
+	    cmocka_unit_test(test_needs_restart),
+	    cmocka_unit_test(test_dump),
+	    cmocka_unit_test(test_key_names),
+	};
+
+	return cmocka_run_group_tests_name(
+	    "config", tests, setup_group, teardown_group);
+}
