@@ -177,10 +177,14 @@ log_transition(struct proc *p, enum proc_state from)
 				: "not expected");
 		break;
 	case PROC_STOPPED:
-		if (from == PROC_STOPPING)
-			log_info("stopped: %s (%s)", p->fullname,
-			    ex->signal ? util_signal_name(ex->signal)
-				       : "exited");
+		if (from != PROC_STOPPING)
+			break;
+		if (ex->signal != 0)
+			log_info("stopped: %s (terminated by SIG%s)", p->fullname,
+			    util_signal_name(ex->signal));
+		else
+			log_info("stopped: %s (exit status %d)", p->fullname,
+			    ex->code);
 		break;
 	case PROC_STOPPING:
 		log_info("waiting for %s to stop", p->fullname);

@@ -1055,6 +1055,82 @@ test_key_names(void **state)
 	assert_null(config_key_name("nosuchkind", 0));
 }
 
+/*
+ * Is KEY documented in the man page text MAN?  It must be named by Cm on
+ * an ".It Cm" list item (".It Cm username , password" names both) or on a
+ * ".Cm" line.
+ */
+static bool
+man_documents(const char *man, const char *key)
+{
+	const char *line, *end, *w;
+	size_t klen = strlen(key);
+
+	for (line = man; *line != '\0'; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		if (strncmp(line, ".It Cm ", 7) == 0)
+			w = line + 7;
+		else if (strncmp(line, ".Cm ", 4) == 0)
+			w = line + 4;
+		else
+			continue;
+		/* Compare each blank-separated word with KEY. */
+		while (w < end) {
+			const char *we = w;
+
+			while (we < end && *we != ' ')
+				we++;
+			if ((size_t)(we - w) == klen && strncmp(w, key, klen) == 0)
+				return true;
+			w = we + 1;
+		}
+	}
+	return false;
+}
+
+/* One source of truth: every key the loader accepts is in tend.conf(5). */
+static void
+test_keys_documented(void **state)
+{
+	char path[PATH_MAX + 64], *man, *slash;
+	const char *kind, *key;
+	size_t i, j, missing = 0;
+	FILE *fp;
+	long len;
+
+	(void)state;
+	(void)snprintf(path, sizeof(path), "%s", fixdir);
+	/* fixdir is SRCDIR/tests/unit/fixtures/config */
+	for (i = 0; i < 4 && (slash = strrchr(path, '/')) != NULL; i++)
+		*slash = '\0';
+	(void)strncat(path, "/src/tend.conf.5", sizeof(path) - strlen(path) - 1);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	assert_true(len > 0);
+	rewind(fp);
+	man = calloc(1, (size_t)len + 2);
+	assert_non_null(man);
+	man[0] = '\n';
+	assert_int_equal(fread(man + 1, 1, (size_t)len, fp), (size_t)len);
+	(void)fclose(fp);
+	for (i = 0; (kind = config_section_kind(i)) != NULL; i++)
+		for (j = 0; (key = config_key_name(kind, j)) != NULL; j++)
+			if (!man_documents(man, key)) {
+				print_error("[%s] %s is not in tend.conf.5\n",
+				    kind, key);
+				missing++;
+			}
+	/* Negative control: the check does catch an undocumented key. */
+	assert_false(man_documents(man, "no_such_key_xyz"));
+	assert_false(man_documents(man, "command_x"));
+	free(man);
+	assert_int_equal(missing, 0);
+}
+
 int
 main(void)
 {
@@ -1089,6 +1165,7 @@ main(void)
 	    cmocka_unit_test(test_needs_restart),
 	    cmocka_unit_test(test_dump),
 	    cmocka_unit_test(test_key_names),
+	    cmocka_unit_test(test_keys_documented),
 	};
 
 	return cmocka_run_group_tests_name(
