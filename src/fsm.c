@@ -65,6 +65,7 @@ enum fsm_event_type {
 	FSM_EV_EXIT,      /* the process was reaped */
 	FSM_EV_TIMER,     /* the proc's one timer fired */
 	FSM_EV_READY,     /* READY=1 arrived */
+	FSM_EV_EXEC,      /* the child exec'd its command */
 	FSM_NEVENTS,
 };
 
@@ -200,14 +201,14 @@ fsm_spawn(struct proc *p, char *err, size_t errlen)
 	p->start_wall = fsm_ops->wallclock();
 	p->spawns++;
 	p->ready = false;
+	p->execed = false;
 	p->killing = false;
 	fsm_set_state(p, PROC_STARTING);
+	/* startsecs=0 waits for the EXEC event; notify waits for READY=1. */
 	if (c->readiness == CONF_READINESS_NONE && c->startsecs > 0)
 		fsm_ops->timer_set(p, c->startsecs);
-	else if (c->readiness == CONF_READINESS_NONE)
-		fsm_enter_running(p);
 	else
-		fsm_ops->timer_cancel(p); /* notify: wait for READY=1 */
+		fsm_ops->timer_cancel(p);
 	return FSM_OK;
 }
 
@@ -444,7 +445,25 @@ fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 	 * only READY=1 makes such a process RUNNING. */
 	if (p->conf->readiness == CONF_READINESS_NOTIFY)
 		return FSM_OK;
+	/* The exec is not confirmed yet (a very slow exec): EXEC will find
+	 * startsecs elapsed and finish the start. */
+	if (!p->execed)
+		return FSM_OK;
 	fsm_enter_running(p);
+	return FSM_OK;
+}
+
+/* STARTING EXEC: the command runs.  RUNNING now if startsecs is already
+ * over (startsecs=0, or a slow exec); else the timer decides. */
+static enum fsm_result
+fsm_act_execed(struct proc *p, const struct fsm_event *ev)
+{
+	const struct conf_proc *c = p->conf;
+
+	p->execed = true;
+	if (c->readiness == CONF_READINESS_NONE &&
+	    fsm_ops->now() - p->laststart >= c->startsecs)
+		fsm_enter_running(p);
 	return FSM_OK;
 }
 
@@ -493,23 +512,23 @@ fsm_act_ready(struct proc *p, const struct fsm_event *ev)
 #define A(x) fsm_act_##x
 /* clang-format off */
 static fsm_action *const fsm_table[FSM_NROWS][FSM_NEVENTS] = {
-/*   START         STOP          EXIT          TIMER         READY */
+/*   START      STOP          EXIT        TIMER         READY      EXEC */
 [FSM_ROW_STOPPED] =
-    {A(start),     A(norun),     A(ignore),    A(ignore),    A(ignore)},
+    {A(start),  A(norun),     A(ignore),  A(ignore),    A(ignore), A(ignore)},
 [FSM_ROW_STARTING] =
-    {A(busy),      A(kill),      A(exit),      A(startsecs), A(ready)},
+    {A(busy),   A(kill),      A(exit),    A(startsecs), A(ready),  A(execed)},
 [FSM_ROW_RUNNING] =
-    {A(busy),      A(kill),      A(exit),      A(ignore),    A(ignore)},
+    {A(busy),   A(kill),      A(exit),    A(ignore),    A(ignore), A(ignore)},
 [FSM_ROW_BACKOFF] =
-    {A(busy),      A(unbackoff), A(ignore),    A(retry),     A(ignore)},
+    {A(busy),   A(unbackoff), A(ignore),  A(retry),     A(ignore), A(ignore)},
 [FSM_ROW_STOPPING] =
-    {A(busy),      A(ignore),    A(stopped),   A(sigkill),   A(ignore)},
+    {A(busy),   A(ignore),    A(stopped), A(sigkill),   A(ignore), A(ignore)},
 [FSM_ROW_EXITED] =
-    {A(start),     A(unexit),    A(ignore),    A(restart),   A(ignore)},
+    {A(start),  A(unexit),    A(ignore),  A(restart),   A(ignore), A(ignore)},
 [FSM_ROW_FATAL] =
-    {A(start),     A(norun),     A(ignore),    A(ignore),    A(ignore)},
+    {A(start),  A(norun),     A(ignore),  A(ignore),    A(ignore), A(ignore)},
 [FSM_ROW_UNKNOWN] =
-    {A(busy),      A(norun),     A(stopped),   A(ignore),    A(ignore)},
+    {A(busy),   A(norun),     A(stopped), A(ignore),    A(ignore), A(ignore)},
 };
 /* clang-format on */
 #undef A
@@ -586,6 +605,14 @@ void
 fsm_on_ready(struct proc *p)
 {
 	struct fsm_event ev = {.type = FSM_EV_READY};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
+void
+fsm_on_exec(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_EXEC};
 
 	(void)fsm_dispatch(p, &ev);
 }

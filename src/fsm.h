@@ -1,15 +1,20 @@
 /*
  * fsm.h: the per-process state machine, supervisord's rules as a table.
  *
- *            | START     STOP       EXIT            TIMER          READY
- * -----------+---------------------------------------------------------------
- * STOPPED    | spawn     -          -               -              -
- * STARTING   | busy      kill:STOPP early:BACKOFF   startsecs:RUN  RUNNING
- * RUNNING    | busy      kill:STOPP EXITED(+restart) -             -
- * BACKOFF    | busy      STOPPED    -               spawn|FATAL    -
- * STOPPING   | busy      -          STOPPED         SIGKILL        -
- * EXITED     | spawn     STOPPED    -               delayed spawn  -
- * FATAL      | spawn     -          -               -              -
+ *            | START  STOP       EXIT            TIMER          READY  EXEC
+ * -----------+-------------------------------------------------------------
+ * STOPPED    | spawn  -          -               -              -      -
+ * STARTING   | busy   kill:STOPP early:BACKOFF   startsecs:RUN  RUN    RUN?
+ * RUNNING    | busy   kill:STOPP EXITED(+restart) -             -      -
+ * BACKOFF    | busy   STOPPED    -               spawn|FATAL    -      -
+ * STOPPING   | busy   -          STOPPED         SIGKILL        -      -
+ * EXITED     | spawn  STOPPED    -               delayed spawn  -      -
+ * FATAL      | spawn  -          -               -              -      -
+ *
+ * RUNNING needs the exec confirmed (EXEC) as well as startsecs elapsed:
+ * with startsecs=0 a command that cannot be executed must still count as
+ * a failed start (BACKOFF, then FATAL), as supervisord's does, instead of
+ * flapping RUNNING/EXITED forever.
  *
  * "spawn" goes to STARTING (or BACKOFF/FATAL if the spawn fails).  A failed
  * start (exit before startsecs, before READY=1, or an exec failure) goes to
@@ -74,6 +79,8 @@ void fsm_on_exit(struct proc *p, const struct proc_exit *ex,
 void fsm_on_timer(struct proc *p);
 /* READY=1 arrived for P (readiness=notify). */
 void fsm_on_ready(struct proc *p);
+/* P's child has exec'd its command (EOF on the exec-failure pipe). */
+void fsm_on_exec(struct proc *p);
 
 /* "RUNNING" etc.; the one place state names live. */
 const char *fsm_state_name(enum proc_state s);

@@ -54,6 +54,7 @@ struct proc {
 				 pending (EXITED with the timer armed) */
 	bool killing;	      /* we sent stopsignal (STOPPING) */
 	bool ready;	      /* readiness=notify: READY=1 seen */
+	bool execed;	      /* the child's exec is confirmed */
 	struct proc_exit lastexit;
 	char spawnerr[160];   /* why the last start failed, "" if it did not */
 	char status_text[96]; /* STATUS= from the process (readiness) */

@@ -72,6 +72,8 @@ exec_cb(struct ev_loop *l, ev_io *w, int revents)
 	}
 	(void)close(p->execfd);
 	p->execfd = -1;
+	if (rc == 0)
+		fsm_on_exec(p);
 }
 
 static int
@@ -221,15 +223,21 @@ exit_cb(struct proc *p, const struct proc_exit *ex)
 {
 	char msg[256];
 	const char *exec_error = NULL;
+	int rc;
 
 	if (p->execfd != -1) {
 		/* The child wrote its failure before _exit(), so if there is
-		 * one it is in the pipe by now. */
-		if (spawn_read_failure(p->execfd, msg, sizeof(msg)) == 1)
-			exec_error = msg;
+		 * one it is in the pipe by now; EOF means the exec happened
+		 * and exec_cb has not run yet: say so first, so that the
+		 * state machine sees the run before its end. */
+		rc = spawn_read_failure(p->execfd, msg, sizeof(msg));
 		ev_io_stop(loop, &p->exec_io);
 		(void)close(p->execfd);
 		p->execfd = -1;
+		if (rc == 1)
+			exec_error = msg;
+		else if (rc == 0)
+			fsm_on_exec(p);
 	}
 	if (exec_error == NULL && p->exec_error != NULL) {
 		(void)snprintf(msg, sizeof(msg), "%s", p->exec_error);
@@ -237,8 +245,6 @@ exit_cb(struct proc *p, const struct proc_exit *ex)
 	}
 	free(p->exec_error);
 	p->exec_error = NULL;
-	if (exec_error != NULL)
-		log_warnx("%s: spawn error: %s", p->fullname, exec_error);
 	logcap_detach(p);
 	fsm_on_exit(p, ex, exec_error);
 }

@@ -212,6 +212,10 @@ advance(double seconds)
 static void
 fire(void)
 {
+	/* Play the runtime: by the time a timer runs out, a child that was
+	 * spawned has long exec'd (EOF on its exec pipe). */
+	if (P.state == PROC_STARTING && !P.execed)
+		fsm_on_exec(&P);
 	assert_true(F.timer_armed);
 	advance(F.timer_secs);
 	F.timer_armed = false;
@@ -971,17 +975,77 @@ test_startsecs_zero(void **state)
 {
 	C.startsecs = 0;
 	start_ok();
-	assert_string_equal(
-	    take(), "spawn STOPPED>STARTING cancel STARTING>RUNNING");
+	/* RUNNING waits for the exec to be confirmed, not for a timer. */
+	assert_string_equal(take(), "spawn STOPPED>STARTING cancel");
+	fsm_on_exec(&P);
+	assert_string_equal(take(), "cancel STARTING>RUNNING");
 	/* An immediate exit is a run that ended, not a failed start. */
 	reap_code(1);
-	assert_string_equal(take(),
-	    "RUNNING>EXITED spawn EXITED>STARTING cancel STARTING>RUNNING");
-	/* But an exec failure is still a failed start. */
-	reap_exec_error("execve(web): No such file or directory");
-	assert_string_equal(take(), "RUNNING>BACKOFF timer(1)");
 	assert_string_equal(
-	    P.spawnerr, "spawn error: execve(web): No such file or directory");
+	    take(), "RUNNING>EXITED spawn EXITED>STARTING cancel");
+	/* An exec failure is a failed start, and it counts: the command
+	 * never ran, so the retries run out (supervisord's FATAL). */
+	reap_exec_error("exec web: No such file or directory");
+	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
+	assert_string_equal(
+	    P.spawnerr, "spawn error: exec web: No such file or directory");
+	fire();
+	assert_string_equal(take(), "spawn BACKOFF>STARTING cancel");
+	reap_exec_error("exec web: No such file or directory");
+	assert_string_equal(take(), "STARTING>BACKOFF timer(2)");
+	fire();
+	take();
+	reap_exec_error("exec web: No such file or directory");
+	assert_string_equal(take(), "STARTING>BACKOFF timer(3)");
+	fire();
+	take();
+	reap_exec_error("exec web: No such file or directory");
+	assert_string_equal(take(), "cancel STARTING>FATAL");
+}
+
+/* startsecs=0: an exit before the exec is confirmed, without a failure
+ * report, is still a run (the runtime confirms the exec first). */
+static void
+test_startsecs_zero_exit_after_exec(void **state)
+{
+	C.startsecs = 0;
+	C.autorestart = CONF_AUTORESTART_FALSE;
+	start_ok();
+	take();
+	fsm_on_exec(&P);
+	reap_code(0);
+	assert_string_equal(take(), "cancel STARTING>RUNNING RUNNING>EXITED");
+}
+
+/* A slow exec: startsecs runs out first; RUNNING comes with EXEC. */
+static void
+test_startsecs_before_exec(void **state)
+{
+	start_ok();
+	assert_string_equal(take(), "spawn STOPPED>STARTING timer(1)");
+	advance(1);
+	F.timer_armed = false;
+	fsm_on_timer(&P);
+	assert_string_equal(take(), "");
+	assert_int_equal(P.state, PROC_STARTING);
+	fsm_on_exec(&P);
+	assert_string_equal(take(), "cancel STARTING>RUNNING");
+	/* EXEC in any other state changes nothing. */
+	fsm_on_exec(&P);
+	assert_string_equal(take(), "");
+}
+
+/* EXEC before startsecs: the timer still decides. */
+static void
+test_exec_before_startsecs(void **state)
+{
+	start_ok();
+	take();
+	fsm_on_exec(&P);
+	assert_string_equal(take(), "");
+	assert_int_equal(P.state, PROC_STARTING);
+	fire();
+	assert_string_equal(take(), "cancel STARTING>RUNNING");
 }
 
 static void
@@ -1494,6 +1558,9 @@ main(void)
 	    T(test_fatal_other_events),
 	    T(test_unknown_row),
 	    T(test_startsecs_zero),
+	    T(test_startsecs_zero_exit_after_exec),
+	    T(test_startsecs_before_exec),
+	    T(test_exec_before_startsecs),
 	    T(test_notify_start_waits_for_ready),
 	    T(test_notify_startsecs_zero),
 	    T(test_notify_exit_before_ready),
