@@ -1,0 +1,1434 @@
+/*
+ * ctl.c: the control socket server inside tendd.
+ *
+ * Owns: the listening socket (its mode, owner, stale-file handling), the
+ * clients (peer checks, read buffers, output buffers, deadlines) and the
+ * requests in flight.  It is the only place control requests are decoded
+ * and replies encoded (with proto.c's packers).  It acts on processes only
+ * through fsm.h and svctab.h and reads struct proc for status; it never
+ * forks, signals, reaps or sets a process timer itself.
+ *
+ * Rules that keep a hostile or slow client from hurting tendd:
+ * - a client is read one frame at a time, header first, and the frame's
+ *   size is checked against PROTO_MAX_FRAME before its body is read;
+ * - a frame must be complete CTL_DEADLINE seconds after its first byte,
+ *   and a reply must make progress every CTL_DEADLINE seconds; the one
+ *   per-client timer runs only while a frame or a reply is partial, so an
+ *   idle tendd has no timers;
+ * - while a request is in flight or a reply is unsent, the client is not
+ *   read at all, so a client holds at most one reply in memory
+ *   (CTL_OUT_MAX caps that too) and cannot pipeline work;
+ * - writes never block (MSG_DONTWAIT); destruction of a client happens only
+ *   in its own watcher callbacks, never inside a state-change notification;
+ * - at most CTL_MAX_CLIENTS clients; accept() running out of descriptors
+ *   pauses the listener for CTL_PAUSE seconds (relayd's habit), so a flood
+ *   cannot spin the loop.
+ *
+ * A start or stop does not block: the request waits in ctl_pending and
+ * ctl_proc_changed() completes it when its processes reach a final state.
+ */
+#include "ctl.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CTL_MAX_CLIENTS 64
+#define CTL_DEADLINE 10.0       /* seconds for a partial frame or reply */
+#define CTL_PAUSE 1.0           /* seconds the listener rests on EMFILE */
+#define CTL_OUT_MAX (16u << 20) /* bytes of unsent reply per client */
+
+/* One process a start/stop/restart request acts on. */
+struct ctl_wait {
+	struct proc *p; /* NULL: no such process, or removed */
+	char *name;     /* what to print: fullname, or the unknown pattern */
+	unsigned pat;   /* which argument named it */
+	bool issued;    /* the fsm call was made; waiting for a final state */
+	bool done;
+	int fault; /* enum proto_fault */
+	char detail[200];
+};
+
+enum ctl_phase { CTL_PHASE_STOP, CTL_PHASE_START };
+
+/* A start, stop or restart in flight. */
+struct ctl_req {
+	struct ctl_req *next; /* in ctl_pending */
+	struct ctl_client *c;
+	uint32_t id;
+	enum ctl_phase phase;
+	bool restart; /* a start phase follows the stop phase */
+	bool issuing; /* fsm calls under way: ctl_sweep() leaves it alone */
+	bool dirty;   /* a wait may have completed: ctl_sweep() looks */
+	struct ctl_wait *w;
+	size_t nw;
+	size_t *order;  /* this phase's order of fsm calls and results */
+	size_t emitted; /* results of this phase already sent */
+	unsigned npat;  /* arguments added so far */
+	bool *group;    /* per wait: named through a group (skip no-ops) */
+};
+
+struct ctl_client {
+	struct ctl_client *next;
+	ev_io rio;
+	ev_io wio;
+	ev_timer deadline;
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	bool hello;   /* versions agreed */
+	bool closing; /* close once the output is sent */
+	bool dropped; /* output discarded: close at the next chance */
+	struct ctl_req *req;
+	unsigned char *in; /* PROTO_MAX_FRAME bytes */
+	size_t inlen;
+	size_t inneed; /* frame size, once the header is in */
+	unsigned char *out;
+	size_t outlen, outoff, outcap;
+};
+
+/* The room's state: one control socket per tendd. */
+static struct {
+	struct ev_loop *loop;
+	struct svctab *tab;
+	const struct ctl_hooks *hooks;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int fd;
+	ev_io lio;
+	ev_timer pause;
+	struct ctl_client *clients;
+	size_t nclients;
+	struct ctl_req *pending;
+	bool sweeping;
+	bool shutting_down;
+	uid_t socket_uid;
+	gid_t socket_gid;
+	int socket_mode;
+	unsigned char scratch[PROTO_MAX_FRAME];
+} ctl = {.fd = -1};
+
+static void ctl_read_cb(struct ev_loop *, ev_io *, int);
+static void ctl_write_cb(struct ev_loop *, ev_io *, int);
+static void ctl_deadline_cb(struct ev_loop *, ev_timer *, int);
+static void ctl_req_free(struct ctl_req *r);
+
+/* --- clients: buffers and lifetime ------------------------------------ */
+
+/* Closing a UNIX socket with unread input resets the connection, and
+ * the peer may lose our last reply (the error saying why) to ECONNRESET
+ * (unix(7), unix_release_sock()).  Throw away what is queued, a bounded
+ * amount, first. */
+static void
+ctl_discard_input(int fd)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	while (
+	    total < PROTO_MAX_FRAME &&
+	    (n = recv(fd, ctl.scratch, sizeof(ctl.scratch), MSG_DONTWAIT)) > 0)
+		total += (size_t)n;
+}
+
+static void
+ctl_client_free(struct ctl_client *c)
+{
+	struct ctl_client **pp;
+
+	for (pp = &ctl.clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	ctl.nclients--;
+	ev_io_stop(ctl.loop, &c->rio);
+	ev_io_stop(ctl.loop, &c->wio);
+	ev_timer_stop(ctl.loop, &c->deadline);
+	if (c->req != NULL)
+		ctl_req_free(c->req);
+	ctl_discard_input(c->fd);
+	if (close(c->fd) == -1)
+		log_warn("control client %d: close", (int)c->pid);
+	free(c->in);
+	free(c->out);
+	free(c);
+	/* A slot is free again: a paused listener may take it. */
+	if (ctl.fd != -1 && !ev_is_active(&ctl.lio) &&
+	    !ev_is_active(&ctl.pause))
+		ev_io_start(ctl.loop, &ctl.lio);
+}
+
+static bool
+ctl_client_busy(const struct ctl_client *c)
+{
+	return c->req != NULL || c->outoff < c->outlen || c->closing;
+}
+
+/* A client whose start or stop is waiting is not read: one request at a
+ * time.  But a client that hangs up (tendctl interrupted) frees its slot
+ * at once; any other input waits, unread, until the reply is out. */
+static void
+ctl_peek_eof(struct ctl_client *c)
+{
+	char byte;
+	ssize_t n;
+
+	n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		log_debug("control client %d: hung up with a request waiting",
+		    (int)c->pid);
+		ctl_client_free(c);
+		return;
+	}
+	ev_io_stop(ctl.loop, &c->rio);
+}
+
+/* Queue a sealed frame for C.  Never writes and never frees: a client
+ * over its output cap is only marked, and its write callback drops it. */
+static void
+ctl_send(struct ctl_client *c, const struct proto_writer *w)
+{
+	size_t n = w->len, need;
+	unsigned char *p;
+
+	if (c->dropped)
+		return;
+	if (c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	need = c->outlen + n;
+	if (need > CTL_OUT_MAX) {
+		log_warnx("control client %d: reply over %u bytes unread; "
+		          "dropping it",
+		    (int)c->pid, CTL_OUT_MAX);
+		c->closing = c->dropped = true;
+		c->outoff = c->outlen = 0;
+		ev_io_start(ctl.loop, &c->wio);
+		return;
+	}
+	if (need > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(c->out, cap)) == NULL) {
+			log_warnx("control client %d: out of memory; dropping "
+			          "it",
+			    (int)c->pid);
+			c->closing = c->dropped = true;
+			c->outoff = c->outlen = 0;
+			ev_io_start(ctl.loop, &c->wio);
+			return;
+		}
+		c->out = p;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, w->buf, n);
+	c->outlen += n;
+	ev_io_stop(ctl.loop, &c->rio);
+	ev_io_start(ctl.loop, &c->wio);
+	if (!ev_is_active(&c->deadline)) {
+		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
+		ev_timer_start(ctl.loop, &c->deadline);
+	}
+}
+
+/* Seal W and queue it; a frame that does not fit becomes an ERROR. */
+static void
+ctl_send_frame(struct ctl_client *c, struct proto_writer *w)
+{
+	uint32_t id;
+
+	if (proto_finish(w) >= 0) {
+		ctl_send(c, w);
+		return;
+	}
+	/* The id sits at offset 6 of the header already written. */
+	id = ((uint32_t)w->buf[6] << 24) | ((uint32_t)w->buf[7] << 16) |
+	     ((uint32_t)w->buf[8] << 8) | w->buf[9];
+	proto_begin(w, ctl.scratch, sizeof(ctl.scratch), PROTO_ERROR, id);
+	proto_put_str(w, "tendd: reply too large for one frame");
+	if (proto_finish(w) >= 0)
+		ctl_send(c, w);
+}
+
+static void ctl_send_error(
+    struct ctl_client *c, uint32_t id, const char *fmt, ...) TEND_PRINTF(3, 4);
+
+static void
+ctl_send_error(struct ctl_client *c, uint32_t id, const char *fmt, ...)
+{
+	struct proto_writer w;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_ERROR, id);
+	proto_put_str(&w, msg);
+	ctl_send_frame(c, &w);
+}
+
+static void
+ctl_send_end(struct ctl_client *c, uint32_t id)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_END, id);
+	ctl_send_frame(c, &w);
+}
+
+/* A protocol violation: tell the client why, then hang up. */
+static void
+ctl_fail(struct ctl_client *c, uint32_t id, const char *why)
+{
+	log_warnx("control client %d: %s; closing it", (int)c->pid, why);
+	ctl_send_error(c, id, "tendd: %s", why);
+	c->closing = true;
+	ev_io_stop(ctl.loop, &c->rio);
+	ev_io_start(ctl.loop, &c->wio);
+}
+
+/* Write what the socket takes now.  0: all sent or the socket is full;
+ * -1: the client is gone (the caller frees it, when it safely can). */
+static int
+ctl_flush(struct ctl_client *c)
+{
+	ssize_t n;
+
+	while (c->outoff < c->outlen) {
+		/* MSG_NOSIGNAL: a client that hung up gives EPIPE, not a
+		 * SIGPIPE that would kill tendd (send(2)). */
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno != EPIPE && errno != ECONNRESET)
+				log_warn(
+				    "control client %d: send", (int)c->pid);
+			return -1;
+		}
+		c->outoff += (size_t)n;
+		/* Progress: the reply deadline starts over. */
+		ev_timer_stop(ctl.loop, &c->deadline);
+		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
+		ev_timer_start(ctl.loop, &c->deadline);
+	}
+	return 0;
+}
+
+static void
+ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_client *c = w->data;
+
+	if (ctl_flush(c) == -1) {
+		ctl_client_free(c);
+		return;
+	}
+	if (c->outoff < c->outlen)
+		return;
+	c->outoff = c->outlen = 0;
+	ev_io_stop(loop, &c->wio);
+	ev_timer_stop(loop, &c->deadline);
+	if (c->closing) {
+		ctl_client_free(c);
+		return;
+	}
+	/* With a request still waiting, reading only watches for EOF. */
+	ev_io_start(loop, &c->rio);
+}
+
+static void
+ctl_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctl_client *c = w->data;
+
+	log_warnx("control client %d: %s stalled for %.0f seconds; dropping "
+	          "it",
+	    (int)c->pid, c->inlen > 0 ? "request" : "reply", CTL_DEADLINE);
+	ctl_client_free(c);
+}
+
+/* --- results of start/stop/signal ---------------------------------- */
+
+static void
+ctl_put_result(struct ctl_client *c, uint32_t id, const struct ctl_wait *wt,
+    const char *success)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "name", wt->name);
+	proto_put_kvf(&w, "fault", "%d", wt->fault);
+	proto_put_kv(&w, "result",
+	    wt->fault == PROTO_F_OK ? success : proto_fault_text(wt->fault));
+	if (wt->detail[0] != '\0')
+		proto_put_kv(&w, "detail", wt->detail);
+	ctl_send_frame(c, &w);
+}
+
+static void
+ctl_wait_finish(struct ctl_wait *wt, int fault, const char *detail)
+{
+	wt->done = true;
+	wt->fault = fault;
+	(void)snprintf(
+	    wt->detail, sizeof(wt->detail), "%s", detail != NULL ? detail : "");
+}
+
+/* Has the start or stop of WT reached a final state? */
+static void
+ctl_wait_eval(struct ctl_wait *wt, enum ctl_phase phase)
+{
+	struct proc *p = wt->p;
+
+	if (wt->done || !wt->issued || p == NULL)
+		return;
+	if (phase == CTL_PHASE_STOP) {
+		/* STOPPED, EXITED or FATAL: nothing runs any more. */
+		if (!fsm_is_active(p->state))
+			ctl_wait_finish(wt, PROTO_F_OK, NULL);
+		return;
+	}
+	/* supervisord's startProcess: RUNNING is success, a spawn error is
+	 * one, leaving STARTING any other way is an abnormal end. */
+	switch (p->state) {
+	case PROC_RUNNING:
+		ctl_wait_finish(wt, PROTO_F_OK, NULL);
+		break;
+	case PROC_STARTING:
+		break;
+	default:
+		if (p->spawnerr[0] != '\0')
+			ctl_wait_finish(wt, PROTO_F_SPAWN_ERROR, p->spawnerr);
+		else {
+			char why[64];
+
+			(void)snprintf(why, sizeof(why),
+			    "it became %s before RUNNING",
+			    fsm_state_name(p->state));
+			ctl_wait_finish(wt, PROTO_F_ABNORMAL_TERMINATION, why);
+		}
+		break;
+	}
+}
+
+/* Make the fsm call for one wait of a start or stop phase. */
+static void
+ctl_wait_issue(struct ctl_wait *wt, enum ctl_phase phase)
+{
+	char err[200] = "";
+	enum fsm_result res;
+
+	if (wt->done || wt->p == NULL)
+		return;
+	if (phase == CTL_PHASE_STOP) {
+		/* Already on its way down: just wait for it. */
+		if (wt->p->state == PROC_STOPPING)
+			res = FSM_OK;
+		else
+			res = fsm_stop(wt->p);
+	} else {
+		if (ctl.shutting_down) {
+			ctl_wait_finish(wt, PROTO_F_SHUTTING_DOWN, NULL);
+			return;
+		}
+		res = fsm_start(wt->p, err, sizeof(err));
+	}
+	switch (res) {
+	case FSM_OK:
+		wt->issued = true;
+		ctl_wait_eval(wt, phase);
+		break;
+	case FSM_ALREADY_STARTED:
+		ctl_wait_finish(wt, PROTO_F_ALREADY_STARTED, NULL);
+		break;
+	case FSM_NOT_RUNNING:
+		ctl_wait_finish(wt, PROTO_F_NOT_RUNNING, NULL);
+		break;
+	case FSM_SPAWN_ERROR:
+		ctl_wait_finish(
+		    wt, PROTO_F_SPAWN_ERROR, err[0] ? err : wt->p->spawnerr);
+		break;
+	case FSM_SIGNAL_ERROR:
+		/* The stop goes on (SIGKILL after stopwaitsecs): wait, and
+		 * say why the first signal failed if it never stops. */
+		wt->issued = true;
+		ctl_wait_eval(wt, phase);
+		break;
+	}
+}
+
+/* Starts go in table order (priority), stops in reverse order within
+ * each argument, the arguments in the order given: "stop all" stops by
+ * descending priority, "stop a b" stops a first. */
+static void
+ctl_req_order(struct ctl_req *r)
+{
+	size_t i, s, e;
+
+	for (s = 0; s < r->nw; s = e) {
+		for (e = s; e < r->nw && r->w[e].pat == r->w[s].pat; e++)
+			;
+		for (i = s; i < e; i++)
+			r->order[i] =
+			    r->phase == CTL_PHASE_START ? i : e - 1 - (i - s);
+	}
+}
+
+/* Reset the waits for a new phase and make the fsm calls, skipping the
+ * no-ops of group members (supervisord's startProcessGroup starts only
+ * what is not running, stopProcessGroup stops only what runs). */
+static void
+ctl_req_issue(struct ctl_req *r)
+{
+	size_t i;
+	bool active;
+
+	r->issuing = true;
+	r->emitted = 0;
+	ctl_req_order(r);
+	for (i = 0; i < r->nw; i++) {
+		struct ctl_wait *wt = &r->w[i];
+
+		if (wt->p == NULL)
+			continue; /* "no such process" stays */
+		wt->done = wt->issued = false;
+		wt->fault = PROTO_F_OK;
+		wt->detail[0] = '\0';
+		active = fsm_is_active(wt->p->state);
+		if (r->group[i] && (r->phase == CTL_PHASE_START) == active) {
+			/* Marked done with a fault we never print. */
+			ctl_wait_finish(wt, -1, NULL);
+			continue;
+		}
+	}
+	for (i = 0; i < r->nw; i++)
+		ctl_wait_issue(&r->w[r->order[i]], r->phase);
+	r->issuing = false;
+	r->dirty = true;
+}
+
+/* Send the completed prefix of results; true when the request is over. */
+static bool
+ctl_req_progress(struct ctl_req *r)
+{
+	const char *success =
+	    r->phase == CTL_PHASE_START ? "started" : "stopped";
+
+	while (r->emitted < r->nw && r->w[r->order[r->emitted]].done) {
+		const struct ctl_wait *wt = &r->w[r->order[r->emitted++]];
+
+		if (wt->fault >= 0)
+			ctl_put_result(r->c, r->id, wt, success);
+	}
+	if (r->emitted < r->nw)
+		return false;
+	if (r->phase == CTL_PHASE_STOP && r->restart) {
+		r->phase = CTL_PHASE_START;
+		ctl_req_issue(r);
+		return false;
+	}
+	ctl_send_end(r->c, r->id);
+	return true;
+}
+
+static void
+ctl_req_free(struct ctl_req *r)
+{
+	struct ctl_req **pp;
+	size_t i;
+
+	for (pp = &ctl.pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	if (r->c != NULL && r->c->req == r)
+		r->c->req = NULL;
+	for (i = 0; i < r->nw; i++)
+		free(r->w[i].name);
+	free(r->w);
+	free(r->group);
+	free(r->order);
+	free(r);
+}
+
+/* Progress every dirty request until none is.  Re-entrant calls (an fsm
+ * call made here changes a state, which lands in ctl_proc_changed) only
+ * mark requests dirty; the outermost sweep finishes the work, so no
+ * request is freed under a caller's feet. */
+static void
+ctl_sweep(void)
+{
+	struct ctl_req *r;
+	bool again;
+
+	if (ctl.sweeping)
+		return;
+	ctl.sweeping = true;
+	do {
+		again = false;
+		for (r = ctl.pending; r != NULL; r = r->next) {
+			if (!r->dirty || r->issuing)
+				continue;
+			r->dirty = false;
+			again = true;
+			if (ctl_req_progress(r)) {
+				/* Reading resumes once the reply is out
+				 * (ctl_write_cb). */
+				ctl_req_free(r);
+				break;
+			}
+		}
+	} while (again);
+	ctl.sweeping = false;
+}
+
+void
+ctl_proc_changed(struct proc *p, enum proc_state from)
+{
+	struct ctl_req *r;
+	size_t i;
+
+	for (r = ctl.pending; r != NULL; r = r->next)
+		for (i = 0; i < r->nw; i++)
+			if (r->w[i].p == p && r->w[i].issued && !r->w[i].done) {
+				ctl_wait_eval(&r->w[i], r->phase);
+				r->dirty = true;
+			}
+	ctl_sweep();
+}
+
+void
+ctl_proc_gone(struct proc *p)
+{
+	struct ctl_req *r;
+	size_t i;
+
+	for (r = ctl.pending; r != NULL; r = r->next)
+		for (i = 0; i < r->nw; i++)
+			if (r->w[i].p == p) {
+				if (!r->w[i].done)
+					ctl_wait_finish(&r->w[i],
+					    PROTO_F_ABNORMAL_TERMINATION,
+					    "removed from the configuration");
+				r->w[i].p = NULL;
+				r->dirty = true;
+			}
+	ctl_sweep();
+}
+
+void
+ctl_shutdown_begun(void)
+{
+	ctl.shutting_down = true;
+}
+
+/* --- requests ----------------------------------------------------- */
+
+/* Append one wait per process PATTERN names to R (no duplicates); a
+ * pattern naming nothing becomes a "no such process" result.  -1 on
+ * ENOMEM. */
+static int
+ctl_req_add(struct ctl_req *r, const char *pattern)
+{
+	struct proc_list list = {0};
+	struct ctl_wait *nw;
+	bool *ng, group;
+	size_t i, j, k;
+	unsigned pat = r->npat++;
+	int n;
+
+	if ((n = svctab_match(ctl.tab, pattern, &list)) < 0)
+		return -1;
+	/* A single process named exactly reports its no-ops; a group,
+	 * GROUP:* or all skips them (supervisorctl). */
+	group = n == 0 || svctab_find(ctl.tab, pattern) == NULL;
+	nw = realloc(r->w, (r->nw + list.n + 1) * sizeof(*nw));
+	if (nw != NULL)
+		r->w = nw;
+	ng = realloc(r->group, (r->nw + list.n + 1) * sizeof(*ng));
+	if (ng != NULL)
+		r->group = ng;
+	if (nw == NULL || ng == NULL) {
+		proc_list_free(&list);
+		return -1;
+	}
+	if (n == 0) {
+		memset(&r->w[r->nw], 0, sizeof(r->w[0]));
+		r->group[r->nw] = false;
+		r->w[r->nw].pat = pat;
+		if ((r->w[r->nw].name = strdup(pattern)) == NULL) {
+			proc_list_free(&list);
+			return -1;
+		}
+		ctl_wait_finish(&r->w[r->nw], PROTO_F_NO_SUCH_PROCESS, NULL);
+		r->nw++;
+	}
+	for (k = 0; k < list.n; k++) {
+		struct proc *p = list.v[k];
+
+		for (j = 0; j < r->nw; j++)
+			if (r->w[j].p == p)
+				break;
+		if (j < r->nw)
+			continue;
+		i = r->nw;
+		memset(&r->w[i], 0, sizeof(r->w[i]));
+		r->w[i].p = p;
+		r->w[i].pat = pat;
+		r->group[i] = group;
+		if ((r->w[i].name = strdup(p->fullname)) == NULL) {
+			proc_list_free(&list);
+			return -1;
+		}
+		r->nw++;
+	}
+	proc_list_free(&list);
+	return 0;
+}
+
+static void
+ctl_do_startstop(struct ctl_client *c, uint32_t id, uint16_t type,
+    const char **argv, int argc)
+{
+	struct ctl_req *r;
+	int i;
+
+	if (argc == 0) {
+		ctl_send_error(c, id, "a process name is required");
+		return;
+	}
+	if (ctl.shutting_down && type != PROTO_REQ_STOP) {
+		ctl_send_error(c, id, "tendd is shutting down");
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
+	r->c = c;
+	r->id = id;
+	r->restart = type == PROTO_REQ_RESTART;
+	r->phase = type == PROTO_REQ_START ? CTL_PHASE_START : CTL_PHASE_STOP;
+	for (i = 0; i < argc; i++)
+		if (ctl_req_add(r, argv[i]) == -1) {
+			ctl_req_free(r);
+			goto nomem;
+		}
+	if ((r->order = calloc(r->nw + 1, sizeof(*r->order))) == NULL) {
+		ctl_req_free(r);
+		goto nomem;
+	}
+	r->next = ctl.pending;
+	ctl.pending = r;
+	c->req = r;
+	ctl_req_issue(r);
+	ctl_sweep();
+	return;
+nomem:
+	ctl_send_error(c, id, "tendd: out of memory");
+}
+
+static void
+ctl_do_signal(struct ctl_client *c, uint32_t id, const char **argv, int argc)
+{
+	struct ctl_req *r;
+	char err[200];
+	int sig, i;
+	size_t k;
+
+	if (argc < 2) {
+		ctl_send_error(
+		    c, id, "a signal and a process name are required");
+		return;
+	}
+	sig = util_signal_parse(argv[0]);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
+	for (i = 1; i < argc; i++)
+		if (ctl_req_add(r, argv[i]) == -1) {
+			ctl_req_free(r);
+			goto nomem;
+		}
+	for (k = 0; k < r->nw; k++) {
+		struct ctl_wait *wt = &r->w[k];
+
+		if (wt->p == NULL) {
+			/* no such process, already finished */
+		} else if (sig <= 0) {
+			ctl_wait_finish(wt, PROTO_F_BAD_SIGNAL, NULL);
+		} else {
+			err[0] = '\0';
+			switch (fsm_signal(wt->p, sig, err, sizeof(err))) {
+			case FSM_OK:
+				ctl_wait_finish(wt, PROTO_F_OK, NULL);
+				break;
+			case FSM_NOT_RUNNING:
+				ctl_wait_finish(wt, PROTO_F_NOT_RUNNING, NULL);
+				break;
+			default:
+				ctl_wait_finish(wt, PROTO_F_FAILED, err);
+				break;
+			}
+		}
+		ctl_put_result(c, id, wt, "signalled");
+	}
+	ctl_req_free(r);
+	ctl_send_end(c, id);
+	return;
+nomem:
+	ctl_send_error(c, id, "tendd: out of memory");
+}
+
+/* supervisorctl's status fields for P, and a few more for --json. */
+static void
+ctl_put_status(
+    struct ctl_client *c, uint32_t id, const struct proc *p, double now)
+{
+	const struct proc_exit *ex = &p->lastexit;
+	struct proto_writer w;
+	char desc[256];
+
+	fsm_describe(p, now, desc, sizeof(desc));
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "fullname", p->fullname);
+	proto_put_kv(&w, "name", p->conf->name);
+	proto_put_kv(&w, "group", p->conf->group);
+	proto_put_kv(&w, "state", fsm_state_name(p->state));
+	proto_put_kvf(&w, "statecode", "%d", (int)p->state);
+	proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
+	proto_put_kvf(&w, "start", "%.3f", p->start_wall);
+	proto_put_kvf(&w, "stop", "%.3f", p->stop_wall);
+	proto_put_kvf(&w, "now", "%.3f", now);
+	proto_put_kvf(&w, "uptime", "%.3f",
+	    p->pid > 0 && p->start_wall > 0 && now > p->start_wall
+	        ? now - p->start_wall
+	        : 0.0);
+	proto_put_kv(&w, "spawnerr", p->spawnerr);
+	proto_put_kv(&w, "description", desc);
+	proto_put_kvf(&w, "spawns", "%u", p->spawns);
+	proto_put_kv(&w, "exit", ex->valid ? "1" : "0");
+	if (ex->valid) {
+		proto_put_kvf(&w, "exit_code", "%d", ex->code);
+		proto_put_kvf(&w, "exit_signal", "%d", ex->signal);
+		proto_put_kv(&w, "exit_core", ex->core ? "1" : "0");
+		proto_put_kvf(&w, "exit_utime", "%.3f", ex->utime);
+		proto_put_kvf(&w, "exit_stime", "%.3f", ex->stime);
+		proto_put_kvf(&w, "exit_maxrss_kb", "%ld", ex->maxrss_kb);
+	}
+	ctl_send_frame(c, &w);
+}
+
+static void
+ctl_put_unknown(struct ctl_client *c, uint32_t id, const char *name)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "name", name);
+	proto_put_kvf(&w, "fault", "%d", PROTO_F_NO_SUCH_PROCESS);
+	proto_put_kv(&w, "result", proto_fault_text(PROTO_F_NO_SUCH_PROCESS));
+	ctl_send_frame(c, &w);
+}
+
+static bool
+ctl_args_have_all(const char **argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "all") == 0)
+			return true;
+	return false;
+}
+
+/* status and pid share the name handling: every process for no names or
+ * "all", else each pattern's matches (unknown ones reported), once. */
+static void
+ctl_do_list(struct ctl_client *c, uint32_t id, uint16_t type, const char **argv,
+    int argc)
+{
+	struct ctl_req *r;
+	struct proto_writer w;
+	double now = util_realtime();
+	size_t k;
+	int i;
+
+	if (type == PROTO_REQ_PID && argc == 0) {
+		proto_begin(
+		    &w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+		proto_put_kv(&w, "name", "tendd");
+		proto_put_kvf(&w, "pid", "%ld", (long)getpid());
+		ctl_send_frame(c, &w);
+		ctl_send_end(c, id);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
+	if (argc == 0 || ctl_args_have_all(argv, argc)) {
+		if (ctl_req_add(r, "all") == -1)
+			goto nomem_free;
+	} else {
+		for (i = 0; i < argc; i++)
+			if (ctl_req_add(r, argv[i]) == -1)
+				goto nomem_free;
+	}
+	for (k = 0; k < r->nw; k++) {
+		const struct proc *p = r->w[k].p;
+
+		if (p == NULL && r->w[k].fault == PROTO_F_NO_SUCH_PROCESS) {
+			ctl_put_unknown(c, id, r->w[k].name);
+		} else if (p == NULL) {
+			continue;
+		} else if (type == PROTO_REQ_STATUS) {
+			ctl_put_status(c, id, p, now);
+		} else {
+			proto_begin(&w, ctl.scratch, sizeof(ctl.scratch),
+			    PROTO_RECORD, id);
+			proto_put_kv(&w, "name", p->fullname);
+			proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
+			ctl_send_frame(c, &w);
+		}
+	}
+	ctl_req_free(r);
+	ctl_send_end(c, id);
+	return;
+nomem_free:
+	ctl_req_free(r);
+nomem:
+	ctl_send_error(c, id, "tendd: out of memory");
+}
+
+/* The priority of P's group: its [group:x] section's, else the program's
+ * own (supervisord gives a lone program a group of its own priority). */
+static int
+ctl_group_priority(const struct conf_proc *cp)
+{
+	const struct tend_conf *conf = ctl.tab->conf;
+	size_t i;
+
+	for (i = 0; conf != NULL && i < conf->ngroups; i++)
+		if (strcmp(conf->groups[i]->name, cp->group) == 0)
+			return conf->groups[i]->priority;
+	return cp->priority;
+}
+
+static void
+ctl_do_avail(struct ctl_client *c, uint32_t id)
+{
+	struct proto_writer w;
+	size_t i;
+
+	for (i = 0; i < ctl.tab->nprocs; i++) {
+		const struct proc *p = ctl.tab->procs[i];
+
+		proto_begin(
+		    &w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+		proto_put_kv(&w, "name", p->fullname);
+		proto_put_kv(&w, "group", p->conf->group);
+		proto_put_kv(&w, "inuse", p->removed ? "0" : "1");
+		proto_put_kv(&w, "autostart", p->conf->autostart ? "1" : "0");
+		proto_put_kvf(&w, "priority", "%d", p->conf->priority);
+		proto_put_kvf(
+		    &w, "group_priority", "%d", ctl_group_priority(p->conf));
+		ctl_send_frame(c, &w);
+	}
+	ctl_send_end(c, id);
+}
+
+static void
+ctl_do_version(struct ctl_client *c, uint32_t id)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "version", TEND_VERSION);
+	proto_put_kvf(&w, "protocol", "%d", PROTO_VERSION);
+	proto_put_kvf(&w, "pid", "%ld", (long)getpid());
+	ctl_send_frame(c, &w);
+	ctl_send_end(c, id);
+}
+
+static void
+ctl_do_shutdown(struct ctl_client *c, uint32_t id)
+{
+	if (ctl.shutting_down) {
+		ctl_send_error(c, id, "already shutting down");
+		return;
+	}
+	log_info("shutdown requested by control client (pid %d, uid %u)",
+	    (int)c->pid, (unsigned)c->uid);
+	ctl.shutting_down = true;
+	ctl_send_end(c, id);
+	/* Push the reply out now: with nothing to stop, tendd may leave
+	 * its loop before the write watcher runs.  The client then waits
+	 * for EOF, which means tendd is gone. */
+	(void)ctl_flush(c);
+	if (ctl.hooks != NULL && ctl.hooks->shutdown != NULL)
+		ctl.hooks->shutdown();
+}
+
+static void
+ctl_hello(struct ctl_client *c, struct proto_msg *m)
+{
+	struct proto_writer w;
+	uint32_t version;
+	const char *who = "?";
+
+	if (m->type != PROTO_HELLO) {
+		ctl_fail(c, m->id, "expected HELLO first");
+		return;
+	}
+	if (proto_get_u32(m, &version) == -1) {
+		ctl_fail(c, m->id, "malformed HELLO");
+		return;
+	}
+	(void)proto_get_str(m, &who);
+	if (version != PROTO_VERSION) {
+		char why[200];
+
+		(void)snprintf(why, sizeof(why),
+		    "protocol version mismatch: client (%s) speaks %u, tendd %s speaks %d",
+		    who, version, TEND_VERSION, PROTO_VERSION);
+		ctl_fail(c, m->id, why);
+		return;
+	}
+	c->hello = true;
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_HELLO, m->id);
+	proto_put_u32(&w, PROTO_VERSION);
+	proto_put_str(&w, "tend " TEND_VERSION);
+	proto_put_u32(&w, (uint32_t)getpid());
+	ctl_send_frame(c, &w);
+}
+
+/* One complete frame from C. */
+static void
+ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
+{
+	struct proto_msg m;
+	const char **argv;
+	char err[128];
+	int argc, i;
+
+	if (proto_decode(frame, len, &m, err, sizeof(err)) == -1) {
+		ctl_fail(c, m.id, err);
+		return;
+	}
+	if (!c->hello) {
+		ctl_hello(c, &m);
+		return;
+	}
+	if (m.type < PROTO_REQ_STATUS) {
+		(void)snprintf(err, sizeof(err), "unexpected message %s",
+		    proto_type_name(m.type));
+		ctl_fail(c, m.id, err);
+		return;
+	}
+	if ((argc = proto_count_strs(&m)) < 0) {
+		ctl_fail(c, m.id, "malformed request body");
+		return;
+	}
+	if ((argv = calloc((size_t)argc + 1, sizeof(*argv))) == NULL) {
+		ctl_send_error(c, m.id, "tendd: out of memory");
+		return;
+	}
+	for (i = 0; i < argc; i++)
+		(void)proto_get_str(&m, &argv[i]);
+	log_debug("control client %d: %s (%d arguments)", (int)c->pid,
+	    proto_type_name(m.type), argc);
+	switch (m.type) {
+	case PROTO_REQ_STATUS:
+	case PROTO_REQ_PID:
+		ctl_do_list(c, m.id, m.type, argv, argc);
+		break;
+	case PROTO_REQ_START:
+	case PROTO_REQ_STOP:
+	case PROTO_REQ_RESTART:
+		ctl_do_startstop(c, m.id, m.type, argv, argc);
+		break;
+	case PROTO_REQ_SIGNAL:
+		ctl_do_signal(c, m.id, argv, argc);
+		break;
+	case PROTO_REQ_AVAIL:
+		ctl_do_avail(c, m.id);
+		break;
+	case PROTO_REQ_VERSION:
+		ctl_do_version(c, m.id);
+		break;
+	case PROTO_REQ_SHUTDOWN:
+		ctl_do_shutdown(c, m.id);
+		break;
+	default:
+		ctl_fail(c, m.id, "unknown request");
+		break;
+	}
+	free(argv);
+}
+
+/* Read what is there of one frame: the header first, then exactly the
+ * rest, so the buffer never holds more than one frame. */
+static void
+ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_client *c = w->data;
+	char err[128];
+	ssize_t n, size;
+	size_t want;
+
+	if (ctl_client_busy(c)) {
+		ctl_peek_eof(c);
+		return;
+	}
+	want = c->inneed ? c->inneed - c->inlen : PROTO_LEN_SIZE - c->inlen;
+	n = recv(c->fd, c->in + c->inlen, want, MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		if (errno != ECONNRESET)
+			log_warn("control client %d: recv", (int)c->pid);
+		ctl_client_free(c);
+		return;
+	}
+	if (n == 0) {
+		if (c->inlen > 0)
+			log_warnx("control client %d: hung up inside a frame",
+			    (int)c->pid);
+		ctl_client_free(c);
+		return;
+	}
+	/* The first byte of a frame starts its deadline. */
+	if (c->inlen == 0) {
+		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
+		ev_timer_start(loop, &c->deadline);
+	}
+	c->inlen += (size_t)n;
+	if (c->inneed == 0) {
+		if (c->inlen < PROTO_LEN_SIZE)
+			return;
+		/* The size is checked before the body is buffered. */
+		if ((size = proto_frame_size(
+		         c->in, c->inlen, err, sizeof(err))) < 0) {
+			ev_timer_stop(loop, &c->deadline);
+			c->inlen = 0;
+			ctl_fail(c, 0, err);
+			return;
+		}
+		c->inneed = (size_t)size;
+	}
+	if (c->inlen < c->inneed)
+		return;
+	ev_timer_stop(loop, &c->deadline);
+	want = c->inlen;
+	c->inlen = c->inneed = 0;
+	ctl_dispatch(c, c->in, want);
+}
+
+/* --- accepting ---------------------------------------------------- */
+
+/* Who may talk to tendd: root, tendd's own user, and the socket's owner
+ * and group as chown= set them (the group by the peer's primary gid, all
+ * SO_PEERCRED tells). */
+static bool
+ctl_peer_allowed(const struct ucred *cr)
+{
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return true;
+	if (ctl.socket_uid != (uid_t)-1 && cr->uid == ctl.socket_uid)
+		return true;
+	if (ctl.socket_gid != (gid_t)-1 && cr->gid == ctl.socket_gid &&
+	    (ctl.socket_mode & 0060) == 0060)
+		return true;
+	return false;
+}
+
+/* Tell a connection we will not serve it why, best effort, and close. */
+static void
+ctl_reject(int fd, const char *why)
+{
+	struct proto_writer w;
+	ssize_t n;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_ERROR, 0);
+	proto_put_str(&w, why);
+	if ((n = proto_finish(&w)) > 0)
+		(void)send(
+		    fd, ctl.scratch, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)close(fd);
+}
+
+static void
+ctl_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	if (ctl.fd != -1)
+		ev_io_start(loop, &ctl.lio);
+}
+
+static struct ctl_client *
+ctl_client_new(int fd, const struct ucred *cr)
+{
+	struct ctl_client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->in = malloc(PROTO_MAX_FRAME)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->uid = cr->uid;
+	c->pid = cr->pid;
+	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
+	ev_timer_init(&c->deadline, ctl_deadline_cb, CTL_DEADLINE, 0.);
+	c->rio.data = c->wio.data = c->deadline.data = c;
+	c->next = ctl.clients;
+	ctl.clients = c;
+	ctl.nclients++;
+	ev_io_start(ctl.loop, &c->rio);
+	return c;
+}
+
+static void
+ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ucred cr;
+	socklen_t crlen;
+	char why[160];
+	int fd;
+
+	for (;;) {
+		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending
+			 * connection stays readable, so retrying now would
+			 * spin; rest the listener (accept(2)). */
+			log_warn("control socket: accept");
+			ev_io_stop(loop, &ctl.lio);
+			ev_timer_set(&ctl.pause, CTL_PAUSE, 0.);
+			ev_timer_start(loop, &ctl.pause);
+			return;
+		}
+		crlen = sizeof(cr);
+		/* The peer's credentials as of connect() (unix(7)). */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) ==
+		    -1) {
+			log_warn("control socket: getsockopt(SO_PEERCRED)");
+			(void)close(fd);
+			continue;
+		}
+		if (!ctl_peer_allowed(&cr)) {
+			(void)snprintf(why, sizeof(why),
+			    "tendd: permission denied: uid %u may not use this socket",
+			    (unsigned)cr.uid);
+			log_warnx("control socket: refused pid %d uid %u",
+			    (int)cr.pid, (unsigned)cr.uid);
+			ctl_reject(fd, why);
+			continue;
+		}
+		if (ctl.nclients >= CTL_MAX_CLIENTS) {
+			(void)snprintf(why, sizeof(why),
+			    "tendd: too many control clients (limit %d)",
+			    CTL_MAX_CLIENTS);
+			ctl_reject(fd, why);
+			continue;
+		}
+		if (ctl_client_new(fd, &cr) == NULL) {
+			ctl_reject(fd, "tendd: out of memory");
+			continue;
+		}
+	}
+}
+
+/* --- the socket ----------------------------------------------------- */
+
+/* Is a tendd answering on PATH?  1 yes, 0 no (stale or absent), -1 error
+ * (ERR says). */
+static int
+ctl_socket_alive(const struct sockaddr_un *sun, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, alive;
+
+	if (lstat(sun->sun_path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		(void)snprintf(err, errlen, "%s: lstat: %s", sun->sun_path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		(void)snprintf(err, errlen,
+		    "%s: exists and is not a socket; refusing to replace it",
+		    sun->sun_path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	         0)) == -1) {
+		(void)snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* ECONNREFUSED: nobody listens, the file is stale.  EAGAIN: the
+	 * backlog is full, which means someone listens (unix(7)). */
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    errno == EAGAIN)
+		alive = 1;
+	else if (errno == ECONNREFUSED)
+		alive = 0;
+	else {
+		(void)snprintf(err, errlen, "%s: connect: %s", sun->sun_path,
+		    strerror(errno));
+		alive = -1;
+	}
+	(void)close(fd);
+	return alive;
+}
+
+/* The socket's directory must not be someone else's to swap files in. */
+static int
+ctl_check_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(ctl.path)];
+	char *slash;
+	struct stat st;
+
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		(void)snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == -1) {
+		(void)snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		(void)snprintf(err, errlen,
+		    "%s: owned by uid %u, not by root or us; refusing to put the control socket there",
+		    dir, (unsigned)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
+    const char *path, const struct ctl_hooks *hooks, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd, alive;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		(void)snprintf(err, errlen,
+		    "%s: control socket path too long (limit %zu bytes)", path,
+		    sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (ctl_check_dir(path, err, errlen) == -1)
+		return -1;
+	if ((alive = ctl_socket_alive(&sun, err, errlen)) == -1)
+		return -1;
+	if (alive) {
+		(void)snprintf(
+		    err, errlen, "another tendd is listening on %s", path);
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		(void)snprintf(err, errlen, "%s: unlink stale socket: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	         0)) == -1) {
+		(void)snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	ctl.socket_mode =
+	    g != NULL && g->socket_mode > 0 ? g->socket_mode : 0700;
+	ctl.socket_uid = g != NULL ? g->socket_uid : (uid_t)-1;
+	ctl.socket_gid = g != NULL ? g->socket_gid : (gid_t)-1;
+	/* bind(2) creates the file with 0777 & ~umask: a tight umask means
+	 * it is never more open than 0600 before chmod narrows or widens it
+	 * to the configured mode. */
+	old = umask(0177);
+	if (bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)snprintf(
+		    err, errlen, "%s: bind: %s", path, strerror(errno));
+		(void)umask(old);
+		(void)close(fd);
+		return -1;
+	}
+	(void)umask(old);
+	if (chmod(path, (mode_t)ctl.socket_mode) == -1) {
+		(void)snprintf(err, errlen, "%s: chmod(%04o): %s", path,
+		    (unsigned)ctl.socket_mode, strerror(errno));
+		goto fail;
+	}
+	if ((ctl.socket_uid != (uid_t)-1 || ctl.socket_gid != (gid_t)-1) &&
+	    chown(path, ctl.socket_uid, ctl.socket_gid) == -1) {
+		(void)snprintf(err, errlen, "%s: chown(%d:%d): %s", path,
+		    (int)ctl.socket_uid, (int)ctl.socket_gid, strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, SOMAXCONN) == -1) {
+		(void)snprintf(
+		    err, errlen, "%s: listen: %s", path, strerror(errno));
+		goto fail;
+	}
+	ctl.loop = loop;
+	ctl.tab = tab;
+	ctl.hooks = hooks;
+	ctl.fd = fd;
+	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
+	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
+	ev_timer_init(&ctl.pause, ctl_pause_cb, CTL_PAUSE, 0.);
+	ev_io_start(loop, &ctl.lio);
+	return 0;
+fail:
+	(void)unlink(path);
+	(void)close(fd);
+	return -1;
+}
+
+void
+ctl_close(void)
+{
+	while (ctl.pending != NULL)
+		ctl_req_free(ctl.pending);
+	while (ctl.clients != NULL)
+		ctl_client_free(ctl.clients);
+	if (ctl.fd == -1)
+		return;
+	ev_io_stop(ctl.loop, &ctl.lio);
+	ev_timer_stop(ctl.loop, &ctl.pause);
+	if (close(ctl.fd) == -1)
+		log_warn("control socket: close");
+	ctl.fd = -1;
+	if (unlink(ctl.path) == -1 && errno != ENOENT)
+		log_warn("%s: unlink", ctl.path);
+}

@@ -1,0 +1,47 @@
+/*
+ * ctl.h: tendd's control socket server.  It runs inside tendd's one libev
+ * loop, decodes tendctl's requests (proto.h), acts through the fsm and
+ * svctab APIs only, and encodes the replies.  A hostile or slow client can
+ * never stall or crash tendd: requests are capped at one frame, partial
+ * frames have a deadline, output is bounded, clients are counted.
+ */
+#ifndef TEND_CTL_H
+#define TEND_CTL_H
+
+#include "tend.h"
+#include "config.h"
+#include "fsm.h"
+#include "svctab.h"
+
+#include <ev.h>
+
+struct ctl_hooks {
+	/* tendd begins an orderly shutdown: stops everything in descending
+	 * priority, exits 0 when all are gone */
+	void (*shutdown)(void);
+};
+
+/*
+ * Create the listening socket at PATH (already resolved by tendd), mode
+ * g->socket_mode (default 0700), owner g->socket_uid/gid if set.  A stale
+ * socket file from a dead tendd is replaced; a live one (connect()
+ * succeeds) is never stolen: return -1 with err "another tendd is
+ * listening on PATH".  The socket's directory must exist (tendd makes it)
+ * and belong to root or to tendd's user.
+ */
+int ctl_init(struct ev_loop *loop, struct svctab *tab,
+    const struct conf_global *g, const char *path,
+    const struct ctl_hooks *hooks, char *err, size_t errlen);
+/* tendd calls this from fsm_ops.changed after every state change: wake
+ * clients waiting on P. */
+void ctl_proc_changed(struct proc *p, enum proc_state from);
+/* P is about to be freed (a reload dropped it): requests waiting on it
+ * complete with "abnormal termination" and forget it. */
+void ctl_proc_gone(struct proc *p);
+/* tendd is shutting down (a signal, or the shutdown verb): start and
+ * restart are refused from now on with "shutting down". */
+void ctl_shutdown_begun(void);
+/* Close every client and the listener, unlink the socket. */
+void ctl_close(void);
+
+#endif /* TEND_CTL_H */

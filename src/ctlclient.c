@@ -1,0 +1,412 @@
+/*
+ * ctlclient.c: tendctl's connection to tendd.  Owns finding the socket
+ * path in a config file (libinih, only the few keys that name it), the
+ * connection with its timeouts, the HELLO exchange and frame I/O.  It
+ * prints nothing and knows no verbs: tendctl.c does.
+ */
+#include "ctlclient.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+ctlc_now(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait for FD to become readable until DEADLINE (<0: forever).  0 ready,
+ * -1 timed out (errno ETIMEDOUT) or failed. */
+static int
+ctlc_wait_readable(int fd, double deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	double left;
+	int ms, n;
+
+	for (;;) {
+		if (deadline < 0)
+			ms = -1;
+		else {
+			left = deadline - ctlc_now();
+			if (left <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			ms = (int)(left * 1000) + 1;
+		}
+		n = poll(&pfd, 1, ms);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n > 0)
+			return 0;
+	}
+}
+
+/* Read exactly LEN bytes.  0 ok, 1 EOF before the first byte, -1 error
+ * (EOF inside: errno EPROTO). */
+static int
+ctlc_read_full(int fd, unsigned char *buf, size_t len, double deadline)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (ctlc_wait_readable(fd, deadline) == -1)
+			return -1;
+		n = read(fd, buf + got, len - got);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			if (got == 0)
+				return 1;
+			errno = EPROTO;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int
+ctlc_read(struct ctlc *c, struct proto_msg *m, double timeout, char *err,
+    size_t errlen)
+{
+	double deadline = timeout < 0 ? -1 : ctlc_now() + timeout;
+	char why[128];
+	ssize_t size = 0;
+	int r;
+
+	r = ctlc_read_full(c->fd, c->buf, PROTO_LEN_SIZE, deadline);
+	if (r == 0) {
+		/* Refuse an oversized frame before reading it. */
+		if ((size = proto_frame_size(
+		         c->buf, PROTO_LEN_SIZE, why, sizeof(why))) < 0) {
+			(void)snprintf(
+			    err, errlen, "bad reply from tendd: %s", why);
+			errno = EPROTO;
+			return -1;
+		}
+		r = ctlc_read_full(c->fd, c->buf + PROTO_LEN_SIZE,
+		    (size_t)size - PROTO_LEN_SIZE, deadline);
+		if (r == 1) {
+			r = -1;
+			errno = EPROTO;
+		}
+	}
+	if (r == 1) {
+		(void)snprintf(err, errlen, "tendd closed the connection");
+		errno = 0;
+		return -1;
+	}
+	if (r == -1) {
+		if (errno == ETIMEDOUT)
+			(void)snprintf(err, errlen,
+			    "no reply from tendd at %s within %.0f seconds",
+			    c->path, timeout);
+		else if (errno == EPROTO)
+			(void)snprintf(err, errlen,
+			    "tendd closed the connection inside a reply");
+		else
+			(void)snprintf(err, errlen, "read from %s: %s", c->path,
+			    strerror(errno));
+		return -1;
+	}
+	if (proto_decode(c->buf, (size_t)size, m, why, sizeof(why)) == -1) {
+		(void)snprintf(err, errlen, "bad reply from tendd: %s", why);
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctlc_wait_eof(struct ctlc *c, char *err, size_t errlen)
+{
+	struct proto_msg m;
+
+	for (;;) {
+		if (ctlc_read(c, &m, CTLC_FOREVER, err, errlen) == -1)
+			return errno == 0 ? 0 : -1;
+		/* Anything tendd says meanwhile is ignored. */
+	}
+}
+
+static int
+ctlc_send(struct ctlc *c, const unsigned char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		/* MSG_NOSIGNAL: a tendd that went away is an error to
+		 * report, not a SIGPIPE (send(2)). */
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			(void)snprintf(err, errlen, "send to %s: %s", c->path,
+			    errno == EAGAIN ? "timed out" : strerror(errno));
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+ctlc_request(struct ctlc *c, uint16_t type, char *const *argv, int argc,
+    uint32_t *id, char *err, size_t errlen)
+{
+	struct proto_writer w;
+	ssize_t n;
+	int i;
+
+	*id = ++c->nextid;
+	proto_begin(&w, c->buf, sizeof(c->buf), type, *id);
+	for (i = 0; i < argc; i++)
+		proto_put_str(&w, argv[i]);
+	if ((n = proto_finish(&w)) < 0) {
+		(void)snprintf(err, errlen, "request too long (limit %d bytes)",
+		    PROTO_MAX_FRAME);
+		return -1;
+	}
+	return ctlc_send(c, c->buf, (size_t)n, err, errlen);
+}
+
+/* HELLO both ways; the server's ERROR (permission, version) is passed on
+ * as it is. */
+static int
+ctlc_hello(struct ctlc *c, char *err, size_t errlen)
+{
+	struct proto_writer w;
+	struct proto_msg m;
+	const char *s;
+	char why[256];
+	uint32_t v, pid;
+	ssize_t n;
+
+	proto_begin(&w, c->buf, sizeof(c->buf), PROTO_HELLO, ++c->nextid);
+	proto_put_u32(&w, PROTO_VERSION);
+	proto_put_str(&w, "tendctl " TEND_VERSION);
+	if ((n = proto_finish(&w)) < 0)
+		return -1;
+	if (ctlc_send(c, c->buf, (size_t)n, err, errlen) == -1) {
+		/* tendd may have refused us (too many clients, permission)
+		 * and closed before our HELLO went out: its ERROR is still
+		 * waiting to be read, and says more than EPIPE. */
+		if (ctlc_read(c, &m, 0.5, why, sizeof(why)) == 0 &&
+		    m.type == PROTO_ERROR && proto_get_str(&m, &s) == 0)
+			(void)snprintf(err, errlen, "%s", s);
+		return -1;
+	}
+	if (ctlc_read(c, &m, CTLC_CONNECT_TIMEOUT, err, errlen) == -1)
+		return -1;
+	if (m.type == PROTO_ERROR) {
+		(void)snprintf(err, errlen, "%s",
+		    proto_get_str(&m, &s) == 0 ? s : "tendd refused us");
+		return -1;
+	}
+	if (m.type != PROTO_HELLO || proto_get_u32(&m, &v) == -1) {
+		(void)snprintf(err, errlen, "bad reply from tendd: no HELLO");
+		return -1;
+	}
+	if (v != PROTO_VERSION) {
+		(void)snprintf(err, errlen,
+		    "protocol version mismatch: tendd speaks %u, tendctl %s speaks %d",
+		    v, TEND_VERSION, PROTO_VERSION);
+		return -1;
+	}
+	if (proto_get_str(&m, &s) == 0)
+		(void)snprintf(c->server, sizeof(c->server), "%s", s);
+	if (proto_get_u32(&m, &pid) == 0)
+		c->server_pid = (long)pid;
+	return 0;
+}
+
+int
+ctlc_open(struct ctlc *c, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = {.tv_sec = (time_t)CTLC_CONNECT_TIMEOUT};
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	(void)snprintf(c->path, sizeof(c->path), "%s", path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		(void)snprintf(err, errlen, "cannot reach tendd at %s: %s",
+		    path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		(void)snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* A blocking connect() on a UNIX socket whose backlog is full waits
+	 * for the send timeout (unix(7)); so does a request send. */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
+		(void)snprintf(err, errlen, "setsockopt(SO_SNDTIMEO): %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)snprintf(err, errlen, "cannot reach tendd at %s: %s",
+		    path,
+		    errno == EAGAIN || errno == EINPROGRESS
+		        ? "connection timed out"
+		        : strerror(errno));
+		goto fail;
+	}
+	if (ctlc_hello(c, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	(void)close(c->fd);
+	c->fd = -1;
+	return -1;
+}
+
+void
+ctlc_close(struct ctlc *c)
+{
+	if (c->fd != -1)
+		(void)close(c->fd);
+	c->fd = -1;
+}
+
+/* --- the socket path from a config file ------------------------------- */
+
+struct ctlc_conf {
+	const char *file;
+	char socket[256];      /* [tend] socket */
+	char file_socket[256]; /* [unix_http_server] file */
+	char serverurl[256];   /* [supervisorctl] serverurl=unix:// */
+};
+
+/* Expand supervisord's %(here)s (the config's directory) and %(ENV_X)s in
+ * SRC; -1 if the result does not fit or a name is unknown. */
+static int
+ctlc_expand(const char *file, const char *src, char *dst, size_t len)
+{
+	const char *p = src, *end, *val;
+	char name[128], here[PATH_MAX], *slash;
+	size_t o = 0, n;
+
+	/* supervisord's %(here)s is absolute: the file's real directory. */
+	if (realpath(file, here) == NULL)
+		(void)snprintf(here, sizeof(here), "%s", file);
+	if ((slash = strrchr(here, '/')) == NULL)
+		(void)snprintf(here, sizeof(here), ".");
+	else if (slash == here)
+		here[1] = '\0';
+	else
+		*slash = '\0';
+	while (*p != '\0') {
+		if (p[0] == '%' && p[1] == '(' &&
+		    (end = strstr(p + 2, ")s")) != NULL &&
+		    (size_t)(end - p - 2) < sizeof(name)) {
+			memcpy(name, p + 2, (size_t)(end - p - 2));
+			name[end - p - 2] = '\0';
+			if (strcmp(name, "here") == 0)
+				val = here;
+			else if (strncmp(name, "ENV_", 4) == 0 &&
+			         (val = getenv(name + 4)) != NULL)
+				;
+			else
+				return -1;
+			n = strlen(val);
+			if (o + n >= len)
+				return -1;
+			memcpy(dst + o, val, n);
+			o += n;
+			p = end + 2;
+			continue;
+		}
+		if (o + 1 >= len)
+			return -1;
+		dst[o++] = *p++;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+static void
+ctlc_conf_set(char *dst, size_t len, const char *value)
+{
+	/* The first assignment wins; continuation lines are ignored. */
+	if (dst[0] == '\0')
+		(void)snprintf(dst, len, "%s", value);
+}
+
+static int
+ctlc_conf_handler(
+    void *user, const char *section, const char *name, const char *value)
+{
+	struct ctlc_conf *cc = user;
+
+	if (strcmp(section, "tend") == 0 && strcmp(name, "socket") == 0)
+		ctlc_conf_set(cc->socket, sizeof(cc->socket), value);
+	else if (strcmp(section, "unix_http_server") == 0 &&
+	         strcmp(name, "file") == 0)
+		ctlc_conf_set(cc->file_socket, sizeof(cc->file_socket), value);
+	else if (strcmp(section, "supervisorctl") == 0 &&
+	         strcmp(name, "serverurl") == 0 &&
+	         strncmp(value, "unix://", 7) == 0)
+		ctlc_conf_set(cc->serverurl, sizeof(cc->serverurl), value + 7);
+	return 1; /* keep going: the rest of the file is not our business */
+}
+
+int
+ctlc_socket_from_config(
+    const char *file, char *buf, size_t len, char *err, size_t errlen)
+{
+	struct ctlc_conf cc;
+	const char *v;
+	FILE *fp;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.file = file;
+	if ((fp = fopen(file, "re")) == NULL) {
+		(void)snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	/* Parse errors are ignored on purpose: tendctl only needs the
+	 * socket, and must work while the config is being edited. */
+	(void)ini_parse_file(fp, ctlc_conf_handler, &cc);
+	(void)fclose(fp);
+	if (cc.socket[0] != '\0')
+		v = cc.socket;
+	else if (cc.file_socket[0] != '\0')
+		v = cc.file_socket;
+	else if (cc.serverurl[0] != '\0')
+		v = cc.serverurl;
+	else
+		return 0;
+	if (ctlc_expand(file, v, buf, len) == -1) {
+		(void)snprintf(err, errlen,
+		    "%s: cannot expand the socket path \"%s\"", file, v);
+		return -1;
+	}
+	return 1;
+}

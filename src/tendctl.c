@@ -1,0 +1,1095 @@
+/*
+ * tendctl.c: the control CLI.  Owns the verb table (name, argument form,
+ * handler, one-line help; it drives `tendctl help` and the shell's
+ * completion, as smtpctl's table does), option parsing, supervisorctl's
+ * output formats, --json, the exit codes and the interactive shell.  The
+ * connection and the wire format are ctlclient.c's and proto.c's.
+ *
+ * Exit codes (DESIGN.md): 0 success; 1 an action failed or a name is
+ * unknown; 2 usage error; 3 status found a process that is not RUNNING;
+ * 4 tendd cannot be reached (or went away during the request).
+ */
+#include "ctlclient.h"
+#include "proto.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBEDIT
+#include <editline/readline.h>
+#endif
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTRUNNING = 3,
+	EXIT_UNREACHABLE = 4,
+};
+
+#define TC_JSON 0x1   /* the verb accepts --json */
+#define TC_NOTYET 0x2 /* named by DESIGN.md, not implemented yet */
+#define TC_SHELL 0x4  /* only in the interactive shell */
+
+struct tc;
+
+struct verb {
+	const char *name;
+	const char *args; /* the argument form, for help */
+	int (*fn)(struct tc *t, const struct verb *v, int argc, char **argv);
+	const char *help;
+	int min, max; /* argument counts; max -1: any */
+	unsigned flags;
+};
+
+/* One invocation's settings. */
+struct tc {
+	char sock[256];
+	bool json;
+	bool shell;
+};
+
+/* A RECORD copied out of its frame: key/value pairs. */
+struct rec {
+	char **kv;
+	size_t n; /* pairs */
+};
+
+struct recs {
+	struct rec *v;
+	size_t n;
+};
+
+static const struct verb verbs[];
+
+/* --- small helpers ---------------------------------------------------- */
+
+static void tc_err(const char *fmt, ...) TEND_PRINTF(1, 2);
+
+static void
+tc_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)fflush(stdout);
+	fputs("tendctl: ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void *
+tc_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL) {
+		tc_err("out of memory");
+		exit(EXIT_FAIL);
+	}
+	return p;
+}
+
+static char *
+tc_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(tc_xmalloc(n), s, n);
+}
+
+static const char *
+rec_get(const struct rec *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->kv[2 * i], key) == 0)
+			return r->kv[2 * i + 1];
+	return NULL;
+}
+
+/* KEY as a string, "" when absent. */
+static const char *
+rec_str(const struct rec *r, const char *key)
+{
+	const char *v = rec_get(r, key);
+
+	return v != NULL ? v : "";
+}
+
+static long long
+rec_int(const struct rec *r, const char *key)
+{
+	const char *v = rec_get(r, key);
+
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+static double
+rec_num(const struct rec *r, const char *key)
+{
+	const char *v = rec_get(r, key);
+	double d = v != NULL ? strtod(v, NULL) : 0;
+
+	return isfinite(d) ? d : 0;
+}
+
+/* Copy the RECORD M into R; -1 if it is malformed. */
+static int
+rec_copy(const struct proto_msg *m, struct rec *r)
+{
+	struct proto_msg c = *m;
+	const char *s;
+	int n, i;
+
+	if ((n = proto_count_strs(m)) < 0 || n % 2 != 0)
+		return -1;
+	r->n = (size_t)n / 2;
+	r->kv = tc_xmalloc((size_t)n * sizeof(*r->kv));
+	for (i = 0; i < n; i++) {
+		(void)proto_get_str(&c, &s);
+		r->kv[i] = tc_xstrdup(s);
+	}
+	return 0;
+}
+
+static void
+rec_free(struct rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * r->n; i++)
+		free(r->kv[i]);
+	free(r->kv);
+	r->kv = NULL;
+	r->n = 0;
+}
+
+static void
+recs_free(struct recs *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		rec_free(&rs->v[i]);
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = 0;
+}
+
+/* --- JSON output -------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at S, 0 if it is not one. */
+static size_t
+json_utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* S as a JSON string: quotes, backslashes and control characters
+ * escaped; bytes that are not UTF-8 become U+FFFD. */
+static void
+json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	putchar('"');
+	while (*p != '\0') {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		case '\b':
+			fputs("\\b", stdout);
+			break;
+		case '\f':
+			fputs("\\f", stdout);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				printf("\\u%04x", *p);
+				break;
+			}
+			if ((n = json_utf8_len(p)) == 0) {
+				fputs("\\ufffd", stdout);
+				break;
+			}
+			(void)fwrite(p, 1, n, stdout);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+	putchar('"');
+}
+
+static void
+json_key(const char *key, bool *first)
+{
+	if (!*first)
+		putchar(',');
+	*first = false;
+	json_str(key);
+	putchar(':');
+}
+
+static void
+json_kstr(const char *key, const char *v, bool *first)
+{
+	json_key(key, first);
+	json_str(v);
+}
+
+static void
+json_kint(const char *key, long long v, bool *first)
+{
+	json_key(key, first);
+	printf("%lld", v);
+}
+
+static void
+json_knum(const char *key, double v, bool *first)
+{
+	json_key(key, first);
+	printf("%.3f", v);
+}
+
+/* --- talking to tendd --------------------------------------------------- */
+
+typedef int (*tc_record_fn)(struct tc *t, const struct rec *r, void *arg);
+
+/*
+ * Connect, send TYPE with ARGV, and hand every RECORD of the reply to FN
+ * until END.  Returns EXIT_OK, EXIT_FAIL (tendd answered ERROR; printed)
+ * or EXIT_UNREACHABLE (no tendd, or it went away; printed).
+ */
+static int
+tc_call(struct tc *t, const char *verb, uint16_t type, char **argv, int argc,
+    double timeout, tc_record_fn fn, void *arg)
+{
+	static struct ctlc c;
+	struct proto_msg m;
+	struct rec r;
+	char err[512];
+	const char *s;
+	uint32_t id;
+	int rc = EXIT_OK;
+
+	if (ctlc_open(&c, t->sock, err, sizeof(err)) == -1) {
+		tc_err("%s", err);
+		return EXIT_UNREACHABLE;
+	}
+	if (ctlc_request(&c, type, argv, argc, &id, err, sizeof(err)) == -1) {
+		tc_err("%s: %s", verb, err);
+		ctlc_close(&c);
+		return EXIT_UNREACHABLE;
+	}
+	for (;;) {
+		if (ctlc_read(&c, &m, timeout, err, sizeof(err)) == -1) {
+			tc_err("%s: %s", verb, err);
+			rc = EXIT_UNREACHABLE;
+			break;
+		}
+		if (m.id != id)
+			continue;
+		if (m.type == PROTO_END)
+			break;
+		if (m.type == PROTO_ERROR) {
+			tc_err("%s: %s", verb,
+			    proto_get_str(&m, &s) == 0 ? s : "failed");
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (m.type != PROTO_RECORD || rec_copy(&m, &r) == -1) {
+			tc_err("%s: bad reply from tendd", verb);
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (fn != NULL && fn(t, &r, arg) != 0)
+			rc = EXIT_FAIL;
+		rec_free(&r);
+	}
+	if (rc == EXIT_OK && type == PROTO_REQ_SHUTDOWN) {
+		/* tendd is gone when it closes the connection. */
+		if (ctlc_wait_eof(&c, err, sizeof(err)) == -1) {
+			tc_err("%s: %s", verb, err);
+			rc = EXIT_FAIL;
+		}
+	}
+	ctlc_close(&c);
+	return rc;
+}
+
+static int
+tc_collect_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	struct recs *rs = arg;
+	struct rec *nv;
+	size_t i;
+
+	nv = realloc(rs->v, (rs->n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		tc_err("out of memory");
+		exit(EXIT_FAIL);
+	}
+	rs->v = nv;
+	/* Take a deep copy: R is freed by the caller. */
+	rs->v[rs->n].n = r->n;
+	rs->v[rs->n].kv = tc_xmalloc(2 * r->n * sizeof(char *));
+	for (i = 0; i < 2 * r->n; i++)
+		rs->v[rs->n].kv[i] = tc_xstrdup(r->kv[i]);
+	rs->n++;
+	return 0;
+}
+
+/* "foo: ERROR (no such process)", or "(no such group)" for GROUP:*, as
+ * supervisorctl says it. */
+static void
+tc_print_unknown(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 2 && strcmp(name + n - 2, ":*") == 0)
+		printf("%.*s: ERROR (no such group)\n", (int)(n - 2), name);
+	else
+		printf("%s: ERROR (no such process)\n", name);
+}
+
+static bool
+rec_is_unknown(const struct rec *r)
+{
+	return rec_int(r, "fault") == PROTO_F_NO_SUCH_PROCESS &&
+	       rec_get(r, "state") == NULL && rec_get(r, "pid") == NULL;
+}
+
+/* --- verbs -------------------------------------------------------------- */
+
+static void
+tc_status_json(const struct recs *rs)
+{
+	bool first, efirst;
+	size_t i, shown = 0;
+
+	putchar('[');
+	for (i = 0; i < rs->n; i++) {
+		const struct rec *r = &rs->v[i];
+
+		if (rec_is_unknown(r))
+			continue;
+		printf(shown++ ? ",\n {" : "\n {");
+		first = true;
+		json_kstr("name", rec_str(r, "name"), &first);
+		json_kstr("group", rec_str(r, "group"), &first);
+		json_kstr("fullname", rec_str(r, "fullname"), &first);
+		json_kstr("state", rec_str(r, "state"), &first);
+		json_kint("statecode", rec_int(r, "statecode"), &first);
+		json_kint("pid", rec_int(r, "pid"), &first);
+		json_kint("start", (long long)rec_num(r, "start"), &first);
+		json_kint("stop", (long long)rec_num(r, "stop"), &first);
+		json_kint("now", (long long)rec_num(r, "now"), &first);
+		json_kint("uptime", (long long)rec_num(r, "uptime"), &first);
+		json_kstr("description", rec_str(r, "description"), &first);
+		json_kstr("spawnerr", rec_str(r, "spawnerr"), &first);
+		json_key("exit", &first);
+		if (rec_int(r, "exit") != 0) {
+			efirst = true;
+			putchar('{');
+			json_kint("code", rec_int(r, "exit_code"), &efirst);
+			json_kint("signal", rec_int(r, "exit_signal"), &efirst);
+			json_key("core", &efirst);
+			fputs(
+			    rec_int(r, "exit_core") ? "true" : "false", stdout);
+			json_knum("utime", rec_num(r, "exit_utime"), &efirst);
+			json_knum("stime", rec_num(r, "exit_stime"), &efirst);
+			json_kint(
+			    "maxrss_kb", rec_int(r, "exit_maxrss_kb"), &efirst);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		json_kint("spawns", rec_int(r, "spawns"), &first);
+		putchar('}');
+	}
+	printf("%s]\n", shown ? "\n" : "");
+}
+
+static int
+tc_status(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	size_t i, w = 30, len;
+	bool unknown = false, notrunning = false;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_STATUS, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	/* supervisorctl: errors first, then the table, NAME padded to the
+	 * longest name plus 3 (at least 33 columns), STATE to 10. */
+	for (i = 0; i < rs.n; i++) {
+		if (rec_is_unknown(&rs.v[i])) {
+			unknown = true;
+			if (t->json)
+				(void)fflush(stdout);
+			if (t->json)
+				fprintf(stderr, "%s: ERROR (no such process)\n",
+				    rec_str(&rs.v[i], "name"));
+			else
+				tc_print_unknown(rec_str(&rs.v[i], "name"));
+			continue;
+		}
+		if (strcmp(rec_str(&rs.v[i], "state"), "RUNNING") != 0)
+			notrunning = true;
+		if ((len = strlen(rec_str(&rs.v[i], "fullname"))) > w)
+			w = len;
+	}
+	if (t->json) {
+		tc_status_json(&rs);
+	} else {
+		for (i = 0; i < rs.n; i++) {
+			const struct rec *r = &rs.v[i];
+
+			if (rec_is_unknown(r))
+				continue;
+			printf("%-*s%-10s%s\n", (int)(w + 3),
+			    rec_str(r, "fullname"), rec_str(r, "state"),
+			    rec_str(r, "description"));
+		}
+	}
+	recs_free(&rs);
+	if (unknown)
+		return EXIT_FAIL;
+	return notrunning ? EXIT_NOTRUNNING : EXIT_OK;
+}
+
+/* What a start/stop/signal result counts as: supervisorctl shrugs at
+ * "already started" for start and "not running" for stop. */
+struct tc_results {
+	uint16_t type;
+	int failed;
+};
+
+static int
+tc_result_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	struct tc_results *res = arg;
+	long long fault = rec_int(r, "fault");
+	const char *name = rec_str(r, "name");
+	const char *detail = rec_get(r, "detail");
+
+	if (fault == PROTO_F_OK) {
+		printf("%s: %s\n", name, rec_str(r, "result"));
+		return 0;
+	}
+	if (fault == PROTO_F_NO_SUCH_PROCESS)
+		tc_print_unknown(name);
+	else
+		printf("%s: ERROR (%s)\n", name, rec_str(r, "result"));
+	/* The why, which supervisorctl leaves to the logs. */
+	if (detail != NULL && *detail != '\0')
+		tc_err("%s: %s", name, detail);
+	(void)fflush(stdout);
+	if ((fault == PROTO_F_ALREADY_STARTED &&
+	        (res->type == PROTO_REQ_START ||
+	            res->type == PROTO_REQ_RESTART)) ||
+	    (fault == PROTO_F_NOT_RUNNING &&
+	        (res->type == PROTO_REQ_STOP ||
+	            res->type == PROTO_REQ_RESTART)))
+		return 0;
+	res->failed = 1;
+	return 0;
+}
+
+static int
+tc_action(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct tc_results res = {0};
+	uint16_t type;
+	int rc;
+
+	if (strcmp(v->name, "start") == 0)
+		type = PROTO_REQ_START;
+	else if (strcmp(v->name, "stop") == 0)
+		type = PROTO_REQ_STOP;
+	else if (strcmp(v->name, "restart") == 0)
+		type = PROTO_REQ_RESTART;
+	else
+		type = PROTO_REQ_SIGNAL;
+	res.type = type;
+	/* A start or stop waits as long as tendd takes: tendd bounds it
+	 * with startsecs and stopwaitsecs, and EOF tells if tendd dies. */
+	rc = tc_call(t, v->name, type, argv, argc,
+	    type == PROTO_REQ_SIGNAL ? CTLC_REPLY_TIMEOUT : CTLC_FOREVER,
+	    tc_result_cb, &res);
+	if (rc != EXIT_OK)
+		return rc;
+	return res.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+static int
+tc_pid(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool first, all = argc == 0;
+	int rc, i;
+	size_t k, shown = 0;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "all") == 0)
+			all = true;
+	rc = tc_call(t, v->name, PROTO_REQ_PID, argv, argc, CTLC_REPLY_TIMEOUT,
+	    tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	if (t->json)
+		putchar('[');
+	for (k = 0; k < rs.n; k++) {
+		const struct rec *r = &rs.v[k];
+
+		if (rec_is_unknown(r)) {
+			(void)fflush(stdout);
+			fprintf(stderr, "%s: ERROR (no such process)\n",
+			    rec_str(r, "name"));
+			rc = EXIT_FAIL;
+			continue;
+		}
+		/* A named process that is not running is a failed
+		 * lookup (supervisorctl exits non-zero too). */
+		if (!all && rec_int(r, "pid") == 0)
+			rc = EXIT_FAIL;
+		if (t->json) {
+			printf(shown++ ? ",\n {" : "\n {");
+			first = true;
+			json_kstr("name", rec_str(r, "name"), &first);
+			json_kint("pid", rec_int(r, "pid"), &first);
+			putchar('}');
+		} else {
+			printf("%lld\n", rec_int(r, "pid"));
+		}
+	}
+	if (t->json)
+		printf("%s]\n", shown ? "\n" : "");
+	recs_free(&rs);
+	return rc;
+}
+
+static int
+tc_avail(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	char prio[64];
+	bool first;
+	size_t k;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_AVAIL, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	if (t->json)
+		putchar('[');
+	for (k = 0; k < rs.n; k++) {
+		const struct rec *r = &rs.v[k];
+
+		if (t->json) {
+			printf(k ? ",\n {" : "\n {");
+			first = true;
+			json_kstr("name", rec_str(r, "name"), &first);
+			json_kstr("group", rec_str(r, "group"), &first);
+			json_key("inuse", &first);
+			fputs(rec_int(r, "inuse") ? "true" : "false", stdout);
+			json_key("autostart", &first);
+			fputs(
+			    rec_int(r, "autostart") ? "true" : "false", stdout);
+			json_kint("priority", rec_int(r, "priority"), &first);
+			json_kint("group_priority",
+			    rec_int(r, "group_priority"), &first);
+			putchar('}');
+			continue;
+		}
+		/* supervisorctl's "%-32s %-9s %-9s GROUP:PROCESS priority" */
+		(void)snprintf(prio, sizeof(prio), "%lld:%lld",
+		    rec_int(r, "group_priority"), rec_int(r, "priority"));
+		printf("%-32s %-9s %-9s %s\n", rec_str(r, "name"),
+		    rec_int(r, "inuse") ? "in use" : "avail",
+		    rec_int(r, "autostart") ? "auto" : "manual", prio);
+	}
+	if (t->json)
+		printf("%s]\n", rs.n ? "\n" : "");
+	recs_free(&rs);
+	return EXIT_OK;
+}
+
+static int
+tc_version(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool first = true;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_VERSION, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK || rs.n == 0) {
+		recs_free(&rs);
+		return rc != EXIT_OK ? rc : EXIT_FAIL;
+	}
+	if (t->json) {
+		putchar('{');
+		json_kstr("tendd", rec_str(&rs.v[0], "version"), &first);
+		json_kstr("tendctl", TEND_VERSION, &first);
+		json_kint("protocol", rec_int(&rs.v[0], "protocol"), &first);
+		printf("}\n");
+	} else {
+		printf("%s\n", rec_str(&rs.v[0], "version"));
+	}
+	recs_free(&rs);
+	return EXIT_OK;
+}
+
+static int
+tc_shutdown(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_SHUTDOWN, argv, argc, CTLC_FOREVER,
+	    NULL, NULL);
+	if (rc == EXIT_OK)
+		printf("Shut down\n");
+	return rc;
+}
+
+static int
+tc_notyet(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	tc_err("%s: not yet available in this version of tend", v->name);
+	return EXIT_FAIL;
+}
+
+static void
+tc_verb_usage(FILE *fp, const struct verb *v)
+{
+	char form[64];
+
+	(void)snprintf(form, sizeof(form), "%s%s%s", v->name,
+	    v->args[0] ? " " : "", v->args);
+	/* A long form gets a line of its own. */
+	if (strlen(form) > 22)
+		fprintf(fp, "  %s\n  %-22s %s%s\n", form, "", v->help,
+		    v->flags & TC_NOTYET ? " (not yet)" : "");
+	else
+		fprintf(fp, "  %-22s %s%s\n", form, v->help,
+		    v->flags & TC_NOTYET ? " (not yet)" : "");
+}
+
+static const struct verb *tc_find_verb(const char *name);
+
+static int
+tc_help(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	const struct verb *h;
+
+	if (argc == 1) {
+		if ((h = tc_find_verb(argv[0])) == NULL) {
+			tc_err("help: unknown verb: %s", argv[0]);
+			return EXIT_USAGE;
+		}
+		tc_verb_usage(stdout, h);
+		if (h->flags & TC_JSON)
+			printf("  (accepts --json)\n");
+		return EXIT_OK;
+	}
+	printf("verbs (NAME is PROCESS, GROUP:PROCESS, GROUP:* or all):\n");
+	for (h = verbs; h->name != NULL; h++)
+		if (t->shell || !(h->flags & TC_SHELL))
+			tc_verb_usage(stdout, h);
+	return EXIT_OK;
+}
+
+static const struct verb verbs[] = {
+    {"status", "[NAME...]", tc_status,
+        "show processes; exit 3 if one is not RUNNING", 0, -1, TC_JSON},
+    {"start", "NAME...", tc_action, "start processes, wait until RUNNING", 1,
+        -1, 0},
+    {"stop", "NAME...", tc_action, "stop processes, wait until stopped", 1, -1,
+        0},
+    {"restart", "NAME...", tc_action, "stop, then start processes", 1, -1, 0},
+    {"signal", "SIGNAL NAME...", tc_action, "send SIGNAL (TERM, HUP, 15...)", 2,
+        -1, 0},
+    {"pid", "[NAME...|all]", tc_pid, "tendd's pid, or the processes'", 0, -1,
+        TC_JSON},
+    {"avail", "", tc_avail, "list the configured processes", 0, 0, TC_JSON},
+    {"version", "", tc_version, "print tendd's version", 0, 0, TC_JSON},
+    {"shutdown", "", tc_shutdown, "stop everything, then tendd; wait for it", 0,
+        0, 0},
+    {"tail", "[-f] [-N] NAME [stdout|stderr]", tc_notyet,
+        "show the end of a process's log", 0, -1, TC_NOTYET},
+    {"maintail", "[-f] [-N]", tc_notyet, "show the end of tendd's log", 0, -1,
+        TC_NOTYET},
+    {"clear", "NAME...", tc_notyet, "clear processes' logs", 0, -1, TC_NOTYET},
+    {"reread", "", tc_notyet, "reread the config", 0, -1, TC_NOTYET},
+    {"update", "[GROUP...]", tc_notyet, "apply config changes", 0, -1,
+        TC_NOTYET},
+    {"add", "GROUP...", tc_notyet, "activate groups from the config", 0, -1,
+        TC_NOTYET},
+    {"remove", "GROUP...", tc_notyet, "remove stopped groups", 0, -1,
+        TC_NOTYET},
+    {"reload", "", tc_notyet, "restart tendd's configuration", 0, -1,
+        TC_NOTYET},
+    {"help", "[VERB]", tc_help, "list verbs, or show one", 0, 1, 0},
+    {"exit", "", NULL, "leave the shell", 0, 0, TC_SHELL},
+    {"quit", "", NULL, "leave the shell", 0, 0, TC_SHELL},
+    {NULL, NULL, NULL, NULL, 0, 0, 0},
+};
+
+static const struct verb *
+tc_find_verb(const char *name)
+{
+	const struct verb *v;
+
+	for (v = verbs; v->name != NULL; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+static void
+tc_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: tendctl [-c FILE] [-s SOCKET] [--json] [VERB [ARG...]]\n"
+	    "       tendctl -h | -V\n"
+	    "With no verb, an interactive shell.  `tendctl help` lists the "
+	    "verbs.\n");
+}
+
+/* Run one command line (ARGV[0] is the verb).  The settings in T may be
+ * changed by --json for this command only. */
+static int
+tc_run(struct tc *t, int argc, char **argv)
+{
+	const struct verb *v;
+	struct tc local = *t;
+	char **args;
+	int n = 0, i, rc;
+
+	if ((v = tc_find_verb(argv[0])) == NULL ||
+	    (!t->shell && (v->flags & TC_SHELL))) {
+		tc_err("unknown verb: %s", argv[0]);
+		if (!t->shell)
+			tc_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (v->flags & TC_NOTYET)
+		return tc_notyet(t, v, 0, NULL);
+	/* --json may follow the verb too: `tendctl status --json`. */
+	args = tc_xmalloc((size_t)argc * sizeof(*args));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			local.json = true;
+			continue;
+		}
+		args[n++] = argv[i];
+	}
+	rc = EXIT_USAGE;
+	if (local.json && !(v->flags & TC_JSON))
+		tc_err(
+		    "%s: --json is not supported (status, pid, avail and version take it)",
+		    v->name);
+	else if (n < v->min)
+		tc_err("%s: %s required (usage: %s %s)", v->name,
+		    v->min == 2 ? "a signal and a process name are"
+		                : "a process name is",
+		    v->name, v->args);
+	else if (v->max >= 0 && n > v->max)
+		tc_err("%s: too many arguments (usage: %s%s%s)", v->name,
+		    v->name, v->args[0] ? " " : "", v->args);
+	else
+		rc = v->fn(&local, v, n, args);
+	free(args);
+	(void)fflush(stdout);
+	return rc;
+}
+
+/* --- the interactive shell ---------------------------------------------- */
+
+#define TC_MAXWORDS 128
+
+/* Split LINE on blanks in place (supervisorctl does no quoting). */
+static int
+tc_split(char *line, char **words)
+{
+	int n = 0;
+	char *s, *save = NULL;
+
+	for (s = strtok_r(line, " \t\r\n", &save); s != NULL && n < TC_MAXWORDS;
+	     s = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = s;
+	return n;
+}
+
+#ifdef HAVE_LIBEDIT
+/* Completion: verbs for the first word, process names after it. */
+static char **tc_names;
+static size_t tc_nnames;
+
+static void
+tc_load_names(struct tc *t)
+{
+	struct recs rs = {0};
+	size_t i, k = 0;
+	int saved = dup(STDERR_FILENO);
+
+	if (tc_names != NULL)
+		return;
+	/* Quietly: a missing tendd is reported by the command itself. */
+	if (saved != -1)
+		(void)freopen("/dev/null", "w", stderr);
+	(void)tc_call(t, "avail", PROTO_REQ_AVAIL, NULL, 0, CTLC_REPLY_TIMEOUT,
+	    tc_collect_cb, &rs);
+	if (saved != -1) {
+		(void)fflush(stderr);
+		(void)dup2(saved, STDERR_FILENO);
+		(void)close(saved);
+	}
+	tc_names = tc_xmalloc((2 * rs.n + 2) * sizeof(char *));
+	tc_names[k++] = tc_xstrdup("all");
+	for (i = 0; i < rs.n; i++)
+		tc_names[k++] = tc_xstrdup(rec_str(&rs.v[i], "name"));
+	tc_nnames = k;
+	recs_free(&rs);
+}
+
+static struct tc *tc_shell_ctx;
+
+static char *
+tc_complete_verb(const char *text, int state)
+{
+	static const struct verb *v;
+	size_t len = strlen(text);
+
+	if (state == 0)
+		v = verbs;
+	for (; v->name != NULL; v++)
+		if (strncmp(v->name, text, len) == 0)
+			return tc_xstrdup((v++)->name);
+	return NULL;
+}
+
+static char *
+tc_complete_name(const char *text, int state)
+{
+	static size_t i;
+	size_t len = strlen(text);
+
+	if (state == 0)
+		i = 0;
+	for (; i < tc_nnames; i++)
+		if (strncmp(tc_names[i], text, len) == 0)
+			return tc_xstrdup(tc_names[i++]);
+	return NULL;
+}
+
+static char **
+tc_complete(const char *text, int start, int end)
+{
+	int i;
+
+	rl_attempted_completion_over = 1;
+	for (i = 0; i < start &&
+	            (rl_line_buffer[i] == ' ' || rl_line_buffer[i] == '\t');
+	     i++)
+		;
+	if (i == start)
+		return rl_completion_matches(text, tc_complete_verb);
+	tc_load_names(tc_shell_ctx);
+	return rl_completion_matches(text, tc_complete_name);
+}
+
+static char *
+tc_readline(void)
+{
+	char *line = readline("tend> ");
+
+	if (line != NULL && line[strspn(line, " \t")] != '\0')
+		(void)add_history(line);
+	return line;
+}
+#else
+static char *
+tc_readline(void)
+{
+	char buf[4096];
+
+	fputs("tend> ", stdout);
+	(void)fflush(stdout);
+	if (fgets(buf, sizeof(buf), stdin) == NULL)
+		return NULL;
+	return tc_xstrdup(buf);
+}
+#endif
+
+static int
+tc_shell(struct tc *t)
+{
+	char *line, *words[TC_MAXWORDS];
+	int n;
+
+	t->shell = true;
+#ifdef HAVE_LIBEDIT
+	tc_shell_ctx = t;
+	rl_readline_name = "tendctl";
+	rl_attempted_completion_function = tc_complete;
+	using_history();
+#endif
+	/* supervisorctl greets with the status table. */
+	{
+		char *st[] = {"status"};
+
+		(void)tc_run(t, 1, st);
+	}
+	while ((line = tc_readline()) != NULL) {
+		n = tc_split(line, words);
+		if (n > 0 && (strcmp(words[0], "exit") == 0 ||
+		                 strcmp(words[0], "quit") == 0)) {
+			free(line);
+			return EXIT_OK;
+		}
+		if (n > 0)
+			(void)tc_run(t, n, words);
+		free(line);
+	}
+	putchar('\n');
+	return EXIT_OK;
+}
+
+/* --- main --------------------------------------------------------------- */
+
+/* -s, else the config's socket (-c, or the default config if readable),
+ * else the built-in default. */
+static int
+tc_resolve_socket(struct tc *t, const char *sock, const char *conf)
+{
+	char err[512];
+	int r;
+
+	if (sock != NULL) {
+		(void)snprintf(t->sock, sizeof(t->sock), "%s", sock);
+		return 0;
+	}
+	if (conf != NULL || access(TEND_DEFAULT_CONF, R_OK) == 0) {
+		r = ctlc_socket_from_config(conf ? conf : TEND_DEFAULT_CONF,
+		    t->sock, sizeof(t->sock), err, sizeof(err));
+		if (r == 1)
+			return 0;
+		if (r == -1) {
+			tc_err("%s", err);
+			return -1;
+		}
+	}
+	if (proto_default_socket(t->sock, sizeof(t->sock)) == -1) {
+		tc_err("default socket path: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct tc t;
+	const char *sock = NULL, *conf = NULL;
+	int ch;
+
+	memset(&t, 0, sizeof(t));
+	/* "+": options end at the verb, so `tail -f` keeps its -f. */
+	while (
+	    (ch = getopt_long(argc, argv, "+c:s:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			t.json = true;
+			break;
+		case 'h':
+			tc_usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("tendctl %s\n", TEND_VERSION);
+			return EXIT_OK;
+		default:
+			tc_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (tc_resolve_socket(&t, sock, conf) == -1)
+		return EXIT_USAGE;
+	if (optind == argc) {
+		if (t.json) {
+			tc_err("--json needs a verb");
+			tc_usage(stderr);
+			return EXIT_USAGE;
+		}
+		return tc_shell(&t);
+	}
+	return tc_run(&t, argc - optind, argv + optind);
+}
