@@ -16,6 +16,7 @@
 #include "fsm.h"
 #include "log.h"
 #include "logcap.h"
+#include "proto.h"
 #include "reap.h"
 #include "spawn.h"
 #include "svctab.h"
@@ -330,6 +331,7 @@ shutdown_begin(void)
 		return;
 	shutting_down = true;
 	log_info("shutting down");
+	ctl_shutdown_begun();
 	shutdown_step();
 }
 
@@ -415,20 +417,11 @@ raise_fd_limit(const struct tend_conf *c)
 static void
 resolve_socket_path(const struct tend_conf *c)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
 	if (c->global.socket != NULL)
 		(void)snprintf(socket_path, sizeof(socket_path), "%s",
 		    c->global.socket);
-	else if (geteuid() == 0)
-		(void)snprintf(socket_path, sizeof(socket_path), "%s",
-		    TEND_DEFAULT_SOCK_ROOT);
-	else if (xdg != NULL && *xdg == '/')
-		(void)snprintf(socket_path, sizeof(socket_path), "%s/%s", xdg,
-		    TEND_SOCK_NAME);
-	else
-		(void)snprintf(socket_path, sizeof(socket_path),
-		    "/tmp/tend-%u/%s", (unsigned)geteuid(), TEND_SOCK_NAME);
+	else if (proto_default_socket(socket_path, sizeof(socket_path)) == -1)
+		fatal("default control socket path");
 	(void)snprintf(server_url, sizeof(server_url), "unix://%s",
 	    socket_path);
 }
