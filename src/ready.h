@@ -1,0 +1,3 @@
+#ifndef TEND_ready_H
+#define TEND_ready_H
+#endif

@@ -1,0 +1,298 @@
+/*
+ * reap.c: watching, signalling and reaping processes.
+ *
+ * Owns: one ev_io per service process on its pidfd, the waitid() calls
+ * (this file is the only caller of wait*() in tend), pidfd_send_signal(),
+ * and reaping the orphans that land on tendd as a child subreaper.
+ *
+ * Leaves alone: what an exit means (fsm.c, through the on_exit callback),
+ * the pipes (logcap.c), starting processes (spawn.c).  Its only state is
+ * the loop, the table and the callback given to reap_init().
+ */
+#include "reap.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* waitid(2): P_PIDFD arrived in Linux 5.4; older headers lack it. */
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* At most this many children per reap_sigchld(), so a fork bomb of
+ * orphans cannot hold the loop; SIGCHLD comes again for the rest. */
+#define REAP_MAX_PER_CALL 4096
+
+static struct ev_loop *reap_loop;
+static const struct svctab *reap_tab;
+static reap_exit_fn *reap_on_exit;
+
+void
+reap_init(struct ev_loop *loop, const struct svctab *tab, reap_exit_fn *on_exit)
+{
+	reap_loop = loop;
+	reap_tab = tab;
+	reap_on_exit = on_exit;
+}
+
+void
+reap_set_table(const struct svctab *tab)
+{
+	reap_tab = tab;
+}
+
+/*
+ * The raw system call: glibc's waitid() has no rusage argument, but the
+ * kernel's takes one as the fifth (the same numbers wait4() gives).
+ */
+static int
+reap_waitid(
+    idtype_t type, id_t id, siginfo_t *si, int options, struct rusage *ru)
+{
+	int rc;
+
+	do
+		rc = (int)syscall(SYS_waitid, type, id, si, options, ru);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+static double
+reap_tv(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+static void
+reap_fill_exit(const struct proc *p, const siginfo_t *si,
+    const struct rusage *ru, struct proc_exit *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->valid = true;
+	switch (si->si_code) {
+	case CLD_EXITED:
+		ex->code = si->si_status;
+		break;
+	case CLD_DUMPED:
+		ex->core = true;
+		/* FALLTHROUGH */
+	case CLD_KILLED:
+		ex->signal = si->si_status;
+		break;
+	default: /* not asked for (no WSTOPPED/WCONTINUED) */
+		ex->code = -1;
+		break;
+	}
+	ex->utime = reap_tv(&ru->ru_utime);
+	ex->stime = reap_tv(&ru->ru_stime);
+	ex->maxrss_kb = ru->ru_maxrss; /* kilobytes on Linux, getrusage(2) */
+	ex->wall = util_realtime();
+	if (p->laststart > 0)
+		ex->uptime = util_monotonic() - p->laststart;
+}
+
+/* Forget P's process: no more watching, no pidfd, no pid. */
+static void
+reap_forget(struct proc *p)
+{
+	ev_io_stop(reap_loop, &p->pidfd_io);
+	(void)close(p->pidfd);
+	p->pidfd = -1;
+	p->pid = 0;
+}
+
+/*
+ * Collect P's status through its pidfd.  1: reaped and on_exit called (P
+ * may be gone), 0: not exited yet, -1: error (logged; P untouched).
+ */
+static int
+reap_collect(struct proc *p)
+{
+	struct proc_exit ex;
+	struct rusage ru;
+	siginfo_t si;
+	int rc;
+
+	memset(&si, 0, sizeof(si));
+	memset(&ru, 0, sizeof(ru));
+	rc = reap_waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG, &ru);
+	/* Before 5.4 waitid() knows no P_PIDFD.  The pid is still safe to
+	 * use: we hold the unreaped child, so it cannot be recycled. */
+	if (rc < 0 && errno == EINVAL)
+		rc = reap_waitid(
+		    P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG, &ru);
+	if (rc < 0) {
+		log_warn("%s: waitid pid %d", p->fullname, (int)p->pid);
+		return -1; /* errno kept: log_warn saves it */
+	}
+	/* WNOHANG and still running: si_pid stays 0 (waitid(2)).  A pidfd
+	 * only polls readable at exit, but a spurious wakeup is harmless. */
+	if (si.si_pid == 0)
+		return 0;
+
+	reap_fill_exit(p, &si, &ru, &ex);
+	reap_forget(p);
+	/* Last: the callback may free P (a removed process). */
+	reap_on_exit(p, &ex);
+	return 1;
+}
+
+/* The proc whose pidfd_io W is (ev(3): embed watchers, get back with
+ * offsetof). */
+static struct proc *
+reap_proc_of(ev_io *w)
+{
+	char *base = (char *)w - offsetof(struct proc, pidfd_io);
+
+	return (struct proc *)(void *)base;
+}
+
+static void
+reap_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct proc *p = reap_proc_of(w);
+	struct proc_exit ex;
+
+	(void)loop;
+	(void)revents;
+	if (reap_collect(p) >= 0)
+		return;
+	if (errno != ECHILD) {
+		/* Cannot happen with a valid pidfd; do not spin on it. */
+		log_errorx(
+		    "%s: pid %d no longer watched", p->fullname, (int)p->pid);
+		ev_io_stop(reap_loop, &p->pidfd_io);
+		return;
+	}
+	/* ECHILD: something reaped it behind our back (only reap.c should
+	 * wait).  The process is gone and its status with it. */
+	memset(&ex, 0, sizeof(ex));
+	ex.valid = true;
+	ex.code = -1;
+	ex.wall = util_realtime();
+	reap_forget(p);
+	reap_on_exit(p, &ex);
+}
+
+void
+reap_watch(struct proc *p)
+{
+	/* A pidfd polls readable (POLLIN) once the process has exited
+	 * (pidfd_open(2)); it never needs a write watcher. */
+	ev_io_init(&p->pidfd_io, reap_pidfd_cb, p->pidfd, EV_READ);
+	ev_io_start(reap_loop, &p->pidfd_io);
+}
+
+int
+reap_kill(struct proc *p, int sig, bool group)
+{
+	if (p->pidfd < 0 || p->pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	/*
+	 * The group's id is the leader's pid (it called setsid()).  While
+	 * the leader is unreaped -- alive or a zombie, which is exactly
+	 * while we still hold its pidfd -- that pid cannot be handed to a
+	 * new process, and a process group can only be created with its
+	 * creator's own pid (setpgid(2), setsid(2)), so -pid cannot name a
+	 * stranger's group.  Once reaped, the leftover members keep the id
+	 * but it could be recycled, so we stop group kills there.
+	 * (A group whose only member is the zombie leader still accepts
+	 * kill(); it returns 0 and hits nobody.)
+	 *
+	 * The leader belongs to its group (a session leader cannot leave
+	 * it), so a successful group kill reaches it; sending to it again
+	 * through the pidfd would deliver a second signal to programs that
+	 * treat a second SIGTERM as "force".  Only when the group does not
+	 * exist yet (the child has not reached setsid()) do we fall back to
+	 * the pidfd.
+	 */
+	if (group) {
+		if (kill(-p->pid, sig) == 0)
+			return 0;
+		if (errno != ESRCH)
+			return -1;
+	}
+	/* Never kill(pid): a pidfd names this process, not a recycled pid
+	 * (pidfd_send_signal(2)). */
+	if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* Reap an orphan (not a service process).  1 reaped, 0 not, -1 error. */
+static int
+reap_orphan(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (reap_waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG, NULL) < 0)
+		return -1;
+	if (si.si_pid == 0)
+		return 0;
+	if (si.si_code == CLD_EXITED)
+		log_debug("reaped orphan pid %d, exit status %d", (int)pid,
+		    si.si_status);
+	else
+		log_debug("reaped orphan pid %d, killed by SIG%s", (int)pid,
+		    util_signal_name(si.si_status));
+	return 1;
+}
+
+int
+reap_sigchld(void)
+{
+	int orphans = 0;
+	int i, rc;
+
+	/*
+	 * Peek with WNOWAIT: a plain waitid(P_ALL) would reap whichever
+	 * child exited first, service processes included.  Their pidfd
+	 * watcher would then get ECHILD and lose the status, and the pid
+	 * could be recycled while fsm still thinks it is ours.  Peeking
+	 * leaves the zombie in place until we know whose it is
+	 * (waitid(2), WNOWAIT).
+	 */
+	for (i = 0; i < REAP_MAX_PER_CALL; i++) {
+		struct proc *p;
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (reap_waitid(
+		        P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0) {
+			if (errno != ECHILD)
+				log_warn("waitid");
+			break;
+		}
+		if (si.si_pid == 0)
+			break;
+		p = reap_tab ? svctab_find_pid(reap_tab, si.si_pid) : NULL;
+		if (p != NULL && p->pidfd >= 0) {
+			/* Its own path, so on_exit gets the status; if that
+			 * fails the zombie stays and we would see it again:
+			 * stop rather than spin. */
+			if (reap_collect(p) != 1)
+				break;
+			continue;
+		}
+		rc = reap_orphan(si.si_pid);
+		if (rc != 1) {
+			/* Seen but not reapable: never spin on it. */
+			if (rc < 0)
+				log_warn("waitid pid %d", (int)si.si_pid);
+			break;
+		}
+		orphans++;
+	}
+	return orphans;
+}

@@ -1,0 +1,3 @@
+#ifndef TEND_sdnotify_H
+#define TEND_sdnotify_H
+#endif

@@ -1,0 +1,96 @@
+/*
+ * doublefork PIDFILE [exit]: leaves an orphan behind, as daemonizing
+ * programs do.  The main process forks an intermediate child, which forks
+ * a grandchild and exits at once; the grandchild (now an orphan, adopted
+ * by the nearest subreaper) writes its pid to PIDFILE and sleeps.  The
+ * main process then exits if the second argument is "exit", else waits
+ * forever.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Write the pid to PATH.tmp and rename it, so a reader never sees a
+ * partial file (rename(2) is atomic). */
+static int
+doublefork_write_pid(const char *path)
+{
+	char tmp[4096];
+	FILE *fp;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "doublefork: %s: path too long\n", path);
+		return -1;
+	}
+	fp = fopen(tmp, "w");
+	if (fp == NULL) {
+		fprintf(stderr, "doublefork: %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	if (fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp) == EOF) {
+		fprintf(stderr, "doublefork: %s: write: %s\n", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "doublefork: rename %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+doublefork_grandchild(const char *path)
+{
+	if (doublefork_write_pid(path) < 0)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+int
+main(int argc, char **argv)
+{
+	pid_t mid;
+	int status;
+
+	if (argc < 2 || argc > 3 ||
+	    (argc == 3 && strcmp(argv[2], "exit") != 0)) {
+		fprintf(stderr, "usage: doublefork PIDFILE [exit]\n");
+		return 2;
+	}
+	mid = fork();
+	if (mid < 0) {
+		perror("doublefork: fork");
+		return 1;
+	}
+	if (mid == 0) {
+		pid_t gc = fork();
+
+		if (gc < 0) {
+			perror("doublefork: fork (grandchild)");
+			_exit(1);
+		}
+		if (gc == 0)
+			doublefork_grandchild(argv[1]);
+		_exit(0); /* orphan the grandchild */
+	}
+	while (waitpid(mid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			perror("doublefork: waitpid");
+			return 1;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "doublefork: intermediate child failed\n");
+		return 1;
+	}
+	if (argc == 3)
+		return 0;
+	for (;;)
+		pause();
+}
