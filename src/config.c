@@ -64,6 +64,7 @@ enum key_type {
 	KT_LOGFILE,     /* struct conf_log: AUTO, NONE or a path */
 	KT_ENVIRON,     /* char **, KEY=VALUE list */
 	KT_READINESS,   /* enum conf_readiness */
+	KT_CRITICAL,    /* enum conf_critical */
 	KT_NAMELIST,    /* char **, comma-separated names */
 	KT_NAME,        /* char *, a process name */
 	KT_USER,        /* conf_proc user, uid, gid */
@@ -145,6 +146,12 @@ static const struct conf_key program_keys[] = {
         NULL},
     {"restart_backoff_reset", KT_SECONDS, P(restart_backoff_reset), "60", 0, 0,
         0, NULL},
+    {"readiness_timeout", KT_SECONDS, P(readiness_timeout), "90", 0, 0, 0,
+        NULL},
+    {"watchdog_sec", KT_SECONDS, P(watchdog_sec), "0", 0, 0, 0, NULL},
+    {"critical", KT_CRITICAL, P(critical), "false", 0, 0, 0, NULL},
+    {"log_prefix", KT_BOOL, P(log_prefix), "false", 0, 0, 0, NULL},
+    {"log_timestamps", KT_BOOL, P(log_timestamps), "false", 0, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -176,6 +183,8 @@ static const struct conf_key tend_keys[] = {
     {"identifier", KT_STRING, G(identifier), "tend", 0, 0, 0, NULL},
     {"minfds", KT_LONG, G(minfds), "1024", 0, LONG_MAX, 0, NULL},
     {"minprocs", KT_LONG, G(minprocs), "200", 0, LONG_MAX, 0, NULL},
+    {"shutdown_timeout", KT_SECONDS, G(shutdown_timeout), "0", 0, 0, 0,
+        NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -1130,6 +1139,20 @@ parse_value(const struct valctx *vc, const struct conf_key *k, const char *v,
 		} else {
 			(void)snprintf(
 			    err, errlen, "'%s' is not one of none, notify", v);
+			return -1;
+		}
+		return 0;
+	case KT_CRITICAL:
+		if (strcasecmp(v, "fatal") == 0) {
+			*(enum conf_critical *)f = CONF_CRITICAL_FATAL;
+		} else if (strcasecmp(v, "exit") == 0) {
+			*(enum conf_critical *)f = CONF_CRITICAL_EXIT;
+		} else if (parse_bool(v, &b)) {
+			*(enum conf_critical *)f =
+			    b ? CONF_CRITICAL_FATAL : CONF_CRITICAL_FALSE;
+		} else {
+			(void)snprintf(err, errlen,
+			    "'%s' is not one of false, true, fatal, exit", v);
 			return -1;
 		}
 		return 0;
@@ -2547,7 +2570,10 @@ config_proc_needs_restart(const struct conf_proc *a, const struct conf_proc *b)
 	       a->stopsignal != b->stopsignal ||
 	       a->stopasgroup != b->stopasgroup ||
 	       a->killasgroup != b->killasgroup ||
-	       a->pdeathsig != b->pdeathsig || a->readiness != b->readiness;
+	       a->pdeathsig != b->pdeathsig || a->readiness != b->readiness ||
+	       a->watchdog_sec != b->watchdog_sec ||
+	       a->log_prefix != b->log_prefix ||
+	       a->log_timestamps != b->log_timestamps;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2666,6 +2692,16 @@ dump_proc(FILE *fp, const struct conf_proc *p)
 	    fp, "    %-24s%g\n", "restart_backoff_max", p->restart_backoff_max);
 	(void)fprintf(fp, "    %-24s%g\n", "restart_backoff_reset",
 	    p->restart_backoff_reset);
+	(void)fprintf(fp, "    %-24s%s\n", "log_prefix", tf(p->log_prefix));
+	(void)fprintf(
+	    fp, "    %-24s%s\n", "log_timestamps", tf(p->log_timestamps));
+	(void)fprintf(
+	    fp, "    %-24s%g\n", "readiness_timeout", p->readiness_timeout);
+	(void)fprintf(fp, "    %-24s%g\n", "watchdog_sec", p->watchdog_sec);
+	(void)fprintf(fp, "    %-24s%s\n", "critical",
+	    p->critical == CONF_CRITICAL_EXIT
+		? "exit"
+		: p->critical == CONF_CRITICAL_FATAL ? "fatal" : "false");
 }
 
 static const char *

@@ -27,6 +27,13 @@ enum conf_readiness {
 	CONF_READINESS_NOTIFY,
 };
 
+/* critical=: what of this program ends tendd (container PID 1 use). */
+enum conf_critical {
+	CONF_CRITICAL_FALSE = 0, /* nothing */
+	CONF_CRITICAL_FATAL,	 /* true/fatal: it entered FATAL */
+	CONF_CRITICAL_EXIT,	 /* exit: any end not asked for by a stop */
+};
+
 /* Where one output stream of a process goes. */
 enum conf_logkind {
 	CONF_LOG_NONE = 0, /* NONE: discarded */
@@ -102,6 +109,11 @@ struct conf_proc {
 	double restart_delay;	      /* restart_delay= (default 0) */
 	double restart_backoff_max;   /* restart_backoff_max= (0 = off) */
 	double restart_backoff_reset; /* restart_backoff_reset= (60) */
+	double readiness_timeout;     /* readiness_timeout= (90, 0 = none) */
+	double watchdog_sec;	      /* watchdog_sec= (0 = off) */
+	enum conf_critical critical;  /* critical= (false) */
+	bool log_prefix;	      /* log_prefix=: "[NAME] " per line */
+	bool log_timestamps;	      /* log_timestamps=: RFC 3339 per line */
 
 	char *file; /* where [program:x] was written */
 	int line;
@@ -137,6 +149,8 @@ struct conf_global {
 	char *identifier;
 	long minfds;
 	long minprocs;
+	double shutdown_timeout; /* shutdown_timeout=, 0: auto (9 s as
+				    PID 1, else none) */
 };
 
 struct tend_conf {

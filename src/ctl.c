@@ -26,13 +26,23 @@
  *
  * A start or stop does not block: the request waits in ctl_pending and
  * ctl_proc_changed() completes it when its processes reach a final state.
+ *
+ * tail and maintail read the log file through a logcap reader, one frame
+ * at a time and only when the client's previous frame is out: a client
+ * holds at most one frame, whatever the log's size.  A tail -f client
+ * that falls more than LOGCAP_FOLLOW_BEHIND bytes behind is skipped ahead
+ * (it gets a "skipped" record); one that takes nothing for CTL_DEADLINE
+ * seconds is cut off like any stalled reply.  Neither ever slows a service
+ * or the loop.
  */
 #include "ctl.h"
 #include "log.h"
+#include "logcap.h"
 #include "proto.h"
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,6 +100,10 @@ struct ctl_client {
 	bool closing; /* close once the output is sent */
 	bool dropped; /* output discarded: close at the next chance */
 	struct ctl_req *req;
+	struct ctl_op *op; /* update, reload, rolling restart in flight */
+	struct logcap_follow *follow; /* tail, maintail in progress */
+	uint32_t follow_id;
+	bool follow_live; /* tail -f: wait for more at the end */
 	unsigned char *in; /* PROTO_MAX_FRAME bytes */
 	size_t inlen;
 	size_t inneed; /* frame size, once the header is in */
@@ -115,12 +129,22 @@ static struct {
 	gid_t socket_gid;
 	int socket_mode;
 	unsigned char scratch[PROTO_MAX_FRAME];
+	unsigned char logbuf[PROTO_MAX_BODY]; /* a piece of a log, for tail */
 } ctl = {.fd = -1};
 
 static void ctl_read_cb(struct ev_loop *, ev_io *, int);
 static void ctl_write_cb(struct ev_loop *, ev_io *, int);
 static void ctl_deadline_cb(struct ev_loop *, ev_timer *, int);
 static void ctl_req_free(struct ctl_req *r);
+struct ctl_op;
+static void ctl_op_free(struct ctl_op *o);
+static void ctl_ops_touch(struct proc *p);
+static void ctl_ops_gone(struct proc *p);
+static void ctl_do_reload(struct ctl_client *c, uint32_t id, uint16_t type,
+    const char **argv, int argc);
+static void ctl_do_rolling(struct ctl_client *c, uint32_t id,
+    const char **argv, int argc);
+static void ctl_follow_pump(struct ctl_client *c);
 
 /* --- clients: buffers and lifetime ------------------------------------ */
 
@@ -156,6 +180,9 @@ ctl_client_free(struct ctl_client *c)
 	ev_timer_stop(ctl.loop, &c->deadline);
 	if (c->req != NULL)
 		ctl_req_free(c->req);
+	if (c->op != NULL)
+		ctl_op_free(c->op);
+	logcap_unfollow(c->follow);
 	ctl_discard_input(c->fd);
 	if (close(c->fd) == -1)
 		log_warn("control client %d: close", (int)c->pid);
@@ -171,7 +198,9 @@ ctl_client_free(struct ctl_client *c)
 static bool
 ctl_client_busy(const struct ctl_client *c)
 {
-	return c->req != NULL || c->outoff < c->outlen || c->closing;
+	return c->req != NULL || c->op != NULL || c->outoff < c->outlen ||
+	       c->closing ||
+	       c->follow != NULL;
 }
 
 /* A client whose start or stop is waiting is not read: one request at a
@@ -353,6 +382,8 @@ ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	/* With a request still waiting, reading only watches for EOF. */
 	ev_io_start(loop, &c->rio);
+	if (c->follow != NULL)
+		ctl_follow_pump(c);
 }
 
 static void
@@ -416,7 +447,11 @@ ctl_wait_eval(struct ctl_wait *wt, enum ctl_phase phase)
 	case PROC_STARTING:
 		break;
 	default:
-		if (p->spawnerr[0] != '\0')
+		if (p->state == PROC_STOPPED && p->stopnote[0] != '\0')
+			/* a dependency is down: "dependency db is FATAL" */
+			ctl_wait_finish(
+			    wt, PROTO_F_ABNORMAL_TERMINATION, p->stopnote);
+		else if (p->spawnerr[0] != '\0')
 			ctl_wait_finish(wt, PROTO_F_SPAWN_ERROR, p->spawnerr);
 		else {
 			char why[64];
@@ -440,11 +475,10 @@ ctl_wait_issue(struct ctl_wait *wt, enum ctl_phase phase)
 	if (wt->done || wt->p == NULL)
 		return;
 	if (phase == CTL_PHASE_STOP) {
-		/* Already on its way down: just wait for it. */
-		if (wt->p->state == PROC_STOPPING)
-			res = FSM_OK;
-		else
-			res = fsm_stop(wt->p);
+		/* Already on its way down (fsm_stop says FSM_OK, and a
+		 * stop asked for here replaces one caused by a dependency,
+		 * which would come back with it). */
+		res = fsm_stop(wt->p);
 	} else {
 		if (ctl.shutting_down) {
 			ctl_wait_finish(wt, PROTO_F_SHUTTING_DOWN, NULL);
@@ -476,13 +510,37 @@ ctl_wait_issue(struct ctl_wait *wt, enum ctl_phase phase)
 	}
 }
 
-/* Starts go in table order (priority), stops in reverse order within
+/* How many depends_on levels lie below P (0: depends on nothing).  The
+ * config refused cycles; LIMIT only bounds the recursion. */
+static int
+ctl_dep_depth(const struct proc *p, int limit)
+{
+	int d, best = 0;
+	size_t i;
+
+	if (p == NULL || limit <= 0)
+		return 0;
+	for (i = 0; i < p->ndeps; i++)
+		if ((d = 1 + ctl_dep_depth(p->deps[i], limit - 1)) > best)
+			best = d;
+	return best;
+}
+
+/*
+ * Starts go in table order (priority), stops in reverse order within
  * each argument, the arguments in the order given: "stop all" stops by
- * descending priority, "stop a b" stops a first. */
+ * descending priority, "stop a b" stops a first.  Then depends_on wins
+ * (a stable sort by dependency depth): dependencies are started before
+ * their dependents and stopped after them, so the fsm (which enforces
+ * the same order) never reports "already started" for a dependency it
+ * started itself.
+ */
 static void
 ctl_req_order(struct ctl_req *r)
 {
-	size_t i, s, e;
+	size_t i, j, s, e, t;
+	int *depth;
+	bool any = false;
 
 	for (s = 0; s < r->nw; s = e) {
 		for (e = s; e < r->nw && r->w[e].pat == r->w[s].pat; e++)
@@ -491,6 +549,24 @@ ctl_req_order(struct ctl_req *r)
 			r->order[i] =
 			    r->phase == CTL_PHASE_START ? i : e - 1 - (i - s);
 	}
+	if ((depth = calloc(r->nw + 1, sizeof(*depth))) == NULL)
+		return; /* the fsm still enforces the order */
+	for (i = 0; i < r->nw; i++)
+		if ((depth[i] = ctl_dep_depth(r->w[i].p, 64)) > 0)
+			any = true;
+	/* Insertion sort: stable, and only run when depends_on is used. */
+	for (i = 1; any && i < r->nw; i++) {
+		t = r->order[i];
+		for (j = i; j > 0; j--) {
+			int a = depth[r->order[j - 1]], b = depth[t];
+
+			if (r->phase == CTL_PHASE_START ? a <= b : a >= b)
+				break;
+			r->order[j] = r->order[j - 1];
+		}
+		r->order[j] = t;
+	}
+	free(depth);
 }
 
 /* Reset the waits for a new phase and make the fsm calls, skipping the
@@ -615,6 +691,7 @@ ctl_proc_changed(struct proc *p, enum proc_state from)
 				r->dirty = true;
 			}
 	ctl_sweep();
+	ctl_ops_touch(p);
 }
 
 void
@@ -634,6 +711,7 @@ ctl_proc_gone(struct proc *p)
 				r->dirty = true;
 			}
 	ctl_sweep();
+	ctl_ops_gone(p);
 }
 
 void
@@ -824,6 +902,12 @@ ctl_put_status(
 	proto_put_kv(&w, "spawnerr", p->spawnerr);
 	proto_put_kv(&w, "description", desc);
 	proto_put_kvf(&w, "spawns", "%u", p->spawns);
+	proto_put_kvf(&w, "log_dropped_bytes", "%llu",
+	    (unsigned long long)logcap_dropped(p));
+	proto_put_kv(&w, "stdout_logfile",
+	    logcap_path(p, 1) != NULL ? logcap_path(p, 1) : "");
+	proto_put_kv(&w, "stderr_logfile",
+	    logcap_path(p, 2) != NULL ? logcap_path(p, 2) : "");
 	proto_put_kv(&w, "exit", ex->valid ? "1" : "0");
 	if (ex->valid) {
 		proto_put_kvf(&w, "exit_code", "%d", ex->code);
@@ -953,6 +1037,165 @@ ctl_do_avail(struct ctl_client *c, uint32_t id)
 	ctl_send_end(c, id);
 }
 
+/* --- logs: tail, maintail, clear, reopen ------------------------------ */
+
+/* logcap says there may be more to read: wake the writer, which reads
+ * (ctl_write_cb -> ctl_follow_pump).  This runs inside logcap and inside
+ * log.c's write of a line, so it must not log, send or free. */
+static void
+ctl_follow_cb(void *arg)
+{
+	struct ctl_client *c = arg;
+
+	if (c->outoff == c->outlen && !ev_is_active(&c->wio))
+		ev_io_start(ctl.loop, &c->wio);
+}
+
+/* C's previous frame is out: send the next piece of the log, or END
+ * when a one-shot tail is done or the followed process went away. */
+static void
+ctl_follow_pump(struct ctl_client *c)
+{
+	struct proto_writer w;
+	uint32_t id = c->follow_id;
+	uint64_t skipped;
+	ssize_t n;
+
+	n = logcap_follow_read(
+	    c->follow, ctl.logbuf, sizeof(ctl.logbuf), &skipped);
+	if (skipped > 0) {
+		proto_begin(
+		    &w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+		proto_put_kvf(
+		    &w, "skipped", "%llu", (unsigned long long)skipped);
+		ctl_send_frame(c, &w);
+	}
+	if (n > 0) {
+		proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_DATA, id);
+		proto_put_bytes(&w, ctl.logbuf, (size_t)n);
+		ctl_send_frame(c, &w);
+		return;
+	}
+	if (n == 0 && c->follow_live)
+		return; /* ctl_follow_cb wakes us */
+	logcap_unfollow(c->follow);
+	c->follow = NULL;
+	ctl_send_end(c, id);
+}
+
+/* "bytes"|"lines", COUNT, "0"|"1" */
+static int
+ctl_tail_args(const char **argv, uint64_t *count, bool *lines, bool *follow)
+{
+	long n;
+
+	if (strcmp(argv[0], "bytes") == 0)
+		*lines = false;
+	else if (strcmp(argv[0], "lines") == 0)
+		*lines = true;
+	else
+		return -1;
+	if (util_parse_long(argv[1], 0, LONG_MAX, &n) == -1)
+		return -1;
+	*count = (uint64_t)n;
+	if (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0)
+		return -1;
+	*follow = argv[2][0] == '1';
+	return 0;
+}
+
+static void
+ctl_do_tail(struct ctl_client *c, uint32_t id, uint16_t type,
+    const char **argv, int argc)
+{
+	struct logcap_follow *f;
+	struct proc *p = NULL;
+	uint64_t count;
+	bool lines, follow;
+	char err[512];
+	int fd = 1;
+
+	if (type == PROTO_REQ_TAIL) {
+		if (argc != 5 || (strcmp(argv[1], "stdout") != 0 &&
+		                     strcmp(argv[1], "stderr") != 0)) {
+			ctl_send_error(c, id, "tail: malformed request");
+			return;
+		}
+		if ((p = svctab_find(ctl.tab, argv[0])) == NULL) {
+			ctl_send_error(c, id, "%s: no such process", argv[0]);
+			return;
+		}
+		fd = strcmp(argv[1], "stderr") == 0 ? 2 : 1;
+		argv += 2;
+	} else if (argc != 3) {
+		ctl_send_error(c, id, "maintail: malformed request");
+		return;
+	}
+	if (ctl_tail_args(argv, &count, &lines, &follow) == -1) {
+		ctl_send_error(c, id, "tail: malformed request");
+		return;
+	}
+	f = logcap_follow(p, fd, count, lines, follow, ctl_follow_cb, c, err,
+	    sizeof(err));
+	if (f == NULL) {
+		ctl_send_error(c, id, "%s", err);
+		return;
+	}
+	c->follow = f;
+	c->follow_id = id;
+	c->follow_live = follow;
+	/* The writer sends the first piece (ctl_write_cb). */
+	ev_io_start(ctl.loop, &c->wio);
+}
+
+static void
+ctl_do_clear(struct ctl_client *c, uint32_t id, const char **argv, int argc)
+{
+	struct ctl_req *r;
+	char err[200];
+	size_t k;
+	int i;
+
+	if (argc == 0) {
+		ctl_send_error(c, id, "a process name is required");
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
+	for (i = 0; i < argc; i++)
+		if (ctl_req_add(r, argv[i]) == -1) {
+			ctl_req_free(r);
+			goto nomem;
+		}
+	for (k = 0; k < r->nw; k++) {
+		struct ctl_wait *wt = &r->w[k];
+
+		if (wt->p != NULL) {
+			if (logcap_clear(wt->p, err, sizeof(err)) == 0)
+				ctl_wait_finish(wt, PROTO_F_OK, NULL);
+			else
+				ctl_wait_finish(wt, PROTO_F_FAILED, err);
+		}
+		ctl_put_result(c, id, wt, "cleared");
+	}
+	ctl_req_free(r);
+	ctl_send_end(c, id);
+	return;
+nomem:
+	ctl_send_error(c, id, "tendd: out of memory");
+}
+
+static void
+ctl_do_reopen(struct ctl_client *c, uint32_t id)
+{
+	log_info("reopening log files (asked by control client %d)",
+	    (int)c->pid);
+	if (log_reopen() == -1)
+		log_warn("tendd log: reopen");
+	logcap_reopen_all(ctl.tab);
+	ctl_send_end(c, id);
+}
+
 static void
 ctl_do_version(struct ctl_client *c, uint32_t id)
 {
@@ -1075,6 +1318,26 @@ ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 	case PROTO_REQ_SHUTDOWN:
 		ctl_do_shutdown(c, m.id);
 		break;
+	case PROTO_REQ_REREAD:
+	case PROTO_REQ_UPDATE:
+	case PROTO_REQ_ADD:
+	case PROTO_REQ_REMOVE:
+	case PROTO_REQ_RELOAD:
+		ctl_do_reload(c, m.id, m.type, argv, argc);
+		break;
+	case PROTO_REQ_ROLLING:
+		ctl_do_rolling(c, m.id, argv, argc);
+		break;
+	case PROTO_REQ_TAIL:
+	case PROTO_REQ_MAINTAIL:
+		ctl_do_tail(c, m.id, m.type, argv, argc);
+		break;
+	case PROTO_REQ_CLEAR:
+		ctl_do_clear(c, m.id, argv, argc);
+		break;
+	case PROTO_REQ_REOPEN:
+		ctl_do_reopen(c, m.id);
+		break;
 	default:
 		ctl_fail(c, m.id, "unknown request");
 		break;
@@ -1138,6 +1401,619 @@ ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	want = c->inlen;
 	c->inlen = c->inneed = 0;
 	ctl_dispatch(c, c->in, want);
+}
+
+/* --- reload family and rolling restarts -------------------------------- */
+
+/*
+ * update, add, remove and reload ask tendd.c (hooks->reload) to load the
+ * config and apply the per-process diff; the reply then waits, as start
+ * and stop do, until every process acted on is where the plan puts it:
+ * removed ones freed, changed ones restarted with their new config,
+ * added ones RUNNING.  A rolling restart is driven from here: one batch
+ * of `width` processes at a time is stopped, started again and awaited
+ * at RUNNING (READY=1 with readiness=notify) before the next begins; the
+ * first replacement that fails ends it.  Both live in ctl.ops and move
+ * on from ctl_proc_changed(), never blocking the loop.
+ */
+
+enum ctl_goal {
+	CTL_GOAL_GONE = 0,  /* removed: done once freed (ctl_proc_gone) */
+	CTL_GOAL_RUNNING,   /* (re)started: done at RUNNING, or failed */
+	CTL_GOAL_SETTLED,   /* changed, not started: done with next_conf in */
+	CTL_GOAL_ROLL_WAIT, /* rolling: its turn has not come */
+	CTL_GOAL_ROLL_STOP, /* rolling: stopping, to be started again */
+};
+
+/* One process an update or a rolling restart acts on. */
+struct ctl_step {
+	struct proc *p; /* NULL once freed */
+	char *name;
+	enum ctl_goal goal;
+	const char *success; /* the result word when it succeeds */
+	bool done, sent;
+	int fault;          /* enum proto_fault */
+	const char *result; /* PROTO_F_FAILED: what to print */
+	char detail[200];
+};
+
+struct ctl_op {
+	struct ctl_op *next; /* in ctl_ops */
+	struct ctl_client *c;
+	uint32_t id;
+	bool rolling;
+	unsigned width; /* rolling: processes in flight at most */
+	bool failed;    /* rolling: a replacement failed; begin no more */
+	bool dirty;
+	struct ctl_step *s;
+	size_t ns;
+};
+
+static struct {
+	struct ctl_op *head;
+	bool sweeping;
+} ctl_ops;
+
+void
+ctl_reload_done(struct ctl_reload *r)
+{
+	size_t i;
+
+	svctab_plan_free(&r->plan);
+	config_errors_free(&r->errs);
+	for (i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	free(r->hits);
+	r->notes = NULL;
+	r->nnotes = 0;
+	r->hits = NULL;
+}
+
+static void
+ctl_op_free(struct ctl_op *o)
+{
+	struct ctl_op **pp;
+	size_t i;
+
+	for (pp = &ctl_ops.head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	if (o->c != NULL && o->c->op == o)
+		o->c->op = NULL;
+	for (i = 0; i < o->ns; i++)
+		free(o->s[i].name);
+	free(o->s);
+	free(o);
+}
+
+/* Add a step for P (NAME) to O; -1 on ENOMEM. */
+static struct ctl_step *
+ctl_op_add(struct ctl_op *o, struct proc *p, const char *name,
+    enum ctl_goal goal, const char *success)
+{
+	struct ctl_step *ns, *st;
+
+	if ((ns = realloc(o->s, (o->ns + 1) * sizeof(*ns))) == NULL)
+		return NULL;
+	o->s = ns;
+	st = &o->s[o->ns];
+	memset(st, 0, sizeof(*st));
+	if ((st->name = strdup(name)) == NULL)
+		return NULL;
+	o->ns++;
+	st->p = p;
+	st->goal = goal;
+	st->success = success;
+	return st;
+}
+
+static void
+ctl_step_finish(
+    struct ctl_step *st, int fault, const char *result, const char *detail)
+{
+	st->done = true;
+	st->fault = fault;
+	st->result = result;
+	(void)snprintf(
+	    st->detail, sizeof(st->detail), "%s", detail != NULL ? detail : "");
+}
+
+/* Did a start of ST's process end, and how (start's rules)? */
+static void
+ctl_step_eval_start(struct ctl_step *st)
+{
+	const struct proc *p = st->p;
+	char why[64];
+
+	switch (p->state) {
+	case PROC_RUNNING:
+		ctl_step_finish(st, PROTO_F_OK, NULL, NULL);
+		break;
+	case PROC_STARTING:
+		break;
+	default:
+		if (p->spawnerr[0] != '\0') {
+			ctl_step_finish(
+			    st, PROTO_F_SPAWN_ERROR, NULL, p->spawnerr);
+			break;
+		}
+		(void)snprintf(why, sizeof(why), "it became %s before RUNNING",
+		    fsm_state_name(p->state));
+		ctl_step_finish(st, PROTO_F_ABNORMAL_TERMINATION, NULL, why);
+		break;
+	}
+}
+
+/* Look at ST's process; only reads state (no fsm calls). */
+static void
+ctl_step_eval(struct ctl_step *st)
+{
+	if (st->done || st->p == NULL)
+		return;
+	switch (st->goal) {
+	case CTL_GOAL_GONE:
+		break; /* ctl_ops_gone() finishes it */
+	case CTL_GOAL_RUNNING:
+		/* A changed process restarts once its stop is over and
+		 * tendd has given it the new config. */
+		if (st->p->next_conf == NULL)
+			ctl_step_eval_start(st);
+		break;
+	case CTL_GOAL_SETTLED:
+		if (st->p->next_conf == NULL)
+			ctl_step_finish(st, PROTO_F_OK, NULL, NULL);
+		break;
+	case CTL_GOAL_ROLL_WAIT:
+	case CTL_GOAL_ROLL_STOP:
+		break; /* ctl_roll() moves these on */
+	}
+}
+
+static void
+ctl_step_send(struct ctl_op *o, struct ctl_step *st)
+{
+	struct proto_writer w;
+	const char *result;
+
+	if (st->fault == PROTO_F_OK)
+		result = st->success;
+	else if (st->result != NULL)
+		result = st->result;
+	else
+		result = proto_fault_text(st->fault);
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, o->id);
+	proto_put_kv(&w, "name", st->name);
+	proto_put_kvf(&w, "fault", "%d", st->fault);
+	proto_put_kv(&w, "result", result);
+	if (st->detail[0] != '\0')
+		proto_put_kv(&w, "detail", st->detail);
+	ctl_send_frame(o->c, &w);
+	st->sent = true;
+}
+
+/* A rolling restart's turn for ST: stop it (or, not running, start it
+ * at once).  May change states synchronously. */
+static void
+ctl_roll_begin(struct ctl_step *st)
+{
+	if (fsm_is_active(st->p->state) ||
+	    (st->p->state == PROC_EXITED && st->p->restart_wall != 0)) {
+		st->goal = CTL_GOAL_ROLL_STOP;
+		(void)fsm_stop(st->p);
+	} else {
+		st->goal = CTL_GOAL_ROLL_STOP; /* stopped already */
+	}
+}
+
+/* Move a rolling restart on; true if it did anything. */
+static bool
+ctl_roll(struct ctl_op *o)
+{
+	char err[200] = "";
+	size_t i, inflight = 0;
+	bool moved = false;
+
+	for (i = 0; i < o->ns; i++) {
+		struct ctl_step *st = &o->s[i];
+
+		if (st->done || st->p == NULL)
+			continue;
+		if (st->goal == CTL_GOAL_ROLL_STOP &&
+		    !fsm_is_active(st->p->state)) {
+			/* Its predecessor is down: the replacement starts
+			 * right away. */
+			st->goal = CTL_GOAL_RUNNING;
+			moved = true;
+			if (ctl.shutting_down) {
+				ctl_step_finish(
+				    st, PROTO_F_SHUTTING_DOWN, NULL, NULL);
+				continue;
+			}
+			if (fsm_start(st->p, err, sizeof(err)) ==
+			    FSM_SPAWN_ERROR) {
+				ctl_step_finish(st, PROTO_F_SPAWN_ERROR, NULL,
+				    err[0] ? err : st->p->spawnerr);
+				continue;
+			}
+			ctl_step_eval(st);
+		}
+		if (st->goal == CTL_GOAL_ROLL_STOP ||
+		    (st->goal == CTL_GOAL_RUNNING && !st->done))
+			inflight++;
+	}
+	for (i = 0; i < o->ns; i++)
+		if (o->s[i].done && o->s[i].fault != PROTO_F_OK)
+			o->failed = true;
+	for (i = 0; i < o->ns && !moved; i++) {
+		struct ctl_step *st = &o->s[i];
+
+		if (st->done || st->goal != CTL_GOAL_ROLL_WAIT)
+			continue;
+		if (o->failed) {
+			ctl_step_finish(st, PROTO_F_FAILED,
+			    "not restarted: an earlier replacement failed",
+			    NULL);
+			moved = true;
+		} else if (inflight < o->width) {
+			inflight++;
+			ctl_roll_begin(st);
+			moved = true;
+		}
+	}
+	return moved;
+}
+
+/* Send what is complete; true when O is over (END sent). */
+static bool
+ctl_op_progress(struct ctl_op *o)
+{
+	size_t i;
+	bool all = true;
+
+	do {
+		for (i = 0; i < o->ns; i++)
+			ctl_step_eval(&o->s[i]);
+	} while (o->rolling && ctl_roll(o));
+	for (i = 0; i < o->ns; i++) {
+		struct ctl_step *st = &o->s[i];
+
+		if (st->done && !st->sent)
+			ctl_step_send(o, st);
+		if (!st->done)
+			all = false;
+	}
+	if (!all)
+		return false;
+	ctl_send_end(o->c, o->id);
+	return true;
+}
+
+/* Progress every dirty op; re-entrant calls (an fsm call made here)
+ * only mark ops dirty, and the outermost sweep finishes the work. */
+static void
+ctl_ops_sweep(void)
+{
+	struct ctl_op *o;
+	bool again;
+
+	if (ctl_ops.sweeping)
+		return;
+	ctl_ops.sweeping = true;
+	do {
+		again = false;
+		for (o = ctl_ops.head; o != NULL; o = o->next) {
+			if (!o->dirty)
+				continue;
+			o->dirty = false;
+			again = true;
+			if (ctl_op_progress(o)) {
+				ctl_op_free(o);
+				break;
+			}
+		}
+	} while (again);
+	ctl_ops.sweeping = false;
+}
+
+static void
+ctl_ops_touch(struct proc *p)
+{
+	struct ctl_op *o;
+	size_t i;
+
+	for (o = ctl_ops.head; o != NULL; o = o->next)
+		for (i = 0; i < o->ns; i++)
+			if (o->s[i].p == p)
+				o->dirty = true;
+	ctl_ops_sweep();
+}
+
+static void
+ctl_ops_gone(struct proc *p)
+{
+	struct ctl_op *o;
+	size_t i;
+
+	for (o = ctl_ops.head; o != NULL; o = o->next)
+		for (i = 0; i < o->ns; i++) {
+			struct ctl_step *st = &o->s[i];
+
+			if (st->p != p)
+				continue;
+			if (!st->done && st->goal == CTL_GOAL_GONE)
+				ctl_step_finish(st, PROTO_F_OK, NULL, NULL);
+			else if (!st->done)
+				ctl_step_finish(st,
+				    PROTO_F_ABNORMAL_TERMINATION, NULL,
+				    "removed from the configuration");
+			st->p = NULL;
+			o->dirty = true;
+		}
+	ctl_ops_sweep();
+}
+
+/* Queue O for C and move it on. */
+static void
+ctl_op_queue(struct ctl_client *c, struct ctl_op *o)
+{
+	o->c = c;
+	o->next = ctl_ops.head;
+	ctl_ops.head = o;
+	c->op = o;
+	o->dirty = true;
+	ctl_ops_sweep();
+}
+
+static void
+ctl_put_kv1(
+    struct ctl_client *c, uint32_t id, const char *key, const char *value)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, key, value);
+	ctl_send_frame(c, &w);
+}
+
+/* The words of one delta: what reread says, what update -n says, what
+ * update says once done. */
+static const char *
+ctl_delta_word(const struct svctab_delta *d, bool dry)
+{
+	switch (d->change) {
+	case SVCTAB_REMOVED:
+		return dry ? "would be removed" : "removed";
+	case SVCTAB_CHANGED:
+		if (d->start)
+			return dry ? "would be restarted" : "restarted";
+		return dry ? "would be updated (not running)"
+		           : "updated (not running)";
+	case SVCTAB_ADDED:
+		if (d->start)
+			return dry ? "would be added and started"
+			           : "added and started";
+		return dry ? "would be added" : "added";
+	case SVCTAB_UPDATED:
+		return dry ? "would be updated (no restart)"
+		           : "updated (no restart)";
+	case SVCTAB_UNCHANGED:
+		break;
+	}
+	return "unchanged";
+}
+
+/* Build the reply of an applied update: a step per delta acted on. */
+static struct ctl_op *
+ctl_update_op(uint32_t id, const struct ctl_reload *r)
+{
+	struct ctl_op *o;
+	struct ctl_step *st;
+	size_t i;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->id = id;
+	for (i = 0; i < r->plan.n; i++) {
+		const struct svctab_delta *d = &r->plan.v[i];
+		enum ctl_goal goal;
+
+		if (d->refused == NULL &&
+		    (!d->selected || d->change == SVCTAB_UNCHANGED))
+			continue;
+		if (d->change == SVCTAB_REMOVED)
+			goal = CTL_GOAL_GONE;
+		else if (d->start)
+			goal = CTL_GOAL_RUNNING;
+		else
+			goal = CTL_GOAL_SETTLED;
+		st = ctl_op_add(
+		    o, d->p, d->fullname, goal, ctl_delta_word(d, false));
+		if (st == NULL) {
+			ctl_op_free(o);
+			return NULL;
+		}
+		if (d->refused != NULL)
+			ctl_step_finish(st, PROTO_F_FAILED, d->refused, NULL);
+		else if (d->p == NULL)
+			ctl_step_finish(
+			    st, PROTO_F_FAILED, "not added", "out of memory");
+	}
+	return o;
+}
+
+static void
+ctl_do_reload(struct ctl_client *c, uint32_t id, uint16_t type,
+    const char **argv, int argc)
+{
+	struct ctl_reload r;
+	struct proto_writer w;
+	struct ctl_op *o;
+	size_t i, shown = 0;
+	int first = 0;
+
+	memset(&r, 0, sizeof(r));
+	switch (type) {
+	case PROTO_REQ_REREAD:
+		r.verb = CTL_RELOAD_REREAD;
+		break;
+	case PROTO_REQ_UPDATE:
+	case PROTO_REQ_RELOAD:
+		r.verb = CTL_RELOAD_UPDATE;
+		/* The first argument holds the flags: "n" is a dry run. */
+		if (argc > 0) {
+			r.dry_run = strchr(argv[0], 'n') != NULL;
+			first = 1;
+		}
+		if (type == PROTO_REQ_RELOAD)
+			argc = first; /* reload: always everything */
+		break;
+	case PROTO_REQ_ADD:
+		r.verb = CTL_RELOAD_ADD;
+		break;
+	default:
+		r.verb = CTL_RELOAD_REMOVE;
+		break;
+	}
+	if ((r.verb == CTL_RELOAD_ADD || r.verb == CTL_RELOAD_REMOVE) &&
+	    argc == 0) {
+		ctl_send_error(c, id, "a process or group name is required");
+		return;
+	}
+	if (ctl.hooks == NULL || ctl.hooks->reload == NULL) {
+		ctl_send_error(c, id, "reload is not available");
+		return;
+	}
+	if (ctl.shutting_down) {
+		ctl_send_error(c, id, "tendd is shutting down");
+		return;
+	}
+	r.names = argc > first ? argv + first : NULL;
+	if (ctl.hooks->reload(&r) == -1) {
+		/* Every FILE:LINE: message, then the verdict. */
+		for (i = 0; i < r.errs.n; i++)
+			ctl_put_kv1(c, id, "error", r.errs.msgs[i]);
+		if (r.errs.n > 0)
+			ctl_send_error(c, id,
+			    "configuration has %zu error%s; nothing changed",
+			    r.errs.n, r.errs.n == 1 ? "" : "s");
+		else
+			ctl_send_error(c, id, "%s; nothing changed",
+			    r.err[0] ? r.err : "reload failed");
+		ctl_reload_done(&r);
+		return;
+	}
+	for (i = 0; i < r.nnotes; i++)
+		ctl_put_kv1(c, id, "note", r.notes[i]);
+	for (i = 0; r.names != NULL && r.names[i] != NULL; i++)
+		if (r.hits != NULL && r.hits[i] == 0)
+			ctl_put_unknown(c, id, r.names[i]);
+	if (r.verb == CTL_RELOAD_REREAD || r.dry_run) {
+		for (i = 0; i < r.plan.n; i++) {
+			const struct svctab_delta *d = &r.plan.v[i];
+
+			if (d->refused == NULL &&
+			    (!d->selected || d->change == SVCTAB_UNCHANGED))
+				continue;
+			shown++;
+			proto_begin(&w, ctl.scratch, sizeof(ctl.scratch),
+			    PROTO_RECORD, id);
+			proto_put_kv(&w, "name", d->fullname);
+			proto_put_kvf(&w, "fault", "%d",
+			    d->refused ? PROTO_F_FAILED : PROTO_F_OK);
+			proto_put_kv(&w, "result",
+			    d->refused ? d->refused
+			    : r.verb == CTL_RELOAD_REREAD
+			        ? svctab_change_name(d->change)
+			        : ctl_delta_word(d, true));
+			ctl_send_frame(c, &w);
+		}
+		if (shown == 0)
+			ctl_put_kv1(
+			    c, id, "none", "No config updates to processes");
+		ctl_reload_done(&r);
+		ctl_send_end(c, id);
+		return;
+	}
+	o = ctl_update_op(id, &r);
+	ctl_reload_done(&r);
+	if (o == NULL) {
+		/* Applied, but the reply cannot follow it: say so. */
+		ctl_send_error(c, id,
+		    "tendd: out of memory (the update was "
+		    "applied)");
+		return;
+	}
+	if (o->ns == 0)
+		ctl_put_kv1(c, id, "none", "No config updates to processes");
+	ctl_op_queue(c, o);
+}
+
+/* restart --rolling: ARGV[0] the batch width, then names. */
+static void
+ctl_do_rolling(struct ctl_client *c, uint32_t id, const char **argv, int argc)
+{
+	struct proc_list list = {0};
+	struct ctl_op *o;
+	char *end;
+	unsigned long width;
+	size_t k;
+	int i, n;
+
+	if (argc < 2) {
+		ctl_send_error(c, id, "a batch size and a name are required");
+		return;
+	}
+	width = strtoul(argv[0], &end, 10);
+	if (*argv[0] == '\0' || *end != '\0' || width == 0 || width > 1000000) {
+		ctl_send_error(c, id, "bad batch size %s", argv[0]);
+		return;
+	}
+	if (ctl.shutting_down) {
+		ctl_send_error(c, id, "tendd is shutting down");
+		return;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		goto nomem;
+	o->id = id;
+	o->rolling = true;
+	o->width = (unsigned)width;
+	for (i = 1; i < argc; i++) {
+		if ((n = svctab_match(ctl.tab, argv[i], &list)) < 0)
+			goto nomem_free;
+		if (n == 0)
+			ctl_put_unknown(c, id, argv[i]);
+	}
+	/* In table order: ascending priority, then as configured. */
+	for (k = 0; k < ctl.tab->nprocs; k++) {
+		struct proc *p = ctl.tab->procs[k];
+		size_t j;
+
+		for (j = 0; j < list.n && list.v[j] != p; j++)
+			;
+		if (j == list.n)
+			continue;
+		if (ctl_op_add(o, p, p->fullname, CTL_GOAL_ROLL_WAIT,
+		        "restarted") == NULL)
+			goto nomem_free;
+	}
+	proc_list_free(&list);
+	if (o->ns == 0) {
+		free(o);
+		ctl_send_end(c, id);
+		return;
+	}
+	log_info("rolling restart of %zu process%s, %lu at a time", o->ns,
+	    o->ns == 1 ? "" : "es", width);
+	ctl_op_queue(c, o);
+	return;
+nomem_free:
+	proc_list_free(&list);
+	ctl_op_free(o);
+nomem:
+	ctl_send_error(c, id, "tendd: out of memory");
 }
 
 /* --- accepting ---------------------------------------------------- */
@@ -1420,6 +2296,8 @@ ctl_close(void)
 {
 	while (ctl.pending != NULL)
 		ctl_req_free(ctl.pending);
+	while (ctl_ops.head != NULL)
+		ctl_op_free(ctl_ops.head);
 	while (ctl.clients != NULL)
 		ctl_client_free(ctl.clients);
 	if (ctl.fd == -1)

@@ -3,7 +3,8 @@
  *
  * Owns: struct proc's fsm fields (state, backoff, spawns, laststart,
  * start_wall, stop_wall, restart_delay, restart_wall, killing, ready,
- * lastexit, spawnerr) and every rule that moves a process between
+ * lastexit, spawnerr, waiting, holding, dep_stopped, timed_out,
+ * watchdog_fired, stopnote, the dependency-event queue) and every rule that moves a process between
  * supervisord's states: startsecs, startretries, autorestart, exitcodes,
  * readiness and tend's restart delay.  Leaves alone: pid, pidfd, fds,
  * watchers and logs (the runtime's), and every syscall: all effects go
@@ -41,6 +42,25 @@
  *   it exits, as in supervisord, and tendd stays idle meanwhile.
  * - An administrative start also resets the restart delay growth.
  *
+ * - Dependencies (depends_on, linked by svctab): a start waits in STARTING
+ *   without a process (the WAITING row) until every dependency is
+ *   RUNNING; an administrative start starts the dependencies that are
+ *   down, an automatic restart only waits.  A stop stops the dependents
+ *   first and holds in STOPPING without a signal (the HOLDING row) until
+ *   they are down; they are marked dep_stopped and start again once their
+ *   dependencies run again (restart db: app follows).  A dependency
+ *   entering FATAL stops its dependents (stopnote says why); a dependency
+ *   that crashes and restarts leaves running dependents alone.  DEPS
+ *   events are queued by fsm_set_state() and delivered after the
+ *   outermost event (fsm_drain()), so a dependent only sees where a
+ *   dependency's event ended.
+ * - readiness_timeout reuses the one timer in STARTING (notify only): on
+ *   expiry stopsignal, SIGKILL after stopwaitsecs, and the exit is a
+ *   failed start "No READY=1 within Ns (readiness_timeout)".
+ * - WATCHDOG (ready.c's timer ran out) in RUNNING: SIGABRT, SIGKILL after
+ *   stopwaitsecs through the one timer (idle in RUNNING otherwise); the
+ *   process stays RUNNING so that its exit is an unexpected one.
+ *
  * The changed hook runs in the middle of an action (STARTING>RUNNING is
  * followed by RUNNING>EXITED within one exit event), so it may act on
  * other procs (dependants) but must not call fsm functions on P itself.
@@ -66,10 +86,16 @@ enum fsm_event_type {
 	FSM_EV_TIMER,     /* the proc's one timer fired */
 	FSM_EV_READY,     /* READY=1 arrived */
 	FSM_EV_EXEC,      /* the child exec'd its command */
+	FSM_EV_DEPS,      /* a dependency or a dependent changed state */
+	FSM_EV_WATCHDOG,  /* watchdog_sec passed without WATCHDOG=1 */
 	FSM_NEVENTS,
 };
 
-/* Dense row numbers for the sparse supervisord state codes. */
+/* Dense row numbers for the sparse supervisord state codes.  Two rows
+ * are steps inside a state (DESIGN.md adds no state names): WAITING is
+ * STARTING before the spawn, while dependencies are not RUNNING yet;
+ * HOLDING is STOPPING before the stop signal, while dependents are still
+ * stopping.  They come after the real states, which index the names. */
 enum fsm_row {
 	FSM_ROW_STOPPED = 0,
 	FSM_ROW_STARTING,
@@ -79,6 +105,9 @@ enum fsm_row {
 	FSM_ROW_EXITED,
 	FSM_ROW_FATAL,
 	FSM_ROW_UNKNOWN,
+	FSM_NSTATES,
+	FSM_ROW_WAITING = FSM_NSTATES,
+	FSM_ROW_HOLDING,
 	FSM_NROWS,
 };
 
@@ -95,7 +124,20 @@ typedef enum fsm_result fsm_action(struct proc *p, const struct fsm_event *ev);
 
 static const struct fsm_ops *fsm_ops;
 
-static const char *const fsm_state_names[FSM_NROWS] = {
+/*
+ * Dependency events are queued, not dispatched inside the action that
+ * caused them: an action may pass through several states (STARTING ->
+ * RUNNING -> EXITED in one exit event) and a dependent must only see where
+ * it ends.  fsm_dispatch() drains the queue when the outermost event is
+ * done.  The queue is intrusive (p->deps_next) and always empty between
+ * calls, so a proc freed by a reload is never on it.
+ */
+static struct {
+	struct proc *head, *tail;
+	int depth; /* nested fsm_dispatch() calls */
+} fsm_q;
+
+static const char *const fsm_state_names[FSM_NSTATES] = {
     [FSM_ROW_STOPPED] = "STOPPED",
     [FSM_ROW_STARTING] = "STARTING",
     [FSM_ROW_RUNNING] = "RUNNING",
@@ -106,7 +148,7 @@ static const char *const fsm_state_names[FSM_NROWS] = {
     [FSM_ROW_UNKNOWN] = "UNKNOWN",
 };
 
-static const enum proc_state fsm_row_states[FSM_NROWS] = {
+static const enum proc_state fsm_row_states[FSM_NSTATES] = {
     [FSM_ROW_STOPPED] = PROC_STOPPED,
     [FSM_ROW_STARTING] = PROC_STARTING,
     [FSM_ROW_RUNNING] = PROC_RUNNING,
@@ -122,11 +164,126 @@ fsm_row_of(enum proc_state s)
 {
 	size_t i;
 
-	for (i = 0; i < FSM_NROWS; i++)
+	for (i = 0; i < FSM_NSTATES; i++)
 		if (fsm_row_states[i] == s)
 			return (enum fsm_row)i;
 	/* A value outside the enum: treat it as the state nobody enters. */
 	return FSM_ROW_UNKNOWN;
+}
+
+/* The table row of P: its state, or one of the steps inside a state. */
+static enum fsm_row
+fsm_row_of_proc(const struct proc *p)
+{
+	if (p->state == PROC_STARTING && p->waiting)
+		return FSM_ROW_WAITING;
+	if (p->state == PROC_STOPPING && p->holding)
+		return FSM_ROW_HOLDING;
+	return fsm_row_of(p->state);
+}
+
+/* ---- dependencies (pure: they only read the procs svctab linked) ------ */
+
+static void
+fsm_enqueue(struct proc *p)
+{
+	if (p->deps_queued)
+		return;
+	p->deps_queued = true;
+	p->deps_next = NULL;
+	if (fsm_q.tail != NULL)
+		fsm_q.tail->deps_next = p;
+	else
+		fsm_q.head = p;
+	fsm_q.tail = p;
+}
+
+static struct proc *
+fsm_dequeue(void)
+{
+	struct proc *p = fsm_q.head;
+
+	if (p == NULL)
+		return NULL;
+	fsm_q.head = p->deps_next;
+	if (fsm_q.head == NULL)
+		fsm_q.tail = NULL;
+	p->deps_next = NULL;
+	p->deps_queued = false;
+	return p;
+}
+
+/* A process that is, or will be without anyone asking, running: a
+ * process exists or a start is pending. */
+static bool
+fsm_is_up(const struct proc *p)
+{
+	return fsm_is_active(p->state) ||
+	       (p->state == PROC_EXITED && p->restart_wall != 0);
+}
+
+/* A dependency that cannot become RUNNING unless someone starts it. */
+static bool
+fsm_is_down(const struct proc *p)
+{
+	return !fsm_is_up(p);
+}
+
+enum fsm_deps { FSM_DEPS_READY, FSM_DEPS_WAIT, FSM_DEPS_DOWN };
+
+/* Are P's dependencies all RUNNING?  DOWN names the first one that is
+ * down for good (FATAL, or stopped and not coming back). */
+static enum fsm_deps
+fsm_deps_check(const struct proc *p, const struct proc **down)
+{
+	enum fsm_deps r = FSM_DEPS_READY;
+	size_t i;
+
+	for (i = 0; i < p->ndeps; i++) {
+		const struct proc *q = p->deps[i];
+
+		if (q->state == PROC_RUNNING)
+			continue;
+		if (fsm_is_down(q)) {
+			*down = q;
+			return FSM_DEPS_DOWN;
+		}
+		r = FSM_DEPS_WAIT;
+	}
+	return r;
+}
+
+/* The first dependency of P in FATAL, or NULL. */
+static const struct proc *
+fsm_deps_fatal(const struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndeps; i++)
+		if (p->deps[i]->state == PROC_FATAL)
+			return p->deps[i];
+	return NULL;
+}
+
+/* Is a dependent of P still up (so P must not be signalled yet)? */
+static bool
+fsm_rdeps_up(const struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrdeps; i++)
+		if (fsm_is_up(p->rdeps[i]))
+			return true;
+	return false;
+}
+
+/* "dependency db is FATAL" into P's stopnote. */
+static void
+fsm_note_dep(struct proc *p, const struct proc *q)
+{
+	(void)snprintf(p->stopnote, sizeof(p->stopnote),
+	    "dependency %s is %s", q->fullname != NULL ? q->fullname : "?",
+	    fsm_state_name(q->state));
 }
 
 /* ---- small steps shared by the actions -------------------------------- */
@@ -137,11 +294,22 @@ fsm_set_state(struct proc *p, enum proc_state to)
 {
 	enum proc_state from = p->state;
 
+	size_t i;
+
 	if (from == to)
 		return;
 	p->state = to;
+	if (to != PROC_STARTING)
+		p->waiting = false;
+	if (to != PROC_STOPPING)
+		p->holding = false;
 	if (fsm_ops->changed != NULL)
 		fsm_ops->changed(p, from);
+	/* Dependents may start or stop, dependencies may be released. */
+	for (i = 0; i < p->nrdeps; i++)
+		fsm_enqueue(p->rdeps[i]);
+	for (i = 0; i < p->ndeps; i++)
+		fsm_enqueue(p->deps[i]);
 }
 
 /* Enter RUNNING: the start succeeded, so the retry count starts over. */
@@ -203,12 +371,54 @@ fsm_spawn(struct proc *p, char *err, size_t errlen)
 	p->ready = false;
 	p->execed = false;
 	p->killing = false;
+	p->timed_out = false;
+	p->watchdog_fired = false;
+	p->waiting = false;
+	p->stopnote[0] = '\0';
+	p->status_text[0] = '\0';
 	fsm_set_state(p, PROC_STARTING);
-	/* startsecs=0 waits for the EXEC event; notify waits for READY=1. */
+	/* startsecs=0 waits for the EXEC event; notify waits for READY=1,
+	 * at most readiness_timeout. */
 	if (c->readiness == CONF_READINESS_NONE && c->startsecs > 0)
 		fsm_ops->timer_set(p, c->startsecs);
+	else if (c->readiness == CONF_READINESS_NOTIFY &&
+		 c->readiness_timeout > 0)
+		fsm_ops->timer_set(p, c->readiness_timeout);
 	else
 		fsm_ops->timer_cancel(p);
+	return FSM_OK;
+}
+
+static enum fsm_result fsm_stop_now(struct proc *p);
+
+/*
+ * Start P once its dependencies are RUNNING.  ADMIN (a start someone
+ * asked for) also starts the dependencies that are down; an automatic
+ * restart only waits for those that are coming anyway, and a dependency
+ * that is down for good leaves P STOPPED with a note saying which.
+ */
+static enum fsm_result
+fsm_begin(struct proc *p, bool admin, char *err, size_t errlen)
+{
+	const struct proc *down = NULL;
+	size_t i;
+
+	p->restart_wall = 0;
+	if (fsm_deps_check(p, &down) == FSM_DEPS_READY)
+		return fsm_spawn(p, err, errlen);
+	if (admin)
+		for (i = 0; i < p->ndeps; i++)
+			if (fsm_is_down(p->deps[i]))
+				(void)fsm_start(p->deps[i], NULL, 0);
+	fsm_ops->timer_cancel(p);
+	p->killing = false;
+	p->waiting = true;
+	/* Leaving STARTING clears it; entering it from STARTING (a retry of
+	 * a notify process cannot: it passes BACKOFF) is not a change. */
+	fsm_set_state(p, PROC_STARTING);
+	p->waiting = true;
+	/* A dependency that went FATAL just now has queued a DEPS event:
+	 * the queue settles it once this event is done. */
 	return FSM_OK;
 }
 
@@ -256,6 +466,12 @@ fsm_failed_start_reason(struct proc *p, const char *exec_error)
 	if (exec_error != NULL) {
 		(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s%s",
 		    FSM_SPAWN_ERROR_PREFIX, exec_error);
+		return;
+	}
+	if (p->timed_out) {
+		(void)snprintf(p->spawnerr, sizeof(p->spawnerr),
+		    "No READY=1 within %gs (readiness_timeout)",
+		    p->conf->readiness_timeout);
 		return;
 	}
 	if (p->conf->readiness == CONF_READINESS_NOTIFY)
@@ -323,7 +539,7 @@ fsm_schedule_restart(struct proc *p, double ran)
 
 	p->restart_delay = delay;
 	if (delay <= 0) {
-		(void)fsm_spawn(p, NULL, 0);
+		(void)fsm_begin(p, false, NULL, 0);
 		return;
 	}
 	p->restart_wall = fsm_ops->wallclock() + delay;
@@ -358,7 +574,9 @@ fsm_act_start(struct proc *p, const struct fsm_event *ev)
 	p->backoff = 0;
 	p->restart_delay = 0;
 	p->spawnerr[0] = '\0';
-	return fsm_spawn(p, ev->err, ev->errlen);
+	p->stopnote[0] = '\0';
+	p->dep_stopped = false;
+	return fsm_begin(p, true, ev->err, ev->errlen);
 }
 
 /*
@@ -366,11 +584,12 @@ fsm_act_start(struct proc *p, const struct fsm_event *ev)
  * state changes before the kill so errno survives for the caller.
  */
 static enum fsm_result
-fsm_act_kill(struct proc *p, const struct fsm_event *ev)
+fsm_signal_stop(struct proc *p)
 {
 	const struct conf_proc *c = p->conf;
 
 	p->killing = true;
+	p->holding = false;
 	fsm_set_state(p, PROC_STOPPING);
 	fsm_ops->timer_set(p, c->stopwaitsecs);
 	if (fsm_ops->kill(p, c->stopsignal, c->stopasgroup) == -1 &&
@@ -379,10 +598,83 @@ fsm_act_kill(struct proc *p, const struct fsm_event *ev)
 	return FSM_OK;
 }
 
+/*
+ * Stop a STARTING or RUNNING process; dependents stop first ("stops
+ * before they do"): they are stopped, marked to come back with P, and P
+ * holds in STOPPING, unsignalled, until the last one is down.
+ */
+static enum fsm_result
+fsm_stop_now(struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrdeps; i++) {
+		struct proc *d = p->rdeps[i];
+
+		if (!fsm_is_up(d))
+			continue;
+		(void)fsm_stop(d);
+		d->dep_stopped = true;
+		(void)snprintf(d->stopnote, sizeof(d->stopnote),
+		    "stopped with %s", p->fullname != NULL ? p->fullname : "?");
+	}
+	if (!fsm_rdeps_up(p))
+		return fsm_signal_stop(p);
+	fsm_ops->timer_cancel(p);
+	p->killing = false;
+	p->holding = true;
+	fsm_set_state(p, PROC_STOPPING);
+	p->holding = true;
+	return FSM_OK;
+}
+
+/* STARTING/RUNNING administrative stop. */
+static enum fsm_result
+fsm_act_kill(struct proc *p, const struct fsm_event *ev)
+{
+	p->dep_stopped = false;
+	p->stopnote[0] = '\0';
+	return fsm_stop_now(p);
+}
+
+/* STOPPING stop: already under way; a stop asked for by someone takes
+ * over from one caused by a dependency (no coming back). */
+static enum fsm_result
+fsm_act_restop(struct proc *p, const struct fsm_event *ev)
+{
+	p->dep_stopped = false;
+	p->stopnote[0] = '\0';
+	return FSM_OK;
+}
+
+/* STOPPED stop: nothing runs; but a stop asked for by someone cancels a
+ * come-back after a dependency (and is then no error). */
+static enum fsm_result
+fsm_act_unresume(struct proc *p, const struct fsm_event *ev)
+{
+	if (!p->dep_stopped)
+		return FSM_NOT_RUNNING;
+	p->dep_stopped = false;
+	return FSM_OK;
+}
+
+/* WAITING stop: no process exists yet; forget the start. */
+static enum fsm_result
+fsm_act_unwait(struct proc *p, const struct fsm_event *ev)
+{
+	p->dep_stopped = false;
+	p->stopnote[0] = '\0';
+	fsm_ops->timer_cancel(p);
+	fsm_set_state(p, PROC_STOPPED);
+	return FSM_OK;
+}
+
 /* BACKOFF stop: no process exists, only a pending retry. */
 static enum fsm_result
 fsm_act_unbackoff(struct proc *p, const struct fsm_event *ev)
 {
+	p->dep_stopped = false;
+	p->stopnote[0] = '\0';
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
 	return FSM_OK;
@@ -394,6 +686,8 @@ fsm_act_unexit(struct proc *p, const struct fsm_event *ev)
 {
 	if (p->restart_wall == 0)
 		return FSM_NOT_RUNNING;
+	p->dep_stopped = false;
+	p->stopnote[0] = '\0';
 	p->restart_wall = 0;
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
@@ -432,6 +726,7 @@ fsm_act_stopped(struct proc *p, const struct fsm_event *ev)
 {
 	fsm_record_exit(p, ev->ex);
 	p->killing = false;
+	p->holding = false;
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
 	return FSM_OK;
@@ -441,10 +736,27 @@ fsm_act_stopped(struct proc *p, const struct fsm_event *ev)
 static enum fsm_result
 fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 {
-	/* readiness=notify arms no such timer; a stale one changes nothing:
-	 * only READY=1 makes such a process RUNNING. */
-	if (p->conf->readiness == CONF_READINESS_NOTIFY)
+	const struct conf_proc *c = p->conf;
+
+	/* readiness=notify: the timer is readiness_timeout; only READY=1
+	 * makes such a process RUNNING.  On expiry it is stopped and its
+	 * exit is a failed start; a second expiry (stopwaitsecs later) is
+	 * the SIGKILL. */
+	if (c->readiness == CONF_READINESS_NOTIFY) {
+		if (c->readiness_timeout <= 0)
+			return FSM_OK; /* stale: no timeout was armed */
+		if (p->timed_out) {
+			(void)fsm_ops->kill(p, SIGKILL, c->killasgroup);
+			return FSM_OK;
+		}
+		p->timed_out = true;
+		(void)snprintf(p->spawnerr, sizeof(p->spawnerr),
+		    "No READY=1 within %gs (readiness_timeout)",
+		    c->readiness_timeout);
+		fsm_ops->timer_set(p, c->stopwaitsecs);
+		(void)fsm_ops->kill(p, c->stopsignal, c->stopasgroup);
 		return FSM_OK;
+	}
 	/* The exec is not confirmed yet (a very slow exec): EXEC will find
 	 * startsecs elapsed and finish the start. */
 	if (!p->execed)
@@ -471,7 +783,7 @@ fsm_act_execed(struct proc *p, const struct fsm_event *ev)
 static enum fsm_result
 fsm_act_retry(struct proc *p, const struct fsm_event *ev)
 {
-	(void)fsm_spawn(p, NULL, 0);
+	(void)fsm_begin(p, false, NULL, 0);
 	return FSM_OK;
 }
 
@@ -490,7 +802,7 @@ fsm_act_restart(struct proc *p, const struct fsm_event *ev)
 {
 	if (p->restart_wall == 0)
 		return FSM_OK; /* stale: the restart was cancelled */
-	(void)fsm_spawn(p, NULL, 0);
+	(void)fsm_begin(p, false, NULL, 0);
 	return FSM_OK;
 }
 
@@ -500,8 +812,117 @@ fsm_act_ready(struct proc *p, const struct fsm_event *ev)
 {
 	if (p->conf->readiness != CONF_READINESS_NOTIFY)
 		return FSM_OK;
+	if (p->timed_out)
+		return FSM_OK; /* too late: it is being stopped */
 	p->ready = true;
 	fsm_enter_running(p);
+	return FSM_OK;
+}
+
+/* WAITING deps: spawn once every dependency is RUNNING; give up (STOPPED,
+ * with a note) when one is down for good. */
+static enum fsm_result
+fsm_act_depwait(struct proc *p, const struct fsm_event *ev)
+{
+	const struct proc *down = NULL;
+
+	switch (fsm_deps_check(p, &down)) {
+	case FSM_DEPS_READY:
+		p->waiting = false;
+		(void)fsm_spawn(p, NULL, 0);
+		break;
+	case FSM_DEPS_DOWN:
+		fsm_note_dep(p, down);
+		p->dep_stopped = true;
+		fsm_set_state(p, PROC_STOPPED);
+		break;
+	case FSM_DEPS_WAIT:
+		break;
+	}
+	return FSM_OK;
+}
+
+/* STARTING/RUNNING deps: a dependency went FATAL; stop, and come back
+ * with it. */
+static enum fsm_result
+fsm_act_depkill(struct proc *p, const struct fsm_event *ev)
+{
+	const struct proc *q = fsm_deps_fatal(p);
+
+	if (q == NULL)
+		return FSM_OK;
+	(void)fsm_stop_now(p);
+	fsm_note_dep(p, q);
+	p->dep_stopped = true;
+	return FSM_OK;
+}
+
+/* BACKOFF/EXITED deps: a dependency went FATAL; drop the pending retry
+ * or restart. */
+static enum fsm_result
+fsm_act_depdrop(struct proc *p, const struct fsm_event *ev)
+{
+	const struct proc *q = fsm_deps_fatal(p);
+
+	if (q == NULL || (p->state == PROC_EXITED && p->restart_wall == 0))
+		return FSM_OK;
+	p->restart_wall = 0;
+	fsm_ops->timer_cancel(p);
+	fsm_note_dep(p, q);
+	p->dep_stopped = true;
+	fsm_set_state(p, PROC_STOPPED);
+	return FSM_OK;
+}
+
+/* STOPPED deps: stopped because of a dependency, which runs again:
+ * start again (with a fresh retry budget: nobody asked for the stop). */
+static enum fsm_result
+fsm_act_resume(struct proc *p, const struct fsm_event *ev)
+{
+	const struct proc *down = NULL;
+
+	if (!p->dep_stopped || p->ndeps == 0 ||
+	    fsm_deps_check(p, &down) != FSM_DEPS_READY)
+		return FSM_OK;
+	p->dep_stopped = false;
+	p->backoff = 0;
+	p->restart_delay = 0;
+	p->spawnerr[0] = '\0';
+	return fsm_spawn(p, NULL, 0);
+}
+
+/* HOLDING deps: the last dependent is down; now stop P itself. */
+static enum fsm_result
+fsm_act_release(struct proc *p, const struct fsm_event *ev)
+{
+	if (fsm_rdeps_up(p))
+		return FSM_OK;
+	return fsm_signal_stop(p);
+}
+
+/*
+ * RUNNING watchdog: no WATCHDOG=1 for watchdog_sec.  The process is hung:
+ * SIGABRT (systemd's WatchdogSignal default: a core for the post-mortem),
+ * SIGKILL after stopwaitsecs.  It stays RUNNING, so its exit is an
+ * unexpected one (by signal) and autorestart restarts it.
+ */
+static enum fsm_result
+fsm_act_watchdog(struct proc *p, const struct fsm_event *ev)
+{
+	if (p->watchdog_fired)
+		return FSM_OK;
+	p->watchdog_fired = true;
+	fsm_ops->timer_set(p, p->conf->stopwaitsecs);
+	(void)fsm_ops->kill(p, SIGABRT, p->conf->stopasgroup);
+	return FSM_OK;
+}
+
+/* RUNNING timer: only the watchdog's SIGKILL uses it. */
+static enum fsm_result
+fsm_act_wdkill(struct proc *p, const struct fsm_event *ev)
+{
+	if (p->watchdog_fired)
+		(void)fsm_ops->kill(p, SIGKILL, p->conf->killasgroup);
 	return FSM_OK;
 }
 
@@ -512,31 +933,68 @@ fsm_act_ready(struct proc *p, const struct fsm_event *ev)
 #define A(x) fsm_act_##x
 /* clang-format off */
 static fsm_action *const fsm_table[FSM_NROWS][FSM_NEVENTS] = {
-/*   START      STOP          EXIT        TIMER         READY      EXEC */
+/*   START     STOP          EXIT        TIMER         READY      EXEC
+ *   DEPS        WATCHDOG */
 [FSM_ROW_STOPPED] =
-    {A(start),  A(norun),     A(ignore),  A(ignore),    A(ignore), A(ignore)},
+    {A(start), A(unresume),  A(ignore),  A(ignore),    A(ignore), A(ignore),
+     A(resume),  A(ignore)},
+[FSM_ROW_WAITING] =
+    {A(busy),  A(unwait),    A(ignore),  A(ignore),    A(ignore), A(ignore),
+     A(depwait), A(ignore)},
 [FSM_ROW_STARTING] =
-    {A(busy),   A(kill),      A(exit),    A(startsecs), A(ready),  A(execed)},
+    {A(busy),  A(kill),      A(exit),    A(startsecs), A(ready),  A(execed),
+     A(depkill), A(ignore)},
 [FSM_ROW_RUNNING] =
-    {A(busy),   A(kill),      A(exit),    A(ignore),    A(ignore), A(ignore)},
+    {A(busy),  A(kill),      A(exit),    A(wdkill),    A(ignore), A(ignore),
+     A(depkill), A(watchdog)},
 [FSM_ROW_BACKOFF] =
-    {A(busy),   A(unbackoff), A(ignore),  A(retry),     A(ignore), A(ignore)},
+    {A(busy),  A(unbackoff), A(ignore),  A(retry),     A(ignore), A(ignore),
+     A(depdrop), A(ignore)},
+[FSM_ROW_HOLDING] =
+    {A(busy),  A(restop),    A(stopped), A(ignore),    A(ignore), A(ignore),
+     A(release), A(ignore)},
 [FSM_ROW_STOPPING] =
-    {A(busy),   A(ignore),    A(stopped), A(sigkill),   A(ignore), A(ignore)},
+    {A(busy),  A(restop),    A(stopped), A(sigkill),   A(ignore), A(ignore),
+     A(ignore),  A(ignore)},
 [FSM_ROW_EXITED] =
-    {A(start),  A(unexit),    A(ignore),  A(restart),   A(ignore), A(ignore)},
+    {A(start), A(unexit),    A(ignore),  A(restart),   A(ignore), A(ignore),
+     A(depdrop), A(ignore)},
 [FSM_ROW_FATAL] =
-    {A(start),  A(norun),     A(ignore),  A(ignore),    A(ignore), A(ignore)},
+    {A(start), A(norun),     A(ignore),  A(ignore),    A(ignore), A(ignore),
+     A(ignore),  A(ignore)},
 [FSM_ROW_UNKNOWN] =
-    {A(busy),   A(norun),     A(stopped), A(ignore),    A(ignore), A(ignore)},
+    {A(busy),  A(norun),     A(stopped), A(ignore),    A(ignore), A(ignore),
+     A(ignore),  A(ignore)},
 };
 /* clang-format on */
 #undef A
 
+/* Deliver the queued dependency events until none is left. */
+static void
+fsm_drain(void)
+{
+	struct fsm_event ev = {.type = FSM_EV_DEPS};
+	struct proc *p;
+	int saved = errno; /* fsm_stop's caller reads errno after us */
+
+	fsm_q.depth++;
+	while ((p = fsm_dequeue()) != NULL)
+		(void)fsm_table[fsm_row_of_proc(p)][FSM_EV_DEPS](p, &ev);
+	fsm_q.depth--;
+	errno = saved;
+}
+
 static enum fsm_result
 fsm_dispatch(struct proc *p, const struct fsm_event *ev)
 {
-	return fsm_table[fsm_row_of(p->state)][ev->type](p, ev);
+	enum fsm_result res;
+
+	fsm_q.depth++;
+	res = fsm_table[fsm_row_of_proc(p)][ev->type](p, ev);
+	fsm_q.depth--;
+	if (fsm_q.depth == 0)
+		fsm_drain();
+	return res;
 }
 
 /* ---- the API ------------------------------------------------------------ */
@@ -617,6 +1075,14 @@ fsm_on_exec(struct proc *p)
 	(void)fsm_dispatch(p, &ev);
 }
 
+void
+fsm_on_watchdog(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_WATCHDOG};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
 const char *
 fsm_state_name(enum proc_state s)
 {
@@ -630,7 +1096,7 @@ fsm_state_parse(const char *name)
 
 	if (name == NULL)
 		return -1;
-	for (i = 0; i < FSM_NROWS; i++)
+	for (i = 0; i < FSM_NSTATES; i++)
 		if (strcasecmp(name, fsm_state_names[i]) == 0)
 			return (int)fsm_row_states[i];
 	return -1;
@@ -700,6 +1166,39 @@ fsm_append_exit(char *buf, size_t len, const struct proc_exit *ex)
 	    ex->core ? " (core dumped)" : "");
 }
 
+/* "waiting for db, cache": the dependencies not RUNNING yet. */
+static void
+fsm_append_waiting(char *buf, size_t len, const struct proc *p)
+{
+	const char *sep = "waiting for ";
+	size_t i;
+
+	for (i = 0; i < p->ndeps; i++) {
+		if (p->deps[i]->state == PROC_RUNNING)
+			continue;
+		fsm_append(buf, len, "%s%s", sep, p->deps[i]->fullname);
+		sep = ", ";
+	}
+}
+
+/* "waiting for app to stop": the dependents still up. */
+static void
+fsm_append_holding(char *buf, size_t len, const struct proc *p)
+{
+	const char *sep = "waiting for ";
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nrdeps; i++) {
+		if (!fsm_is_up(p->rdeps[i]))
+			continue;
+		fsm_append(buf, len, "%s%s", sep, p->rdeps[i]->fullname);
+		sep = ", ";
+		n++;
+	}
+	if (n > 0)
+		fsm_append(buf, len, " to stop");
+}
+
 void
 fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 {
@@ -713,12 +1212,22 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 	case PROC_RUNNING:
 		util_format_uptime(now_wall - p->start_wall, up, sizeof(up));
 		fsm_append(buf, len, "pid %ld, uptime %s", (long)p->pid, up);
+		if (p->reloading)
+			fsm_append(buf, len, ", reloading");
 		if (p->status_text[0] != '\0')
 			fsm_append(buf, len, ", %s", p->status_text);
 		break;
 	case PROC_STARTING:
+		if (p->waiting)
+			fsm_append_waiting(buf, len, p);
+		else
+			fsm_append(buf, len, "%s", p->status_text);
+		break;
 	case PROC_STOPPING:
-		fsm_append(buf, len, "%s", p->status_text);
+		if (p->holding)
+			fsm_append_holding(buf, len, p);
+		else
+			fsm_append(buf, len, "%s", p->status_text);
 		break;
 	case PROC_BACKOFF:
 	case PROC_FATAL:
@@ -741,7 +1250,9 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 		}
 		break;
 	case PROC_STOPPED:
-		if (p->start_wall == 0 || p->stop_wall == 0)
+		if (p->stopnote[0] != '\0')
+			fsm_append(buf, len, "%s", p->stopnote);
+		else if (p->start_wall == 0 || p->stop_wall == 0)
 			fsm_append(buf, len, "Not started");
 		else
 			fsm_append_time(buf, len, p->stop_wall);

@@ -1,16 +1,35 @@
 /*
  * fsm.h: the per-process state machine, supervisord's rules as a table.
  *
- *            | START  STOP       EXIT            TIMER          READY  EXEC
- * -----------+-------------------------------------------------------------
- * STOPPED    | spawn  -          -               -              -      -
- * STARTING   | busy   kill:STOPP early:BACKOFF   startsecs:RUN  RUN    RUN?
- * RUNNING    | busy   kill:STOPP EXITED(+restart) -             -      -
- * BACKOFF    | busy   STOPPED    -               spawn|FATAL    -      -
- * STOPPING   | busy   -          STOPPED         SIGKILL        -      -
- * EXITED     | spawn  STOPPED    -               delayed spawn  -      -
- * FATAL      | spawn  -          -               -              -      -
+ *            | START  STOP       EXIT          TIMER        READY EXEC  DEPS
+ * -----------+---------------------------------------------------------------
+ * STOPPED    | begin  -/uncome   -             -            -     -     come
+ *  (WAITING) | busy   STOPPED    -             -            -     -     spawn|
+ *            |                                                         STOPPED
+ * STARTING   | busy   stop       early:BACKOFF startsecs:RUN RUN   RUN?  dep
+ *            |                                 notify:kill               FATAL:
+ * RUNNING    | busy   stop       EXITED(+rst)  wd:SIGKILL   -     -     stop
+ * BACKOFF    | busy   STOPPED    -             begin|FATAL  -     -     STOPPED
+ *  (HOLDING) | busy   -          STOPPED       -            -     -     signal
+ * STOPPING   | busy   -          STOPPED       SIGKILL      -     -     -
+ * EXITED     | begin  STOPPED    -             delayed begin -    -     STOPPED
+ * FATAL      | begin  -          -             -            -     -     -
  *
+ * WATCHDOG (no WATCHDOG=1 for watchdog_sec) acts in RUNNING only: SIGABRT,
+ * SIGKILL after stopwaitsecs; the exit is an unexpected one.
+ *
+ * Dependencies (depends_on, resolved by svctab into p->deps/p->rdeps):
+ * "begin" spawns at once when every dependency is RUNNING, else waits in
+ * STARTING without a process (the WAITING step, p->waiting); an
+ * administrative start also starts dependencies that are down.  "stop"
+ * stops the dependents first and holds in STOPPING without signalling
+ * (the HOLDING step, p->holding) until they are down.  DEPS is queued
+ * whenever a dependency or dependent changes state: it spawns a WAITING
+ * process once its dependencies run, leaves it STOPPED (p->stopnote says
+ * why) when one is down for good, stops processes whose dependency went
+ * FATAL, and starts again ("come") a process stopped because of a
+ * dependency once that runs again.
+
  * RUNNING needs the exec confirmed (EXEC) as well as startsecs elapsed:
  * with startsecs=0 a command that cannot be executed must still count as
  * a failed start (BACKOFF, then FATAL), as supervisord's does, instead of
@@ -81,6 +100,8 @@ void fsm_on_timer(struct proc *p);
 void fsm_on_ready(struct proc *p);
 /* P's child has exec'd its command (EOF on the exec-failure pipe). */
 void fsm_on_exec(struct proc *p);
+/* watchdog_sec passed without WATCHDOG=1 from P (ready.c's timer). */
+void fsm_on_watchdog(struct proc *p);
 
 /* "RUNNING" etc.; the one place state names live. */
 const char *fsm_state_name(enum proc_state s);

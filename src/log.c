@@ -5,6 +5,7 @@
  * services.
  */
 #include "log.h"
+#include "logfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,13 @@
 static enum log_level log_level = LOG_LVL_INFO;
 static int log_fd = STDERR_FILENO;
 static char *log_path;
+/* logfile_maxbytes/logfile_backups: rotation of a regular log file. */
+static uint64_t log_maxbytes;
+static int log_backups;
+static uint64_t log_size;
+static bool log_seekable;
+static bool log_rotating; /* rotation logs too: no recursion */
+static void (*log_written)(void);
 
 static const char *const level_names[] = {
 	[LOG_LVL_CRIT] = "CRIT",   [LOG_LVL_ERROR] = "ERRO",
@@ -73,6 +82,7 @@ log_set_ident(const char *ident)
 int
 log_open(const char *path)
 {
+	struct stat st;
 	int fd, saved;
 	char *copy;
 
@@ -88,7 +98,45 @@ log_open(const char *path)
 	log_close();
 	log_fd = fd;
 	log_path = copy;
+	/* Only a regular file can be rotated; /dev/stdout, a pipe or a tty
+	 * just receives lines (lseek(2) would say ESPIPE). */
+	log_seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	log_size = log_seekable ? (uint64_t)st.st_size : 0;
 	return 0;
+}
+
+void
+log_set_rotation(uint64_t maxbytes, int backups)
+{
+	log_maxbytes = maxbytes;
+	log_backups = backups;
+}
+
+const char *
+log_file_path(void)
+{
+	return log_path;
+}
+
+void
+log_set_written_hook(void (*fn)(void))
+{
+	log_written = fn;
+}
+
+/* supervisord's RotatingFileHandler: once the file reaches maxbytes, shift
+ * the backups and start a new file. */
+static void
+log_rotate(void)
+{
+	char err[512];
+
+	log_rotating = true;
+	if (logfile_rotate(log_path, log_backups, err, sizeof(err)) == -1)
+		log_errorx("tendd log: %s", err);
+	else if (log_reopen() == -1)
+		log_warn("tendd log: reopen %s", log_path);
+	log_rotating = false;
 }
 
 int
@@ -151,7 +199,14 @@ vlog(enum log_level lvl, const char *fmt, va_list ap, int err)
 	/* One write(2) per line, so concurrent writers do not interleave. */
 	if (write(log_fd, line, n) == -1) {
 		/* Nowhere left to report it. */
+	} else if (log_seekable) {
+		log_size += n;
+		if (log_maxbytes > 0 && log_size >= log_maxbytes &&
+		    !log_rotating)
+			log_rotate();
 	}
+	if (log_written != NULL)
+		log_written();
 	errno = saved;
 }
 

@@ -26,6 +26,14 @@ void log_set_level(enum log_level lvl);
 void log_set_ident(const char *ident);
 /* Log to PATH (append) instead of stderr; -1 with errno on failure. */
 int log_open(const char *path);
+/* Rotate the log file by size (logfile_maxbytes, 0: never; with
+ * logfile_backups numbered backups); only regular files rotate. */
+void log_set_rotation(uint64_t maxbytes, int backups);
+/* The log file's path; NULL while logging to stderr. */
+const char *log_file_path(void);
+/* FN runs after every line written (tail -f of tendd's own log); it must
+ * not log. */
+void log_set_written_hook(void (*fn)(void));
 /* Reopen the current log file (logrotate); no-op on stderr. */
 int log_reopen(void);
 void log_close(void);

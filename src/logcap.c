@@ -1,169 +1,647 @@
 /*
- * logcap.c: service output -> log files.
+ * logcap.c: service output -> log files, syslog and tail readers.
  *
- * Each captured stream (stdout, stderr) is a non-blocking pipe watched by
- * an ev_io.  Data is appended to the stream's file as it arrives, and the
- * file is rotated by size (supervisord's *_logfile_maxbytes/_backups).  A
- * stream outlives its process when something else still holds the pipe's
- * write end (a daemonised grandchild): it keeps draining until EOF, so
- * nothing is lost and nothing blocks.  logcap never changes process state.
+ * Owns: the pipes' read ends once spawned (streams), the log files of each
+ * process (sinks: open file, size, rotation, failure state, dropped
+ * bytes), the connection to syslog, and the tail readers (follows).  It
+ * never changes process state and never blocks:
+ *
+ * - each pipe is non-blocking and drained by an ev_io as data arrives, a
+ *   bounded number of reads per wake-up, so one flooding service cannot
+ *   starve the loop;
+ * - log files are opened O_NONBLOCK, so a full pipe or tty as a target
+ *   (/dev/stdout in a container) gives EAGAIN instead of stalling tendd;
+ *   what cannot be written is counted as dropped, said once in tendd's
+ *   log, and writing is retried (at most once a second, as data arrives,
+ *   no timer) until it works again;
+ * - plain streams are copied byte for byte, with splice(2) when the target
+ *   is a regular file; with log_timestamps or log_prefix, or syslog, lines
+ *   are split (logfile.c) and an unfinished line is held back briefly so
+ *   that no line is ever cut or interleaved;
+ * - tail readers read the file, not a buffer: memory per service is a few
+ *   hundred bytes plus a 4 KiB line buffer only when lines are split.
+ *
+ * The one read buffer and the one output buffer are shared: the loop is
+ * single-threaded and callbacks never nest.
  */
 #include "logcap.h"
 #include "log.h"
+#include "logfile.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
-struct logcap_stream {
-	ev_io io;
-	int fd;		/* pipe read end */
-	int file;	/* log file, -1 when discarded or failing */
-	char *path;	/* NULL: discard */
-	uint64_t size;	/* bytes in the current file */
+#define LOGCAP_READS 16         /* reads per wake-up (fairness) */
+#define LOGCAP_DETACH_READS 256 /* reads at exit before going background */
+#define LOGCAP_RETRY 1.0        /* seconds between retries of a failing sink */
+#define LOGCAP_CHECK 1.0        /* seconds between checks that PATH is ours */
+#define LOGCAP_HOLD 1.0         /* seconds an unfinished line is held back */
+#define LOGCAP_SPLICE_MAX (1u << 20)
+
+struct logcap_proc;
+
+/* Where one channel of one process goes. */
+struct logcap_sink {
+	struct logcap_proc *lp;
+	const char *channel; /* "stdout" or "stderr" */
+	char *path;          /* NULL: discarded (NONE, or redirected) */
+	int fd;              /* -1: closed */
+	dev_t dev;           /* identity of the open file */
+	ino_t ino;
+	uint64_t size; /* bytes in the current file (regular files) */
 	uint64_t maxbytes;
 	int backups;
-	bool seekable;	/* regular file: rotation makes sense */
-	bool failing;	/* a write failed; said once in tendd's log */
-	uint64_t dropped;
-	char *name;	/* "web:0 stdout", for messages */
+	bool regular;     /* a regular file: rotation, splice, tail */
+	bool failing;     /* writing fails; said once */
+	bool rot_failing; /* rotating fails; said once */
+	bool nosplice;    /* splice(2) refused here: copy instead */
+	double retry_at;  /* failing: next attempt */
+	double check_at;  /* next check that PATH is still our file */
+	uint64_t dropped; /* total, for status */
+	uint64_t outage;  /* dropped during the current failure */
+	unsigned nstreams;
+	struct logcap_follow *followers;
 };
 
 struct logcap_proc {
-	struct logcap_stream *out;
-	struct logcap_stream *err;
+	struct proc *p;
+	struct logcap_sink sink[2];   /* stdout, stderr */
+	struct logcap_stream *cur[2]; /* this run's pipes */
+	uint64_t syslog_dropped;
 };
 
-static struct ev_loop *logcap_loop;
-static const char *logcap_childlogdir = "/tmp";
-/* One shared buffer: the loop is single-threaded and reads never nest. */
-static char logcap_buf[65536];
+/* One pipe of one run of a process. */
+struct logcap_stream {
+	ev_io io;
+	ev_timer hold; /* runs only while a line is held back */
+	struct logcap_stream *next, **prevp;
+	int fd;
+	struct logcap_sink *sink; /* NULL once the process is forgotten */
+	struct logcap_proc *lp;
+	pid_t pid;   /* for syslog */
+	bool grown;  /* the pipe was enlarged (stream_grow) */
+	bool stamp;  /* log_timestamps */
+	bool syslog; /* *_syslog */
+	int syslog_pri;
+	char prefix[160]; /* log_prefix: "[name] ", or "" */
+	char tag[64];     /* syslog tag */
+	struct logfile_lines lines;
+};
 
-void
-logcap_init(struct ev_loop *loop, const struct conf_global *g)
+struct logcap_follow {
+	struct logcap_follow *next, **prevp;
+	struct logcap_sink *sink; /* NULL with MAIN or when GONE */
+	bool main;                /* tendd's own log */
+	bool gone;
+	bool follow;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	off_t off;
+	off_t limit; /* without FOLLOW: where to stop */
+	logcap_follow_fn fn;
+	void *arg;
+};
+
+/* The room's state. */
+static struct {
+	struct ev_loop *loop;
+	char *childlogdir;
+	struct logcap_stream *streams;
+	struct logcap_follow *main_followers;
+	int syslog_fd;
+	bool syslog_failing;
+	double syslog_retry_at;
+	char outbuf[65536 + LOGFILE_LINE_MAX + 256];
+	size_t outlen;
+	struct logcap_sink *outsink;
+	double stamp_t; /* the time logcap.stamp shows */
+	char stamp[40];
+	size_t stamplen;
+	char buf[65536];
+} lc = {.syslog_fd = -1, .stamp_t = -1};
+
+static const char *const logcap_channels[2] = {"stdout", "stderr"};
+
+static void follow_notify(struct logcap_follow *list);
+
+static double
+logcap_now(void)
 {
-	logcap_loop = loop;
-	if (g != NULL && g->childlogdir != NULL)
-		logcap_childlogdir = g->childlogdir;
+	return lc.loop != NULL ? ev_now(lc.loop) : util_monotonic();
+}
+
+/* --- sinks: the files ------------------------------------------------- */
+
+static void
+sink_close(struct logcap_sink *k)
+{
+	if (k->fd != -1 && close(k->fd) == -1)
+		log_warn(
+		    "%s %s: close %s", k->lp->p->fullname, k->channel, k->path);
+	k->fd = -1;
 }
 
 static int
-stream_open_file(struct logcap_stream *s)
+sink_open(struct logcap_sink *k)
+{
+	struct stat st, lst;
+
+	/* O_NONBLOCK: a pipe or tty target that fills up must give EAGAIN,
+	 * never stall the loop (open(2)); it has no effect on files. */
+	k->fd = open(k->path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+	    0644);
+	if (k->fd == -1)
+		return -1;
+	if (fstat(k->fd, &st) == -1) {
+		sink_close(k);
+		return -1;
+	}
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
+	/* A pipe, tty or /dev/stdout cannot be rotated ("Illegal seek" in
+	 * supervisord): rotation is simply off for them.  So it is for a
+	 * name that is a symlink (/dev/stdout -> /proc/self/fd/1 may well
+	 * lead to a regular file): rotating would rename the link. */
+	k->regular = S_ISREG(st.st_mode) && lstat(k->path, &lst) == 0 &&
+	             S_ISREG(lst.st_mode);
+	k->size = k->regular ? (uint64_t)st.st_size : 0;
+	/* splice(2) refuses O_APPEND targets (EINVAL), so a regular file is
+	 * written at explicit offsets instead: its size at each write, which
+	 * is what O_APPEND would pick (and follows a truncation). */
+	if (k->regular && fcntl(k->fd, F_SETFL, O_NONBLOCK) == -1) {
+		sink_close(k);
+		return -1;
+	}
+	k->check_at = logcap_now() + LOGCAP_CHECK;
+	return 0;
+}
+
+/* Writing failed with errno ERR; N bytes are lost. */
+static void
+sink_fail(struct logcap_sink *k, const char *what, int err, size_t n)
+{
+	if (!k->failing)
+		log_warnx("%s %s: %s %s: %s; dropping output until it can be "
+		          "written again",
+		    k->lp->p->fullname, k->channel, what, k->path,
+		    strerror(err));
+	k->failing = true;
+	k->retry_at = logcap_now() + LOGCAP_RETRY;
+	k->dropped += n;
+	k->outage += n;
+}
+
+static void
+sink_recovered(struct logcap_sink *k)
+{
+	if (!k->failing)
+		return;
+	log_info("%s %s: writing %s again; %llu bytes were dropped",
+	    k->lp->p->fullname, k->channel, k->path,
+	    (unsigned long long)k->outage);
+	k->failing = false;
+	k->outage = 0;
+}
+
+static void
+sink_rotate(struct logcap_sink *k)
+{
+	char err[512];
+
+	sink_close(k);
+	if (logfile_rotate(k->path, k->backups, err, sizeof(err)) == -1) {
+		if (!k->rot_failing)
+			log_warnx("%s %s: rotate: %s; the file keeps growing",
+			    k->lp->p->fullname, k->channel, err);
+		k->rot_failing = true;
+	} else {
+		k->rot_failing = false;
+	}
+	(void)sink_open(k);
+	follow_notify(k->followers);
+}
+
+/*
+ * Is PATH still the file we write?  Someone may have removed or renamed
+ * it (logrotate without copytruncate, rm, a removed directory): look at
+ * most once a second while output flows, and reopen, so that output goes
+ * where the user looks.
+ */
+static void
+sink_check(struct logcap_sink *k, double now)
 {
 	struct stat st;
 
-	if (s->path == NULL)
-		return 0;
-	s->file = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NONBLOCK, 0644);
-	if (s->file == -1)
+	if (now < k->check_at)
+		return;
+	k->check_at = now + LOGCAP_CHECK;
+	if (stat(k->path, &st) == 0 && st.st_dev == k->dev &&
+	    st.st_ino == k->ino)
+		return;
+	sink_close(k);
+	(void)sink_open(k);
+	follow_notify(k->followers);
+}
+
+/*
+ * Make K ready for N more bytes: open, check, rotate.  False when the
+ * bytes must be dropped (failing, and not yet time to retry).
+ */
+static bool
+sink_ready(struct logcap_sink *k, size_t n)
+{
+	double now = logcap_now();
+
+	if (k->failing && now < k->retry_at)
+		return false;
+	if (k->fd == -1 && sink_open(k) == -1) {
+		sink_fail(k, "open", errno, 0);
+		return false;
+	}
+	if (k->regular)
+		sink_check(k, now);
+	if (k->fd == -1) {
+		sink_fail(k, "open", errno, 0);
+		return false;
+	}
+	/* Rotate before a write that would cross maxbytes, so no file holds
+	 * more than maxbytes unless one write alone is larger. */
+	if (k->regular && k->maxbytes > 0 && k->size > 0 &&
+	    k->size + n > k->maxbytes) {
+		sink_rotate(k);
+		if (k->fd == -1) {
+			sink_fail(k, "open", errno, 0);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Write N bytes to K's file, or count them as dropped. */
+static void
+sink_write(struct logcap_sink *k, const char *buf, size_t n)
+{
+	struct stat st;
+	off_t off = 0;
+	ssize_t w;
+
+	if (k == NULL || k->path == NULL || n == 0)
+		return;
+	if (!sink_ready(k, n)) {
+		k->dropped += n;
+		k->outage += n;
+		return;
+	}
+	if (k->regular) {
+		if (fstat(k->fd, &st) == -1) {
+			sink_fail(k, "fstat", errno, n);
+			return;
+		}
+		off = st.st_size;
+	}
+	while (n > 0) {
+		w = k->regular ? pwrite(k->fd, buf, n, off)
+		               : write(k->fd, buf, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1) {
+			/* EAGAIN: a full pipe or tty that we must not wait
+			 * for; ENOSPC, EIO, EDQUOT...: the file itself. */
+			sink_fail(k, "write", errno, n);
+			break;
+		}
+		sink_recovered(k);
+		off += w;
+		k->size = k->regular ? (uint64_t)off : k->size + (uint64_t)w;
+		buf += w;
+		n -= (size_t)w;
+	}
+	follow_notify(k->followers);
+}
+
+/* --- the framed-output buffer (timestamps, prefixes) ------------------- */
+
+static void
+out_flush(void)
+{
+	if (lc.outlen > 0)
+		sink_write(lc.outsink, lc.outbuf, lc.outlen);
+	lc.outlen = 0;
+}
+
+static void
+out_add(struct logcap_sink *k, const char *s, size_t n)
+{
+	if (lc.outsink != k || lc.outlen + n > sizeof(lc.outbuf))
+		out_flush();
+	lc.outsink = k;
+	memcpy(lc.outbuf + lc.outlen, s, n);
+	lc.outlen += n;
+}
+
+static void
+stamp_for(double t)
+{
+	if (t == lc.stamp_t)
+		return;
+	lc.stamp_t = t;
+	lc.stamplen = logfile_stamp(t, lc.stamp, sizeof(lc.stamp) - 1);
+	lc.stamp[lc.stamplen++] = ' ';
+}
+
+/* --- syslog ----------------------------------------------------------- */
+
+/*
+ * A datagram to /dev/log per line, sent with MSG_DONTWAIT: syslog(3)
+ * would block tendd when the syslog daemon is slow (its socket is
+ * blocking).  A refused line is counted as dropped.
+ */
+static int
+syslog_connect(void)
+{
+	struct sockaddr_un sun;
+	const char *path = getenv("TEND_SYSLOG_SOCKET");
+
+	if (path == NULL || *path == '\0')
+		path = "/dev/log";
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	lc.syslog_fd =
+	    socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (lc.syslog_fd == -1)
 		return -1;
-	if (fstat(s->file, &st) == 0 && S_ISREG(st.st_mode)) {
-		s->seekable = true;
-		s->size = (uint64_t)st.st_size;
-	} else {
-		/* A pipe, tty or /dev/stdout cannot be rotated ("Illegal
-		 * seek" in supervisord): rotation is simply off. */
-		s->seekable = false;
+	if (connect(lc.syslog_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)close(lc.syslog_fd);
+		lc.syslog_fd = -1;
+		return -1;
 	}
 	return 0;
 }
 
 static void
-stream_rotate(struct logcap_stream *s)
+syslog_fail(struct logcap_stream *s, const char *what, size_t n)
 {
-	char from[4096], to[4096];
-	int i;
-
-	(void)close(s->file);
-	s->file = -1;
-	for (i = s->backups - 1; i >= 1; i--) {
-		(void)snprintf(from, sizeof(from), "%s.%d", s->path, i);
-		(void)snprintf(to, sizeof(to), "%s.%d", s->path, i + 1);
-		if (rename(from, to) == -1 && errno != ENOENT)
-			log_warn("%s: rename %s", s->name, from);
-	}
-	if (s->backups > 0) {
-		(void)snprintf(to, sizeof(to), "%s.1", s->path);
-		if (rename(s->path, to) == -1)
-			log_warn("%s: rename %s", s->name, s->path);
-	} else if (truncate(s->path, 0) == -1) {
-		log_warn("%s: truncate %s", s->name, s->path);
-	}
-	s->size = 0;
-	if (stream_open_file(s) == -1 && !s->failing) {
-		log_warn("%s: reopen %s", s->name, s->path);
-		s->failing = true;
-	}
+	if (!lc.syslog_failing)
+		log_warn(
+		    "syslog: %s; dropping lines until it works again", what);
+	lc.syslog_failing = true;
+	lc.syslog_retry_at = logcap_now() + LOGCAP_RETRY;
+	if (s->lp != NULL)
+		s->lp->syslog_dropped += n;
 }
 
 static void
-stream_write(struct logcap_stream *s, const char *buf, size_t n)
+syslog_line(struct logcap_stream *s, const char *line, size_t len)
 {
-	ssize_t w;
+	char msg[LOGFILE_LINE_MAX + 256], date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
 
-	if (s->path == NULL)
-		return;
-	if (s->file == -1 && stream_open_file(s) == -1) {
-		s->dropped += n;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (lc.syslog_failing && logcap_now() < lc.syslog_retry_at) {
+		if (s->lp != NULL)
+			s->lp->syslog_dropped += len;
 		return;
 	}
-	if (s->seekable && s->maxbytes > 0 && s->size + n > s->maxbytes &&
-	    s->size > 0)
-		stream_rotate(s);
-	while (n > 0 && s->file != -1) {
-		w = write(s->file, buf, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1) {
-			if (!s->failing)
-				log_warn("%s: write %s (dropping output until "
-					 "it works again)", s->name, s->path);
-			s->failing = true;
-			s->dropped += n;
-			return;
+	if (lc.syslog_fd == -1 && syslog_connect() == -1) {
+		syslog_fail(s, "connect", len);
+		return;
+	}
+	(void)localtime_r(&now, &tm);
+	(void)strftime(date, sizeof(date), "%b %e %H:%M:%S", &tm);
+	/* RFC 3164 as syslog(3) writes it: <PRI>TIMESTAMP TAG[PID]: MSG */
+	n = snprintf(msg, sizeof(msg), "<%d>%s %s[%d]: %.*s", s->syslog_pri,
+	    date, s->tag, (int)s->pid, (int)len, line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	if (send(lc.syslog_fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    -1) {
+		/* ECONNREFUSED: syslogd restarted; connect again later. */
+		if (errno != EAGAIN && errno != ENOBUFS) {
+			(void)close(lc.syslog_fd);
+			lc.syslog_fd = -1;
 		}
-		if (s->failing) {
-			log_info("%s: writing %s again (%llu bytes dropped)",
-			    s->name, s->path, (unsigned long long)s->dropped);
-			s->failing = false;
-		}
-		s->size += (uint64_t)w;
-		buf += w;
-		n -= (size_t)w;
+		syslog_fail(s, "send", len);
+		return;
+	}
+	if (lc.syslog_failing) {
+		log_info("syslog: sending lines again");
+		lc.syslog_failing = false;
 	}
 }
 
-static void
-stream_free(struct logcap_stream *s)
-{
-	if (s == NULL)
-		return;
-	ev_io_stop(logcap_loop, &s->io);
-	if (s->fd != -1)
-		(void)close(s->fd);
-	if (s->file != -1)
-		(void)close(s->file);
-	free(s->path);
-	free(s->name);
-	free(s);
-}
+/* --- streams: the pipes ----------------------------------------------- */
 
-/* Read what is there now.  Returns true at EOF or on a hard error. */
 static bool
-stream_drain(struct logcap_stream *s, int max_reads)
+stream_framed(const struct logcap_stream *s)
 {
+	return s->stamp || s->prefix[0] != '\0';
+}
+
+/* One line out of the splitter: to the file (framed) and to syslog. */
+static void
+stream_line_cb(void *arg, const char *line, size_t len, bool complete, double t)
+{
+	struct logcap_stream *s = arg;
+	size_t plen = strlen(s->prefix);
+
+	if (s->sink != NULL && s->sink->path != NULL && stream_framed(s)) {
+		if (s->stamp) {
+			stamp_for(t);
+			out_add(s->sink, lc.stamp, lc.stamplen);
+		}
+		if (plen > 0)
+			out_add(s->sink, s->prefix, plen);
+		out_add(s->sink, line, len);
+	}
+	if (s->syslog)
+		syslog_line(s, line, len);
+	(void)complete;
+}
+
+static void
+stream_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct logcap_stream *s =
+	    (struct logcap_stream *)((char *)w -
+	                             offsetof(struct logcap_stream, hold));
+
+	/* Nothing more came for a while: pass the unfinished line on (a
+	 * prompt, a progress dot) rather than sit on it. */
+	logfile_lines_flush(&s->lines, stream_line_cb, s);
+	out_flush();
+}
+
+/* N bytes just read from S's pipe. */
+static void
+stream_chunk(struct logcap_stream *s, const char *buf, size_t n)
+{
+	bool framed =
+	    s->sink != NULL && s->sink->path != NULL && stream_framed(s);
+
+	if (!framed)
+		sink_write(s->sink, buf, n);
+	if (framed || s->syslog) {
+		(void)logfile_lines_feed(
+		    &s->lines, buf, n, util_realtime(), stream_line_cb, s);
+		out_flush();
+		if (s->lines.held > 0 && !ev_is_active(&s->hold)) {
+			ev_timer_set(&s->hold, LOGCAP_HOLD, 0.);
+			ev_timer_start(lc.loop, &s->hold);
+		} else if (s->lines.held == 0) {
+			ev_timer_stop(lc.loop, &s->hold);
+		}
+	}
+}
+
+/*
+ * A pipe found full holds a flood: give it more room (fcntl(2)
+ * F_SETPIPE_SZ), so the writer blocks less often and each wake-up moves
+ * more.  Quiet services keep the default; pages are only allocated as
+ * data waits, and a refusal (pipe-user-pages-soft) is harmless.
+ */
+static void
+stream_grow(struct logcap_stream *s, size_t got)
+{
+	int size;
+
+	if (s->grown || got < 65536)
+		return;
+	s->grown = true;
+	if ((size = fcntl(s->fd, F_GETPIPE_SZ)) == -1 ||
+	    (size_t)got < (size_t)size)
+		return;
+	(void)fcntl(s->fd, F_SETPIPE_SZ, (int)LOGCAP_SPLICE_MAX);
+}
+
+/*
+ * The fast path: a plain stream into a regular file moves pipe pages to
+ * the file with splice(2), without copying through tendd.  splice refuses
+ * O_APPEND targets (EINVAL, splice(2)), so the file offset is given
+ * explicitly: the size the file has now, which is what O_APPEND would
+ * pick.  1: moved bytes; 3: moved bytes, and that was all there was;
+ * 0: EOF; 2: the pipe is empty; -1: take the
+ * copying path (which also tells EOF from empty when FIONREAD said 0).
+ */
+static int
+stream_splice(struct logcap_stream *s)
+{
+	struct logcap_sink *k = s->sink;
+	struct stat st;
+	off_t off;
+	size_t len = LOGCAP_SPLICE_MAX;
+	int avail = (int)LOGCAP_SPLICE_MAX;
 	ssize_t n;
 
-	while (max_reads-- > 0) {
-		n = read(s->fd, logcap_buf, sizeof(logcap_buf));
+	/* With rotation, how much is queued decides whether this write
+	 * crosses maxbytes (ioctl FIONREAD on a pipe, pipe(7)). */
+	if (k->maxbytes > 0 && ioctl(s->fd, FIONREAD, &avail) == -1)
+		return -1;
+	if (avail == 0) {
+		/* Empty, or EOF: read(2) tells which. */
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!sink_ready(k, (size_t)avail)) {
+		errno = EIO;
+		return -1;
+	}
+	if (!k->regular) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fstat(k->fd, &st) == -1)
+		return -1;
+	off = st.st_size;
+	if ((size_t)avail < len)
+		len = (size_t)avail;
+	/* With rotation, move what one read(2) would take at most, so that
+	 * files stay within maxbytes give or take one pipe read, as with
+	 * supervisord. */
+	if (k->maxbytes > 0 && len > sizeof(lc.buf))
+		len = sizeof(lc.buf);
+	n = splice(s->fd, NULL, k->fd, &off, len, SPLICE_F_NONBLOCK);
+	if (n == -1) {
+		if (errno == EAGAIN)
+			return 2; /* the pipe is empty (a file never blocks) */
+		if (errno == EINVAL || errno == ENOSYS)
+			k->nosplice = true;
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	stream_grow(s, (size_t)n);
+	sink_recovered(k);
+	k->size = (uint64_t)off;
+	follow_notify(k->followers);
+	/* Short, or all FIONREAD reported: the pipe was empty just now. */
+	return (size_t)n < len || (k->maxbytes > 0 && n == (ssize_t)avail) ? 3
+	                                                                   : 1;
+}
+
+static bool
+stream_can_splice(const struct logcap_stream *s)
+{
+	const struct logcap_sink *k = s->sink;
+
+	return k != NULL && k->path != NULL && !k->nosplice &&
+	       !stream_framed(s) && !s->syslog && !k->failing &&
+	       (k->fd == -1 || k->regular);
+}
+
+/*
+ * Read what is there now, at most MAX reads.  True at EOF or on a hard
+ * error (the pipe is done).  A short read means the pipe was empty a
+ * moment ago: the loop wakes us again if more comes, so stop there and
+ * save the read that would say EAGAIN, unless TO_END asks to see EOF or
+ * EAGAIN for sure (the process exited).
+ */
+static bool
+stream_drain(struct logcap_stream *s, int max, bool to_end)
+{
+	ssize_t n;
+	int r;
+
+	while (max-- > 0) {
+		if (stream_can_splice(s)) {
+			r = stream_splice(s);
+			if (r == 1)
+				continue;
+			if (r == 3 && !to_end)
+				return false;
+			if (r == 3)
+				continue;
+			if (r == 0)
+				return true;
+			if (r == 2)
+				return false;
+			/* Anything else: let read(2) decide. */
+		}
+		n = read(s->fd, lc.buf, sizeof(lc.buf));
 		if (n > 0) {
-			stream_write(s, logcap_buf, (size_t)n);
+			stream_grow(s, (size_t)n);
+			stream_chunk(s, lc.buf, (size_t)n);
+			if ((size_t)n < sizeof(lc.buf) && !to_end)
+				return false;
 			continue;
 		}
 		if (n == 0)
@@ -172,10 +650,37 @@ stream_drain(struct logcap_stream *s, int max_reads)
 			continue;
 		if (errno == EAGAIN)
 			return false;
-		log_warn("%s: read", s->name);
+		log_warn("%s %s: read",
+		    s->lp != NULL ? s->lp->p->fullname : "?",
+		    s->sink != NULL ? s->sink->channel : "pipe");
 		return true;
 	}
 	return false;
+}
+
+static void
+stream_free(struct logcap_stream *s)
+{
+	/* EOF: a held unfinished line is all there will be. */
+	logfile_lines_flush(&s->lines, stream_line_cb, s);
+	out_flush();
+	logfile_lines_free(&s->lines);
+	ev_io_stop(lc.loop, &s->io);
+	ev_timer_stop(lc.loop, &s->hold);
+	if (s->fd != -1)
+		(void)close(s->fd);
+	if (s->sink != NULL && --s->sink->nstreams == 0)
+		sink_close(s->sink); /* no writer left: hold no fd */
+	if (s->lp != NULL) {
+		if (s->lp->cur[0] == s)
+			s->lp->cur[0] = NULL;
+		if (s->lp->cur[1] == s)
+			s->lp->cur[1] = NULL;
+	}
+	*s->prevp = s->next;
+	if (s->next != NULL)
+		s->next->prevp = s->prevp;
+	free(s);
 }
 
 static void
@@ -183,107 +688,163 @@ stream_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct logcap_stream *s = (struct logcap_stream *)w;
 
-	/* A bounded number of reads per wake-up keeps one flooding service
-	 * from starving the rest of the loop. */
-	if (stream_drain(s, 16)) {
-		ev_io_stop(loop, w);
-		(void)close(s->fd);
-		s->fd = -1;
-		/* Detached streams (process gone) free themselves at EOF. */
-		if (w->data == NULL)
-			stream_free(s);
-	}
-}
-
-static char *
-auto_path(const struct proc *p, const char *channel)
-{
-	char buf[4096], *c;
-
-	/* Deterministic, so users and tests find it: NAME-stdout.log with
-	 * the group separator made file-name safe. */
-	(void)snprintf(buf, sizeof(buf), "%s/%s-%s.log", logcap_childlogdir,
-	    p->fullname, channel);
-	for (c = buf + strlen(logcap_childlogdir) + 1; *c != '\0'; c++)
-		if (*c == ':' || *c == '/')
-			*c = '_';
-	return strdup(buf);
-}
-
-static struct logcap_stream *
-stream_new(struct proc *p, int fd, const struct conf_log *cl,
-    const char *channel, char *err, size_t errlen)
-{
-	struct logcap_stream *s;
-	char name[256];
-
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		goto nomem;
-	s->fd = fd;
-	s->file = -1;
-	s->maxbytes = cl->maxbytes;
-	s->backups = cl->backups;
-	(void)snprintf(name, sizeof(name), "%s %s", p->fullname, channel);
-	if ((s->name = strdup(name)) == NULL)
-		goto nomem;
-	if (cl->kind == CONF_LOG_AUTO)
-		s->path = auto_path(p, channel);
-	else if (cl->kind == CONF_LOG_FILE)
-		s->path = strdup(cl->path);
-	if (cl->kind != CONF_LOG_NONE && s->path == NULL)
-		goto nomem;
-	if (stream_open_file(s) == -1) {
-		(void)snprintf(err, errlen, "%s: open %s: %s", s->name,
-		    s->path, strerror(errno));
-		s->fd = -1; /* the caller closes it */
+	if (stream_drain(s, LOGCAP_READS, false))
 		stream_free(s);
-		return NULL;
+}
+
+/* --- per process ------------------------------------------------------ */
+
+/* Point the sinks of LP at what P's config says now. */
+static void
+sinks_configure(struct logcap_proc *lp)
+{
+	const struct conf_proc *c = lp->p->conf;
+	const struct conf_log *cl;
+	char path[4096];
+	const char *want;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct logcap_sink *k = &lp->sink[i];
+
+		cl = i == 0 ? &c->out : &c->err;
+		want = NULL;
+		if (i == 1 && c->redirect_stderr)
+			want = NULL; /* supervisord ignores stderr_logfile */
+		else if (cl->kind == CONF_LOG_FILE)
+			want = cl->path;
+		else if (cl->kind == CONF_LOG_AUTO &&
+		         logfile_auto_path(path, sizeof(path), lc.childlogdir,
+		             lp->p->fullname, logcap_channels[i]) == 0)
+			want = path;
+		k->maxbytes = cl->maxbytes;
+		k->backups = cl->backups;
+		if ((want == NULL && k->path == NULL) ||
+		    (want != NULL && k->path != NULL &&
+		        strcmp(want, k->path) == 0))
+			continue;
+		/* A reload moved the log: the next write opens the new one. */
+		sink_close(k);
+		free(k->path);
+		k->path = want != NULL ? strdup(want) : NULL;
+		if (want != NULL && k->path == NULL)
+			log_warnx("%s %s: out of memory; output discarded",
+			    lp->p->fullname, k->channel);
+		k->failing = k->rot_failing = k->nosplice = false;
+		k->outage = 0;
+		follow_notify(k->followers);
 	}
+}
+
+static struct logcap_proc *
+logcap_proc_get(struct proc *p)
+{
+	struct logcap_proc *lp = p->logcap;
+	int i;
+
+	if (lp != NULL) {
+		sinks_configure(lp);
+		return lp;
+	}
+	if ((lp = calloc(1, sizeof(*lp))) == NULL)
+		return NULL;
+	lp->p = p;
+	for (i = 0; i < 2; i++) {
+		lp->sink[i].lp = lp;
+		lp->sink[i].channel = logcap_channels[i];
+		lp->sink[i].fd = -1;
+	}
+	p->logcap = lp;
+	sinks_configure(lp);
+	return lp;
+}
+
+void
+logcap_init(struct ev_loop *loop, const struct conf_global *g)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir;
+
+	lc.loop = loop;
+	if (g != NULL && g->childlogdir != NULL)
+		dir = strdup(g->childlogdir);
+	else
+		dir = strdup(tmp != NULL && *tmp == '/' ? tmp : "/tmp");
+	if (dir != NULL) {
+		free(lc.childlogdir);
+		lc.childlogdir = dir;
+	}
+	log_set_written_hook(NULL);
+}
+
+static int
+stream_new(struct logcap_proc *lp, int i, int fd, char *err, size_t errlen)
+{
+	const struct conf_proc *c = lp->p->conf;
+	const struct conf_log *cl = i == 0 ? &c->out : &c->err;
+	struct logcap_stream *s;
+	char *t;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		(void)snprintf(err, errlen, "%s %s: out of memory",
+		    lp->p->fullname, logcap_channels[i]);
+		(void)close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	s->lp = lp;
+	s->sink = &lp->sink[i];
+	s->sink->nstreams++;
+	/* The file exists once the process runs, as with supervisord, even
+	 * before it writes anything. */
+	if (s->sink->path != NULL && s->sink->fd == -1 &&
+	    sink_open(s->sink) == -1)
+		sink_fail(s->sink, "open", errno, 0);
+	s->pid = lp->p->pid;
+	s->stamp = c->log_timestamps;
+	if (c->log_prefix)
+		(void)snprintf(
+		    s->prefix, sizeof(s->prefix), "[%s] ", lp->p->fullname);
+	/* With redirect_stderr the one pipe carries both: stdout's keys. */
+	s->syslog = cl->syslog;
+	s->syslog_pri = LOG_DAEMON | (i == 0 ? LOG_INFO : LOG_ERR);
+	(void)snprintf(s->tag, sizeof(s->tag), "%s", lp->p->fullname);
+	/* ':' ends a syslog tag (RFC 3164): "group:name" -> "group_name". */
+	for (t = s->tag; *t != '\0'; t++)
+		if (*t == ':' || *t == '[' || *t == ' ')
+			*t = '_';
 	ev_io_init(&s->io, stream_cb, fd, EV_READ);
-	s->io.data = p;
-	ev_io_start(logcap_loop, &s->io);
-	return s;
-nomem:
-	(void)snprintf(err, errlen, "%s: %s log: out of memory", p->fullname,
-	    channel);
-	if (s != NULL)
-		s->fd = -1;
-	stream_free(s);
-	return NULL;
+	ev_timer_init(&s->hold, stream_hold_cb, LOGCAP_HOLD, 0.);
+	s->next = lc.streams;
+	if (s->next != NULL)
+		s->next->prevp = &s->next;
+	s->prevp = &lc.streams;
+	lc.streams = s;
+	lp->cur[i] = s;
+	ev_io_start(lc.loop, &s->io);
+	return 0;
 }
 
 int
 logcap_attach(struct proc *p, int outfd, int errfd, char *err, size_t errlen)
 {
-	struct logcap_proc *lp = p->logcap;
+	struct logcap_proc *lp;
+	int rc = 0;
 
-	if (lp == NULL && (lp = p->logcap = calloc(1, sizeof(*lp))) == NULL) {
-		(void)snprintf(err, errlen, "%s: logs: out of memory",
-		    p->fullname);
-		goto fail;
+	if ((lp = logcap_proc_get(p)) == NULL) {
+		(void)snprintf(
+		    err, errlen, "%s: logs: out of memory", p->fullname);
+		if (outfd != -1)
+			(void)close(outfd);
+		if (errfd != -1)
+			(void)close(errfd);
+		return -1;
 	}
-	if (outfd != -1) {
-		lp->out = stream_new(p, outfd, &p->conf->out, "stdout", err,
-		    errlen);
-		if (lp->out == NULL)
-			goto fail;
-		outfd = -1;
-	}
-	if (errfd != -1) {
-		lp->err = stream_new(p, errfd, &p->conf->err, "stderr", err,
-		    errlen);
-		if (lp->err == NULL)
-			goto fail;
-		errfd = -1;
-	}
-	return 0;
-fail:
-	if (outfd != -1)
-		(void)close(outfd);
-	if (errfd != -1)
-		(void)close(errfd);
-	logcap_detach(p);
-	return -1;
+	if (outfd != -1 && stream_new(lp, 0, outfd, err, errlen) == -1)
+		rc = -1;
+	if (errfd != -1 && stream_new(lp, 1, errfd, err, errlen) == -1)
+		rc = -1;
+	return rc;
 }
 
 static void
@@ -291,14 +852,17 @@ stream_detach(struct logcap_stream *s)
 {
 	if (s == NULL)
 		return;
-	/* The process has exited: its last bytes are in the pipe already.
-	 * Take them now; if a grandchild still holds the write end, keep
+	if (s->lp->cur[0] == s)
+		s->lp->cur[0] = NULL;
+	if (s->lp->cur[1] == s)
+		s->lp->cur[1] = NULL;
+	/* The process has exited: its last bytes are in the pipe already
+	 * (a pipe keeps written data after the writer exits, pipe(7)).
+	 * Take them now, so the log is complete before the exit is
+	 * reported; if a descendant still holds the write end, keep
 	 * draining in the background until EOF. */
-	if (s->fd == -1 || stream_drain(s, 64)) {
+	if (stream_drain(s, LOGCAP_DETACH_READS, true))
 		stream_free(s);
-		return;
-	}
-	s->io.data = NULL;
 }
 
 void
@@ -308,22 +872,81 @@ logcap_detach(struct proc *p)
 
 	if (lp == NULL)
 		return;
-	stream_detach(lp->out);
-	stream_detach(lp->err);
+	stream_detach(lp->cur[0]);
+	stream_detach(lp->cur[1]);
+}
+
+void
+logcap_forget(struct proc *p)
+{
+	struct logcap_proc *lp = p->logcap;
+	struct logcap_stream *s;
+	struct logcap_follow *f;
+	int i;
+
+	if (lp == NULL)
+		return;
+	for (s = lc.streams; s != NULL; s = s->next)
+		if (s->lp == lp) {
+			/* Still draining for a descendant: discard. */
+			logfile_lines_flush(&s->lines, stream_line_cb, s);
+			out_flush();
+			s->lp = NULL;
+			s->sink = NULL;
+			s->syslog = false;
+		}
+	if (lc.outsink != NULL && lc.outsink->lp == lp)
+		lc.outsink = NULL;
+	for (i = 0; i < 2; i++) {
+		struct logcap_sink *k = &lp->sink[i];
+
+		while ((f = k->followers) != NULL) {
+			k->followers = f->next;
+			if (f->next != NULL)
+				f->next->prevp = &k->followers;
+			f->next = NULL;
+			f->prevp = &f->next;
+			f->sink = NULL;
+			f->gone = true;
+			f->fn(f->arg);
+		}
+		sink_close(k);
+		free(k->path);
+	}
 	free(lp);
 	p->logcap = NULL;
+}
+
+void
+logcap_close(void)
+{
+	while (lc.streams != NULL)
+		stream_free(lc.streams);
+	if (lc.syslog_fd != -1)
+		(void)close(lc.syslog_fd);
+	lc.syslog_fd = -1;
+	free(lc.childlogdir);
+	lc.childlogdir = NULL;
 }
 
 const char *
 logcap_path(const struct proc *p, int fd)
 {
 	const struct logcap_proc *lp = p->logcap;
-	const struct logcap_stream *s;
 
 	if (lp == NULL)
 		return NULL;
-	s = fd == 2 ? lp->err : lp->out;
-	return s != NULL ? s->path : NULL;
+	return lp->sink[fd == 2 ? 1 : 0].path;
+}
+
+uint64_t
+logcap_dropped(const struct proc *p)
+{
+	const struct logcap_proc *lp = p->logcap;
+
+	if (lp == NULL)
+		return 0;
+	return lp->sink[0].dropped + lp->sink[1].dropped + lp->syslog_dropped;
 }
 
 void
@@ -331,17 +954,279 @@ logcap_reopen_all(const struct svctab *tab)
 {
 	struct logcap_proc *lp;
 	size_t i;
+	int j;
 
 	for (i = 0; i < tab->nprocs; i++) {
 		if ((lp = tab->procs[i]->logcap) == NULL)
 			continue;
-		if (lp->out != NULL && lp->out->file != -1) {
-			(void)close(lp->out->file);
-			lp->out->file = -1;
-		}
-		if (lp->err != NULL && lp->err->file != -1) {
-			(void)close(lp->err->file);
-			lp->err->file = -1;
+		for (j = 0; j < 2; j++) {
+			struct logcap_sink *k = &lp->sink[j];
+
+			if (k->fd == -1)
+				continue;
+			/* Reopen now rather than at the next write, so a
+			 * failure is reported to whoever asked. */
+			sink_close(k);
+			if (sink_open(k) == -1)
+				sink_fail(k, "reopen", errno, 0);
+			else
+				sink_recovered(k);
+			follow_notify(k->followers);
 		}
 	}
+	if (lc.syslog_fd != -1) {
+		(void)close(lc.syslog_fd);
+		lc.syslog_fd = -1;
+	}
+}
+
+int
+logcap_clear(struct proc *p, char *err, size_t errlen)
+{
+	struct logcap_proc *lp = logcap_proc_get(p);
+	struct stat st;
+	int i;
+
+	if (lp == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		struct logcap_sink *k = &lp->sink[i];
+
+		if (k->path == NULL)
+			continue;
+		/* Only regular files, not through a symlink: truncating
+		 * /dev/stdout or a fifo means nothing, and a device or the
+		 * file behind /dev/stdout may mean harm. */
+		if (lstat(k->path, &st) == -1) {
+			if (errno == ENOENT)
+				continue;
+			(void)snprintf(err, errlen, "stat %s: %s", k->path,
+			    strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		if (truncate(k->path, 0) == -1) {
+			(void)snprintf(err, errlen, "truncate %s: %s", k->path,
+			    strerror(errno));
+			return -1;
+		}
+		k->size = 0;
+		follow_notify(k->followers);
+	}
+	return 0;
+}
+
+/* --- tail readers ----------------------------------------------------- */
+
+static void
+follow_notify(struct logcap_follow *list)
+{
+	struct logcap_follow *f, *next;
+
+	for (f = list; f != NULL; f = next) {
+		next = f->next;
+		f->fn(f->arg);
+	}
+}
+
+static void
+logcap_main_written(void)
+{
+	follow_notify(lc.main_followers);
+}
+
+static const char *
+follow_path(const struct logcap_follow *f)
+{
+	if (f->main)
+		return log_file_path();
+	return f->sink != NULL ? f->sink->path : NULL;
+}
+
+/* Open the file F reads; 0 or -1 (ENOENT: not there yet). */
+static int
+follow_open(struct logcap_follow *f)
+{
+	const char *path = follow_path(f);
+	struct stat st;
+
+	if (path == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (f->fd == -1)
+		return -1;
+	if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(f->fd);
+		f->fd = -1;
+		errno = ESPIPE;
+		return -1;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	return 0;
+}
+
+struct logcap_follow *
+logcap_follow(struct proc *p, int fd, uint64_t count, bool lines, bool follow,
+    logcap_follow_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct logcap_follow *f;
+	struct logcap_sink *k = NULL;
+	struct logcap_proc *lp;
+	const char *what, *path;
+	struct stat st;
+	off_t end = 0, start;
+
+	if (p != NULL) {
+		if ((lp = logcap_proc_get(p)) == NULL) {
+			(void)snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		k = &lp->sink[fd == 2 ? 1 : 0];
+		what = k->channel;
+		path = k->path;
+		if (path == NULL) {
+			if (fd == 2 && p->conf->redirect_stderr)
+				(void)snprintf(err, errlen,
+				    "%s: stderr is redirected to stdout (redirect_stderr=true); tail its stdout",
+				    p->fullname);
+			else
+				(void)snprintf(err, errlen,
+				    "%s: %s is not logged to a file (%s_logfile=NONE)",
+				    p->fullname, what, what);
+			return NULL;
+		}
+	} else {
+		path = log_file_path();
+		if (path == NULL) {
+			(void)snprintf(err, errlen,
+			    "tendd logs to stderr, not to a file (set logfile= to use maintail)");
+			return NULL;
+		}
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->sink = k;
+	f->main = p == NULL;
+	f->follow = follow;
+	f->fn = fn;
+	f->arg = arg;
+	f->fd = -1;
+	if (follow_open(f) == -1 && errno != ENOENT) {
+		(void)snprintf(err, errlen, "%s%s%s: %s",
+		    p != NULL ? p->fullname : "", p != NULL ? ": " : "", path,
+		    errno == ESPIPE ? "not a regular file; nothing to tail"
+		                    : strerror(errno));
+		free(f);
+		return NULL;
+	}
+	if (f->fd != -1 && fstat(f->fd, &st) == 0)
+		end = st.st_size;
+	start = end;
+	if (f->fd != -1 && lines)
+		start = logfile_lines_back(f->fd, end,
+		    count > ULONG_MAX ? ULONG_MAX : (unsigned long)count);
+	else if (!lines)
+		start = (uint64_t)end > count ? end - (off_t)count : 0;
+	f->off = start < 0 ? 0 : start;
+	f->limit = end;
+	if (p == NULL) {
+		f->next = lc.main_followers;
+		f->prevp = &lc.main_followers;
+		log_set_written_hook(logcap_main_written);
+	} else {
+		f->next = k->followers;
+		f->prevp = &k->followers;
+	}
+	if (f->next != NULL)
+		f->next->prevp = &f->next;
+	*f->prevp = f;
+	return f;
+}
+
+/* Did the path move on to a new file (rotation, reopen, clear by
+ * removal)?  Then the reader switches to it, from its start. */
+static bool
+follow_switch(struct logcap_follow *f)
+{
+	const char *path = follow_path(f);
+	struct stat st;
+
+	if (path == NULL || stat(path, &st) == -1)
+		return false;
+	if (f->fd != -1 && st.st_dev == f->dev && st.st_ino == f->ino)
+		return false;
+	if (f->fd != -1)
+		(void)close(f->fd);
+	f->fd = -1;
+	f->off = 0;
+	return follow_open(f) == 0;
+}
+
+ssize_t
+logcap_follow_read(
+    struct logcap_follow *f, void *buf, size_t len, uint64_t *skipped)
+{
+	struct stat st;
+	ssize_t n;
+	int tries;
+
+	*skipped = 0;
+	if (f->gone)
+		return -1;
+	if (f->fd == -1) {
+		if (!f->follow || follow_open(f) == -1)
+			return 0;
+		f->off = 0;
+	}
+	for (tries = 0; tries < 2; tries++) {
+		if (fstat(f->fd, &st) == -1)
+			return 0;
+		if (st.st_size < f->off)
+			f->off = 0; /* truncated (clear, copytruncate) */
+		if (!f->follow) {
+			if (f->off >= f->limit)
+				return 0;
+			if ((off_t)len > f->limit - f->off)
+				len = (size_t)(f->limit - f->off);
+		} else if (st.st_size - f->off > (off_t)LOGCAP_FOLLOW_BEHIND) {
+			/* Too far behind to catch up: skip ahead rather
+			 * than hold the reader's backlog anywhere. */
+			*skipped = (uint64_t)(st.st_size - f->off -
+			                      (off_t)LOGCAP_FOLLOW_KEEP);
+			f->off = st.st_size - (off_t)LOGCAP_FOLLOW_KEEP;
+		}
+		n = pread(f->fd, buf, len, f->off);
+		if (n > 0) {
+			f->off += n;
+			return n;
+		}
+		if (n == -1 && errno != EINTR)
+			return 0;
+		if (!f->follow || !follow_switch(f))
+			return 0;
+	}
+	return 0;
+}
+
+void
+logcap_unfollow(struct logcap_follow *f)
+{
+	if (f == NULL)
+		return;
+	*f->prevp = f->next;
+	if (f->next != NULL)
+		f->next->prevp = f->prevp;
+	if (f->fd != -1)
+		(void)close(f->fd);
+	if (f->main && lc.main_followers == NULL)
+		log_set_written_hook(NULL);
+	free(f);
 }

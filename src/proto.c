@@ -22,6 +22,7 @@ static const struct {
     {PROTO_ERROR, "ERROR"},
     {PROTO_END, "END"},
     {PROTO_RECORD, "RECORD"},
+    {PROTO_DATA, "DATA"},
     {PROTO_REQ_STATUS, "REQ_STATUS"},
     {PROTO_REQ_START, "REQ_START"},
     {PROTO_REQ_STOP, "REQ_STOP"},
@@ -31,6 +32,16 @@ static const struct {
     {PROTO_REQ_AVAIL, "REQ_AVAIL"},
     {PROTO_REQ_VERSION, "REQ_VERSION"},
     {PROTO_REQ_SHUTDOWN, "REQ_SHUTDOWN"},
+    {PROTO_REQ_TAIL, "REQ_TAIL"},
+    {PROTO_REQ_MAINTAIL, "REQ_MAINTAIL"},
+    {PROTO_REQ_CLEAR, "REQ_CLEAR"},
+    {PROTO_REQ_REOPEN, "REQ_REOPEN"},
+    {PROTO_REQ_REREAD, "REQ_REREAD"},
+    {PROTO_REQ_UPDATE, "REQ_UPDATE"},
+    {PROTO_REQ_ADD, "REQ_ADD"},
+    {PROTO_REQ_REMOVE, "REQ_REMOVE"},
+    {PROTO_REQ_RELOAD, "REQ_RELOAD"},
+    {PROTO_REQ_ROLLING, "REQ_ROLLING"},
 };
 
 static const char *const proto_faults[] = {
@@ -155,6 +166,15 @@ proto_put_str(struct proto_writer *w, const char *s)
 	proto_be16(p, (uint16_t)n);
 	memcpy(p + 2, s, n);
 	p[2 + n] = '\0';
+}
+
+void
+proto_put_bytes(struct proto_writer *w, const void *buf, size_t n)
+{
+	unsigned char *p;
+
+	if ((p = proto_reserve(w, n)) != NULL && n > 0)
+		memcpy(p, buf, n);
 }
 
 void
@@ -284,6 +304,14 @@ proto_get_str(struct proto_msg *m, const char **s)
 	*s = (const char *)m->body + m->off + 2;
 	m->off += n;
 	return 0;
+}
+
+void
+proto_get_rest(struct proto_msg *m, const unsigned char **p, size_t *n)
+{
+	*p = m->body + m->off;
+	*n = m->bodylen - m->off;
+	m->off = m->bodylen;
 }
 
 bool

@@ -31,7 +31,9 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 1
+#define PROTO_VERSION 3 /* 2: DATA, tail, maintail, clear, reopen;
+			   3: reread, update, add, remove, reload,
+			   rolling restart */
 
 #define PROTO_MAX_FRAME 65536 /* bytes, the length field included */
 #define PROTO_LEN_SIZE 4      /* the length field */
@@ -44,6 +46,7 @@ enum proto_type {
 	PROTO_ERROR = 2,  /* server: str message */
 	PROTO_END = 3,    /* server: the reply to a request is complete */
 	PROTO_RECORD = 4, /* server: key/value string pairs */
+	PROTO_DATA = 5,   /* server: raw bytes (log output), the whole body */
 
 	/* 100..: requests from tendctl; body: strings (the arguments) */
 	PROTO_REQ_STATUS = 100,   /* [names...]: one record per process */
@@ -55,6 +58,25 @@ enum proto_type {
 	PROTO_REQ_AVAIL = 106,    /* one record per configured process */
 	PROTO_REQ_VERSION = 107,  /* one record: version, protocol */
 	PROTO_REQ_SHUTDOWN = 108, /* END, then tendd shuts down */
+	/* name, stdout|stderr, bytes|lines, count, 0|1 (follow): DATAs,
+	 * a RECORD "skipped" when a follower was skipped ahead, then END
+	 * (without follow; with it, when the process is removed) */
+	PROTO_REQ_TAIL = 109,
+	PROTO_REQ_MAINTAIL = 110, /* bytes|lines, count, 0|1: as TAIL */
+	PROTO_REQ_CLEAR = 111,    /* names...: one result per process */
+	PROTO_REQ_REOPEN = 112,   /* END once every log file is reopened */
+	/* The reload family (120..129).  Replies: RECORDs "error" (each
+	 * FILE:LINE: message of a refused config, then an ERROR), "note"
+	 * (a global setting not applied, a config warning), "none" (no
+	 * change), and per process name/fault/result[/detail]; update and
+	 * reload send each result once that process got where the plan
+	 * puts it. */
+	PROTO_REQ_REREAD = 120,  /* result: available|changed|disappeared */
+	PROTO_REQ_UPDATE = 121,  /* flags ("" or "n": dry run), [names...] */
+	PROTO_REQ_ADD = 122,     /* names...: only new processes */
+	PROTO_REQ_REMOVE = 123,  /* names...: only stopped processes */
+	PROTO_REQ_RELOAD = 124,  /* flags: update of everything */
+	PROTO_REQ_ROLLING = 125, /* batch size, names...: restart --rolling */
 };
 
 /*
@@ -92,6 +114,8 @@ void proto_put_u32(struct proto_writer *w, uint32_t v);
  * and the frame fails). */
 void proto_put_str(struct proto_writer *w, const char *s);
 void proto_put_kv(struct proto_writer *w, const char *key, const char *value);
+/* N raw bytes (a DATA body: nothing may follow them). */
+void proto_put_bytes(struct proto_writer *w, const void *buf, size_t n);
 void proto_put_kvf(struct proto_writer *w, const char *key, const char *fmt,
     ...) TEND_PRINTF(3, 4);
 /* Seal the frame; returns its size, or -1 (errno EMSGSIZE) if it did not
@@ -127,6 +151,8 @@ int proto_decode(const void *frame, size_t len, struct proto_msg *m, char *err,
 /* Read the next field.  0 ok; -1 if the body ends or is malformed. */
 int proto_get_u32(struct proto_msg *m, uint32_t *v);
 int proto_get_str(struct proto_msg *m, const char **s);
+/* The rest of the body, raw (a DATA frame's bytes). */
+void proto_get_rest(struct proto_msg *m, const unsigned char **p, size_t *n);
 /* True when every field has been read. */
 bool proto_at_end(const struct proto_msg *m);
 /*

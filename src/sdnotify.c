@@ -1,1 +1,220 @@
-/* sdnotify.c: being written */
+/*
+ * sdnotify.c: tendd's own notifications to systemd, for a Type=notify
+ * unit (contrib/tendd.service).
+ *
+ * Owns: the only use of libsystemd in tend (the only file including
+ * <systemd/...>), the READY=1-once flag, the coalescing of STATUS=
+ * updates and the ping timer of systemd's watchdog.  Leaves alone: when
+ * tendd counts as ready or what the status says (tendd.c decides and
+ * builds the text), and the NOTIFY_SOCKET services talk to (ready.c).
+ *
+ * sd_notify() is called with unset_environment=0: spawn.c never passes
+ * tendd's NOTIFY_SOCKET or WATCHDOG_USEC on to services anyway, and
+ * keeping them lets a re-exec or a debug look see what systemd gave.
+ * Built without libsystemd (configure --with-systemd=no), every function
+ * is a no-op and tendd runs as Type=simple would.
+ */
+#include "sdnotify.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+
+/* Coalesce STATUS= updates: 1,000 services starting are one datagram. */
+#define SDNOTIFY_STATUS_DELAY 0.5
+
+static struct {
+	struct ev_loop *loop;
+	sdnotify_status_fn *status;
+	bool enabled;
+	bool ready_sent;
+	ev_timer status_timer;
+	ev_timer watchdog_timer;
+	char last_status[256];
+} sdn;
+
+/* sd_notify() with tendd's log on failure (the unit would then time
+ * out, and the log says why). */
+static void
+sdnotify_send(const char *msg)
+{
+	int rc;
+
+	if (!sdn.enabled)
+		return;
+	if ((rc = sd_notify(0, msg)) < 0)
+		log_warnx("sd_notify(%.*s): %s", (int)strcspn(msg, "\n"), msg,
+		    strerror(-rc));
+}
+
+/* Build the status; true if it differs from the last one sent. */
+static bool
+sdnotify_status_text(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (sdn.status != NULL)
+		sdn.status(buf, len);
+	return strcmp(buf, sdn.last_status) != 0;
+}
+
+static void
+sdnotify_status_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	char text[sizeof(sdn.last_status)], msg[sizeof(text) + 16];
+
+	if (!sdnotify_status_text(text, sizeof(text)))
+		return;
+	(void)snprintf(sdn.last_status, sizeof(sdn.last_status), "%s", text);
+	(void)snprintf(msg, sizeof(msg), "STATUS=%s", text);
+	sdnotify_send(msg);
+}
+
+static void
+sdnotify_watchdog_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	sdnotify_send("WATCHDOG=1");
+}
+
+void
+sdnotify_init(struct ev_loop *loop, sdnotify_status_fn *status)
+{
+	uint64_t usec = 0;
+	const char *ns = getenv("NOTIFY_SOCKET");
+	int rc;
+
+	sdn.loop = loop;
+	sdn.status = status;
+	sdn.enabled = ns != NULL && *ns != '\0';
+	ev_timer_init(
+	    &sdn.status_timer, sdnotify_status_cb, SDNOTIFY_STATUS_DELAY, 0.);
+	if (!sdn.enabled)
+		return;
+	/* sd_watchdog_enabled(3): > 0 when WATCHDOG_USEC is set (and
+	 * WATCHDOG_PID, if set, is ours).  Pinging at half the interval is
+	 * what the man page recommends. */
+	rc = sd_watchdog_enabled(0, &usec);
+	if (rc < 0)
+		log_warnx("sd_watchdog_enabled: %s", strerror(-rc));
+	if (rc > 0 && usec > 0) {
+		double every = (double)usec / 2e6;
+
+		ev_timer_init(
+		    &sdn.watchdog_timer, sdnotify_watchdog_cb, every, every);
+		ev_timer_start(loop, &sdn.watchdog_timer);
+		log_info("systemd watchdog: pinging every %gs", every);
+	}
+}
+
+bool
+sdnotify_enabled(void)
+{
+	return sdn.enabled;
+}
+
+void
+sdnotify_ready(void)
+{
+	char text[sizeof(sdn.last_status)], msg[sizeof(text) + 32];
+
+	if (!sdn.enabled || sdn.ready_sent)
+		return;
+	sdn.ready_sent = true;
+	(void)sdnotify_status_text(text, sizeof(text));
+	(void)snprintf(sdn.last_status, sizeof(sdn.last_status), "%s", text);
+	(void)snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", text);
+	sdnotify_send(msg);
+}
+
+void
+sdnotify_status_changed(void)
+{
+	if (!sdn.enabled || ev_is_active(&sdn.status_timer))
+		return;
+	ev_timer_set(&sdn.status_timer, SDNOTIFY_STATUS_DELAY, 0.);
+	ev_timer_start(sdn.loop, &sdn.status_timer);
+}
+
+void
+sdnotify_reloading(void)
+{
+	char msg[64];
+
+	/* systemd >= 253 wants MONOTONIC_USEC with RELOADING=1
+	 * (Type=notify-reload); older ones ignore it. */
+	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)(util_monotonic() * 1e6));
+	sdnotify_send(msg);
+}
+
+void
+sdnotify_reloaded(void)
+{
+	if (sdn.ready_sent)
+		sdnotify_send("READY=1");
+}
+
+void
+sdnotify_stopping(void)
+{
+	sdnotify_send("STOPPING=1\nSTATUS=Stopping processes");
+}
+
+void
+sdnotify_close(void)
+{
+	if (sdn.loop == NULL)
+		return;
+	ev_timer_stop(sdn.loop, &sdn.status_timer);
+	ev_timer_stop(sdn.loop, &sdn.watchdog_timer);
+	sdn.loop = NULL;
+}
+
+#else /* !HAVE_SYSTEMD: no systemd to talk to. */
+
+void
+sdnotify_init(struct ev_loop *loop, sdnotify_status_fn *status)
+{
+}
+
+bool
+sdnotify_enabled(void)
+{
+	return false;
+}
+
+void
+sdnotify_ready(void)
+{
+}
+
+void
+sdnotify_status_changed(void)
+{
+}
+
+void
+sdnotify_reloading(void)
+{
+}
+
+void
+sdnotify_reloaded(void)
+{
+}
+
+void
+sdnotify_stopping(void)
+{
+}
+
+void
+sdnotify_close(void)
+{
+}
+
+#endif /* HAVE_SYSTEMD */

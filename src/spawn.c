@@ -339,9 +339,22 @@ spawn_env_build(struct spawn_env *e, const struct conf_proc *c,
 	if (c->environment_file != NULL &&
 	    spawn_envfile_read(e, c->environment_file, err, errlen) < 0)
 		return -1;
-	if (c->readiness == CONF_READINESS_NOTIFY && o->notify_socket &&
+	/* A watchdog_sec process needs the socket to send WATCHDOG=1 even
+	 * without readiness=notify; WATCHDOG_USEC tells it the interval
+	 * (sd_watchdog_enabled(3); no WATCHDOG_PID: we cannot know the pid
+	 * here, and sd_watchdog_enabled() accepts its absence). */
+	if ((c->readiness == CONF_READINESS_NOTIFY || c->watchdog_sec > 0) &&
+	    o->notify_socket &&
 	    spawn_env_set(e, "NOTIFY_SOCKET", o->notify_socket) < 0)
 		goto nomem;
+	if (c->watchdog_sec > 0 && o->notify_socket) {
+		char usec[32];
+
+		snprintf(usec, sizeof(usec), "%llu",
+		    (unsigned long long)(c->watchdog_sec * 1e6));
+		if (spawn_env_set(e, "WATCHDOG_USEC", usec) < 0)
+			goto nomem;
+	}
 	return 0;
 nomem:
 	snprintf(err, errlen, "environment: %s", strerror(ENOMEM));

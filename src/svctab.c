@@ -62,8 +62,81 @@ svctab_proc_free(struct proc *p)
 {
 	if (p == NULL)
 		return;
+	free(p->deps);
+	free(p->rdeps);
 	free(p->fullname);
 	free(p);
+}
+
+/* Does the depends_on entry NAME ("prog" or "group:*") stand for Q? */
+static bool
+svctab_dep_names(const char *name, const struct proc *q)
+{
+	const struct conf_proc *c = q->conf;
+	size_t n = strlen(name);
+
+	if (n > 2 && strcmp(name + n - 2, ":*") == 0)
+		return c->group != NULL && strlen(c->group) == n - 2 &&
+		       strncmp(c->group, name, n - 2) == 0;
+	return c->program != NULL && strcmp(c->program, name) == 0;
+}
+
+/* Append Q to the array *V of *N entries unless it is there already. */
+static int
+svctab_edge_add(struct proc ***v, size_t *n, struct proc *q)
+{
+	struct proc **nv;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == q)
+			return 0;
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	nv[(*n)++] = q;
+	*v = nv;
+	return 0;
+}
+
+int
+svctab_link_deps(struct svctab *tab)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < tab->nprocs; i++) {
+		struct proc *p = tab->procs[i];
+
+		free(p->deps);
+		free(p->rdeps);
+		p->deps = p->rdeps = NULL;
+		p->ndeps = p->nrdeps = 0;
+	}
+	/* Quadratic in the worst case, but only over procs that declare
+	 * depends_on, once per load. */
+	for (i = 0; i < tab->nprocs; i++) {
+		struct proc *p = tab->procs[i];
+		char **names = p->conf->depends_on;
+
+		for (k = 0; names != NULL && names[k] != NULL; k++)
+			for (j = 0; j < tab->nprocs; j++) {
+				struct proc *q = tab->procs[j];
+
+				/* A removed proc still stopping is nobody's
+				 * dependency any more (numprocs 8 -> 4 must
+				 * not stop web's dependents). */
+				if (q == p || (q->removed && !p->removed) ||
+				    !svctab_dep_names(names[k], q))
+					continue;
+				if (svctab_edge_add(&p->deps, &p->ndeps, q) ==
+					-1 ||
+				    svctab_edge_add(&q->rdeps, &q->nrdeps, p) ==
+					-1) {
+					errno = ENOMEM;
+					return -1;
+				}
+			}
+	}
+	return 0;
 }
 
 int
@@ -82,6 +155,8 @@ svctab_init(struct svctab *tab, const struct tend_conf *conf)
 			goto nomem;
 		tab->nprocs++;
 	}
+	if (svctab_link_deps(tab) == -1)
+		goto nomem;
 	return 0;
 
 nomem:
@@ -253,4 +328,311 @@ proc_list_free(struct proc_list *list)
 {
 	free(list->v);
 	memset(list, 0, sizeof(*list));
+}
+
+/* --- reload: the diff and its application ---------------------------- */
+
+static bool
+svctab_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+svctab_strv_equal(char *const *a, char *const *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return (a == NULL || a[0] == NULL) &&
+		       (b == NULL || b[0] == NULL);
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return a[i] == NULL && b[i] == NULL;
+}
+
+/*
+ * The keys config_proc_needs_restart() leaves out: supervision policy,
+ * which a running process does not notice.  A key missing here is still
+ * applied by a reload (the proc is repointed either way); it is only
+ * reported as unchanged.
+ */
+static bool
+svctab_policy_equal(const struct conf_proc *a, const struct conf_proc *b)
+{
+	return a->priority == b->priority && a->autostart == b->autostart &&
+	       a->autorestart == b->autorestart &&
+	       a->startsecs == b->startsecs &&
+	       a->startretries == b->startretries &&
+	       memcmp(&a->exitcodes, &b->exitcodes, sizeof(a->exitcodes)) ==
+	           0 &&
+	       a->stopwaitsecs == b->stopwaitsecs &&
+	       a->out.maxbytes == b->out.maxbytes &&
+	       a->out.backups == b->out.backups &&
+	       a->err.maxbytes == b->err.maxbytes &&
+	       a->err.backups == b->err.backups &&
+	       svctab_strv_equal(a->depends_on, b->depends_on) &&
+	       a->restart_delay == b->restart_delay &&
+	       a->restart_backoff_max == b->restart_backoff_max &&
+	       a->restart_backoff_reset == b->restart_backoff_reset &&
+	       a->readiness_timeout == b->readiness_timeout &&
+	       a->critical == b->critical &&
+	       svctab_str_equal(a->program, b->program);
+}
+
+static enum svctab_change
+svctab_compare(const struct proc *p, const struct conf_proc *c)
+{
+	const struct conf_proc *cur = p->next_conf ? p->next_conf : p->conf;
+
+	/* A proc still stopping after its removal comes back as a changed
+	 * one: it must not exist twice under one name. */
+	if (p->removed || config_proc_needs_restart(cur, c))
+		return SVCTAB_CHANGED;
+	return svctab_policy_equal(cur, c) ? SVCTAB_UNCHANGED : SVCTAB_UPDATED;
+}
+
+int
+svctab_plan_make(const struct svctab *tab, const struct tend_conf *conf,
+    struct svctab_plan *plan)
+{
+	size_t i, n = 0, cap;
+	bool *seen;
+
+	memset(plan, 0, sizeof(*plan));
+	cap = tab->nprocs + (conf != NULL ? conf->nprocs : 0);
+	if ((seen = calloc(tab->nprocs + 1, sizeof(*seen))) == NULL)
+		return -1;
+	if ((plan->v = calloc(cap + 1, sizeof(*plan->v))) == NULL)
+		goto nomem;
+	/* Quadratic in the number of processes (a name lookup each); for
+	 * a thousand that is a few milliseconds, once per reload. */
+	for (i = 0; conf != NULL && i < conf->nprocs; i++) {
+		struct svctab_delta *d = &plan->v[n];
+		size_t j;
+
+		d->conf = conf->procs[i];
+		if ((d->fullname = svctab_fullname(d->conf)) == NULL)
+			goto nomem;
+		n++;
+		d->selected = true;
+		d->change = SVCTAB_ADDED;
+		for (j = 0; j < tab->nprocs; j++)
+			if (!seen[j] &&
+			    strcmp(tab->procs[j]->fullname, d->fullname) == 0)
+				break;
+		if (j == tab->nprocs)
+			continue;
+		seen[j] = true;
+		d->p = tab->procs[j];
+		d->change = svctab_compare(d->p, d->conf);
+	}
+	for (i = 0; i < tab->nprocs; i++) {
+		struct svctab_delta *d = &plan->v[n];
+
+		if (seen[i])
+			continue;
+		d->p = tab->procs[i];
+		if ((d->fullname = strdup(d->p->fullname)) == NULL)
+			goto nomem;
+		n++;
+		d->selected = true;
+		d->change = SVCTAB_REMOVED;
+	}
+	plan->n = n;
+	free(seen);
+	return 0;
+nomem:
+	plan->n = n;
+	svctab_plan_free(plan);
+	free(seen);
+	errno = ENOMEM;
+	return -1;
+}
+
+void
+svctab_plan_select_none(struct svctab_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		plan->v[i].selected = false;
+}
+
+/* Does PAT name the process C describes (FULLNAME)?  Besides tendctl's
+ * usual forms, a bare program name names that program's processes, so
+ * one program of a [group:x] can be updated alone. */
+static bool
+svctab_pattern_names(const struct svctab_pattern *pat, const char *pattern,
+    const struct conf_proc *c, const char *fullname)
+{
+	const char *group = c->group != NULL ? c->group : c->name;
+
+	if (pat->all)
+		return true;
+	if (strchr(pattern, ':') == NULL &&
+	    (strcmp(pattern, fullname) == 0 ||
+	        svctab_str_equal(pattern, c->program)))
+		return true;
+	if (strlen(group) != pat->grouplen ||
+	    strncmp(group, pat->group, pat->grouplen) != 0)
+		return false;
+	return pat->name == NULL || strcmp(pat->name, c->name) == 0;
+}
+
+size_t
+svctab_plan_select(struct svctab_plan *plan, const char *pattern)
+{
+	struct svctab_pattern pat;
+	size_t i, n = 0;
+
+	if (pattern == NULL || *pattern == '\0')
+		return 0;
+	svctab_parse(pattern, &pat);
+	for (i = 0; i < plan->n; i++) {
+		struct svctab_delta *d = &plan->v[i];
+		bool hit = false;
+
+		/* A changed process answers to its old and its new names
+		 * (its group may have changed). */
+		if (d->conf != NULL)
+			hit = svctab_pattern_names(
+			    &pat, pattern, d->conf, d->fullname);
+		if (!hit && d->p != NULL)
+			hit = svctab_pattern_names(
+			    &pat, pattern, d->p->conf, d->p->fullname);
+		if (hit) {
+			d->selected = true;
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t
+svctab_plan_count(const struct svctab_plan *plan)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n; i++)
+		if (plan->v[i].selected &&
+		    plan->v[i].change != SVCTAB_UNCHANGED)
+			n++;
+	return n;
+}
+
+void
+svctab_plan_free(struct svctab_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		free(plan->v[i].fullname);
+	free(plan->v);
+	memset(plan, 0, sizeof(*plan));
+}
+
+const char *
+svctab_change_name(enum svctab_change c)
+{
+	switch (c) {
+	case SVCTAB_UNCHANGED:
+		return "unchanged";
+	case SVCTAB_UPDATED:
+		return "changed (no restart needed)";
+	case SVCTAB_CHANGED:
+		return "changed";
+	case SVCTAB_ADDED:
+		return "available";
+	case SVCTAB_REMOVED:
+		return "disappeared";
+	}
+	return "?";
+}
+
+int
+svctab_apply(
+    struct svctab *tab, const struct tend_conf *conf, struct svctab_plan *plan)
+{
+	struct proc **v;
+	size_t i, n = 0;
+
+	/* Allocate everything first: a failure changes nothing. */
+	if ((v = calloc(plan->n + 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < plan->n; i++) {
+		struct svctab_delta *d = &plan->v[i];
+
+		if (d->change != SVCTAB_ADDED || !d->selected)
+			continue;
+		if ((d->p = svctab_proc_new(d->conf)) == NULL) {
+			while (i-- > 0)
+				if (plan->v[i].change == SVCTAB_ADDED &&
+				    plan->v[i].selected) {
+					svctab_proc_free(plan->v[i].p);
+					plan->v[i].p = NULL;
+				}
+			free(v);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (i = 0; i < plan->n; i++) {
+		struct svctab_delta *d = &plan->v[i];
+		struct proc *p = d->p;
+
+		if (p == NULL)
+			continue; /* an ADDED one left out */
+		v[n++] = p;
+		if (d->change == SVCTAB_UNCHANGED ||
+		    (d->change == SVCTAB_UPDATED && d->selected)) {
+			/* Same process: only the config it reads moves. */
+			if (p->next_conf != NULL)
+				p->next_conf = d->conf;
+			else
+				p->conf = d->conf;
+		} else if (d->change == SVCTAB_CHANGED && d->selected) {
+			p->next_conf = d->conf;
+			p->removed = false;
+		} else if (d->change == SVCTAB_REMOVED && d->selected) {
+			p->removed = true;
+			p->next_conf = NULL;
+			p->reload_start = false;
+		}
+	}
+	free(tab->procs);
+	tab->procs = v;
+	tab->nprocs = n;
+	tab->conf = conf;
+	return svctab_link_deps(tab);
+}
+
+int
+svctab_commit(struct svctab *tab, struct proc *p)
+{
+	if (p->next_conf == NULL)
+		return 0;
+	p->conf = p->next_conf;
+	p->next_conf = NULL;
+	return svctab_link_deps(tab);
+}
+
+int
+svctab_drop(struct svctab *tab, struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < tab->nprocs; i++)
+		if (tab->procs[i] == p)
+			break;
+	if (i == tab->nprocs)
+		return 0;
+	memmove(&tab->procs[i], &tab->procs[i + 1],
+	    (tab->nprocs - i - 1) * sizeof(*tab->procs));
+	tab->nprocs--;
+	svctab_proc_free(p);
+	return svctab_link_deps(tab);
 }

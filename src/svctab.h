@@ -58,6 +58,24 @@ struct proc {
 	struct proc_exit lastexit;
 	char spawnerr[160];   /* why the last start failed, "" if it did not */
 	char status_text[96]; /* STATUS= from the process (readiness) */
+	bool waiting;	      /* STARTING, no process yet: dependencies are
+				 not RUNNING */
+	bool holding;	      /* STOPPING, not signalled yet: dependents are
+				 still stopping */
+	bool dep_stopped;     /* stopped because of a dependency; started
+				 again when its dependencies run again */
+	bool timed_out;	      /* no READY=1 within readiness_timeout */
+	bool watchdog_fired;  /* the watchdog expired; the process is being
+				 killed and its exit is a failure */
+	bool deps_queued;     /* on fsm's dependency-event queue */
+	struct proc *deps_next; /* that queue's link */
+	char stopnote[96];    /* why a dependency keeps it STOPPED */
+
+	/* --- owned by svctab.c: depends_on, resolved to procs ---------- */
+	struct proc **deps;   /* processes this one depends on */
+	size_t ndeps;
+	struct proc **rdeps;  /* processes depending on this one */
+	size_t nrdeps;
 
 	/* --- owned by the runtime (tendd.c, reap.c, logcap.c) --------- */
 	pid_t pid;    /* 0 when no process */
@@ -68,7 +86,14 @@ struct proc {
 	ev_io exec_io;
 	ev_timer timer; /* the fsm's one timer (see fsm_ops) */
 	void *logcap;	/* logcap.c's per-process state */
+	pid_t mainpid;	/* MAINPID= from the process, 0 = none (ready.c) */
+	bool reloading;	/* RELOADING=1 seen, no READY=1 since (ready.c) */
+	ev_timer watchdog; /* watchdog_sec timer (ready.c) */
 	bool removed;	/* dropped from the config; freed once stopped */
+	/* --- reload (svctab.c sets, tendd.c commits) ------------------ */
+	const struct conf_proc *next_conf; /* changed by a reload: run with
+					      this once stopped; NULL: none */
+	bool reload_start; /* start it once next_conf is in (tendd.c) */
 };
 
 struct svctab {
@@ -88,6 +113,15 @@ struct proc_list {
 int svctab_init(struct svctab *tab, const struct tend_conf *conf);
 void svctab_free(struct svctab *tab);
 
+/*
+ * Resolve every proc's depends_on (a program name: all its processes;
+ * "group:*": every process of that group) into p->deps, and fill the
+ * reverse edges p->rdeps.  svctab_init() does it; call it again after
+ * changing the table.  -1 with errno on ENOMEM.  The config has already
+ * refused unknown names and cycles.
+ */
+int svctab_link_deps(struct svctab *tab);
+
 struct proc *svctab_find(const struct svctab *tab, const char *fullname);
 struct proc *svctab_find_pid(const struct svctab *tab, pid_t pid);
 
@@ -99,5 +133,70 @@ struct proc *svctab_find_pid(const struct svctab *tab, pid_t pid);
 int svctab_match(const struct svctab *tab, const char *pattern,
     struct proc_list *list);
 void proc_list_free(struct proc_list *list);
+
+/*
+ * Reload: the per-process diff between the table and a new config.
+ * svctab_plan_make() is pure: it compares each proc's config (the one it
+ * will run with: next_conf if a restart is pending) with the new one by
+ * full name.  The caller picks what to act on (svctab_plan_select()),
+ * then svctab_apply() changes the table; stopping, starting and freeing
+ * are the caller's (tendd.c).
+ */
+enum svctab_change {
+	SVCTAB_UNCHANGED = 0, /* the same config */
+	SVCTAB_UPDATED,	      /* policy keys only: applies without restart */
+	SVCTAB_CHANGED,	      /* runs differently: restart with the new one */
+	SVCTAB_ADDED,	      /* new process */
+	SVCTAB_REMOVED,	      /* gone from the config */
+};
+
+struct svctab_delta {
+	enum svctab_change change;
+	char *fullname;
+	struct proc *p; /* the table's proc; ADDED: set by svctab_apply() */
+	const struct conf_proc *conf; /* the new config's; NULL if REMOVED */
+	bool selected;	/* acted on by svctab_apply() */
+	bool start;	/* the caller's: it is (re)started */
+	const char *refused; /* the caller's: why it is not acted on */
+};
+
+struct svctab_plan {
+	struct svctab_delta *v; /* new config order, then REMOVED ones in
+				   table order */
+	size_t n;
+};
+
+/* Fill PLAN (every delta selected); -1 with errno ENOMEM. */
+int svctab_plan_make(const struct svctab *tab, const struct tend_conf *conf,
+    struct svctab_plan *plan);
+/* Select only the deltas PATTERN names (NAME, GROUP:NAME, GROUP:*, a bare
+ * group or program name, all), in addition to those already selected by
+ * earlier calls after svctab_plan_select_none().  Returns how many deltas
+ * it names, changed or not (0: no such process). */
+void svctab_plan_select_none(struct svctab_plan *plan);
+size_t svctab_plan_select(struct svctab_plan *plan, const char *pattern);
+/* How many selected deltas are not UNCHANGED. */
+size_t svctab_plan_count(const struct svctab_plan *plan);
+void svctab_plan_free(struct svctab_plan *plan);
+/* "available", "changed", "disappeared" (supervisorctl's reread words),
+ * "changed (no restart needed)", "unchanged". */
+const char *svctab_change_name(enum svctab_change c);
+
+/*
+ * Apply the selected deltas of PLAN (made from this table and CONF):
+ * UNCHANGED procs (selected or not) and selected UPDATED ones point at
+ * CONF's conf_proc at once; CHANGED ones get next_conf (and lose
+ * `removed`); ADDED ones are created STOPPED (delta->p); REMOVED ones are
+ * marked `removed`.  The table is reordered as CONF orders it (procs
+ * CONF lacks last), tab->conf becomes CONF and depends_on is relinked.
+ * -1 with errno ENOMEM and nothing changed.
+ */
+int svctab_apply(struct svctab *tab, const struct tend_conf *conf,
+    struct svctab_plan *plan);
+/* P is stopped: take its next_conf (if any) and relink dependencies. */
+int svctab_commit(struct svctab *tab, struct proc *p);
+/* Take P out of the table and free it (the caller has let go of every
+ * watcher and reference: ctl_proc_gone(), logcap_forget()). */
+int svctab_drop(struct svctab *tab, struct proc *p);
 
 #endif /* TEND_SVCTAB_H */

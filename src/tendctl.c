@@ -451,6 +451,12 @@ tc_status_json(const struct recs *rs)
 			fputs("null", stdout);
 		}
 		json_kint("spawns", rec_int(r, "spawns"), &first);
+		json_kint("log_dropped_bytes", rec_int(r, "log_dropped_bytes"),
+		    &first);
+		json_kstr("stdout_logfile", rec_str(r, "stdout_logfile"),
+		    &first);
+		json_kstr("stderr_logfile", rec_str(r, "stderr_logfile"),
+		    &first);
 		putchar('}');
 	}
 	printf("%s]\n", shown ? "\n" : "");
@@ -546,19 +552,29 @@ tc_result_cb(struct tc *t, const struct rec *r, void *arg)
 	return 0;
 }
 
+static int tc_rolling(struct tc *t, const struct verb *v, int argc,
+    char **argv);
+
 static int
 tc_action(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	struct tc_results res = {0};
 	uint16_t type;
-	int rc;
+	int rc, i;
 
+	for (i = 0; i < argc; i++)
+		if (strcmp(v->name, "restart") == 0 &&
+		    (strcmp(argv[i], "--rolling") == 0 ||
+			strncmp(argv[i], "-N", 2) == 0))
+			return tc_rolling(t, v, argc, argv);
 	if (strcmp(v->name, "start") == 0)
 		type = PROTO_REQ_START;
 	else if (strcmp(v->name, "stop") == 0)
 		type = PROTO_REQ_STOP;
 	else if (strcmp(v->name, "restart") == 0)
 		type = PROTO_REQ_RESTART;
+	else if (strcmp(v->name, "clear") == 0)
+		type = PROTO_REQ_CLEAR;
 	else
 		type = PROTO_REQ_SIGNAL;
 	res.type = type;
@@ -708,6 +724,312 @@ tc_shutdown(struct tc *t, const struct verb *v, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Stream a log: connect, send TYPE with ARGV, write every DATA frame's
+ * bytes to stdout as they are (binary included) until END.  A follower
+ * that tendd skipped ahead is told so on stderr.
+ */
+static int
+tc_stream(struct tc *t, const char *verb, uint16_t type, char **argv,
+    int argc, bool follow)
+{
+	static struct ctlc c;
+	const unsigned char *p;
+	struct proto_msg m;
+	const char *s;
+	char err[512];
+	uint32_t id;
+	size_t n;
+	int rc = EXIT_OK;
+
+	if (ctlc_open(&c, t->sock, err, sizeof(err)) == -1) {
+		tc_err("%s", err);
+		return EXIT_UNREACHABLE;
+	}
+	if (ctlc_request(&c, type, argv, argc, &id, err, sizeof(err)) == -1) {
+		tc_err("%s: %s", verb, err);
+		ctlc_close(&c);
+		return EXIT_UNREACHABLE;
+	}
+	for (;;) {
+		if (ctlc_read(&c, &m, follow ? CTLC_FOREVER : CTLC_REPLY_TIMEOUT,
+		        err, sizeof(err)) == -1) {
+			tc_err("%s: %s", verb, err);
+			rc = EXIT_UNREACHABLE;
+			break;
+		}
+		if (m.id != id)
+			continue;
+		if (m.type == PROTO_DATA) {
+			proto_get_rest(&m, &p, &n);
+			if (fwrite(p, 1, n, stdout) != n ||
+			    (follow && fflush(stdout) == EOF)) {
+				rc = EXIT_FAIL;
+				break;
+			}
+			continue;
+		}
+		if (m.type == PROTO_RECORD &&
+		    (s = proto_record_get(&m, "skipped")) != NULL) {
+			tc_err("%s: skipped %s bytes (this reader fell too far "
+			       "behind)",
+			    verb, s);
+			continue;
+		}
+		if (m.type == PROTO_END)
+			break;
+		if (m.type == PROTO_ERROR) {
+			tc_err("%s: %s", verb,
+			    proto_get_str(&m, &s) == 0 ? s : "failed");
+			rc = EXIT_FAIL;
+			break;
+		}
+		tc_err("%s: bad reply from tendd", verb);
+		rc = EXIT_FAIL;
+		break;
+	}
+	ctlc_close(&c);
+	if (fflush(stdout) == EOF && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+	return rc;
+}
+
+/* Bytes (-BYTES, default 1600 as supervisorctl) or lines (-n LINES). */
+struct tc_tailopts {
+	bool follow;
+	bool lines;
+	char count[32];
+};
+
+/* Parse [-f] [-BYTES] [-n LINES] from ARGV; returns how many words were
+ * options, -1 on a usage error (printed). */
+static int
+tc_tail_opts(const char *verb, int argc, char **argv, struct tc_tailopts *o)
+{
+	const char *num;
+	char *end;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	(void)snprintf(o->count, sizeof(o->count), "1600");
+	for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		num = NULL;
+		if (strcmp(argv[i], "-f") == 0) {
+			o->follow = true;
+			continue;
+		}
+		if (strncmp(argv[i], "-n", 2) == 0) {
+			o->lines = true;
+			num = argv[i][2] != '\0' ? argv[i] + 2 : NULL;
+			if (num == NULL && i + 1 < argc)
+				num = argv[++i];
+		} else {
+			o->lines = false;
+			num = argv[i] + 1;
+		}
+		if (num == NULL || *num < '0' || *num > '9' ||
+		    (strtoull(num, &end, 10), *end != '\0') ||
+		    strlen(num) >= sizeof(o->count)) {
+			tc_err("%s: bad option %s (usage: %s [-f] [-BYTES] "
+			       "[-n LINES]%s)",
+			    verb, argv[i], verb,
+			    strcmp(verb, "tail") == 0 ? " NAME [stdout|stderr]"
+			                              : "");
+			return -1;
+		}
+		(void)snprintf(o->count, sizeof(o->count), "%s", num);
+	}
+	return i;
+}
+
+static int
+tc_tail(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct tc_tailopts o;
+	char *args[5];
+	int k;
+
+	if ((k = tc_tail_opts(v->name, argc, argv, &o)) < 0)
+		return EXIT_USAGE;
+	argc -= k;
+	argv += k;
+	if (argc < 1 || argc > 2 ||
+	    (argc == 2 && strcmp(argv[1], "stdout") != 0 &&
+	        strcmp(argv[1], "stderr") != 0)) {
+		tc_err("tail: usage: tail [-f] [-BYTES] [-n LINES] NAME "
+		       "[stdout|stderr]");
+		return EXIT_USAGE;
+	}
+	args[0] = argv[0];
+	args[1] = argc == 2 ? argv[1] : "stdout";
+	args[2] = o.lines ? "lines" : "bytes";
+	args[3] = o.count;
+	args[4] = o.follow ? "1" : "0";
+	return tc_stream(t, v->name, PROTO_REQ_TAIL, args, 5, o.follow);
+}
+
+static int
+tc_maintail(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct tc_tailopts o;
+	char *args[3];
+	int k;
+
+	if ((k = tc_tail_opts(v->name, argc, argv, &o)) < 0)
+		return EXIT_USAGE;
+	if (k != argc) {
+		tc_err("maintail: usage: maintail [-f] [-BYTES] [-n LINES]");
+		return EXIT_USAGE;
+	}
+	args[0] = o.lines ? "lines" : "bytes";
+	args[1] = o.count;
+	args[2] = o.follow ? "1" : "0";
+	return tc_stream(t, v->name, PROTO_REQ_MAINTAIL, args, 3, o.follow);
+}
+
+static int
+tc_reopen(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_REOPEN, argv, argc,
+	    CTLC_REPLY_TIMEOUT, NULL, NULL);
+	if (rc == EXIT_OK)
+		printf("Reopened log files\n");
+	return rc;
+}
+
+/* --- reread, update, add, remove, reload, restart --rolling ----------- */
+
+/* One record of the reload family: a config error or a note (stderr),
+ * "none", or a per-process result (as start's). */
+static int
+tc_reload_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	const char *s;
+
+	if ((s = rec_get(r, "error")) != NULL) {
+		(void)fflush(stdout);
+		fprintf(stderr, "%s\n", s);
+		return 0;
+	}
+	if ((s = rec_get(r, "note")) != NULL) {
+		tc_err("%s", s);
+		return 0;
+	}
+	if ((s = rec_get(r, "none")) != NULL) {
+		printf("%s\n", s);
+		return 0;
+	}
+	return tc_result_cb(t, r, arg);
+}
+
+static int
+tc_reload_call(
+    struct tc *t, const struct verb *v, uint16_t type, char **argv, int argc)
+{
+	struct tc_results res = {0};
+	int rc;
+
+	res.type = type;
+	/* update and reload wait for the stops and starts they cause, which
+	 * tendd bounds with stopwaitsecs and startsecs. */
+	rc = tc_call(t, v->name, type, argv, argc,
+	    type == PROTO_REQ_REREAD ? CTLC_REPLY_TIMEOUT : CTLC_FOREVER,
+	    tc_reload_cb, &res);
+	if (rc != EXIT_OK)
+		return rc;
+	return res.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+static int
+tc_reread(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	return tc_reload_call(t, v, PROTO_REQ_REREAD, argv, argc);
+}
+
+/* update [-n] [NAME...] and reload [-n]: the first field carries the
+ * flags. */
+static int
+tc_update(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	char **args, flags[2] = "";
+	int i, n = 0, rc;
+	bool reload = strcmp(v->name, "reload") == 0;
+
+	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
+	args[n++] = flags;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-n") == 0 ||
+		    strcmp(argv[i], "--dry-run") == 0) {
+			flags[0] = 'n';
+			continue;
+		}
+		if (argv[i][0] == '-' || reload) {
+			tc_err("%s: unexpected argument %s (usage: %s %s)",
+			    v->name, argv[i], v->name, v->args);
+			free(args);
+			return EXIT_USAGE;
+		}
+		args[n++] = argv[i];
+	}
+	rc = tc_reload_call(
+	    t, v, reload ? PROTO_REQ_RELOAD : PROTO_REQ_UPDATE, args, n);
+	free(args);
+	return rc;
+}
+
+static int
+tc_addremove(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	return tc_reload_call(t, v,
+	    strcmp(v->name, "add") == 0 ? PROTO_REQ_ADD : PROTO_REQ_REMOVE,
+	    argv, argc);
+}
+
+/* restart --rolling [-N n] NAME...: one batch of n at a time. */
+static int
+tc_rolling(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	char **args, width[16] = "1", *end;
+	const char *nval;
+	unsigned long n;
+	int i, k = 0, rc;
+
+	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
+	args[k++] = width;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--rolling") == 0)
+			continue;
+		if (strncmp(argv[i], "-N", 2) == 0) {
+			nval = argv[i][2] != '\0' ? argv[i] + 2
+			       : i + 1 < argc     ? argv[++i]
+			                          : "";
+			n = strtoul(nval, &end, 10);
+			if (*nval == '\0' || *end != '\0' || n == 0 ||
+			    n > 1000000) {
+				tc_err("restart: -N needs a positive number, "
+				       "not '%s'",
+				    nval);
+				free(args);
+				return EXIT_USAGE;
+			}
+			(void)snprintf(width, sizeof(width), "%lu", n);
+			continue;
+		}
+		args[k++] = argv[i];
+	}
+	if (k < 2) {
+		tc_err("restart: a process name is required (usage: restart "
+		       "--rolling [-N n] NAME...)");
+		free(args);
+		return EXIT_USAGE;
+	}
+	rc = tc_reload_call(t, v, PROTO_REQ_ROLLING, args, k);
+	free(args);
+	return rc;
+}
+
 static int
 tc_notyet(struct tc *t, const struct verb *v, int argc, char **argv)
 {
@@ -762,7 +1084,8 @@ static const struct verb verbs[] = {
         -1, 0},
     {"stop", "NAME...", tc_action, "stop processes, wait until stopped", 1, -1,
         0},
-    {"restart", "NAME...", tc_action, "stop, then start processes", 1, -1, 0},
+    {"restart", "[--rolling [-N n]] NAME...", tc_action,
+        "stop, then start processes (--rolling: n at a time)", 1, -1, 0},
     {"signal", "SIGNAL NAME...", tc_action, "send SIGNAL (TERM, HUP, 15...)", 2,
         -1, 0},
     {"pid", "[NAME...|all]", tc_pid, "tendd's pid, or the processes'", 0, -1,
@@ -771,20 +1094,23 @@ static const struct verb verbs[] = {
     {"version", "", tc_version, "print tendd's version", 0, 0, TC_JSON},
     {"shutdown", "", tc_shutdown, "stop everything, then tendd; wait for it", 0,
         0, 0},
-    {"tail", "[-f] [-N] NAME [stdout|stderr]", tc_notyet,
-        "show the end of a process's log", 0, -1, TC_NOTYET},
-    {"maintail", "[-f] [-N]", tc_notyet, "show the end of tendd's log", 0, -1,
-        TC_NOTYET},
-    {"clear", "NAME...", tc_notyet, "clear processes' logs", 0, -1, TC_NOTYET},
-    {"reread", "", tc_notyet, "reread the config", 0, -1, TC_NOTYET},
-    {"update", "[GROUP...]", tc_notyet, "apply config changes", 0, -1,
-        TC_NOTYET},
-    {"add", "GROUP...", tc_notyet, "activate groups from the config", 0, -1,
-        TC_NOTYET},
-    {"remove", "GROUP...", tc_notyet, "remove stopped groups", 0, -1,
-        TC_NOTYET},
-    {"reload", "", tc_notyet, "restart tendd's configuration", 0, -1,
-        TC_NOTYET},
+    {"tail", "[-f] [-BYTES] [-n LINES] NAME [stdout|stderr]", tc_tail,
+        "show the end of a process's log; -f: keep following", 1, -1, 0},
+    {"maintail", "[-f] [-BYTES] [-n LINES]", tc_maintail,
+        "show the end of tendd's log; -f: keep following", 0, -1, 0},
+    {"clear", "NAME...", tc_action, "empty processes' log files", 1, -1, 0},
+    {"reopen", "", tc_reopen, "reopen every log file (after logrotate)", 0,
+        0, 0},
+    {"reread", "", tc_reread, "show what the config changed, act on none",
+        0, 0, 0},
+    {"update", "[-n] [NAME|GROUP...]", tc_update,
+        "apply config changes (-n: show the plan only)", 0, -1, 0},
+    {"add", "NAME|GROUP...", tc_addremove,
+        "add new processes from the config", 1, -1, 0},
+    {"remove", "NAME|GROUP...", tc_addremove,
+        "remove stopped processes", 1, -1, 0},
+    {"reload", "[-n]", tc_update,
+        "re-read the config and apply it as update does", 0, 1, 0},
     {"help", "[VERB]", tc_help, "list verbs, or show one", 0, 1, 0},
     {"exit", "", NULL, "leave the shell", 0, 0, TC_SHELL},
     {"quit", "", NULL, "leave the shell", 0, 0, TC_SHELL},

@@ -18,6 +18,8 @@
 #include "logcap.h"
 #include "proto.h"
 #include "reap.h"
+#include "ready.h"
+#include "sdnotify.h"
 #include "spawn.h"
 #include "svctab.h"
 #include "util.h"
@@ -26,6 +28,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +45,30 @@ static struct svctab tab;
 static struct spawn_opts spawn_opts;
 static char socket_path[4096];
 static char server_url[4200];
+static char notify_path[4200]; /* services' NOTIFY_SOCKET (ready.c) */
 
 /* Shutdown: stop one priority level at a time, highest first, and move on
  * once none of that level is active (supervisord's order). */
 static bool shutting_down;
 
+/* tendd's exit status (tendd(8) EXIT STATUS): 0 every process stopped
+ * cleanly; TENDD_EXIT_CRITICAL a critical= program ended (which began
+ * the shutdown); TENDD_EXIT_DEADLINE shutdown_timeout passed and what was
+ * left got SIGKILL. */
+#define TENDD_EXIT_CRITICAL 3
+#define TENDD_EXIT_DEADLINE 4
+static int exit_status;
+static bool started;   /* start_autostart() is done */
+static bool is_pid1;   /* a container's init (getpid() == 1) */
+static ev_timer shutdown_deadline, critical_later;
+
 static ev_signal sig_term, sig_int, sig_hup, sig_chld, sig_usr2;
 
 static void shutdown_step(void);
+static void reload_proc_changed(struct proc *p);
+static void shutdown_begin(void);
+static void ready_check(void);
+static void critical_check(struct proc *p);
 
 /* --- fsm operations ---------------------------------------------------- */
 
@@ -203,9 +222,16 @@ static void
 op_changed(struct proc *p, enum proc_state from)
 {
 	log_transition(p, from);
+	ready_proc_changed(p, from);
 	ctl_proc_changed(p, from);
+	reload_proc_changed(p);
+	sdnotify_status_changed();
 	if (shutting_down)
 		shutdown_step();
+	else {
+		critical_check(p);
+		ready_check();
+	}
 }
 
 static const struct fsm_ops tendd_fsm_ops = {
@@ -324,15 +350,519 @@ shutdown_step(void)
 	in_step = false;
 }
 
+/*
+ * shutdown_timeout passed.  First: SIGKILL the process group of every
+ * process still there (including those holding for their dependents).
+ * Then, if even that is not reaped within TENDD_KILL_GRACE seconds (a
+ * process stuck in D state), give up waiting and exit.
+ */
+#define TENDD_KILL_GRACE 2.0
+static void
+shutdown_deadline_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	static bool killed;
+	size_t i, n = 0;
+
+	exit_status = exit_status != 0 ? exit_status : TENDD_EXIT_DEADLINE;
+	if (killed) {
+		log_warnx("processes survive SIGKILL; exiting anyway");
+		ev_break(l, EVBREAK_ALL);
+		return;
+	}
+	killed = true;
+	for (i = 0; i < tab.nprocs; i++) {
+		struct proc *p = tab.procs[i];
+
+		if (p->pid == 0)
+			continue;
+		n++;
+		if (reap_kill(p, SIGKILL, true) == -1 && errno != ESRCH)
+			log_warn("%s: kill(KILL)", p->fullname);
+	}
+	log_warnx("shutdown_timeout passed: sent SIGKILL to %zu process%s", n,
+	    n == 1 ? "" : "es");
+	ev_timer_set(w, TENDD_KILL_GRACE, 0.);
+	ev_timer_start(l, w);
+}
+
+/* shutdown_timeout, or 0 for none; as PID 1 the default fits docker's
+ * `docker stop` (SIGKILL 10 s after SIGTERM). */
+static double
+shutdown_timeout(void)
+{
+	if (conf->global.shutdown_timeout > 0)
+		return conf->global.shutdown_timeout;
+	return is_pid1 ? 9.0 : 0;
+}
+
 static void
 shutdown_begin(void)
 {
+	double t = shutdown_timeout();
+
 	if (shutting_down)
 		return;
 	shutting_down = true;
 	log_info("shutting down");
+	sdnotify_stopping();
 	ctl_shutdown_begun();
+	if (t > 0) {
+		ev_timer_init(&shutdown_deadline, shutdown_deadline_cb, t, 0.);
+		ev_timer_start(loop, &shutdown_deadline);
+	}
 	shutdown_step();
+}
+
+/* A critical= program ended: shut down from the loop, not from inside
+ * the state change that told us (the fsm must not be re-entered on P). */
+static void
+critical_later_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	shutdown_begin();
+}
+
+static void
+critical_check(struct proc *p)
+{
+	enum conf_critical c = p->conf->critical;
+	bool ended;
+
+	if (c == CONF_CRITICAL_FALSE || ev_is_active(&critical_later))
+		return;
+	if (c == CONF_CRITICAL_FATAL)
+		ended = p->state == PROC_FATAL;
+	else
+		ended = p->state == PROC_FATAL || p->state == PROC_EXITED ||
+			p->state == PROC_BACKOFF;
+	if (!ended)
+		return;
+	log_warnx("%s is critical and entered %s: shutting down", p->fullname,
+	    fsm_state_name(p->state));
+	exit_status = TENDD_EXIT_CRITICAL;
+	ev_timer_init(&critical_later, critical_later_cb, 0., 0.);
+	ev_timer_start(loop, &critical_later);
+}
+
+/* STATUS= for systemd: "3 running, 1 starting, 1 fatal of 5". */
+static void
+status_counts(char *buf, size_t len)
+{
+	size_t i, run = 0, starting = 0, backoff = 0, fatal = 0;
+
+	for (i = 0; i < tab.nprocs; i++)
+		switch (tab.procs[i]->state) {
+		case PROC_RUNNING:
+			run++;
+			break;
+		case PROC_STARTING:
+			starting++;
+			break;
+		case PROC_BACKOFF:
+			backoff++;
+			break;
+		case PROC_FATAL:
+			fatal++;
+			break;
+		default:
+			break;
+		}
+	(void)snprintf(buf, len, "%s%zu running, %zu starting, %zu backoff, "
+				 "%zu fatal of %zu",
+	    shutting_down ? "stopping: " : "", run, starting, backoff, fatal,
+	    tab.nprocs);
+}
+
+/* systemd's READY=1 once the autostart processes have settled: none is
+ * STARTING (each is RUNNING, or its start failed). */
+static void
+ready_check(void)
+{
+	static bool sent;
+	size_t i;
+
+	if (sent || !started || shutting_down || !sdnotify_enabled())
+		return;
+	for (i = 0; i < tab.nprocs; i++)
+		if (tab.procs[i]->state == PROC_STARTING)
+			return;
+	sent = true;
+	sdnotify_ready();
+}
+
+/* --- reload -------------------------------------------------------------- */
+
+/*
+ * A reload (tendctl update/reload/add/remove, SIGHUP) loads the config
+ * afresh, diffs it against the table per process (svctab_plan_make) and
+ * applies it: unchanged processes keep their struct proc (pid, pidfd,
+ * uptime) and only read the new conf_proc; changed ones stop and restart
+ * with the new one once stopped (reload_settle); removed ones stop, in
+ * reverse priority, and are freed once stopped.  A process may point
+ * into an older config for a while, so each config stays alive in
+ * old_confs until no process points into it (reload_gc).
+ */
+static const char *conf_path;        /* what -c said */
+static struct tend_conf **old_confs; /* replaced configs still in use */
+static size_t nold_confs;
+static ev_timer reload_kick; /* runs reload_settle() from the loop */
+
+/* Is CP one of C's processes? */
+static bool
+conf_holds(const struct tend_conf *c, const struct conf_proc *cp)
+{
+	size_t i;
+
+	for (i = 0; cp != NULL && i < c->nprocs; i++)
+		if (c->procs[i] == cp)
+			return true;
+	return false;
+}
+
+/* Free the replaced configs no process points into.  Only once nothing
+ * is waiting for a stop: then the scan runs once per reload, not once per
+ * state change. */
+static void
+reload_gc(void)
+{
+	size_t i, j, k;
+	bool used;
+
+	for (i = 0; i < tab.nprocs; i++)
+		if (tab.procs[i]->next_conf != NULL || tab.procs[i]->removed)
+			return;
+	for (k = 0; k < nold_confs;) {
+		used = false;
+		for (j = 0; j < tab.nprocs && !used; j++)
+			used = conf_holds(old_confs[k], tab.procs[j]->conf);
+		if (used) {
+			k++;
+			continue;
+		}
+		config_free(old_confs[k]);
+		old_confs[k] = old_confs[--nold_confs];
+	}
+}
+
+/* A removed process has stopped: let go of it everywhere, then free. */
+static void
+reload_drop(struct proc *p)
+{
+	log_info("removed: '%s'", p->fullname);
+	ctl_proc_gone(p);
+	logcap_forget(p);
+	ev_timer_stop(loop, &p->timer);
+	ev_io_stop(loop, &p->exec_io);
+	if (svctab_drop(&tab, p) == -1)
+		log_warn("service table: dependencies");
+}
+
+/*
+ * Finish what stops were waiting for: a changed process that has stopped
+ * takes its new config and starts again if it should; a removed one is
+ * freed.  Runs from the loop (reload_kick), never inside an fsm action,
+ * which must not be re-entered on the proc it is changing.
+ */
+static void
+reload_settle(void)
+{
+	char err[256];
+	size_t i;
+	bool start;
+
+	for (i = tab.nprocs; i-- > 0;) {
+		struct proc *p = tab.procs[i];
+
+		if ((p->next_conf == NULL && !p->removed) ||
+		    shutdown_pending(p))
+			continue;
+		if (p->removed) {
+			reload_drop(p);
+			continue;
+		}
+		start = p->reload_start && !shutting_down;
+		p->reload_start = false;
+		if (svctab_commit(&tab, p) == -1)
+			log_warn("service table: dependencies");
+		log_info("%s: now configured as %s:%d", p->fullname,
+		    p->conf->file, p->conf->line);
+		if (start)
+			(void)fsm_start(p, err, sizeof(err));
+		/* Requests waiting for the new config look again. */
+		ctl_proc_changed(p, p->state);
+	}
+	reload_gc();
+}
+
+static void
+reload_kick_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	reload_settle();
+}
+
+/* Called from op_changed: P may be where a reload waits for it. */
+static void
+reload_proc_changed(struct proc *p)
+{
+	if ((p->next_conf != NULL || p->removed) && !shutdown_pending(p) &&
+	    !ev_is_active(&reload_kick)) {
+		ev_timer_set(&reload_kick, 0., 0.);
+		ev_timer_start(loop, &reload_kick);
+	}
+}
+
+static int reload_note(struct ctl_reload *r, const char *fmt, ...)
+    TEND_PRINTF(2, 3);
+
+static int
+reload_note(struct ctl_reload *r, const char *fmt, ...)
+{
+	char **v;
+	va_list ap;
+	int rc;
+
+	if ((v = realloc(r->notes, (r->nnotes + 1) * sizeof(*v))) == NULL)
+		return -1;
+	r->notes = v;
+	va_start(ap, fmt);
+	rc = vasprintf(&v[r->nnotes], fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	r->nnotes++;
+	return 0;
+}
+
+static bool
+reload_str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/*
+ * The global settings a running tendd cannot take (the socket is bound,
+ * the log open, limits raised): each difference is a note for the
+ * client and the log.  loglevel and childlogdir apply at once (the latter
+ * to the next start of each process); [tend] environment is part of each
+ * process's environment and so of its diff.
+ */
+static void
+reload_globals(const struct conf_global *a, const struct conf_global *b,
+    struct ctl_reload *r)
+{
+	static const char *const tail = "takes effect when tendd restarts";
+
+#define STR_NOTE(field, key)                                                   \
+	if (reload_str_differs(a->field, b->field))                            \
+	(void)reload_note(r, "%s: changed from %s to %s; %s", key,             \
+	    a->field ? a->field : "(default)",                                 \
+	    b->field ? b->field : "(default)", tail)
+#define NUM_NOTE(field, key, fmt, cast)                                        \
+	if (a->field != b->field)                                              \
+	(void)reload_note(r, "%s: changed from " fmt " to " fmt "; %s", key,   \
+	    (cast)a->field, (cast)b->field, tail)
+	STR_NOTE(socket, "socket (file=)");
+	NUM_NOTE(socket_mode, "chmod", "%04o", unsigned);
+	STR_NOTE(socket_owner, "chown");
+	STR_NOTE(logfile, "logfile");
+	NUM_NOTE(
+	    logfile_maxbytes, "logfile_maxbytes", "%llu", unsigned long long);
+	NUM_NOTE(logfile_backups, "logfile_backups", "%d", int);
+	STR_NOTE(pidfile, "pidfile");
+	STR_NOTE(directory, "directory");
+	NUM_NOTE(umask, "umask", "%03o", unsigned);
+	NUM_NOTE(minfds, "minfds", "%ld", long);
+	NUM_NOTE(minprocs, "minprocs", "%ld", long);
+	STR_NOTE(identifier, "identifier");
+#undef STR_NOTE
+#undef NUM_NOTE
+}
+
+/* Mark the deltas add and remove must not act on, and why. */
+static void
+reload_refuse(struct ctl_reload *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->plan.n; i++) {
+		struct svctab_delta *d = &r->plan.v[i];
+
+		if (!d->selected)
+			continue;
+		if (r->verb == CTL_RELOAD_ADD && d->change != SVCTAB_ADDED)
+			d->refused = "already active";
+		else if (r->verb == CTL_RELOAD_REMOVE && d->p != NULL &&
+		         shutdown_pending(d->p))
+			d->refused = "process still running";
+		if (d->refused != NULL)
+			d->selected = false;
+	}
+}
+
+/* Load (unless removing), diff and select; nothing changes yet. */
+static int
+reload_plan(struct ctl_reload *r, struct tend_conf **ncp)
+{
+	struct tend_conf *nc = NULL;
+	size_t i, n = 0;
+
+	*ncp = NULL;
+	if (r->verb != CTL_RELOAD_REMOVE &&
+	    (nc = config_load(conf_path, &r->errs)) == NULL) {
+		for (i = 0; i < r->errs.n; i++)
+			log_warnx("%s", r->errs.msgs[i]);
+		log_warnx("%s: configuration has %zu error%s; nothing changed",
+		    conf_path, r->errs.n, r->errs.n == 1 ? "" : "s");
+		return -1;
+	}
+	if (svctab_plan_make(&tab, nc, &r->plan) == -1)
+		goto nomem;
+	while (r->names != NULL && r->names[n] != NULL)
+		n++;
+	if (n > 0) {
+		if ((r->hits = calloc(n, sizeof(*r->hits))) == NULL)
+			goto nomem;
+		svctab_plan_select_none(&r->plan);
+		for (i = 0; i < n; i++)
+			r->hits[i] = svctab_plan_select(&r->plan, r->names[i]);
+	}
+	reload_refuse(r);
+	for (i = 0; nc != NULL && i < nc->nwarnings; i++)
+		(void)reload_note(r, "warning: %s", nc->warnings[i]);
+	if (nc != NULL)
+		reload_globals(&conf->global, &nc->global, r);
+	/* What will be (re)started: a changed process that runs (or is to
+	 * run), or that autostarts, as supervisord's re-added group would;
+	 * a new one that autostarts. */
+	for (i = 0; i < r->plan.n; i++) {
+		struct svctab_delta *d = &r->plan.v[i];
+
+		if (d->change == SVCTAB_CHANGED)
+			d->start = d->conf->autostart || d->p->reload_start ||
+			           shutdown_pending(d->p);
+		else if (d->change == SVCTAB_ADDED)
+			d->start = d->conf->autostart;
+	}
+	*ncp = nc;
+	return 0;
+nomem:
+	(void)snprintf(r->err, sizeof(r->err), "tendd: out of memory");
+	config_free(nc);
+	return -1;
+}
+
+/* Make NC the current config, keeping the old one while it is used. */
+static int
+reload_swap_conf(struct tend_conf *nc)
+{
+	struct tend_conf **v;
+
+	if ((v = realloc(old_confs, (nold_confs + 1) * sizeof(*v))) == NULL)
+		return -1;
+	old_confs = v;
+	old_confs[nold_confs++] = conf;
+	conf = nc;
+	logcap_init(loop, &conf->global);
+	log_set_level((enum log_level)conf->global.loglevel);
+	return 0;
+}
+
+/* The hook behind reread, update, add, remove, reload and SIGHUP. */
+static int
+tendd_reload(struct ctl_reload *r)
+{
+	struct tend_conf *nc;
+	size_t i, counts[SVCTAB_REMOVED + 1] = {0};
+
+	if (shutting_down) {
+		(void)snprintf(
+		    r->err, sizeof(r->err), "tendd is shutting down");
+		return -1;
+	}
+	if (reload_plan(r, &nc) == -1)
+		return -1;
+	for (i = 0; i < r->nnotes; i++)
+		log_warnx("reload: %s", r->notes[i]);
+	if (r->verb == CTL_RELOAD_REREAD || r->dry_run) {
+		config_free(nc);
+		return 0;
+	}
+	sdnotify_reloading();
+	if (nc != NULL && reload_swap_conf(nc) == -1) {
+		config_free(nc);
+		goto nomem;
+	}
+	if (svctab_apply(&tab, conf, &r->plan) == -1)
+		goto nomem;
+	for (i = 0; i < r->plan.n; i++) {
+		const struct svctab_delta *d = &r->plan.v[i];
+
+		if (d->selected && d->change != SVCTAB_UNCHANGED) {
+			counts[d->change]++;
+			log_info("reload: %s: %s", d->fullname,
+			    svctab_change_name(d->change));
+		}
+	}
+	/* Stops first, highest priority first (the plan is in ascending
+	 * order, removed ones last), then the new processes in order. */
+	for (i = r->plan.n; i-- > 0;) {
+		struct svctab_delta *d = &r->plan.v[i];
+
+		if (!d->selected || (d->change != SVCTAB_CHANGED &&
+		                        d->change != SVCTAB_REMOVED))
+			continue;
+		d->p->reload_start = d->start;
+		if (shutdown_pending(d->p) && d->p->state != PROC_STOPPING)
+			(void)fsm_stop(d->p);
+	}
+	for (i = 0; i < r->plan.n; i++) {
+		struct svctab_delta *d = &r->plan.v[i];
+		char err[256];
+
+		if (d->selected && d->change == SVCTAB_ADDED && d->start)
+			(void)fsm_start(d->p, err, sizeof(err));
+	}
+	/* Whatever is already stopped is settled from the loop, once the
+	 * caller has seen the plan. */
+	ev_timer_set(&reload_kick, 0., 0.);
+	ev_timer_start(loop, &reload_kick);
+	log_info("reload: %zu added, %zu changed, %zu removed, %zu updated "
+	         "without a restart",
+	    counts[SVCTAB_ADDED], counts[SVCTAB_CHANGED],
+	    counts[SVCTAB_REMOVED], counts[SVCTAB_UPDATED]);
+	sdnotify_reloaded();
+	return 0;
+nomem:
+	(void)snprintf(r->err, sizeof(r->err), "tendd: out of memory");
+	sdnotify_reloaded();
+	return -1;
+}
+
+/* SIGHUP: reload everything, as tendctl reload does. */
+static void
+reload_on_signal(void)
+{
+	struct ctl_reload r;
+
+	memset(&r, 0, sizeof(r));
+	r.verb = CTL_RELOAD_UPDATE;
+	if (tendd_reload(&r) == -1 && r.err[0] != '\0')
+		log_warnx("reload: %s; nothing changed", r.err);
+	ctl_reload_done(&r);
+}
+
+static void
+reload_close(void)
+{
+	size_t i;
+
+	ev_timer_stop(loop, &reload_kick);
+	for (i = 0; i < nold_confs; i++)
+		config_free(old_confs[i]);
+	free(old_confs);
+	old_confs = NULL;
+	nold_confs = 0;
 }
 
 static void
@@ -346,8 +876,8 @@ signal_cb(struct ev_loop *l, ev_signal *w, int revents)
 		shutdown_begin();
 		break;
 	case SIGHUP:
-		log_warnx("received SIGHUP: reload is not implemented yet; "
-			  "nothing changed");
+		log_info("received SIGHUP: reloading %s", conf_path);
+		reload_on_signal();
 		break;
 	case SIGCHLD:
 		(void)reap_sigchld();
@@ -468,6 +998,7 @@ apply_globals(const struct tend_conf *c)
 {
 	const struct conf_global *g = &c->global;
 
+	log_set_rotation(g->logfile_maxbytes, g->logfile_backups);
 	if (g->logfile != NULL && log_open(g->logfile) == -1)
 		fatal("logfile %s", g->logfile);
 	log_set_level((enum log_level)g->loglevel);
@@ -526,7 +1057,8 @@ main(int argc, char **argv)
 	};
 	const char *path = TEND_DEFAULT_CONF;
 	bool check_only = false, verbose = false;
-	struct ctl_hooks hooks = {.shutdown = shutdown_begin};
+	struct ctl_hooks hooks = {
+	    .shutdown = shutdown_begin, .reload = tendd_reload};
 	char err[512];
 	int ch;
 
@@ -558,7 +1090,12 @@ main(int argc, char **argv)
 	}
 
 	conf = load_or_exit(path, check_only, verbose);
+	conf_path = path;
 	apply_globals(conf);
+	/* A container's init: orphans of the whole PID namespace land on
+	 * us (pid_namespaces(7)); reap.c's SIGCHLD path reaps them as it
+	 * does our subreaper orphans, and shutdown gets a deadline. */
+	is_pid1 = getpid() == 1;
 
 	/* Orphans of our services (double forks) are re-parented to us, so
 	 * we can reap them and see every process a service leaves behind
@@ -569,6 +1106,7 @@ main(int argc, char **argv)
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop (ev_loop_new)");
 	signals_init();
+	ev_timer_init(&reload_kick, reload_kick_cb, 0., 0.);
 
 	if (svctab_init(&tab, conf) == -1)
 		fatal("service table");
@@ -583,22 +1121,41 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	write_pidfile(conf->global.pidfile);
 
+	ready_default_path(socket_path, notify_path, sizeof(notify_path));
+	if (ready_init(loop, &tab, notify_path, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	sdnotify_init(loop, status_counts);
+
 	spawn_opts.tendd_pid = getpid();
 	spawn_opts.server_url = server_url;
-	spawn_opts.notify_socket = NULL;
+	spawn_opts.notify_socket = ready_socket_path();
 
-	log_info("tendd %s started with pid %d, control socket %s",
-	    TEND_VERSION, (int)getpid(), socket_path);
+	log_info("tendd %s started with pid %d%s, control socket %s",
+	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
+	    socket_path);
 	start_autostart();
+	started = true;
+	ready_check();
 
 	ev_run(loop, 0);
 
+	ready_close();
+	sdnotify_close();
 	ctl_close();
 	if (conf->global.pidfile != NULL)
 		(void)unlink(conf->global.pidfile);
+	for (size_t i = 0; i < tab.nprocs; i++)
+		logcap_forget(tab.procs[i]);
+	logcap_close();
 	svctab_free(&tab);
+	reload_close();
 	config_free(conf);
 	ev_loop_destroy(loop);
+	if (exit_status != 0)
+		log_info("exit status %d (%s)", exit_status,
+		    exit_status == TENDD_EXIT_CRITICAL
+			? "a critical program ended"
+			: "shutdown_timeout passed");
 	log_close();
-	return 0;
+	return exit_status;
 }

@@ -16,6 +16,9 @@ proto.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 spawn.c       svctab.h fsm.h reap.h logcap.h ctl.h
 reap.c        fsm.h spawn.h logcap.h ctl.h
 logcap.c      fsm.h spawn.h reap.h ctl.h
+logfile.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+ready.c       spawn.h reap.h logcap.h ctl.h
+sdnotify.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ctl.c         spawn.h reap.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 tendctl.c     svctab.h fsm.h spawn.h reap.h logcap.h ctl.h

@@ -390,6 +390,41 @@ test_signals_and_enums(void **state)
 	    "readiness", "systemd", "'systemd' is not one of none, notify");
 }
 
+/* tend's readiness_timeout, watchdog_sec, critical and [tend]
+ * shutdown_timeout (issue 8). */
+static void
+test_readiness_watchdog_critical(void **state)
+{
+	struct tend_conf *conf;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=a\n");
+	assert_true(conf->procs[0]->readiness_timeout == 90);
+	assert_true(conf->procs[0]->watchdog_sec == 0);
+	assert_int_equal(conf->procs[0]->critical, CONF_CRITICAL_FALSE);
+	assert_true(conf->global.shutdown_timeout == 0);
+	config_free(conf);
+	conf = load_ok("[tend]\nshutdown_timeout=7.5\n"
+	               "[program:x]\ncommand=a\nreadiness_timeout=0\n"
+	               "watchdog_sec=2.5\ncritical=true\n"
+	               "[program:y]\ncommand=a\ncritical=exit\n"
+	               "[program:z]\ncommand=a\ncritical=FATAL\n");
+	assert_true(conf->global.shutdown_timeout == 7.5);
+	assert_true(conf->procs[0]->readiness_timeout == 0);
+	assert_true(conf->procs[0]->watchdog_sec == 2.5);
+	assert_int_equal(conf->procs[0]->critical, CONF_CRITICAL_FATAL);
+	assert_int_equal(conf->procs[1]->critical, CONF_CRITICAL_EXIT);
+	assert_int_equal(conf->procs[2]->critical, CONF_CRITICAL_FATAL);
+	/* watchdog_sec changes the environment: a restart is needed */
+	assert_true(config_proc_needs_restart(conf->procs[0], conf->procs[1]));
+	config_free(conf);
+	bad_value("critical", "sometimes",
+	    "'sometimes' is not one of false, true, fatal, exit");
+	bad_value("watchdog_sec", "often", "'often' is not a number of seconds");
+	bad_value("readiness_timeout", "-1",
+	    "'-1' is out of range (0 to 1000000000 seconds)");
+}
+
 static void
 test_exitcodes(void **state)
 {
@@ -1141,6 +1176,7 @@ main(void)
 	    cmocka_unit_test(test_bad_numbers),
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_signals_and_enums),
+	    cmocka_unit_test(test_readiness_watchdog_critical),
 	    cmocka_unit_test(test_exitcodes),
 	    cmocka_unit_test(test_umask_and_user),
 	    cmocka_unit_test(test_environment),

@@ -5,7 +5,8 @@
  * the exact sequence of effects of one event:
  *   "spawn" / "spawn!" (a spawn that failed), "kill(TERM)" or
  *   "kill(TERM,group)", "timer(1.5)", "cancel", and "FROM>TO" for each
- *   call of the changed hook.
+ *   call of the changed hook.  Effects on another proc than P (the
+ *   dependency tests' "db") carry its name: "db:spawn", "db:STOPPED>...".
  * take() returns the trace so far and clears it.  Nothing sleeps and no
  * process is created: the test plays the runtime (it reaps by setting
  * pid to 0 and calling fsm_on_exit, and fires timers by hand).
@@ -47,6 +48,22 @@ static struct conf_proc C;
 static struct proc P;
 static char taken[1024];
 
+/* A second process for the depends_on tests: P (app) depends on D (db). */
+static struct conf_proc CD;
+static struct proc D;
+
+/* "" for P, "db:" for another proc. */
+static const char *
+who(const struct proc *p)
+{
+	static char buf[64];
+
+	if (p == &P)
+		return "";
+	(void)snprintf(buf, sizeof(buf), "%s:", p->fullname);
+	return buf;
+}
+
 static void TEND_PRINTF(1, 2) trace(const char *fmt, ...)
 {
 	size_t used = strlen(F.log);
@@ -74,12 +91,12 @@ fake_spawn(struct proc *p, char *err, size_t errlen)
 	F.nspawn++;
 	if (F.spawn_fail > 0) {
 		F.spawn_fail--;
-		trace("spawn!");
+		trace("%sspawn!", who(p));
 		(void)snprintf(err, errlen, "%s",
 		    "fork: Resource temporarily unavailable");
 		return -1;
 	}
-	trace("spawn");
+	trace("%sspawn", who(p));
 	p->pid = F.next_pid++;
 	return 0;
 }
@@ -91,10 +108,11 @@ fake_kill(struct proc *p, int sig, bool group)
 	                   : sig == SIGTERM ? "TERM"
 	                   : sig == SIGHUP  ? "HUP"
 	                   : sig == SIGINT  ? "INT"
+	                   : sig == SIGABRT ? "ABRT"
 	                                    : "?";
 
 	F.nkill++;
-	trace("kill(%s%s)", name, group ? ",group" : "");
+	trace("%skill(%s%s)", who(p), name, group ? ",group" : "");
 	if (F.kill_ret == -1)
 		errno = F.kill_errno;
 	return F.kill_ret;
@@ -103,6 +121,10 @@ fake_kill(struct proc *p, int sig, bool group)
 static void
 fake_timer_set(struct proc *p, double seconds)
 {
+	if (p != &P) {
+		trace("%stimer(%g)", who(p), seconds);
+		return;
+	}
 	F.timer_armed = true;
 	F.timer_secs = seconds;
 	trace("timer(%g)", seconds);
@@ -111,6 +133,10 @@ fake_timer_set(struct proc *p, double seconds)
 static void
 fake_timer_cancel(struct proc *p)
 {
+	if (p != &P) {
+		trace("%scancel", who(p));
+		return;
+	}
 	F.timer_armed = false;
 	trace("cancel");
 }
@@ -132,7 +158,8 @@ fake_changed(struct proc *p, enum proc_state from)
 {
 	/* The hook only runs for real changes. */
 	assert_int_not_equal(from, p->state);
-	trace("%s>%s", fsm_state_name(from), fsm_state_name(p->state));
+	trace("%s%s>%s", who(p), fsm_state_name(from),
+	    fsm_state_name(p->state));
 }
 
 static const struct fsm_ops fake_ops = {
@@ -196,6 +223,7 @@ setup(void **state)
 	P.state = PROC_STOPPED;
 	P.pidfd = -1;
 	P.execfd = -1;
+	memset(&D, 0, sizeof(D));
 	fsm_init(&fake_ops);
 	return 0;
 }
@@ -1491,6 +1519,439 @@ test_life(void **state)
 	assert_int_equal(P.state, PROC_STOPPED);
 }
 
+/* ---- depends_on: P ("web") depends on D ("db") --------------------------- */
+
+static struct proc *dep_v[1], *rdep_v[1];
+
+static void
+deps_setup(void)
+{
+	static char dbname[] = "db";
+
+	conf_defaults(&CD);
+	CD.name = CD.program = CD.group = dbname;
+	CD.startsecs = 0; /* db is RUNNING once exec'd */
+	memset(&D, 0, sizeof(D));
+	D.conf = &CD;
+	D.fullname = dbname;
+	D.state = PROC_STOPPED;
+	D.pidfd = -1;
+	D.execfd = -1;
+	dep_v[0] = &D;
+	rdep_v[0] = &P;
+	P.deps = dep_v;
+	P.ndeps = 1;
+	D.rdeps = rdep_v;
+	D.nrdeps = 1;
+}
+
+static void
+db_reap(int code)
+{
+	struct proc_exit ex = {.code = code};
+
+	D.pid = 0;
+	fsm_on_exit(&D, &ex, NULL);
+}
+
+static void
+db_running(void)
+{
+	assert_int_equal(fsm_start(&D, NULL, 0), FSM_OK);
+	fsm_on_exec(&D);
+	assert_int_equal(D.state, PROC_RUNNING);
+	take();
+}
+
+/* db RUNNING -> crash -> immediate restart -> dies early -> FATAL. */
+static void
+db_running_to_fatal(void)
+{
+	CD.startretries = 0;
+	CD.startsecs = 1; /* so that the second exit is a failed start */
+	advance(5);
+	db_reap(1);
+	assert_int_equal(D.state, PROC_STARTING);
+	take();
+	db_reap(1);
+	assert_int_equal(D.state, PROC_FATAL);
+}
+
+static void
+test_deps_start_starts_dependency_first(void **state)
+{
+	char buf[64];
+
+	deps_setup();
+	start_ok();
+	assert_string_equal(take(),
+	    "db:spawn db:STOPPED>STARTING db:cancel cancel STOPPED>STARTING");
+	assert_true(P.waiting);
+	assert_int_equal(P.pid, 0);
+	assert_int_equal(F.nspawn, 1);
+	describe(buf, sizeof(buf));
+	assert_string_equal(buf, "waiting for db");
+	/* db RUNNING: now web is spawned. */
+	fsm_on_exec(&D);
+	assert_string_equal(
+	    take(), "db:cancel db:STARTING>RUNNING spawn timer(1)");
+	assert_false(P.waiting);
+	assert_int_equal(P.state, PROC_STARTING);
+	assert_int_equal(P.pid, 1235);
+}
+
+static void
+test_deps_ready_spawns_at_once(void **state)
+{
+	deps_setup();
+	db_running();
+	start_ok();
+	assert_string_equal(take(), "spawn STOPPED>STARTING timer(1)");
+	assert_false(P.waiting);
+}
+
+/* The WAITING row: no process, so most events mean nothing. */
+static void
+test_deps_waiting_events(void **state)
+{
+	struct proc_exit ex = {.code = 0};
+	char err[64] = "";
+
+	deps_setup();
+	start_ok();
+	take();
+	assert_int_equal(fsm_start(&P, err, sizeof(err)), FSM_ALREADY_STARTED);
+	fsm_on_timer(&P);
+	fsm_on_ready(&P);
+	fsm_on_exec(&P);
+	fsm_on_watchdog(&P);
+	fsm_on_exit(&P, &ex, NULL);
+	assert_string_equal(take(), "");
+	assert_true(P.waiting);
+	assert_int_equal(P.state, PROC_STARTING);
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "cancel STARTING>STOPPED");
+	assert_false(P.waiting);
+	/* db comes up later: web stays stopped (nobody wants it now). */
+	fsm_on_exec(&D);
+	assert_string_equal(take(), "db:cancel db:STARTING>RUNNING");
+	assert_int_equal(P.state, PROC_STOPPED);
+}
+
+static void
+test_deps_waiting_dependency_fatal(void **state)
+{
+	char buf[64];
+
+	deps_setup();
+	CD.startretries = 0;
+	F.spawn_fail = 1;
+	start_ok();
+	assert_string_equal(take(), "db:spawn! db:cancel db:STOPPED>FATAL "
+				    "cancel STOPPED>STARTING STARTING>STOPPED");
+	assert_int_equal(P.state, PROC_STOPPED);
+	assert_string_equal(P.stopnote, "dependency db is FATAL");
+	assert_true(P.dep_stopped);
+	describe(buf, sizeof(buf));
+	assert_string_equal(buf, "dependency db is FATAL");
+	/* db fixed and started by hand: web comes back by itself. */
+	assert_int_equal(fsm_start(&D, NULL, 0), FSM_OK);
+	assert_string_equal(
+	    take(), "db:spawn db:FATAL>STARTING db:cancel");
+	assert_int_equal(P.state, PROC_STOPPED);
+	fsm_on_exec(&D);
+	assert_string_equal(take(), "db:cancel db:STARTING>RUNNING spawn "
+				    "STOPPED>STARTING timer(1)");
+	assert_string_equal(P.stopnote, "");
+	assert_false(P.dep_stopped);
+}
+
+/* STOPPED stop: no error when it cancels a come-back; else not running. */
+static void
+test_deps_stopped_stop_cancels_comeback(void **state)
+{
+	deps_setup();
+	CD.startretries = 0;
+	F.spawn_fail = 1;
+	start_ok();
+	take();
+	assert_true(P.dep_stopped);
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_false(P.dep_stopped);
+	assert_int_equal(fsm_stop(&P), FSM_NOT_RUNNING);
+	db_running();
+	assert_int_equal(P.state, PROC_STOPPED);
+	assert_int_equal(F.nspawn, 2);
+}
+
+static void
+test_deps_running_dependency_fatal(void **state)
+{
+	char buf[64];
+
+	deps_setup();
+	db_running();
+	to_running();
+	db_running_to_fatal();
+	assert_string_equal(take(), "db:cancel db:STARTING>FATAL "
+				    "RUNNING>STOPPING timer(10) kill(TERM)");
+	assert_string_equal(P.stopnote, "dependency db is FATAL");
+	assert_true(P.dep_stopped);
+	reap_signal(SIGTERM, false);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+	describe(buf, sizeof(buf));
+	assert_string_equal(buf, "dependency db is FATAL");
+}
+
+static void
+test_deps_starting_dependency_fatal(void **state)
+{
+	deps_setup();
+	db_running();
+	to_starting();
+	db_running_to_fatal();
+	assert_string_equal(take(), "db:cancel db:STARTING>FATAL "
+				    "STARTING>STOPPING timer(10) kill(TERM)");
+	assert_true(P.dep_stopped);
+}
+
+/* A dependency's crash and restart do not touch a running dependent. */
+static void
+test_deps_dependency_restart_leaves_dependent(void **state)
+{
+	deps_setup();
+	db_running();
+	to_running();
+	advance(5);
+	db_reap(1);
+	assert_string_equal(take(),
+	    "db:RUNNING>EXITED db:spawn db:EXITED>STARTING db:cancel");
+	assert_int_equal(P.state, PROC_RUNNING);
+}
+
+static void
+test_deps_backoff_dependency_fatal(void **state)
+{
+	deps_setup();
+	db_running();
+	F.spawn_fail = 1;
+	assert_int_equal(fsm_start(&P, NULL, 0), FSM_SPAWN_ERROR);
+	assert_int_equal(P.state, PROC_BACKOFF);
+	take();
+	db_running_to_fatal();
+	assert_string_equal(
+	    take(), "db:cancel db:STARTING>FATAL cancel BACKOFF>STOPPED");
+	assert_string_equal(P.stopnote, "dependency db is FATAL");
+}
+
+static void
+test_deps_exited_dependency_fatal(void **state)
+{
+	deps_setup();
+	db_running();
+	to_exited_pending();
+	db_running_to_fatal();
+	assert_string_equal(
+	    take(), "db:cancel db:STARTING>FATAL cancel EXITED>STOPPED");
+	assert_int_equal(P.restart_wall, 0);
+	assert_true(P.dep_stopped);
+}
+
+/* EXITED with no restart pending stays as it is. */
+static void
+test_deps_exited_no_restart_ignores(void **state)
+{
+	deps_setup();
+	db_running();
+	to_exited();
+	db_running_to_fatal();
+	assert_string_equal(take(), "db:cancel db:STARTING>FATAL");
+	assert_int_equal(P.state, PROC_EXITED);
+}
+
+/* Stopping db stops web first; db holds, unsignalled (HOLDING). */
+static void
+test_deps_stop_holds_for_dependents(void **state)
+{
+	char buf[64];
+
+	deps_setup();
+	db_running();
+	to_running();
+	assert_int_equal(fsm_stop(&D), FSM_OK);
+	assert_string_equal(take(), "RUNNING>STOPPING timer(10) kill(TERM) "
+				    "db:cancel db:RUNNING>STOPPING");
+	assert_true(D.holding);
+	assert_true(P.dep_stopped);
+	assert_string_equal(P.stopnote, "stopped with db");
+	D.pid = 77;
+	P.fullname = (char *)"web";
+	fsm_describe(&D, F.wall, buf, sizeof(buf));
+	assert_string_equal(buf, "waiting for web to stop");
+	/* HOLDING: start is busy, the timer and a second stop do nothing. */
+	assert_int_equal(fsm_start(&D, NULL, 0), FSM_ALREADY_STARTED);
+	fsm_on_timer(&D);
+	assert_int_equal(fsm_stop(&D), FSM_OK);
+	fsm_on_ready(&D);
+	fsm_on_watchdog(&D);
+	assert_string_equal(take(), "");
+	/* web is gone: now db gets its stop signal. */
+	reap_signal(SIGTERM, false);
+	assert_string_equal(take(),
+	    "cancel STOPPING>STOPPED db:timer(10) db:kill(TERM)");
+	assert_false(D.holding);
+	db_reap(0);
+	assert_string_equal(take(), "db:cancel db:STOPPING>STOPPED");
+	assert_int_equal(P.state, PROC_STOPPED);
+	/* db started again: web follows. */
+	db_running();
+	assert_int_equal(P.state, PROC_STARTING);
+	assert_string_equal(P.stopnote, "");
+}
+
+/* HOLDING exit: db died on its own while waiting for web. */
+static void
+test_deps_holding_exit(void **state)
+{
+	deps_setup();
+	db_running();
+	to_running();
+	(void)fsm_stop(&D);
+	take();
+	db_reap(1);
+	assert_string_equal(take(), "db:cancel db:STOPPING>STOPPED");
+	assert_false(D.holding);
+	assert_int_equal(P.state, PROC_STOPPING);
+}
+
+/* A stop asked for while a dependency's stop is under way takes over:
+ * no come-back. */
+static void
+test_stopping_stop_cancels_comeback(void **state)
+{
+	deps_setup();
+	db_running();
+	to_running();
+	(void)fsm_stop(&D);
+	take();
+	assert_true(P.dep_stopped);
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "");
+	assert_false(P.dep_stopped);
+	assert_string_equal(P.stopnote, "");
+}
+
+/* An automatic restart waits for a dependency that is restarting too. */
+static void
+test_deps_auto_restart_waits(void **state)
+{
+	deps_setup();
+	CD.startsecs = 1;
+	assert_int_equal(fsm_start(&D, NULL, 0), FSM_OK);
+	fsm_on_exec(&D);
+	advance(1);
+	fsm_on_timer(&D);
+	assert_int_equal(D.state, PROC_RUNNING);
+	to_running();
+	advance(5);
+	db_reap(1); /* db restarts: STARTING for startsecs */
+	take();
+	reap_code(1);
+	assert_string_equal(take(), "RUNNING>EXITED cancel EXITED>STARTING");
+	assert_true(P.waiting);
+	assert_int_equal(P.pid, 0);
+}
+
+/* ---- readiness_timeout --------------------------------------------------- */
+
+static void
+test_notify_readiness_timeout(void **state)
+{
+	C.readiness = CONF_READINESS_NOTIFY;
+	C.readiness_timeout = 5;
+	start_ok();
+	assert_string_equal(take(), "spawn STOPPED>STARTING timer(5)");
+	fire();
+	assert_string_equal(take(), "timer(10) kill(TERM)");
+	assert_int_equal(P.state, PROC_STARTING);
+	assert_true(P.timed_out);
+	assert_string_equal(
+	    P.spawnerr, "No READY=1 within 5s (readiness_timeout)");
+	/* Too late now. */
+	fsm_on_ready(&P);
+	assert_string_equal(take(), "");
+	assert_false(P.ready);
+	fire();
+	assert_string_equal(take(), "kill(KILL)");
+	reap_signal(SIGKILL, false);
+	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
+	assert_string_equal(
+	    P.spawnerr, "No READY=1 within 5s (readiness_timeout)");
+	/* The retry starts with a clean slate. */
+	fire();
+	assert_string_equal(take(), "spawn BACKOFF>STARTING timer(5)");
+	assert_false(P.timed_out);
+}
+
+/* ---- the watchdog -------------------------------------------------------- */
+
+static void
+test_watchdog_running(void **state)
+{
+	to_running();
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "timer(10) kill(ABRT)");
+	assert_true(P.watchdog_fired);
+	assert_int_equal(P.state, PROC_RUNNING);
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "");
+	fire();
+	assert_string_equal(take(), "kill(KILL)");
+	reap_signal(SIGABRT, true);
+	/* unexpected (a signal): autorestart=unexpected restarts it */
+	assert_string_equal(
+	    take(), "RUNNING>EXITED spawn EXITED>STARTING timer(1)");
+	assert_false(P.watchdog_fired);
+}
+
+static void
+test_watchdog_other_states_ignored(void **state)
+{
+	fsm_on_watchdog(&P); /* STOPPED */
+	to_starting();
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "");
+	setup(state);
+	to_backoff();
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "");
+	setup(state);
+	to_stopping();
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "");
+	setup(state);
+	to_exited();
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "");
+	setup(state);
+	to_fatal();
+	fsm_on_watchdog(&P);
+	assert_string_equal(take(), "");
+}
+
+static void
+test_describe_reloading(void **state)
+{
+	char buf[128];
+
+	to_running();
+	P.reloading = true;
+	(void)snprintf(P.status_text, sizeof(P.status_text), "%s", "v2");
+	describe(buf, sizeof(buf));
+	assert_string_equal(buf, "pid 1234, uptime 0:00:01, reloading, v2");
+}
+
+
 /* The changed hook is optional. */
 static void
 test_no_changed_hook(void **state)
@@ -1581,6 +2042,25 @@ main(void)
 	    T(test_describe_unknown_and_small_buffers),
 	    T(test_life),
 	    T(test_no_changed_hook),
+	    T(test_deps_start_starts_dependency_first),
+	    T(test_deps_ready_spawns_at_once),
+	    T(test_deps_waiting_events),
+	    T(test_deps_waiting_dependency_fatal),
+	    T(test_deps_stopped_stop_cancels_comeback),
+	    T(test_deps_running_dependency_fatal),
+	    T(test_deps_starting_dependency_fatal),
+	    T(test_deps_dependency_restart_leaves_dependent),
+	    T(test_deps_backoff_dependency_fatal),
+	    T(test_deps_exited_dependency_fatal),
+	    T(test_deps_exited_no_restart_ignores),
+	    T(test_deps_stop_holds_for_dependents),
+	    T(test_deps_holding_exit),
+	    T(test_stopping_stop_cancels_comeback),
+	    T(test_deps_auto_restart_waits),
+	    T(test_notify_readiness_timeout),
+	    T(test_watchdog_running),
+	    T(test_watchdog_other_states_ignored),
+	    T(test_describe_reloading),
 	};
 
 	/* fsm_describe prints local time: pin it. */

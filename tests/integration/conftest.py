@@ -1,0 +1,92 @@
+"""Fixtures for tend's integration tests (see tendlib.py for the harness).
+
+    def test_x(tend):
+        tend.start('''
+            [program:web]
+            command={H}/sleeper
+            startsecs=0
+        ''')
+        tend.wait_state("web", "RUNNING")
+        rc, out, err = tend.ctl("stop", "web")
+
+`tend` starts nothing by itself; tend.start(BODY) writes BODY (after a
+header that puts the socket and child logs in tmp_path) and starts tendd.
+`tend_factory(name)` makes more independent daemons in the same test.
+Teardown shuts every daemon down and fails the test if tendd did not exit
+cleanly or any process it started is still alive.
+"""
+
+import os
+import signal
+
+import pytest
+
+import tendlib
+
+# Per-test hard limit: a hung test fails (and still runs its teardown)
+# instead of hanging make check.
+TEST_TIMEOUT = int(os.environ.get("TEND_TEST_TIMEOUT", "60"))
+
+
+def pytest_configure(config):
+    tendlib.become_subreaper()
+
+
+def pytest_report_header(config):
+    return [f"tend: tendd={tendlib.TENDD} helpers={tendlib.HELPERS}"]
+
+
+def _alarm(signum, frame):
+    raise TimeoutError(f"test exceeded {TEST_TIMEOUT} s")
+
+
+@pytest.fixture(autouse=True)
+def _hard_timeout():
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(TEST_TIMEOUT)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _need(path):
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not built (make {path.relative_to(tendlib.BUILDDIR)})")
+
+
+@pytest.fixture
+def tend_factory(tmp_path):
+    _need(tendlib.TENDD)
+    _need(tendlib.TENDCTL)
+    made = []
+
+    def make(name="tend"):
+        t = tendlib.Tend(tmp_path, name=name)
+        made.append(t)
+        return t
+    yield make
+    problems = []
+    for t in reversed(made):
+        for p in t.teardown():
+            problems.append(f"[{t.name}] {p}")
+    if problems:
+        logs = "\n".join(t.log_tail() for t in made)
+        pytest.fail("teardown: " + "\n".join(problems) + "\n" + logs,
+                    pytrace=False)
+
+
+@pytest.fixture
+def tend(tend_factory):
+    return tend_factory()
+
+
+@pytest.fixture
+def helper():
+    """helper('crasher') -> its path; fails if the helper is not built."""
+    def get(name):
+        p = tendlib.HELPERS / name
+        _need(p)
+        return p
+    return get

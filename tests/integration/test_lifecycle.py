@@ -1,0 +1,414 @@
+"""supervisord's state rules on real processes: crashes and restarts,
+autorestart/exitcodes, BACKOFF -> FATAL, spawn errors, restart_delay,
+readiness=notify and depends_on."""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from tendlib import EXIT_NOTRUNNING, EXIT_OK, is_alive
+
+
+def exit_signal(rec):
+    """The terminating signal of the last exit, as a number (0: none)."""
+    sig = (rec.get("exit") or {}).get("signal") or 0
+    if isinstance(sig, str):
+        sig = getattr(signal, sig if sig.startswith("SIG") else "SIG" + sig)
+    return int(sig)
+
+
+def exit_code(rec):
+    return (rec.get("exit") or {}).get("code")
+
+
+def test_kill_9_worker_comes_back(tend):
+    tend.start("""
+        [program:worker]
+        command={H}/sleeper
+        numprocs=2
+        process_name=%(program_name)s_%(process_num)d
+        startsecs=0
+        autorestart=unexpected
+        stopwaitsecs=1
+    """)
+    a = tend.wait_state("worker:worker_0", "RUNNING")
+    b = tend.wait_state("worker:worker_1", "RUNNING")
+    old = a["pid"]
+    os.kill(old, signal.SIGKILL)
+    rec = tend.wait_until(
+        lambda: (lambda r: r if r["state"] == "RUNNING" and r["pid"] != old
+                 else None)(tend.status_of("worker:worker_0")),
+        what="worker_0 RUNNING with a new pid")
+    assert is_alive(rec["pid"])
+    assert not is_alive(old)
+    assert exit_signal(rec) == signal.SIGKILL, rec
+    assert rec["spawns"] == a["spawns"] + 1, (a, rec)
+    # The sibling was not touched.
+    assert tend.status_of("worker:worker_1")["pid"] == b["pid"]
+
+
+def test_autorestart_false_stays_exited(tend):
+    tend.start("""
+        [program:once]
+        command={H}/crasher 0 200
+        startsecs=0
+        autorestart=false
+    """)
+    rec = tend.wait_state("once", "EXITED")
+    assert exit_code(rec) == 0 and exit_signal(rec) == 0, rec
+    assert not rec.get("pid"), rec
+    spawns = rec["spawns"]
+    tend.stays(lambda: tend.state("once") == "EXITED", 1.0,
+               what="once EXITED")
+    assert tend.status_of("once")["spawns"] == spawns == 1
+
+
+@pytest.mark.parametrize("code,expected", [(0, True), (2, True),
+                                           (3, False)])
+def test_exitcodes_expected_vs_unexpected(tend, code, expected):
+    """autorestart=unexpected with exitcodes=0,2: 0 and 2 stay EXITED,
+    3 restarts (the negative control of the other two)."""
+    tend.start(f"""
+        [program:job]
+        command={{H}}/crasher {code} 200
+        startsecs=0
+        autorestart=unexpected
+        exitcodes=0,2
+        stopwaitsecs=1
+    """)
+    if expected:
+        rec = tend.wait_state("job", "EXITED")
+        assert exit_code(rec) == code, rec
+        tend.stays(lambda: tend.state("job") == "EXITED"
+                   and tend.status_of("job")["spawns"] == 1, 0.8,
+                   what="job EXITED, not respawned")
+    else:
+        rec = tend.wait_until(
+            lambda: (lambda r: r if r["spawns"] >= 3 else None)(
+                tend.status_of("job")), what="job respawned twice")
+        assert exit_code(rec) == code, rec
+
+
+def test_backoff_then_fatal(tend):
+    tend.start("""
+        [program:crash]
+        command={H}/crasher 1
+        startsecs=1
+        startretries=2
+        stopwaitsecs=1
+    """)
+    t0 = time.monotonic()
+    seen = []
+
+    def fatal():
+        rec = tend.status_of("crash")
+        if not seen or seen[-1] != rec["state"]:
+            seen.append(rec["state"])
+        return rec if rec["state"] == "FATAL" else None
+    rec = tend.wait_until(fatal, timeout=15, what="crash FATAL")
+    took = time.monotonic() - t0
+    assert "BACKOFF" in seen, seen
+    assert set(seen) <= {"STARTING", "BACKOFF", "FATAL"}, seen
+    # startretries=2: three attempts, with 1 s and 2 s backoffs between.
+    assert rec["spawns"] == 3, rec
+    assert took >= 2.5, f"FATAL after {took:.2f} s: backoff did not grow"
+    assert "Exited too quickly" in rec["description"], rec
+    rc, lines, out = tend.status_text("crash")
+    assert lines["crash"][0] == "FATAL" and \
+        "Exited too quickly" in lines["crash"][1], out
+    # FATAL stays (no more attempts), and a manual start resets it.
+    tend.stays(lambda: tend.status_of("crash")["spawns"] == 3, 0.5,
+               what="no more spawns once FATAL")
+    tend.ctl("start", "crash")
+    tend.wait_until(
+        lambda: (lambda r: r if r["spawns"] > 3 else None)(
+            tend.status_of("crash")), what="a new attempt after start")
+
+
+def test_fatal_without_retries(tend):
+    tend.start("""
+        [program:crash]
+        command={H}/crasher 1
+        startsecs=1
+        startretries=0
+    """)
+    rec = tend.wait_state("crash", "FATAL", timeout=5)
+    assert rec["spawns"] == 1, rec
+
+
+@pytest.mark.parametrize("cmd", ["/nonexistent/tend-no-such-cmd",
+                                 "tend-no-such-command-in-path"])
+@pytest.mark.parametrize("startsecs", [0, 1])
+def test_missing_command_is_a_spawn_error(tend, cmd, startsecs):
+    """An exec failure is a failed start (BACKOFF, then FATAL after
+    startretries), never a RUNNING process and never a crash loop."""
+    seen = set()
+    tend.start(f"""
+        [program:ghost]
+        command={cmd} --flag
+        startsecs={startsecs}
+        startretries=1
+
+        [program:ok]
+        command={{H}}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    rec = tend.wait_until(
+        lambda: (lambda r: seen.add(r["state"]) or
+                 (r if r["state"] == "FATAL" else None))(
+            tend.status_of("ghost")), timeout=8, what="ghost FATAL")
+    assert "RUNNING" not in seen, f"a process that never ran: {seen}"
+    assert cmd in rec["description"] or cmd in (rec.get("spawnerr") or ""), \
+        f"status does not name {cmd}: {rec}"
+    rc, lines, out = tend.status_text("ghost")
+    assert rc == EXIT_NOTRUNNING and cmd in lines["ghost"][1], out
+    # tendd carries on: the other program runs, the socket answers.
+    assert tend.state("ok") == "RUNNING"
+    assert tend.alive()
+
+
+def test_bad_directory_is_a_spawn_error(tend):
+    tend.start("""
+        [program:lost]
+        command={H}/sleeper
+        directory={T}/no/such/dir
+        startsecs=0
+        startretries=0
+    """)
+    rec = tend.wait_state("lost", "FATAL", "BACKOFF", timeout=8)
+    text = rec["description"] + " " + (rec.get("spawnerr") or "")
+    assert "no/such/dir" in text, f"status does not name the directory: " \
+                                  f"{rec}"
+    assert not rec.get("pid")
+
+
+def test_instant_exit_restarts_and_tendd_stays_responsive(tend):
+    """startsecs=0 + autorestart=true + exit at once: RUNNING, EXITED,
+    restart, over and over.  The spawn count grows and tendctl still gets
+    quick answers."""
+    tend.start("""
+        [program:flap]
+        command={H}/crasher 0
+        startsecs=0
+        autorestart=true
+        stopwaitsecs=1
+
+        [program:calm]
+        command={H}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    first = tend.wait_until(
+        lambda: (lambda r: r if r["spawns"] >= 5 else None)(
+            tend.status_of("flap")), what="flap spawned 5 times")
+    for _ in range(5):
+        t0 = time.monotonic()
+        tend.ctl("status", "calm", check=EXIT_OK)
+        took = time.monotonic() - t0
+        assert took < 1.0, f"status took {took:.2f} s during a restart loop"
+    later = tend.wait_until(
+        lambda: (lambda r: r if r["spawns"] > first["spawns"] else None)(
+            tend.status_of("flap")), what="flap keeps respawning")
+    assert later["spawns"] > first["spawns"]
+    tend.ctl("stop", "flap")
+    assert tend.wait_state("flap", "STOPPED", "EXITED")
+    n = tend.status_of("flap")["spawns"]
+    tend.stays(lambda: tend.status_of("flap")["spawns"] == n, 0.5,
+               what="no spawns after stop")
+
+
+def test_restart_delay(tend):
+    """restart_delay=1.5: after a crash from RUNNING the process stays
+    EXITED about that long, then runs again."""
+    tend.start("""
+        [program:slowpoke]
+        command={H}/crasher 1 300
+        startsecs=0
+        autorestart=true
+        restart_delay=1.5
+        stopwaitsecs=1
+    """)
+    tend.wait_state("slowpoke", "RUNNING")
+    rec = tend.wait_state("slowpoke", "EXITED", timeout=5)
+    t_exit = time.monotonic()
+    assert rec["spawns"] == 1
+    # Shortly after the crash it is still EXITED, not restarted.
+    tend.stays(lambda: tend.status_of("slowpoke")["spawns"] == 1
+               and tend.state("slowpoke") == "EXITED", 0.8,
+               what="slowpoke EXITED during restart_delay")
+    rec = tend.wait_until(
+        lambda: (lambda r: r if r["spawns"] == 2 else None)(
+            tend.status_of("slowpoke")), timeout=5, what="the restart")
+    took = time.monotonic() - t_exit
+    assert took >= 1.2, f"restarted {took:.2f} s after the exit"
+
+
+def test_restart_without_delay_is_prompt(tend):
+    """Negative control for restart_delay: the same crash without it is
+    restarted well under the delay used above."""
+    tend.start("""
+        [program:quick]
+        command={H}/crasher 1 300
+        startsecs=0
+        autorestart=true
+        stopwaitsecs=1
+    """)
+    t0 = time.monotonic()
+    tend.wait_state("quick", "RUNNING")
+    # Three runs of 300 ms: with restart_delay=1.5 this would take > 3 s.
+    tend.wait_until(lambda: tend.status_of("quick")["spawns"] >= 3,
+                    timeout=5, what="two restarts")
+    took = time.monotonic() - t0
+    assert took < 2.0, f"3 runs of 0.3 s took {took:.2f} s"
+
+
+def test_readiness_notify(tend):
+    """readiness=notify: STARTING until READY=1 (sent after 800 ms), then
+    RUNNING.  Without readiness=notify the same helper gets no
+    NOTIFY_SOCKET (it exits 2 then)."""
+    t0 = time.monotonic()
+    tend.start("""
+        [program:svc]
+        command={H}/notifyready 800
+        readiness=notify
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:plain]
+        command={H}/notifyready 800
+        startsecs=0
+        autorestart=false
+    """)
+    rec = tend.wait_state("plain", "EXITED", timeout=5)
+    assert rec["exit"]["code"] == 2, rec
+    seen = []
+
+    def ready():
+        st = tend.state("svc")
+        seen.append((time.monotonic() - t0, st))
+        return st == "RUNNING"
+    tend.wait_until(ready, timeout=5, what="svc RUNNING")
+    # spawned after t0, ready 800 ms later
+    early = [s for s in seen if s[1] == "RUNNING" and s[0] < 0.75]
+    assert not early, seen
+    assert seen[0][1] == "STARTING", seen
+
+
+def test_readiness_notify_death_before_ready_is_failed_start(tend):
+    tend.start("""
+        [program:svc]
+        command={H}/crasher 0 100
+        readiness=notify
+        startsecs=0
+        startretries=0
+    """)
+    rec = tend.wait_state("svc", "FATAL", timeout=5)
+    assert rec["spawns"] == 1
+
+
+@pytest.mark.parametrize("db", [
+    "command={H}/sleeper\nstartsecs=1",
+    "command={H}/notifyready 700\nreadiness=notify\nstartsecs=0",
+], ids=["startsecs", "notify"])
+def test_depends_on_waits_for_ready(tend, db):
+    """app depends_on db: app's process does not exist before db is
+    RUNNING (after startsecs, or after READY=1)."""
+    tend.start(f"""
+        [program:db]
+        {db.replace(chr(10), chr(10) + " " * 8)}
+        stopwaitsecs=1
+
+        [program:app]
+        command={{H}}/sleeper
+        depends_on=db
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    seen = []
+
+    def both():
+        s = tend.status_json()
+        seen.append((s["db"]["state"], s["app"]["state"],
+                     s["app"].get("pid"), s["app"].get("spawns")))
+        return s["app"]["state"] == "RUNNING"
+    tend.wait_until(both, timeout=5, what="app RUNNING")
+    # No state name is added for "waiting for a dependency"; what matters
+    # is that app's process did not exist before db was RUNNING.
+    for dbst, app, pid, spawns in seen:
+        if dbst != "RUNNING":
+            assert not pid and not spawns and app != "RUNNING", \
+                f"app started before db was ready: {seen}"
+    assert any(dbst == "STARTING" for dbst, *_ in seen), seen
+
+
+def test_depends_on_stop_order(tend):
+    """Stopping both: app (slow to stop: it ignores TERM) is gone before db
+    is even signalled."""
+    tend.start("""
+        [program:db]
+        command={H}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:app]
+        command={H}/ignoreterm
+        depends_on=db
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    tend.wait_state("app", "RUNNING")
+    db_pid = tend.pid_of("db")
+    tend.ctl("stop", "all", check=EXIT_OK)
+    s = tend.status_json()
+    assert s["db"]["state"] == s["app"]["state"] == "STOPPED", s
+    assert float(s["db"]["stop"]) >= float(s["app"]["stop"]), \
+        f"db stopped at {s['db']['stop']}, before app at {s['app']['stop']}"
+    assert not is_alive(db_pid)
+
+
+def test_crash_by_signal_is_recorded(tend):
+    tend.start("""
+        [program:segv]
+        command={H}/crasher segv 200
+        startsecs=0
+        autorestart=false
+    """)
+    rec = tend.wait_state("segv", "EXITED")
+    assert exit_signal(rec) == signal.SIGSEGV, rec
+    assert "SIGSEGV" in rec["description"], rec
+
+
+def test_priority_orders_start_and_shutdown(tend):
+    """Lower priority starts first and stops last (supervisord)."""
+    tend.start("""
+        [program:late]
+        command={H}/sleeper
+        priority=300
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:early]
+        command={H}/sleeper
+        priority=100
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:middle]
+        command={H}/sleeper
+        priority=200
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    for n in ("early", "middle", "late"):
+        tend.wait_state(n, "RUNNING")
+    spawned = re.findall(r"spawned: '(\w+)'", tend.log_text())
+    assert spawned == ["early", "middle", "late"], spawned
+    tend.ctl("shutdown", check=EXIT_OK)
+    tend.expect_dead = True
+    assert tend.proc.wait(10) == 0
+    stopped = re.findall(r"stopped: (\w+)", tend.log_text())
+    assert stopped == ["late", "middle", "early"], tend.log_tail()

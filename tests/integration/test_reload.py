@@ -1,0 +1,405 @@
+"""reread / update: a changed config is applied as a diff (removed
+programs stop, new ones start, changed ones restart, the rest is left
+alone), and a bad config is refused with every FILE:LINE error while the
+running set stays exactly as it was."""
+
+import os
+import signal
+from textwrap import dedent
+
+from tendlib import EXIT_FAIL, EXIT_OK, is_alive
+
+BEFORE = dedent("""
+    [program:keep]
+    command={H}/sleeper
+    startsecs=0
+    stopwaitsecs=1
+
+    [program:gone]
+    command={H}/sleeper
+    startsecs=0
+    stopwaitsecs=1
+
+    [program:changed]
+    command={H}/sleeper
+    startsecs=0
+    stopwaitsecs=1
+""")
+AFTER = dedent("""
+    [program:keep]
+    command={H}/sleeper
+    startsecs=0
+    stopwaitsecs=1
+
+    [program:changed]
+    command={H}/sleeper --print-env X
+    startsecs=0
+    stopwaitsecs=1
+
+    [program:new]
+    command={H}/sleeper
+    startsecs=0
+    stopwaitsecs=1
+""")
+
+
+def pids(tend):
+    return {n: r.get("pid") for n, r in tend.status_json().items()}
+
+
+def test_reread_and_update_apply_the_diff(tend):
+    tend.start(BEFORE)
+    for n in ("keep", "gone", "changed"):
+        tend.wait_state(n, "RUNNING")
+    before = pids(tend)
+    tend.write_config(AFTER)
+    r = tend.ctl("reread", check=EXIT_OK)
+    lines = r.out.splitlines()
+    for want in ("new: available", "gone: disappeared", "changed: changed"):
+        assert want in lines, r.out
+    # reread alone changes nothing
+    assert pids(tend) == before
+    tend.ctl("update", check=EXIT_OK)
+    tend.wait_state("new", "RUNNING")
+    tend.wait_state("changed", "RUNNING")
+    after = pids(tend)
+    assert set(after) == {"keep", "changed", "new"}, after
+    assert after["keep"] == before["keep"], "an unchanged program restarted"
+    assert after["changed"] != before["changed"]
+    assert not is_alive(before["gone"]) and not is_alive(before["changed"])
+
+
+def test_bad_reload_is_refused_and_nothing_changes(tend):
+    tend.start(BEFORE)
+    for n in ("keep", "gone", "changed"):
+        tend.wait_state(n, "RUNNING")
+    before = tend.status_json()
+    tend.write_config(AFTER + dedent("""
+        [program:broken]
+        command={H}/sleeper
+        startsecs=soon
+        no_such_key=1
+    """))
+    for verb in ("reread", "update"):
+        r = tend.ctl(verb, check=EXIT_FAIL)
+        errs = r.out + r.err
+        assert f"{tend.conf}:" in errs and "startsecs" in errs \
+            and "no_such_key" in errs, r
+    after = tend.status_json()
+    assert set(after) == set(before)
+    for n in before:
+        assert (after[n]["state"], after[n]["pid"]) == \
+            (before[n]["state"], before[n]["pid"]), n
+
+
+# --- per-process diff -------------------------------------------------------
+
+def prog(name, extra=""):
+    """One [program:NAME] section (dedented), with the fast settings."""
+    return dedent(f"""
+        [program:{name}]
+        command={{H}}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """) + dedent(extra)
+
+
+def pool(n, extra=""):
+    return prog("web", dedent(f"""
+        numprocs={n}
+        process_name=%(program_name)s_%(process_num)d
+    """) + dedent(extra))
+
+
+def wait_running(tend, *names):
+    for n in names:
+        tend.wait_state(n, "RUNNING")
+
+
+def test_unchanged_keep_pid_and_uptime_policy_applies_live(tend):
+    tend.start(prog("a") + prog("b", "autorestart=true"))
+    wait_running(tend, "a", "b")
+    before = tend.status_json()
+    # autorestart is policy: it applies without a restart.
+    tend.write_config(prog("a") + prog("b", "autorestart=false"))
+    r = tend.ctl("reread", check=EXIT_OK)
+    assert r.out.splitlines() == ["b: changed (no restart needed)"], r.out
+    r = tend.ctl("update", check=EXIT_OK)
+    assert r.out.splitlines() == ["b: updated (no restart)"], r.out
+    after = tend.status_json()
+    for n in ("a", "b"):
+        assert after[n]["pid"] == before[n]["pid"], n
+        assert after[n]["start"] == before[n]["start"], "uptime was reset"
+    # ... and it is in force: b is not restarted when it dies now.
+    os.kill(after["b"]["pid"], signal.SIGTERM)
+    tend.wait_state("b", "EXITED")
+    tend.stays(lambda: tend.state("b") == "EXITED", 0.5, what="b EXITED")
+    # Nothing left to apply.
+    r = tend.ctl("update", check=EXIT_OK)
+    assert r.out.strip() == "No config updates to processes", r.out
+
+
+def test_numprocs_up_starts_only_the_new_ones(tend):
+    tend.start(pool(2) + prog("other"))
+    wait_running(tend, "web:web_0", "web:web_1", "other")
+    before = pids(tend)
+    tend.write_config(pool(4) + prog("other"))
+    r = tend.ctl("update", check=EXIT_OK)
+    assert sorted(r.out.splitlines()) == [
+        "web:web_2: added and started", "web:web_3: added and started"], r.out
+    after = pids(tend)
+    assert set(after) == set(before) | {"web:web_2", "web:web_3"}
+    for n in before:
+        assert after[n] == before[n], n
+
+
+def test_numprocs_down_stops_only_the_highest(tend):
+    tend.start(pool(4) + prog("other"))
+    names = [f"web:web_{i}" for i in range(4)]
+    wait_running(tend, *names, "other")
+    before = pids(tend)
+    tend.write_config(pool(2) + prog("other"))
+    r = tend.ctl("update", check=EXIT_OK)
+    assert sorted(r.out.splitlines()) == [
+        "web:web_2: removed", "web:web_3: removed"], r.out
+    after = pids(tend)
+    assert set(after) == {"web:web_0", "web:web_1", "other"}, after
+    for n in after:
+        assert after[n] == before[n], n
+    assert not is_alive(before["web:web_2"])
+    assert not is_alive(before["web:web_3"])
+
+
+GROUP = dedent("""
+    [group:g]
+    programs=a,b
+""")
+
+
+def test_group_edit_restarts_only_that_program(tend):
+    tend.start(GROUP + prog("a") + prog("b") + prog("c"))
+    wait_running(tend, "g:a", "g:b", "c")
+    before = pids(tend)
+    tend.write_config(GROUP + prog("a") + prog("b", "environment=X=1")
+                      + prog("c"))
+    r = tend.ctl("reread", check=EXIT_OK)
+    assert r.out.splitlines() == ["g:b: changed"], r.out
+    r = tend.ctl("update", check=EXIT_OK)
+    assert r.out.splitlines() == ["g:b: restarted"], r.out
+    after = pids(tend)
+    assert after["g:a"] == before["g:a"] and after["c"] == before["c"]
+    assert after["g:b"] != before["g:b"] and not is_alive(before["g:b"])
+
+
+def test_update_names_only_act_on_those(tend):
+    tend.start(prog("a") + prog("b"))
+    wait_running(tend, "a", "b")
+    before = pids(tend)
+    tend.write_config(prog("a", "environment=X=1")
+                      + prog("b", "environment=X=1") + prog("c"))
+    r = tend.ctl("update", "a", "nosuch", check=EXIT_FAIL)
+    assert "a: restarted" in r.out.splitlines(), r.out
+    assert "nosuch: ERROR (no such process)" in r.out, r.out
+    after = pids(tend)
+    assert after["b"] == before["b"] and "c" not in after
+    # the rest is still pending
+    r = tend.ctl("reread", check=EXIT_OK)
+    assert sorted(r.out.splitlines()) == ["b: changed", "c: available"]
+
+
+def test_dry_run_changes_nothing(tend):
+    tend.start(BEFORE)
+    wait_running(tend, "keep", "gone", "changed")
+    before = tend.status_json()
+    tend.write_config(AFTER)
+    r = tend.ctl("update", "-n", check=EXIT_OK)
+    assert sorted(r.out.splitlines()) == [
+        "changed: would be restarted", "gone: would be removed",
+        "new: would be added and started"], r.out
+    after = tend.status_json()
+    assert {n: (a["pid"], a["start"]) for n, a in after.items()} == \
+        {n: (b["pid"], b["start"]) for n, b in before.items()}
+
+
+def test_add_and_remove(tend):
+    tend.start(prog("a") + prog("b"))
+    wait_running(tend, "a", "b")
+    before = pids(tend)
+    # remove only takes a stopped process, as supervisorctl's does
+    r = tend.ctl("remove", "b", check=EXIT_FAIL)
+    assert r.out.splitlines() == ["b: ERROR (process still running)"], r.out
+    tend.ctl("stop", "b", check=EXIT_OK)
+    r = tend.ctl("remove", "b", check=EXIT_OK)
+    assert r.out.splitlines() == ["b: removed"], r.out
+    assert set(pids(tend)) == {"a"}
+    # still in the file: reread offers it, add brings it back
+    assert tend.ctl("reread", check=EXIT_OK).out.splitlines() == \
+        ["b: available"]
+    tend.write_config(prog("a") + prog("b") + prog("c"))
+    r = tend.ctl("add", "b", check=EXIT_OK)
+    assert r.out.splitlines() == ["b: added and started"], r.out
+    r = tend.ctl("add", "a", check=EXIT_FAIL)
+    assert r.out.splitlines() == ["a: ERROR (already active)"], r.out
+    after = pids(tend)
+    assert set(after) == {"a", "b"} and after["a"] == before["a"]
+
+
+def test_bad_key_in_included_file_refused_on_reload(tend):
+    inc = tend.dir / "more.ini"
+    inc.write_text(tend.subst(prog("extra")))
+    tend.start(BEFORE + dedent("""
+        [include]
+        files=more.ini
+    """))
+    wait_running(tend, "keep", "gone", "changed", "extra")
+    before = tend.status_json()
+    inc.write_text(tend.subst(prog("extra", "stopsignal=NOPE\n")
+                              + prog("extra2", "bogus_key=1\n")))
+    r = tend.ctl("reload", check=EXIT_FAIL)
+    errs = r.out + r.err
+    assert f"{inc}:" in errs and "stopsignal" in errs \
+        and "bogus_key" in errs, r
+    assert "nothing changed" in r.err, r
+    assert "stopsignal" in tend.log_text()
+    after = tend.status_json()
+    for n in before:
+        assert (after[n]["state"], after[n]["pid"], after[n]["start"]) == \
+            (before[n]["state"], before[n]["pid"], before[n]["start"]), n
+    # the config kept for future restarts is the old one, too
+    tend.ctl("restart", "extra", check=EXIT_OK)
+    assert tend.state("extra") == "RUNNING"
+
+
+def test_sighup_reloads(tend):
+    tend.start(BEFORE)
+    wait_running(tend, "keep", "gone", "changed")
+    before = pids(tend)
+    tend.write_config(AFTER)
+    os.kill(tend.pid, signal.SIGHUP)
+    tend.wait_until(lambda: set(pids(tend)) == {"keep", "changed", "new"},
+                    what="the reload to apply")
+    tend.wait_state("changed", "RUNNING")
+    tend.wait_state("new", "RUNNING")
+    after = pids(tend)
+    assert after["keep"] == before["keep"]
+    assert after["changed"] != before["changed"]
+
+
+def test_reload_while_backoff_and_stopping(tend):
+    tend.start(prog("keep") + dedent("""
+        [program:flaky]
+        command={H}/crasher 1 100
+        startsecs=5
+        startretries=100
+        [program:slow]
+        command={H}/ignoreterm
+        startsecs=0
+        stopwaitsecs=3
+    """))
+    wait_running(tend, "keep", "slow")
+    tend.wait_state("flaky", "BACKOFF")
+    keep = tend.pid_of("keep")
+    slow = tend.pid_of("slow")
+    # slow ignores SIGTERM: its stop takes stopwaitsecs
+    tend.ctl("signal", "TERM", "slow", check=EXIT_OK)
+    tend.write_config(prog("keep") + prog("flaky") + dedent("""
+        [program:slow]
+        command={H}/ignoreterm
+        startsecs=0
+        stopwaitsecs=1
+        stopsignal=INT
+    """))
+    r = tend.ctl("update", check=EXIT_OK, timeout=20)
+    assert sorted(r.out.splitlines()) == [
+        "flaky: restarted", "slow: restarted"], r.out
+    assert tend.pid_of("keep") == keep
+    assert tend.pid_of("slow") != slow and not is_alive(slow)
+    assert tend.state("flaky") == "RUNNING"
+
+
+# --- rolling restart ----------------------------------------------------------
+
+ROLL = dedent("""
+    [program:web]
+    command={H}/sleeper
+    numprocs=3
+    process_name=%(program_name)s_%(process_num)d
+    startsecs=1
+    stopwaitsecs=1
+""")
+
+
+def test_rolling_restart_one_at_a_time(tend):
+    tend.start(ROLL + prog("other"))
+    names = [f"web:web_{i}" for i in range(3)]
+    wait_running(tend, *names, "other")
+    before = pids(tend)
+    mark = len(tend.log_text())
+    r = tend.ctl("restart", "--rolling", "web", check=EXIT_OK, timeout=30)
+    assert r.out.splitlines() == [f"{n}: restarted" for n in names], r.out
+    after = pids(tend)
+    for n in names:
+        assert after[n] != before[n] and not is_alive(before[n]), n
+    assert after["other"] == before["other"]
+    # The pool kept serving: each stop came after the previous
+    # replacement was RUNNING, so at most one was ever down.
+    log = tend.log_text()[mark:].splitlines()
+
+    def at(pattern):
+        idx = [i for i, line in enumerate(log) if pattern in line]
+        assert idx, f"{pattern!r} not in the log:\n" + "\n".join(log)
+        return idx[0]
+    for prev, nxt in zip(names, names[1:]):
+        assert at(f"success: {prev} entered RUNNING") < \
+            at(f"waiting for {nxt} to stop"), "\n".join(log)
+
+
+def test_rolling_restart_n_at_a_time(tend):
+    tend.start(pool(4, "autorestart=true\n"))
+    names = [f"web:web_{i}" for i in range(4)]
+    wait_running(tend, *names)
+    before = pids(tend)
+    r = tend.ctl("restart", "--rolling", "-N", "2", "web:*", check=EXIT_OK,
+                 timeout=30)
+    assert sorted(r.out.splitlines()) == [f"{n}: restarted" for n in names]
+    after = pids(tend)
+    assert all(after[n] != before[n] for n in names)
+
+
+def test_rolling_restart_stops_at_a_failed_replacement(tend):
+    flag = tend.dir / "fail"
+    tend.start(dedent("""
+        [program:web]
+        command=/bin/sh -c 'test -e {T}/fail && exit 3; exec {H}/sleeper'
+        numprocs=3
+        process_name=%(program_name)s_%(process_num)d
+        startsecs=1
+        startretries=0
+        stopwaitsecs=1
+    """))
+    names = [f"web:web_{i}" for i in range(3)]
+    wait_running(tend, *names)
+    before = pids(tend)
+    flag.write_text("")
+    r = tend.ctl("restart", "--rolling", "web", check=EXIT_FAIL, timeout=30)
+    lines = r.out.splitlines()
+    assert lines[0].startswith("web:web_0: ERROR"), r.out
+    assert lines[1:] == [
+        "web:web_1: ERROR (not restarted: an earlier replacement failed)",
+        "web:web_2: ERROR (not restarted: an earlier replacement failed)"], \
+        r.out
+    after = pids(tend)
+    assert after["web:web_1"] == before["web:web_1"]
+    assert after["web:web_2"] == before["web:web_2"]
+
+
+def test_global_settings_not_applied_are_reported(tend):
+    tend.start(prog("a"))
+    pid = tend.wait_state("a", "RUNNING")["pid"]
+    tend.write_config(prog("a"), extra="umask=077")
+    r = tend.ctl("reload", check=EXIT_OK)
+    assert "umask: changed from 022 to 077; takes effect when tendd " \
+        "restarts" in r.err, r
+    assert r.out.strip() == "No config updates to processes", r.out
+    assert "umask: changed" in tend.log_text()
+    assert tend.pid_of("a") == pid

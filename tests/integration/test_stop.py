@@ -1,0 +1,205 @@
+"""Stopping: stopsignal, SIGKILL after stopwaitsecs, and the process group
+(stopasgroup / killasgroup), each with its negative control."""
+
+import os
+import signal
+import subprocess
+import time
+
+from tendlib import (EXIT_OK, TENDCTL, is_alive, poll, proc_stat,
+                     wait_gone)
+
+
+def bg_ctl(tend, *args):
+    return subprocess.Popen([str(TENDCTL), "-c", str(tend.conf), *args],
+                            stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(p, timeout=10):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError(f"tendctl did not return in {timeout} s")
+    return p.returncode, out.decode(), err.decode()
+
+
+def test_stop_ignoreterm_escalates_to_sigkill(tend):
+    tend.start("""
+        [program:deaf]
+        command={H}/ignoreterm
+        startsecs=0
+        stopwaitsecs=1
+        stdout_logfile={T}/deaf.out
+
+        [program:polite]
+        command={H}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    rec = tend.wait_state("deaf", "RUNNING")
+    pid = rec["pid"]
+    # Wait for "ready": ignoreterm has set SIG_IGN by then.
+    out = tend.dir / "deaf.out"
+    tend.wait_until(lambda: out.exists() and "ready" in out.read_text(),
+                    what="ignoreterm to print ready")
+    t0 = time.monotonic()
+    p = bg_ctl(tend, "stop", "deaf")
+    try:
+        tend.wait_state("deaf", "STOPPING", timeout=3)
+        # TERM is ignored: still alive while STOPPING.
+        assert is_alive(pid)
+    finally:
+        rc, out, err = finish(p)
+    took = time.monotonic() - t0
+    assert rc == EXIT_OK, (rc, out, err)
+    assert "deaf: stopped" in out
+    assert took >= 0.9, f"SIGKILL came after {took:.2f} s < stopwaitsecs"
+    assert took < 5, took
+    rec = tend.wait_state("deaf", "STOPPED")
+    assert not is_alive(pid)
+    sig = (rec.get("exit") or {}).get("signal")
+    assert sig in (signal.SIGKILL, "KILL", "SIGKILL"), rec
+
+    # Negative control: a process that honours TERM stops well before
+    # stopwaitsecs.
+    polite = tend.pid_of("polite")
+    t0 = time.monotonic()
+    tend.ctl("stop", "polite", check=EXIT_OK)
+    assert time.monotonic() - t0 < 0.8
+    assert not is_alive(polite)
+
+
+def shell_with_child(tend, pidfile, extra="", trap=""):
+    tend.track_pidfile(pidfile)
+    return (f"command=/bin/sh -c '{trap}/bin/sleep 1000 & "
+            f"echo $! > {pidfile}; wait'\n{extra}")
+
+
+def child_pid(tend, pidfile, service_pid):
+    text = tend.wait_until(
+        lambda: pidfile.exists() and pidfile.read_text().strip(),
+        what=f"{pidfile} written")
+    pid = int(text)
+    st = proc_stat(pid)
+    assert st and st.pgrp == proc_stat(service_pid).pgrp, \
+        "the child is not in the service's process group"
+    # A service gets its own session and process group.
+    assert st.pgrp == service_pid and st.session == service_pid, \
+        (st, service_pid)
+    return pid
+
+
+def test_stopasgroup_kills_the_group(tend):
+    pidfile = tend.dir / "child.pid"
+    tend.start(f"""
+        [program:grp]
+        {shell_with_child(tend, pidfile)}
+        startsecs=0
+        stopwaitsecs=1
+        stopasgroup=true
+    """)
+    svc = tend.wait_state("grp", "RUNNING")["pid"]
+    kid = child_pid(tend, pidfile, svc)
+    tend.ctl("stop", "grp", check=EXIT_OK)
+    assert wait_gone(svc, 3) and wait_gone(kid, 3), "group not stopped"
+
+
+def test_killasgroup_kills_the_group(tend):
+    """TERM is ignored by the shell and its child; after stopwaitsecs the
+    SIGKILL goes to the whole group."""
+    pidfile = tend.dir / "child.pid"
+    tend.start(f"""
+        [program:grp]
+        {shell_with_child(tend, pidfile, trap='trap "" TERM; ')}
+        startsecs=0
+        stopwaitsecs=1
+        killasgroup=true
+    """)
+    svc = tend.wait_state("grp", "RUNNING")["pid"]
+    kid = child_pid(tend, pidfile, svc)
+    tend.ctl("stop", "grp", check=EXIT_OK)
+    assert wait_gone(svc, 3) and wait_gone(kid, 3), "group not killed"
+
+
+def test_without_stopasgroup_the_child_survives(tend):
+    """Negative control for the two above: stopping only the leader leaves
+    its child running (re-parented to tendd, the subreaper).  We kill it
+    ourselves and tendd must reap it."""
+    pidfile = tend.dir / "child.pid"
+    tend.start(f"""
+        [program:grp]
+        {shell_with_child(tend, pidfile)}
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    svc = tend.wait_state("grp", "RUNNING")["pid"]
+    kid = child_pid(tend, pidfile, svc)
+    tend.ctl("stop", "grp", check=EXIT_OK)
+    assert wait_gone(svc, 3)
+    assert is_alive(kid), "child died without stopasgroup: the test " \
+                          "cannot tell stopasgroup from plain stop"
+    assert proc_stat(kid).ppid == tend.pid, "orphan not adopted by tendd"
+    os.kill(kid, signal.SIGKILL)
+    # Gone entirely, not a zombie: tendd reaped its adopted orphan.
+    assert poll(lambda: proc_stat(kid) is None
+                or proc_stat(kid).ppid != tend.pid, timeout=3), \
+        f"orphan {kid} left as a zombie of tendd: {proc_stat(kid)}"
+    assert tend.state("grp") == "STOPPED"
+
+
+def test_stop_while_starting(tend):
+    """Stop during startsecs: STOPPED, the process gone, and it does not
+    come back when startsecs would have elapsed."""
+    tend.start("""
+        [program:slow]
+        command={H}/sleeper
+        startsecs=3
+        stopwaitsecs=1
+    """)
+    rec = tend.wait_state("slow", "STARTING")
+    tend.ctl("stop", "slow", check=EXIT_OK)
+    assert tend.state("slow") == "STOPPED"
+    assert wait_gone(rec["pid"], 3)
+    tend.stays(lambda: tend.status_of("slow")["spawns"] == 1
+               and tend.state("slow") == "STOPPED", 0.5,
+               what="slow stays STOPPED")
+
+
+def test_stop_while_backoff_cancels_retries(tend):
+    tend.start("""
+        [program:crash]
+        command={H}/crasher 1
+        startsecs=1
+        startretries=5
+    """)
+    tend.wait_state("crash", "BACKOFF")
+    tend.ctl("stop", "crash")
+    rec = tend.wait_state("crash", "STOPPED")
+    spawns = rec["spawns"]
+    # the next retry would have come after 1 or 2 s
+    tend.stays(lambda: tend.status_of("crash")["spawns"] == spawns
+               and tend.state("crash") == "STOPPED", 2.2,
+               what="no retry after stop")
+
+
+def test_shutdown_during_backoff_is_prompt(tend):
+    tend.start("""
+        [program:crash]
+        command={H}/crasher 1
+        startsecs=1
+        startretries=5
+
+        [program:web]
+        command={H}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    tend.wait_state("crash", "BACKOFF")
+    t0 = time.monotonic()
+    tend.ctl("shutdown", check=EXIT_OK)
+    tend.expect_dead = True
+    assert tend.proc.wait(10) == 0
+    assert time.monotonic() - t0 < 3, "shutdown waited for a backoff"
