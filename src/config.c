@@ -2549,10 +2549,10 @@ config_find_proc(const struct tend_conf *conf, const char *fullname)
 static bool
 log_equal(const struct conf_log *a, const struct conf_log *b)
 {
+	/* Rotation sizes, capture sizes and events are policy: logcap applies
+	 * them to a running process (logcap_reconfigure), no restart. */
 	return a->kind == b->kind && str_equal(a->path, b->path) &&
-	       a->maxbytes == b->maxbytes && a->backups == b->backups &&
-	       a->capture_maxbytes == b->capture_maxbytes &&
-	       a->events_enabled == b->events_enabled && a->syslog == b->syslog;
+	       a->syslog == b->syslog;
 }
 
 bool

@@ -918,6 +918,13 @@ logcap_forget(struct proc *p)
 }
 
 void
+logcap_reconfigure(struct proc *p)
+{
+	if (p->logcap != NULL)
+		sinks_configure(p->logcap);
+}
+
+void
 logcap_close(void)
 {
 	while (lc.streams != NULL)

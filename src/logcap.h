@@ -34,6 +34,9 @@ void logcap_detach(struct proc *p);
 /* P is about to be freed: drop its sinks; its followers end, pipes still
  * draining discard what they read. */
 void logcap_forget(struct proc *p);
+/* P's config was replaced by a reload without a restart: apply its log
+ * paths and rotation sizes to the running capture. */
+void logcap_reconfigure(struct proc *p);
 /* Free everything (tendd's exit). */
 void logcap_close(void);
 /* The path logs of stream FD (1 or 2) of P go to; NULL if discarded or P

@@ -697,10 +697,12 @@ spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
 	}
 	if (spawn_pipe(f->exec, "exec", err, errlen) < 0)
 		return -1;
-	if (c->out.kind != CONF_LOG_NONE &&
+	/* A NONE stream is still captured when it goes to syslog. */
+	if ((c->out.kind != CONF_LOG_NONE || c->out.syslog) &&
 	    spawn_pipe(f->out, "stdout", err, errlen) < 0)
 		return -1;
-	if (!c->redirect_stderr && c->err.kind != CONF_LOG_NONE &&
+	if (!c->redirect_stderr &&
+	    (c->err.kind != CONF_LOG_NONE || c->err.syslog) &&
 	    spawn_pipe(f->err, "stderr", err, errlen) < 0)
 		return -1;
 

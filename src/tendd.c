@@ -798,6 +798,11 @@ tendd_reload(struct ctl_reload *r)
 	for (i = 0; i < r->plan.n; i++) {
 		const struct svctab_delta *d = &r->plan.v[i];
 
+		/* Kept processes may have new rotation sizes or log paths:
+		 * their capture follows without a restart. */
+		if (d->p != NULL && d->p->logcap != NULL &&
+		    d->change != SVCTAB_REMOVED && d->change != SVCTAB_CHANGED)
+			logcap_reconfigure(d->p);
 		if (d->selected && d->change != SVCTAB_UNCHANGED) {
 			counts[d->change]++;
 			log_info("reload: %s: %s", d->fullname,
@@ -980,6 +985,10 @@ make_socket_dir(void)
 		fatal("mkdir %s", dir);
 }
 
+/* The pidfile written at start-up: a reload may name another one, but
+ * this is the file to remove at exit. */
+static char *pidfile_written;
+
 static void
 write_pidfile(const char *path)
 {
@@ -987,6 +996,8 @@ write_pidfile(const char *path)
 
 	if (path == NULL)
 		return;
+	if ((pidfile_written = strdup(path)) == NULL)
+		fatal("pidfile %s", path);
 	if ((fp = fopen(path, "we")) == NULL)
 		fatal("pidfile %s", path);
 	if (fprintf(fp, "%d\n", (int)getpid()) < 0 || fclose(fp) == EOF)
@@ -1142,8 +1153,10 @@ main(int argc, char **argv)
 	ready_close();
 	sdnotify_close();
 	ctl_close();
-	if (conf->global.pidfile != NULL)
-		(void)unlink(conf->global.pidfile);
+	if (pidfile_written != NULL) {
+		(void)unlink(pidfile_written);
+		free(pidfile_written);
+	}
 	for (size_t i = 0; i < tab.nprocs; i++)
 		logcap_forget(tab.procs[i]);
 	logcap_close();

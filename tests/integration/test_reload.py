@@ -403,3 +403,29 @@ def test_global_settings_not_applied_are_reported(tend):
     assert r.out.strip() == "No config updates to processes", r.out
     assert "umask: changed" in tend.log_text()
     assert tend.pid_of("a") == pid
+
+
+def test_log_rotation_sizes_apply_without_restart(tend):
+    """stdout_logfile_maxbytes/backups are policy: a reload applies them to
+    the running capture (the next rotation uses them), the pid stays."""
+    def talker(maxbytes):
+        return dedent(f"""
+            [program:talker]
+            command=/bin/sh -c 'while :; do echo 0123456789abcdef; sleep 0.01; done'
+            startsecs=0
+            stopwaitsecs=1
+            stdout_logfile={{D}}/talker.log
+            stdout_logfile_maxbytes={maxbytes}
+            stdout_logfile_backups=2
+        """).replace("{D}", str(tend.dir))
+    tend.start(talker("10MB"))
+    tend.wait_state("talker", "RUNNING")
+    pid = tend.pid_of("talker")
+    backup = tend.dir / "talker.log.1"
+    tend.stays(lambda: not backup.exists(), 0.3, what="no rotation at 10MB")
+    tend.write_config(talker("1KB"))
+    r = tend.ctl("update", check=EXIT_OK)
+    assert r.out.splitlines() == ["talker: updated (no restart)"], r.out
+    tend.wait_until(backup.exists, timeout=10, what="a rotation at 1KB")
+    assert tend.pid_of("talker") == pid, "the process was restarted"
+    assert os.path.getsize(backup) <= 1024
