@@ -14,7 +14,12 @@ top=$(pwd)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libev-dev
 libinih-dev libsystemd-dev libedit-dev"
-TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc"
+# Also zsh, logrotate, python3-yaml and shellcheck: tests/lint/contrib.sh's
+# checks of contrib/ (each is skipped when its tool is missing).  Debian's
+# prometheus (promtool check metrics) is used by test_metrics.py when
+# installed; it is not pulled in here, as it brings a server along.
+TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
+logrotate python3-yaml"
 
 install_deps() {
 	missing=

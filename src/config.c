@@ -75,6 +75,8 @@ enum key_type {
 	KT_IGNBOOL,     /* a boolean tend validates and ignores */
 	KT_IGNORED,     /* any value; accepted and ignored */
 	KT_INCLUDE,     /* [include] files=, read by the loader */
+	KT_RLIMIT,      /* struct conf_rlimit: N, SOFT:HARD, unlimited */
+	KT_PERCENT,     /* double, "50%" or "50" (percent), > 0 */
 };
 
 #define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */
@@ -152,6 +154,14 @@ static const struct conf_key program_keys[] = {
     {"critical", KT_CRITICAL, P(critical), "false", 0, 0, 0, NULL},
     {"log_prefix", KT_BOOL, P(log_prefix), "false", 0, 0, 0, NULL},
     {"log_timestamps", KT_BOOL, P(log_timestamps), "false", 0, 0, 0, NULL},
+    {"stop_leftovers", KT_BOOL, P(stop_leftovers), "true", 0, 0, 0, NULL},
+    {"rlimit_nofile", KT_RLIMIT, P(rlimit_nofile), NULL, 0, 0, 0, NULL},
+    {"rlimit_nproc", KT_RLIMIT, P(rlimit_nproc), NULL, 0, 0, 0, NULL},
+    {"rlimit_core", KT_RLIMIT, P(rlimit_core), NULL, 0, 0, 0, NULL},
+    {"rlimit_as", KT_RLIMIT, P(rlimit_as), NULL, 0, 0, 0, NULL},
+    {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0, 0, NULL},
+    {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0, 0, NULL},
+    {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -185,6 +195,7 @@ static const struct conf_key tend_keys[] = {
     {"minprocs", KT_LONG, G(minprocs), "200", 0, LONG_MAX, 0, NULL},
     {"shutdown_timeout", KT_SECONDS, G(shutdown_timeout), "0", 0, 0, 0,
         NULL},
+    {"cgroup", KT_STRING, G(cgroup), "auto", 0, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -1006,6 +1017,67 @@ struct valctx {
 	int line;
 };
 
+/* One rlimit bound: a size (KB/MB/GB allowed), or unlimited/infinity. */
+static int
+parse_rlimit_one(const char *v, uint64_t *out)
+{
+	if (strcasecmp(v, "unlimited") == 0 || strcasecmp(v, "infinity") == 0) {
+		*out = CONF_RLIM_INFINITY;
+		return 0;
+	}
+	return util_parse_size(v, out);
+}
+
+/* rlimit_*=N (soft and hard) or SOFT:HARD, as systemd's Limit*=. */
+static int
+parse_rlimit(const char *v, struct conf_rlimit *rl, char *err, size_t errlen)
+{
+	char buf[128], *colon;
+	const char *hard;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		goto bad;
+	colon = strchr(buf, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	hard = colon != NULL ? colon + 1 : buf;
+	if (parse_rlimit_one(buf, &rl->soft) == -1 ||
+	    parse_rlimit_one(hard, &rl->hard) == -1)
+		goto bad;
+	if (rl->soft > rl->hard) {
+		(void)snprintf(err, errlen,
+		    "'%s': the soft limit is above the hard limit", v);
+		return -1;
+	}
+	rl->set = true;
+	return 0;
+bad:
+	(void)snprintf(err, errlen,
+	    "'%s' is not a limit (N, SOFT:HARD, or unlimited)", v);
+	return -1;
+}
+
+/* "50%" or "50": percent of one CPU; 200% is two CPUs. */
+static int
+parse_percent(const char *v, double *out, char *err, size_t errlen)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (*end == '%')
+		end++;
+	if (end == v || *end != '\0' || errno != 0 || !(d > 0) ||
+	    d > 100000) {
+		(void)snprintf(err, errlen,
+		    "'%s' is not a percentage above 0 (50%% is half a CPU)", v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 /*
  * Parse V (already interpolated) for key K into the struct at BASE.
  * Returns 0, or -1 with ERR filled (or ld->oom set).
@@ -1158,6 +1230,10 @@ parse_value(const struct valctx *vc, const struct conf_key *k, const char *v,
 		return 0;
 	case KT_NAMELIST:
 		return parse_namelist(ld, v, f, err, errlen);
+	case KT_RLIMIT:
+		return parse_rlimit(v, f, err, errlen);
+	case KT_PERCENT:
+		return parse_percent(v, f, err, errlen);
 	case KT_NAME:
 		if (check_name(v, err, errlen) == -1)
 			return -1;
@@ -2573,7 +2649,17 @@ config_proc_needs_restart(const struct conf_proc *a, const struct conf_proc *b)
 	       a->pdeathsig != b->pdeathsig || a->readiness != b->readiness ||
 	       a->watchdog_sec != b->watchdog_sec ||
 	       a->log_prefix != b->log_prefix ||
-	       a->log_timestamps != b->log_timestamps;
+	       a->log_timestamps != b->log_timestamps ||
+	       memcmp(&a->rlimit_nofile, &b->rlimit_nofile,
+	           sizeof(a->rlimit_nofile)) != 0 ||
+	       memcmp(&a->rlimit_nproc, &b->rlimit_nproc,
+	           sizeof(a->rlimit_nproc)) != 0 ||
+	       memcmp(&a->rlimit_core, &b->rlimit_core,
+	           sizeof(a->rlimit_core)) != 0 ||
+	       memcmp(&a->rlimit_as, &b->rlimit_as, sizeof(a->rlimit_as)) !=
+	           0 ||
+	       a->memory_max != b->memory_max ||
+	       a->memory_high != b->memory_high || a->cpu_max != b->cpu_max;
 }
 
 /* ------------------------------------------------------------------ */

@@ -51,6 +51,14 @@ struct conf_log {
 	bool syslog;		   /* *_syslog */
 };
 
+/* rlimit_*=SOFT[:HARD] (setrlimit(2) in the child before exec). */
+#define CONF_RLIM_INFINITY UINT64_MAX /* "unlimited" / "infinity" */
+struct conf_rlimit {
+	bool set; /* false: inherited from tendd */
+	uint64_t soft;
+	uint64_t hard;
+};
+
 /* A set of exit codes 0..255 (exitcodes=). */
 struct conf_exitcodes {
 	uint64_t bits[4];
@@ -114,6 +122,16 @@ struct conf_proc {
 	enum conf_critical critical;  /* critical= (false) */
 	bool log_prefix;	      /* log_prefix=: "[NAME] " per line */
 	bool log_timestamps;	      /* log_timestamps=: RFC 3339 per line */
+	bool stop_leftovers;	      /* stop_leftovers=: a stop also stops
+					 what outlives the main process */
+	struct conf_rlimit rlimit_nofile; /* RLIMIT_NOFILE */
+	struct conf_rlimit rlimit_nproc;  /* RLIMIT_NPROC */
+	struct conf_rlimit rlimit_core;	  /* RLIMIT_CORE (bytes) */
+	struct conf_rlimit rlimit_as;	  /* RLIMIT_AS (bytes) */
+	uint64_t memory_max;  /* memory_max=: cgroup memory.max, 0 = none */
+	uint64_t memory_high; /* memory_high=: memory.high, 0 = none */
+	double cpu_max;	      /* cpu_max=: percent of one CPU (cpu.max),
+				 0 = none */
 
 	char *file; /* where [program:x] was written */
 	int line;
@@ -151,6 +169,8 @@ struct conf_global {
 	long minprocs;
 	double shutdown_timeout; /* shutdown_timeout=, 0: auto (9 s as
 				    PID 1, else none) */
+	char *cgroup;	     /* cgroup=: "auto", "off", or the path in the
+				cgroup2 hierarchy to create processes under */
 };
 
 struct tend_conf {

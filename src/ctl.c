@@ -34,10 +34,26 @@
  * (it gets a "skipped" record); one that takes nothing for CTL_DEADLINE
  * seconds is cut off like any stalled reply.  Neither ever slows a service
  * or the loop.
+ *
+ * Events: every state change gets a sequence number and goes into a
+ * history ring of CTL_EVENTS_RING entries, allocated once at ctl_init.
+ * A subscriber (tendctl events) is only a cursor into it: it is sent one
+ * batch when its previous one is out, so a slow subscriber costs no
+ * memory; one that falls behind the ring's end is told how many it lost
+ * ("lost" record), never silently skipped.  No timer is involved.
+ *
+ * At CTL_MAX_CLIENTS, a new connection evicts a client that waits on its
+ * peer (idle, half a frame in, or a reply it does not take): one of the
+ * process holding the most connections, the longest without progress of
+ * those.  So a flood of idle or stalled connections cannot lock out a
+ * good client; clients waiting on tendd (a start, an update, a follower
+ * at the end of its log) are never evicted.
  */
 #include "ctl.h"
+#include "cgroup.h"
 #include "log.h"
 #include "logcap.h"
+#include "procinfo.h"
 #include "proto.h"
 #include "util.h"
 
@@ -57,6 +73,24 @@
 #define CTL_DEADLINE 10.0       /* seconds for a partial frame or reply */
 #define CTL_PAUSE 1.0           /* seconds the listener rests on EMFILE */
 #define CTL_OUT_MAX (16u << 20) /* bytes of unsent reply per client */
+#define CTL_EVENTS_RING 1024    /* state changes kept for events --since */
+#define CTL_EVENTS_BATCH 64     /* events per write turn of a subscriber */
+#define CTL_ACCEPT_BATCH 8      /* accepts per turn: clients get read */
+
+/* One state change in the history ring. */
+struct ctl_event {
+	uint64_t seq; /* 0: slot unused */
+	double wall;
+	enum proc_state from, to;
+	long pid;
+	bool exit; /* the change followed an exit: the facts below */
+	int exit_code, exit_signal;
+	bool exit_core;
+	char fullname[128]; /* cut if longer; names are short in practice */
+	char name[64];
+	char group[64];
+	char desc[160];
+};
 
 /* One process a start/stop/restart request acts on. */
 struct ctl_wait {
@@ -76,6 +110,8 @@ struct ctl_req {
 	struct ctl_req *next; /* in ctl_pending */
 	struct ctl_client *c;
 	uint32_t id;
+	ev_timer timeout; /* start/stop -t; active only while it runs */
+	double timeout_secs;
 	enum ctl_phase phase;
 	bool restart; /* a start phase follows the stop phase */
 	bool issuing; /* fsm calls under way: ctl_sweep() leaves it alone */
@@ -104,6 +140,11 @@ struct ctl_client {
 	struct logcap_follow *follow; /* tail, maintail in progress */
 	uint32_t follow_id;
 	bool follow_live; /* tail -f: wait for more at the end */
+	bool events;	  /* an events subscription is open */
+	bool events_live; /* follow: wait for more at the end */
+	uint32_t events_id;
+	uint64_t events_next; /* the next seq to send */
+	uint64_t active;      /* ctl.tick of its last progress (eviction) */
 	unsigned char *in; /* PROTO_MAX_FRAME bytes */
 	size_t inlen;
 	size_t inneed; /* frame size, once the header is in */
@@ -125,11 +166,18 @@ static struct {
 	struct ctl_req *pending;
 	bool sweeping;
 	bool shutting_down;
+	/* for metrics */
+	double started;                  /* realtime of ctl_init() */
+	unsigned long generation;        /* configs taken; the first is 1 */
+	const struct tend_conf *genconf; /* the config GENERATION counts */
 	uid_t socket_uid;
 	gid_t socket_gid;
 	int socket_mode;
 	unsigned char scratch[PROTO_MAX_FRAME];
 	unsigned char logbuf[PROTO_MAX_BODY]; /* a piece of a log, for tail */
+	struct ctl_event *ring; /* CTL_EVENTS_RING entries */
+	uint64_t lastseq;	/* of the newest event; 0: none yet */
+	uint64_t tick;		/* counts client progress, for eviction */
 } ctl = {.fd = -1};
 
 static void ctl_read_cb(struct ev_loop *, ev_io *, int);
@@ -145,6 +193,9 @@ static void ctl_do_reload(struct ctl_client *c, uint32_t id, uint16_t type,
 static void ctl_do_rolling(struct ctl_client *c, uint32_t id,
     const char **argv, int argc);
 static void ctl_follow_pump(struct ctl_client *c);
+static void ctl_events_pump(struct ctl_client *c);
+static void ctl_put_kvll(struct proto_writer *w, const char *key, long long v);
+static void ctl_put_kvsec(struct proto_writer *w, const char *key, double v);
 
 /* --- clients: buffers and lifetime ------------------------------------ */
 
@@ -199,8 +250,7 @@ static bool
 ctl_client_busy(const struct ctl_client *c)
 {
 	return c->req != NULL || c->op != NULL || c->outoff < c->outlen ||
-	       c->closing ||
-	       c->follow != NULL;
+	       c->closing || c->follow != NULL || c->events;
 }
 
 /* A client whose start or stop is waiting is not read: one request at a
@@ -354,6 +404,7 @@ ctl_flush(struct ctl_client *c)
 			return -1;
 		}
 		c->outoff += (size_t)n;
+		c->active = ++ctl.tick;
 		/* Progress: the reply deadline starts over. */
 		ev_timer_stop(ctl.loop, &c->deadline);
 		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
@@ -384,6 +435,8 @@ ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_start(loop, &c->rio);
 	if (c->follow != NULL)
 		ctl_follow_pump(c);
+	else if (c->events)
+		ctl_events_pump(c);
 }
 
 static void
@@ -436,6 +489,10 @@ ctl_wait_eval(struct ctl_wait *wt, enum ctl_phase phase)
 		/* STOPPED, EXITED or FATAL: nothing runs any more. */
 		if (!fsm_is_active(p->state))
 			ctl_wait_finish(wt, PROTO_F_OK, NULL);
+		/* Survived SIGKILL (D state): waiting would never end. */
+		else if (p->stuck)
+			ctl_wait_finish(wt, PROTO_F_FAILED,
+			    "unkillable: survives SIGKILL (see status)");
 		return;
 	}
 	/* supervisord's startProcess: RUNNING is success, a spawn error is
@@ -639,6 +696,7 @@ ctl_req_free(struct ctl_req *r)
 		}
 	if (r->c != NULL && r->c->req == r)
 		r->c->req = NULL;
+	ev_timer_stop(ctl.loop, &r->timeout);
 	for (i = 0; i < r->nw; i++)
 		free(r->w[i].name);
 	free(r->w);
@@ -678,11 +736,172 @@ ctl_sweep(void)
 	ctl.sweeping = false;
 }
 
+/* --- events ------------------------------------------------------- */
+
+static struct ctl_event *
+ctl_event_at(uint64_t seq)
+{
+	return &ctl.ring[seq % CTL_EVENTS_RING];
+}
+
+/* The oldest seq the ring still holds (lastseq + 1 when empty). */
+static uint64_t
+ctl_events_first(void)
+{
+	return ctl.lastseq >= CTL_EVENTS_RING
+	           ? ctl.lastseq - CTL_EVENTS_RING + 1
+	           : 1;
+}
+
+/* Record P's change from FROM in the ring and wake the subscribers that
+ * wait at the end.  Runs inside fsm calls: it only copies and starts
+ * watchers, never sends or frees. */
+static void
+ctl_events_record(const struct proc *p, enum proc_state from)
+{
+	struct ctl_event *e;
+	struct ctl_client *c;
+
+	/* The fsm also reports a state entered again (a restart being
+	 * scheduled in EXITED): that is no change to stream. */
+	if (ctl.ring == NULL || p->state == from)
+		return;
+	e = ctl_event_at(++ctl.lastseq);
+	memset(e, 0, sizeof(*e));
+	e->seq = ctl.lastseq;
+	e->wall = util_realtime();
+	e->from = from;
+	e->to = p->state;
+	e->pid = (long)p->pid;
+	(void)snprintf(e->fullname, sizeof(e->fullname), "%s", p->fullname);
+	(void)snprintf(e->name, sizeof(e->name), "%s", p->conf->name);
+	(void)snprintf(e->group, sizeof(e->group), "%s", p->conf->group);
+	fsm_describe(p, e->wall, e->desc, sizeof(e->desc));
+	/* Leaving a state with a process for one without: the exit that
+	 * ended it (if it is this run's), as status shows it. */
+	if (p->lastexit.valid && p->lastexit.wall >= p->start_wall &&
+	    (p->state == PROC_BACKOFF || p->state == PROC_EXITED ||
+	        p->state == PROC_FATAL || p->state == PROC_STOPPED) &&
+	    (from == PROC_RUNNING || from == PROC_STARTING ||
+	        from == PROC_STOPPING)) {
+		e->exit = true;
+		e->exit_code = p->lastexit.code;
+		e->exit_signal = p->lastexit.signal;
+		e->exit_core = p->lastexit.core;
+	}
+	for (c = ctl.clients; c != NULL; c = c->next)
+		if (c->events && c->outoff == c->outlen &&
+		    !ev_is_active(&c->wio))
+			ev_io_start(ctl.loop, &c->wio);
+}
+
+static void
+ctl_put_event(struct proto_writer *w, const struct ctl_event *e)
+{
+	ctl_put_kvll(w, "seq", (long long)e->seq);
+	ctl_put_kvsec(w, "time", e->wall);
+	proto_put_kv(w, "fullname", e->fullname);
+	proto_put_kv(w, "name", e->name);
+	proto_put_kv(w, "group", e->group);
+	proto_put_kv(w, "from", fsm_state_name(e->from));
+	proto_put_kv(w, "state", fsm_state_name(e->to));
+	ctl_put_kvll(w, "pid", e->pid);
+	proto_put_kv(w, "description", e->desc);
+	if (e->exit) {
+		ctl_put_kvll(w, "exit_code", e->exit_code);
+		ctl_put_kvll(w, "exit_signal", e->exit_signal);
+		proto_put_kv(w, "exit_core", e->exit_core ? "1" : "0");
+	}
+}
+
+/* C's previous batch is out: send the next events it has not seen, a
+ * "lost" record first if the ring moved past its cursor, or END when a
+ * one-shot subscription has caught up. */
+static void
+ctl_events_pump(struct ctl_client *c)
+{
+	struct proto_writer w;
+	uint64_t first = ctl_events_first();
+	int n = 0;
+
+	if (c->events_next < first) {
+		proto_begin(&w, ctl.scratch, sizeof(ctl.scratch),
+		    PROTO_RECORD, c->events_id);
+		ctl_put_kvll(&w, "lost", (long long)(first - c->events_next));
+		ctl_put_kvll(&w, "next", (long long)first);
+		ctl_send_frame(c, &w);
+		log_warnx("control client %d: events: %llu lost (history "
+		          "holds %d)",
+		    (int)c->pid, (unsigned long long)(first - c->events_next),
+		    CTL_EVENTS_RING);
+		c->events_next = first;
+	}
+	while (c->events_next <= ctl.lastseq && n++ < CTL_EVENTS_BATCH &&
+	       !c->dropped) {
+		proto_begin(&w, ctl.scratch, sizeof(ctl.scratch),
+		    PROTO_RECORD, c->events_id);
+		ctl_put_event(&w, ctl_event_at(c->events_next++));
+		ctl_send_frame(c, &w);
+	}
+	if (c->events_next <= ctl.lastseq || c->events_live)
+		return; /* more to send, or ctl_events_record wakes us */
+	c->events = false;
+	ctl_send_end(c, c->events_id);
+}
+
+/* events SINCE FOLLOW */
+static void
+ctl_do_events(
+    struct ctl_client *c, uint32_t id, const char **argv, int argc)
+{
+	struct proto_writer w;
+	unsigned long long since = 0;
+	bool reset = false;
+	char *end;
+
+	if (argc != 2 || (strcmp(argv[1], "0") != 0 &&
+	                     strcmp(argv[1], "1") != 0)) {
+		ctl_send_error(c, id, "events: malformed request");
+		return;
+	}
+	if (argv[0][0] == '\0') {
+		since = ctl.lastseq; /* from now on */
+	} else {
+		errno = 0;
+		since = strtoull(argv[0], &end, 10);
+		if (errno != 0 || *end != '\0' || argv[0][0] == '-') {
+			ctl_send_error(c, id,
+			    "events: bad sequence number: %s", argv[0]);
+			return;
+		}
+	}
+	/* Past the last event: the client counted events of an earlier
+	 * tendd, whose numbers started over here. */
+	if (since > ctl.lastseq) {
+		reset = true;
+		since = 0;
+	}
+	c->events = true;
+	c->events_live = argv[1][0] == '1';
+	c->events_id = id;
+	c->events_next = since + 1;
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	ctl_put_kvll(&w, "first", (long long)ctl_events_first());
+	ctl_put_kvll(&w, "next", (long long)ctl.lastseq + 1);
+	ctl_put_kvll(&w, "history", CTL_EVENTS_RING);
+	if (reset)
+		proto_put_kv(&w, "reset", "1");
+	ctl_send_frame(c, &w);
+	/* The writer sends the first batch (ctl_write_cb). */
+}
+
 void
 ctl_proc_changed(struct proc *p, enum proc_state from)
 {
 	struct ctl_req *r;
 	size_t i;
+
+	ctl_events_record(p, from);
 
 	for (r = ctl.pending; r != NULL; r = r->next)
 		for (i = 0; i < r->nw; i++)
@@ -692,6 +911,7 @@ ctl_proc_changed(struct proc *p, enum proc_state from)
 			}
 	ctl_sweep();
 	ctl_ops_touch(p);
+	ctl_config_sync();
 }
 
 void
@@ -731,7 +951,7 @@ ctl_req_add(struct ctl_req *r, const char *pattern)
 	struct proc_list list = {0};
 	struct ctl_wait *nw;
 	bool *ng, group;
-	size_t i, j, k;
+	size_t i, j, k, nw0 = r->nw;
 	unsigned pat = r->npat++;
 	int n;
 
@@ -764,10 +984,13 @@ ctl_req_add(struct ctl_req *r, const char *pattern)
 	for (k = 0; k < list.n; k++) {
 		struct proc *p = list.v[k];
 
-		for (j = 0; j < r->nw; j++)
+		/* svctab_match lists each process once: look for it only
+		 * among earlier arguments' (status all of 1,000 processes
+		 * must not cost a million comparisons). */
+		for (j = 0; j < nw0; j++)
 			if (r->w[j].p == p)
 				break;
-		if (j < r->nw)
+		if (j < nw0)
 			continue;
 		i = r->nw;
 		memset(&r->w[i], 0, sizeof(r->w[i]));
@@ -784,13 +1007,54 @@ ctl_req_add(struct ctl_req *r, const char *pattern)
 	return 0;
 }
 
+/* start/stop -t ran out: whatever has not got there fails "timed out"
+ * (the process itself carries on towards where it was sent), and a
+ * restart does not go on to its start phase. */
+static void
+ctl_req_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctl_req *r = w->data;
+	char why[96];
+	size_t i;
+
+	for (i = 0; i < r->nw; i++) {
+		struct ctl_wait *wt = &r->w[i];
+
+		if (wt->done || wt->p == NULL)
+			continue;
+		(void)snprintf(why, sizeof(why), "still %s after %g seconds",
+		    fsm_state_name(wt->p->state), r->timeout_secs);
+		ctl_wait_finish(wt, PROTO_F_TIMED_OUT, why);
+	}
+	r->restart = false;
+	r->dirty = true;
+	ctl_sweep();
+}
+
 static void
 ctl_do_startstop(struct ctl_client *c, uint32_t id, uint16_t type,
     const char **argv, int argc)
 {
 	struct ctl_req *r;
+	double secs = 0;
+	char *end;
 	int i;
 
+	if (type == PROTO_REQ_START_T || type == PROTO_REQ_STOP_T ||
+	    type == PROTO_REQ_RESTART_T) {
+		/* the first argument is the timeout */
+		if (argc < 1 || (secs = strtod(argv[0], &end), *end != '\0') ||
+		    !(secs > 0 && secs <= 1e6)) {
+			ctl_send_error(c, id, "bad timeout: %s",
+			    argc > 0 ? argv[0] : "(none)");
+			return;
+		}
+		type = type == PROTO_REQ_START_T  ? PROTO_REQ_START
+		       : type == PROTO_REQ_STOP_T ? PROTO_REQ_STOP
+		                                  : PROTO_REQ_RESTART;
+		argv++;
+		argc--;
+	}
 	if (argc == 0) {
 		ctl_send_error(c, id, "a process name is required");
 		return;
@@ -803,6 +1067,9 @@ ctl_do_startstop(struct ctl_client *c, uint32_t id, uint16_t type,
 		goto nomem;
 	r->c = c;
 	r->id = id;
+	ev_timer_init(&r->timeout, ctl_req_timeout_cb, secs, 0.);
+	r->timeout.data = r;
+	r->timeout_secs = secs;
 	r->restart = type == PROTO_REQ_RESTART;
 	r->phase = type == PROTO_REQ_START ? CTL_PHASE_START : CTL_PHASE_STOP;
 	for (i = 0; i < argc; i++)
@@ -817,6 +1084,8 @@ ctl_do_startstop(struct ctl_client *c, uint32_t id, uint16_t type,
 	r->next = ctl.pending;
 	ctl.pending = r;
 	c->req = r;
+	if (secs > 0)
+		ev_timer_start(ctl.loop, &r->timeout);
 	ctl_req_issue(r);
 	ctl_sweep();
 	return;
@@ -875,6 +1144,192 @@ nomem:
 	ctl_send_error(c, id, "tendd: out of memory");
 }
 
+/* Decimal digits of V into the end of BUF (LEN bytes); returns where
+ * they start.  status formats a dozen numbers per process: printf's
+ * float path (a multi-precision division per %.3f) cost more than the
+ * rest of a status of 1,000 processes together. */
+static char *
+ctl_fmt_u64(char *buf, size_t len, unsigned long long v)
+{
+	char *p = buf + len - 1;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 && p > buf);
+	return p;
+}
+
+static void
+ctl_put_kvll(struct proto_writer *w, const char *key, long long v)
+{
+	char buf[32], *p;
+
+	p = ctl_fmt_u64(buf, sizeof(buf),
+	    v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+	if (v < 0)
+		*--p = '-';
+	proto_put_kv(w, key, p);
+}
+
+/* V as "%.3f" (seconds with milliseconds). */
+static void
+ctl_put_kvsec(struct proto_writer *w, const char *key, double v)
+{
+	char buf[40], *p;
+	unsigned long long ms;
+
+	if (!(v >= 0 && v < 1e15)) { /* negative, huge or NaN: rare */
+		proto_put_kvf(w, key, "%.3f", v);
+		return;
+	}
+	ms = (unsigned long long)(v * 1000.0 + 0.5);
+	p = ctl_fmt_u64(buf, sizeof(buf) - 4, ms / 1000);
+	/* The integer part ends at buf + sizeof(buf) - 5; append .mmm. */
+	buf[sizeof(buf) - 5] = '.';
+	buf[sizeof(buf) - 4] = (char)('0' + ms / 100 % 10);
+	buf[sizeof(buf) - 3] = (char)('0' + ms / 10 % 10);
+	buf[sizeof(buf) - 2] = (char)('0' + ms % 10);
+	buf[sizeof(buf) - 1] = '\0';
+	proto_put_kv(w, key, p);
+}
+
+/* --- processes: status's sums and the ps verb ------------------------ */
+
+/* What ps and status show of one OS process. */
+struct ctl_pinfo {
+	struct procinfo pi;
+	double cpu_s;	/* utime + stime, seconds */
+	double cpu_pct; /* over its lifetime, as ps(1) computes %CPU */
+	double uptime;	/* seconds since it started */
+};
+
+static void
+ctl_pinfo_fill(struct ctl_pinfo *x, double boot_uptime)
+{
+	double hz = (double)procinfo_hz();
+	double age = boot_uptime - (double)x->pi.st.starttime / hz;
+
+	x->cpu_s = (double)(x->pi.st.utime + x->pi.st.stime) / hz;
+	x->uptime = age > 0 ? age : 0;
+	x->cpu_pct = age > 0.01 ? 100.0 * x->cpu_s / age : 0;
+}
+
+/*
+ * Read every live process of P (its cgroup, or its session in fallback
+ * mode): *V (malloc'd), *N.  Processes that vanish meanwhile are left
+ * out.  -1 with errno when the membership cannot be read.
+ */
+static int
+ctl_pinfo_read(const struct proc *p, bool cmdline, struct ctl_pinfo **v,
+    size_t *n)
+{
+	struct cgroup_member *m = NULL;
+	double up = procinfo_uptime();
+	size_t nm = 0, i, k = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (cgroup_members(p, &m, &nm) == -1)
+		return -1;
+	if ((*v = calloc(nm + 1, sizeof(**v))) == NULL) {
+		free(m);
+		return -1;
+	}
+	for (i = 0; i < nm; i++) {
+		if (procinfo_read(m[i].pid, true, cmdline, &(*v)[k].pi) == -1)
+			continue;
+		ctl_pinfo_fill(&(*v)[k], up);
+		k++;
+	}
+	free(m);
+	*n = k;
+	return 0;
+}
+
+/* tracking, nprocs, rss_kb, pss_kb, cpu_s: P's processes summed (PSS is
+ * what adds up: shared pages are divided among their users). */
+static void
+ctl_put_usage(struct proto_writer *w, const struct proc *p)
+{
+	struct ctl_pinfo *v;
+	long long rss = 0, pss = 0;
+	double cpu = 0;
+	size_t n = 0, i;
+
+	proto_put_kv(w, "tracking", cgroup_tracking(p));
+	if (ctl_pinfo_read(p, false, &v, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			rss += v[i].pi.mem.rss_kb;
+			pss += v[i].pi.mem.pss_kb;
+			cpu += v[i].cpu_s;
+		}
+		free(v);
+	}
+	proto_put_kvf(w, "nprocs", "%zu", n);
+	proto_put_kvf(w, "rss_kb", "%lld", rss);
+	proto_put_kvf(w, "pss_kb", "%lld", pss);
+	proto_put_kvf(w, "cpu_s", "%.2f", cpu);
+	proto_put_kvf(w, "leftovers", "%d", p->pid == 0 ? p->leftovers : 0);
+	proto_put_kv(w, "unkillable", p->stuck ? "1" : "0");
+}
+
+/* One service and its processes, for ps. */
+static void
+ctl_put_ps(struct ctl_client *c, uint32_t id, const struct proc *p,
+    double now)
+{
+	struct proto_writer w;
+	struct ctl_pinfo *v = NULL;
+	long long rss = 0, pss = 0;
+	double cpu = 0;
+	size_t n = 0, i;
+	char desc[256];
+
+	if (ctl_pinfo_read(p, true, &v, &n) == -1)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		rss += v[i].pi.mem.rss_kb;
+		pss += v[i].pi.mem.pss_kb;
+		cpu += v[i].cpu_s;
+	}
+	fsm_describe(p, now, desc, sizeof(desc));
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "kind", "service");
+	proto_put_kv(&w, "fullname", p->fullname);
+	proto_put_kv(&w, "state", fsm_state_name(p->state));
+	proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
+	proto_put_kv(&w, "tracking", cgroup_tracking(p));
+	proto_put_kvf(&w, "nprocs", "%zu", n);
+	proto_put_kvf(&w, "rss_kb", "%lld", rss);
+	proto_put_kvf(&w, "pss_kb", "%lld", pss);
+	proto_put_kvf(&w, "cpu_s", "%.2f", cpu);
+	proto_put_kv(&w, "description", desc);
+	ctl_send_frame(c, &w);
+	for (i = 0; i < n; i++) {
+		const struct ctl_pinfo *x = &v[i];
+
+		proto_begin(
+		    &w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+		proto_put_kv(&w, "kind", "proc");
+		proto_put_kv(&w, "fullname", p->fullname);
+		proto_put_kvf(&w, "pid", "%ld", (long)x->pi.st.pid);
+		proto_put_kvf(&w, "ppid", "%ld", (long)x->pi.st.ppid);
+		proto_put_kv(&w, "main", x->pi.st.pid == p->pid ? "1" : "0");
+		proto_put_kvf(&w, "state", "%c", x->pi.st.state);
+		proto_put_kvf(&w, "threads", "%ld", x->pi.st.num_threads);
+		proto_put_kvf(&w, "rss_kb", "%ld", x->pi.mem.rss_kb);
+		proto_put_kvf(&w, "pss_kb", "%ld", x->pi.mem.pss_kb);
+		proto_put_kvf(&w, "cpu_s", "%.2f", x->cpu_s);
+		proto_put_kvf(&w, "cpu_pct", "%.1f", x->cpu_pct);
+		proto_put_kvf(&w, "uptime", "%.0f", x->uptime);
+		proto_put_kv(&w, "cmd", x->pi.cmdline);
+		ctl_send_frame(c, &w);
+	}
+	free(v);
+}
+
 /* supervisorctl's status fields for P, and a few more for --json. */
 static void
 ctl_put_status(
@@ -890,33 +1345,37 @@ ctl_put_status(
 	proto_put_kv(&w, "name", p->conf->name);
 	proto_put_kv(&w, "group", p->conf->group);
 	proto_put_kv(&w, "state", fsm_state_name(p->state));
-	proto_put_kvf(&w, "statecode", "%d", (int)p->state);
-	proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
-	proto_put_kvf(&w, "start", "%.3f", p->start_wall);
-	proto_put_kvf(&w, "stop", "%.3f", p->stop_wall);
-	proto_put_kvf(&w, "now", "%.3f", now);
-	proto_put_kvf(&w, "uptime", "%.3f",
+	ctl_put_kvll(&w, "statecode", (int)p->state);
+	ctl_put_kvll(&w, "pid", (long)p->pid);
+	ctl_put_kvsec(&w, "start", p->start_wall);
+	ctl_put_kvsec(&w, "stop", p->stop_wall);
+	ctl_put_kvsec(&w, "now", now);
+	ctl_put_kvsec(&w, "uptime",
 	    p->pid > 0 && p->start_wall > 0 && now > p->start_wall
 	        ? now - p->start_wall
 	        : 0.0);
 	proto_put_kv(&w, "spawnerr", p->spawnerr);
 	proto_put_kv(&w, "description", desc);
-	proto_put_kvf(&w, "spawns", "%u", p->spawns);
-	proto_put_kvf(&w, "log_dropped_bytes", "%llu",
-	    (unsigned long long)logcap_dropped(p));
+	ctl_put_kvll(&w, "spawns", p->spawns);
+	ctl_put_kvll(&w, "log_dropped_bytes", (long long)logcap_dropped(p));
 	proto_put_kv(&w, "stdout_logfile",
 	    logcap_path(p, 1) != NULL ? logcap_path(p, 1) : "");
 	proto_put_kv(&w, "stderr_logfile",
 	    logcap_path(p, 2) != NULL ? logcap_path(p, 2) : "");
 	proto_put_kv(&w, "exit", ex->valid ? "1" : "0");
 	if (ex->valid) {
-		proto_put_kvf(&w, "exit_code", "%d", ex->code);
-		proto_put_kvf(&w, "exit_signal", "%d", ex->signal);
+		ctl_put_kvll(&w, "exit_code", ex->code);
+		ctl_put_kvll(&w, "exit_signal", ex->signal);
 		proto_put_kv(&w, "exit_core", ex->core ? "1" : "0");
-		proto_put_kvf(&w, "exit_utime", "%.3f", ex->utime);
-		proto_put_kvf(&w, "exit_stime", "%.3f", ex->stime);
-		proto_put_kvf(&w, "exit_maxrss_kb", "%ld", ex->maxrss_kb);
+		ctl_put_kvsec(&w, "exit_utime", ex->utime);
+		ctl_put_kvsec(&w, "exit_stime", ex->stime);
+		ctl_put_kvll(&w, "exit_maxrss_kb", ex->maxrss_kb);
+		/* how long that run lasted, and when it ended */
+		ctl_put_kvsec(&w, "exit_uptime", ex->uptime);
+		ctl_put_kvsec(&w, "exit_time", ex->wall);
+		proto_put_kv(&w, "exit_oom", ex->oom ? "1" : "0");
 	}
+	ctl_put_usage(&w, p);
 	ctl_send_frame(c, &w);
 }
 
@@ -983,6 +1442,8 @@ ctl_do_list(struct ctl_client *c, uint32_t id, uint16_t type, const char **argv,
 			continue;
 		} else if (type == PROTO_REQ_STATUS) {
 			ctl_put_status(c, id, p, now);
+		} else if (type == PROTO_REQ_PS) {
+			ctl_put_ps(c, id, p, now);
 		} else {
 			proto_begin(&w, ctl.scratch, sizeof(ctl.scratch),
 			    PROTO_RECORD, id);
@@ -1209,6 +1670,104 @@ ctl_do_version(struct ctl_client *c, uint32_t id)
 	ctl_send_end(c, id);
 }
 
+/* --- metrics ------------------------------------------------------------ */
+
+void
+ctl_config_sync(void)
+{
+	if (ctl.tab != NULL && ctl.tab->conf != ctl.genconf) {
+		ctl.generation++;
+		ctl.genconf = ctl.tab->conf;
+	}
+}
+
+/* CPU and memory of PID from /proc into W; nothing when it cannot be
+ * read (gone, or a zombie: smaps_rollup is empty). */
+static void
+ctl_put_procinfo(struct proto_writer *w, pid_t pid)
+{
+	struct procinfo pi;
+	long hz = procinfo_hz();
+
+	if (pid <= 0 || hz <= 0 || procinfo_read(pid, true, false, &pi) == -1)
+		return;
+	proto_put_kvf(w, "cpu_user", "%.3f", (double)pi.st.utime / hz);
+	proto_put_kvf(w, "cpu_system", "%.3f", (double)pi.st.stime / hz);
+	proto_put_kvf(w, "threads", "%ld", pi.st.num_threads);
+	if (pi.mem.valid) {
+		proto_put_kvf(
+		    w, "rss_bytes", "%lld", (long long)pi.mem.rss_kb * 1024);
+		proto_put_kvf(
+		    w, "pss_bytes", "%lld", (long long)pi.mem.pss_kb * 1024);
+	}
+}
+
+static void
+ctl_put_metrics(
+    struct ctl_client *c, uint32_t id, const struct proc *p, double now)
+{
+	const struct proc_exit *ex = &p->lastexit;
+	struct proto_writer w;
+	bool up = p->pid > 0 && p->start_wall > 0;
+
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "kind", "process");
+	proto_put_kv(&w, "fullname", p->fullname);
+	proto_put_kv(&w, "name", p->conf->name);
+	proto_put_kv(&w, "group", p->conf->group);
+	proto_put_kv(&w, "state", fsm_state_name(p->state));
+	proto_put_kvf(&w, "statecode", "%d", (int)p->state);
+	proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
+	proto_put_kvf(&w, "spawns", "%u", p->spawns);
+	proto_put_kvf(&w, "backoff", "%d", p->backoff);
+	proto_put_kvf(&w, "start_time", "%.3f", up ? p->start_wall : 0.0);
+	proto_put_kvf(&w, "uptime", "%.3f",
+	    up && now > p->start_wall ? now - p->start_wall : 0.0);
+	proto_put_kvf(&w, "log_dropped_bytes", "%llu",
+	    (unsigned long long)logcap_dropped(p));
+	proto_put_kv(&w, "exit", ex->valid ? "1" : "0");
+	if (ex->valid) {
+		proto_put_kvf(&w, "exit_code", "%d", ex->code);
+		proto_put_kvf(&w, "exit_signal", "%d", ex->signal);
+		proto_put_kvf(&w, "exit_time", "%.3f", ex->wall);
+	}
+	/* The main process only: what it forked and reaped itself, or
+	 * left running, is not counted. */
+	ctl_put_procinfo(&w, p->pid);
+	ctl_send_frame(c, &w);
+}
+
+/*
+ * tendctl metrics: a record about tendd, then one per process.  The
+ * numbers are raw; tendctl writes Prometheus's text format.  Reading
+ * /proc costs a few system calls per running process, in the loop: a
+ * scrape of 1,000 processes takes milliseconds, not more.
+ */
+static void
+ctl_do_metrics(struct ctl_client *c, uint32_t id)
+{
+	struct proto_writer w;
+	double now = util_realtime();
+	size_t i;
+
+	ctl_config_sync();
+	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+	proto_put_kv(&w, "kind", "tendd");
+	proto_put_kv(&w, "version", TEND_VERSION);
+	proto_put_kvf(&w, "protocol", "%d", PROTO_VERSION);
+	proto_put_kvf(&w, "pid", "%ld", (long)getpid());
+	proto_put_kvf(&w, "start_time", "%.3f", ctl.started);
+	proto_put_kvf(&w, "clients", "%zu", ctl.nclients);
+	proto_put_kvf(&w, "clients_max", "%d", CTL_MAX_CLIENTS);
+	proto_put_kvf(&w, "config_generation", "%lu", ctl.generation);
+	proto_put_kvf(&w, "processes", "%zu", ctl.tab->nprocs);
+	ctl_put_procinfo(&w, getpid());
+	ctl_send_frame(c, &w);
+	for (i = 0; i < ctl.tab->nprocs; i++)
+		ctl_put_metrics(c, id, ctl.tab->procs[i], now);
+	ctl_send_end(c, id);
+}
+
 static void
 ctl_do_shutdown(struct ctl_client *c, uint32_t id)
 {
@@ -1299,12 +1858,19 @@ ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 	switch (m.type) {
 	case PROTO_REQ_STATUS:
 	case PROTO_REQ_PID:
+	case PROTO_REQ_PS:
 		ctl_do_list(c, m.id, m.type, argv, argc);
 		break;
 	case PROTO_REQ_START:
 	case PROTO_REQ_STOP:
 	case PROTO_REQ_RESTART:
+	case PROTO_REQ_START_T:
+	case PROTO_REQ_STOP_T:
+	case PROTO_REQ_RESTART_T:
 		ctl_do_startstop(c, m.id, m.type, argv, argc);
+		break;
+	case PROTO_REQ_EVENTS:
+		ctl_do_events(c, m.id, argv, argc);
 		break;
 	case PROTO_REQ_SIGNAL:
 		ctl_do_signal(c, m.id, argv, argc);
@@ -1338,6 +1904,9 @@ ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 	case PROTO_REQ_REOPEN:
 		ctl_do_reopen(c, m.id);
 		break;
+	case PROTO_REQ_METRICS:
+		ctl_do_metrics(c, m.id);
+		break;
 	default:
 		ctl_fail(c, m.id, "unknown request");
 		break;
@@ -1354,7 +1923,9 @@ ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	char err[128];
 	ssize_t n, size;
 	size_t want;
+	int frames = 0;
 
+again:
 	if (ctl_client_busy(c)) {
 		ctl_peek_eof(c);
 		return;
@@ -1376,6 +1947,7 @@ ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ctl_client_free(c);
 		return;
 	}
+	c->active = ++ctl.tick;
 	/* The first byte of a frame starts its deadline. */
 	if (c->inlen == 0) {
 		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
@@ -1394,6 +1966,10 @@ ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		c->inneed = (size_t)size;
+		/* The body has usually come with the header: read it now,
+		 * not one loop turn later. */
+		if (c->inlen < c->inneed)
+			goto again;
 	}
 	if (c->inlen < c->inneed)
 		return;
@@ -1401,6 +1977,31 @@ ctl_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	want = c->inlen;
 	c->inlen = c->inneed = 0;
 	ctl_dispatch(c, c->in, want);
+	/* Write the reply now rather than one loop turn later: most replies
+	 * fit in the socket at once, and the client (which sent its request
+	 * behind its HELLO) is served without a round trip.  This is C's own
+	 * callback, so it may be freed here. */
+	if (c->outoff < c->outlen && ev_is_active(&c->wio)) {
+		if (ctl_flush(c) == -1) {
+			ctl_client_free(c);
+			return;
+		}
+		if (c->outoff < c->outlen)
+			return; /* the write watcher goes on */
+		if (c->closing || c->follow != NULL || c->events) {
+			ctl_write_cb(loop, &c->wio, EV_WRITE); /* may free */
+			return;
+		}
+		/* All out: as ctl_write_cb, but C stays ours to read. */
+		c->outoff = c->outlen = 0;
+		ev_io_stop(loop, &c->wio);
+		ev_timer_stop(loop, &c->deadline);
+		ev_io_start(loop, &c->rio);
+	}
+	/* Nothing to send and nothing waiting: take the next frame (a
+	 * request pipelined behind a HELLO), a few per turn at most. */
+	if (!ctl_client_busy(c) && ++frames < 4)
+		goto again;
 }
 
 /* --- reload family and rolling restarts -------------------------------- */
@@ -1905,6 +2506,7 @@ ctl_do_reload(struct ctl_client *c, uint32_t id, uint16_t type,
 		ctl_reload_done(&r);
 		return;
 	}
+	ctl_config_sync(); /* count a config it swapped in */
 	for (i = 0; i < r.nnotes; i++)
 		ctl_put_kv1(c, id, "note", r.notes[i]);
 	for (i = 0; r.names != NULL && r.names[i] != NULL; i++)
@@ -2074,11 +2676,80 @@ ctl_client_new(int fd, const struct ucred *cr)
 	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
 	ev_timer_init(&c->deadline, ctl_deadline_cb, CTL_DEADLINE, 0.);
 	c->rio.data = c->wio.data = c->deadline.data = c;
+	c->active = ++ctl.tick;
 	c->next = ctl.clients;
 	ctl.clients = c;
 	ctl.nclients++;
 	ev_io_start(ctl.loop, &c->rio);
 	return c;
+}
+
+/* Is C waiting for its peer rather than for tendd?  Idle, half a frame
+ * in, a reply or a batch it does not take: all of these are the peer's
+ * doing.  A start or update in flight, or a follower or subscriber at
+ * the end of its stream, waits on tendd. */
+static bool
+ctl_client_evictable(const struct ctl_client *c)
+{
+	if (c->req != NULL || c->op != NULL)
+		return false;
+	if ((c->follow != NULL || c->events) && c->outoff == c->outlen)
+		return false;
+	return true;
+}
+
+/* How many clients the process PID holds open. */
+static size_t
+ctl_clients_of(pid_t pid)
+{
+	const struct ctl_client *c;
+	size_t n = 0;
+
+	for (c = ctl.clients; c != NULL; c = c->next)
+		n += c->pid == pid;
+	return n;
+}
+
+/* Make room for a new client: drop one that waits on its peer, taken
+ * from the process holding the most connections (a flood from one
+ * process evicts its own), the one without progress longest among
+ * those.  false if every client waits on tendd. */
+static bool
+ctl_evict_one(void)
+{
+	struct ctl_client *c, *victim = NULL;
+	size_t n, vn = 0;
+
+	for (c = ctl.clients; c != NULL; c = c->next) {
+		if (!ctl_client_evictable(c))
+			continue;
+		n = ctl_clients_of(c->pid);
+		if (victim == NULL || n > vn ||
+		    (n == vn && c->active < victim->active)) {
+			victim = c;
+			vn = n;
+		}
+	}
+	if (victim == NULL)
+		return false;
+	log_warnx("control client %d: %d clients connected; dropping this "
+	          "idle one, the longest without progress",
+	    (int)victim->pid, CTL_MAX_CLIENTS);
+	if (!victim->dropped && victim->outoff == victim->outlen) {
+		struct proto_writer w;
+		ssize_t len;
+
+		/* Best effort: say why, if the socket takes it now. */
+		proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_ERROR,
+		    0);
+		proto_put_str(&w, "tendd: too many control clients; this "
+		                  "idle connection was dropped");
+		if ((len = proto_finish(&w)) > 0)
+			(void)send(victim->fd, ctl.scratch, (size_t)len,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	ctl_client_free(victim);
+	return true;
 }
 
 static void
@@ -2087,9 +2758,11 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct ucred cr;
 	socklen_t crlen;
 	char why[160];
-	int fd;
+	int fd, batch;
 
-	for (;;) {
+	/* A bounded number per turn: the clients accepted get read (and
+	 * show progress) before a flood behind them can evict them. */
+	for (batch = 0; batch < CTL_ACCEPT_BATCH; batch++) {
 		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -2122,7 +2795,7 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ctl_reject(fd, why);
 			continue;
 		}
-		if (ctl.nclients >= CTL_MAX_CLIENTS) {
+		if (ctl.nclients >= CTL_MAX_CLIENTS && !ctl_evict_one()) {
 			(void)snprintf(why, sizeof(why),
 			    "tendd: too many control clients (limit %d)",
 			    CTL_MAX_CLIENTS);
@@ -2276,10 +2949,20 @@ ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
 		    err, errlen, "%s: listen: %s", path, strerror(errno));
 		goto fail;
 	}
+	/* The event history: allocated once, never grows. */
+	if (ctl.ring == NULL &&
+	    (ctl.ring = calloc(CTL_EVENTS_RING, sizeof(*ctl.ring))) == NULL) {
+		(void)snprintf(err, errlen, "control socket: event history: %s",
+		    strerror(errno));
+		goto fail;
+	}
 	ctl.loop = loop;
 	ctl.tab = tab;
 	ctl.hooks = hooks;
 	ctl.fd = fd;
+	ctl.started = util_realtime();
+	ctl.generation = 1;
+	ctl.genconf = tab->conf;
 	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
 	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
 	ev_timer_init(&ctl.pause, ctl_pause_cb, CTL_PAUSE, 0.);
@@ -2300,6 +2983,8 @@ ctl_close(void)
 		ctl_op_free(ctl_ops.head);
 	while (ctl.clients != NULL)
 		ctl_client_free(ctl.clients);
+	free(ctl.ring);
+	ctl.ring = NULL;
 	if (ctl.fd == -1)
 		return;
 	ev_io_stop(ctl.loop, &ctl.lio);

@@ -73,6 +73,14 @@ void ctl_proc_gone(struct proc *p);
 /* tendd is shutting down (a signal, or the shutdown verb): start and
  * restart are refused from now on with "shutting down". */
 void ctl_shutdown_begun(void);
+/*
+ * The service table may have a new config (a reload swapped it in):
+ * count it in the config generation that `tendctl metrics` reports.
+ * ctl calls it after its own reloads, on every state change and before
+ * each metrics reply; tendd may call it right after any other swap
+ * (SIGHUP) to make the count exact.
+ */
+void ctl_config_sync(void);
 /* Close every client and the listener, unlink the socket. */
 void ctl_close(void);
 

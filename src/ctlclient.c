@@ -58,29 +58,43 @@ ctlc_wait_readable(int fd, double deadline)
 	}
 }
 
-/* Read exactly LEN bytes.  0 ok, 1 EOF before the first byte, -1 error
- * (EOF inside: errno EPROTO). */
+/* Have at least NEED bytes of reply buffered from c->roff on.  0 ok, 1
+ * EOF before any of them, -1 error (EOF inside a frame: errno EPROTO).
+ * It first takes what the socket already holds (MSG_DONTWAIT) and polls
+ * only when that is nothing, so a burst of records costs one recv. */
 static int
-ctlc_read_full(int fd, unsigned char *buf, size_t len, double deadline)
+ctlc_fill(struct ctlc *c, size_t need, double deadline)
 {
-	size_t got = 0;
 	ssize_t n;
 
-	while (got < len) {
-		if (ctlc_wait_readable(fd, deadline) == -1)
-			return -1;
-		n = read(fd, buf + got, len - got);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+	if (c->rlen - c->roff >= need)
+		return 0;
+	/* Move the partial frame to the front: a frame (at most
+	 * PROTO_MAX_FRAME) then always fits in the room behind it. */
+	if (c->roff > 0) {
+		memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
+		c->rlen -= c->roff;
+		c->roff = 0;
+	}
+	while (c->rlen < need) {
+		n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen,
+		    MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (ctlc_wait_readable(c->fd, deadline) == -1)
+				return -1;
+			continue;
+		}
 		if (n == -1)
 			return -1;
 		if (n == 0) {
-			if (got == 0)
+			if (c->rlen == 0)
 				return 1;
 			errno = EPROTO;
 			return -1;
 		}
-		got += (size_t)n;
+		c->rlen += (size_t)n;
 	}
 	return 0;
 }
@@ -94,18 +108,17 @@ ctlc_read(struct ctlc *c, struct proto_msg *m, double timeout, char *err,
 	ssize_t size = 0;
 	int r;
 
-	r = ctlc_read_full(c->fd, c->buf, PROTO_LEN_SIZE, deadline);
+	r = ctlc_fill(c, PROTO_LEN_SIZE, deadline);
 	if (r == 0) {
 		/* Refuse an oversized frame before reading it. */
-		if ((size = proto_frame_size(
-		         c->buf, PROTO_LEN_SIZE, why, sizeof(why))) < 0) {
+		if ((size = proto_frame_size(c->rbuf + c->roff, PROTO_LEN_SIZE,
+		         why, sizeof(why))) < 0) {
 			(void)snprintf(
 			    err, errlen, "bad reply from tendd: %s", why);
 			errno = EPROTO;
 			return -1;
 		}
-		r = ctlc_read_full(c->fd, c->buf + PROTO_LEN_SIZE,
-		    (size_t)size - PROTO_LEN_SIZE, deadline);
+		r = ctlc_fill(c, (size_t)size, deadline);
 		if (r == 1) {
 			r = -1;
 			errno = EPROTO;
@@ -129,11 +142,14 @@ ctlc_read(struct ctlc *c, struct proto_msg *m, double timeout, char *err,
 			    strerror(errno));
 		return -1;
 	}
-	if (proto_decode(c->buf, (size_t)size, m, why, sizeof(why)) == -1) {
+	/* M points into rbuf until the next read compacts it. */
+	if (proto_decode(
+	        c->rbuf + c->roff, (size_t)size, m, why, sizeof(why)) == -1) {
 		(void)snprintf(err, errlen, "bad reply from tendd: %s", why);
 		errno = EPROTO;
 		return -1;
 	}
+	c->roff += (size_t)size;
 	return 0;
 }
 
@@ -192,24 +208,27 @@ ctlc_request(struct ctlc *c, uint16_t type, char *const *argv, int argc,
 	return ctlc_send(c, c->buf, (size_t)n, err, errlen);
 }
 
-/* HELLO both ways; the server's ERROR (permission, version) is passed on
- * as it is. */
-static int
-ctlc_hello(struct ctlc *c, char *err, size_t errlen)
+/* Pack our HELLO at the start of c->buf; its size, or -1. */
+static ssize_t
+ctlc_pack_hello(struct ctlc *c)
 {
 	struct proto_writer w;
-	struct proto_msg m;
-	const char *s;
-	char why[256];
-	uint32_t v, pid;
-	ssize_t n;
 
 	proto_begin(&w, c->buf, sizeof(c->buf), PROTO_HELLO, ++c->nextid);
 	proto_put_u32(&w, PROTO_VERSION);
 	proto_put_str(&w, "tendctl " TEND_VERSION);
-	if ((n = proto_finish(&w)) < 0)
-		return -1;
-	if (ctlc_send(c, c->buf, (size_t)n, err, errlen) == -1) {
+	return proto_finish(&w);
+}
+
+/* Send the LEN bytes of c->buf (a HELLO, perhaps a request behind it). */
+static int
+ctlc_send_hello(struct ctlc *c, size_t len, char *err, size_t errlen)
+{
+	struct proto_msg m;
+	const char *s;
+	char why[256];
+
+	if (ctlc_send(c, c->buf, len, err, errlen) == -1) {
 		/* tendd may have refused us (too many clients, permission)
 		 * and closed before our HELLO went out: its ERROR is still
 		 * waiting to be read, and says more than EPIPE. */
@@ -218,6 +237,18 @@ ctlc_hello(struct ctlc *c, char *err, size_t errlen)
 			(void)snprintf(err, errlen, "%s", s);
 		return -1;
 	}
+	return 0;
+}
+
+/* tendd's answer to our HELLO; its ERROR (permission, version) is passed
+ * on as it is. */
+static int
+ctlc_hello_reply(struct ctlc *c, char *err, size_t errlen)
+{
+	struct proto_msg m;
+	const char *s;
+	uint32_t v, pid;
+
 	if (ctlc_read(c, &m, CTLC_CONNECT_TIMEOUT, err, errlen) == -1)
 		return -1;
 	if (m.type == PROTO_ERROR) {
@@ -242,8 +273,21 @@ ctlc_hello(struct ctlc *c, char *err, size_t errlen)
 	return 0;
 }
 
-int
-ctlc_open(struct ctlc *c, const char *path, char *err, size_t errlen)
+static int
+ctlc_hello(struct ctlc *c, char *err, size_t errlen)
+{
+	ssize_t n;
+
+	if ((n = ctlc_pack_hello(c)) < 0)
+		return -1;
+	if (ctlc_send_hello(c, (size_t)n, err, errlen) == -1)
+		return -1;
+	return ctlc_hello_reply(c, err, errlen);
+}
+
+/* socket() and connect() to PATH, no HELLO yet. */
+static int
+ctlc_connect(struct ctlc *c, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct timeval tv = {.tv_sec = (time_t)CTLC_CONNECT_TIMEOUT};
@@ -278,12 +322,53 @@ ctlc_open(struct ctlc *c, const char *path, char *err, size_t errlen)
 		        : strerror(errno));
 		goto fail;
 	}
-	if (ctlc_hello(c, err, errlen) == -1)
-		goto fail;
 	return 0;
 fail:
 	(void)close(c->fd);
 	c->fd = -1;
+	return -1;
+}
+
+int
+ctlc_open(struct ctlc *c, const char *path, char *err, size_t errlen)
+{
+	if (ctlc_connect(c, path, err, errlen) == -1)
+		return -1;
+	if (ctlc_hello(c, err, errlen) == -1) {
+		ctlc_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctlc_open_request(struct ctlc *c, const char *path, uint16_t type,
+    char *const *argv, int argc, uint32_t *id, char *err, size_t errlen)
+{
+	struct proto_writer w;
+	ssize_t n1, n2;
+	int i;
+
+	if (ctlc_connect(c, path, err, errlen) == -1)
+		return -1;
+	if ((n1 = ctlc_pack_hello(c)) < 0)
+		goto fail;
+	*id = ++c->nextid;
+	proto_begin(&w, c->buf + n1, sizeof(c->buf) - (size_t)n1, type, *id);
+	for (i = 0; i < argc; i++)
+		proto_put_str(&w, argv[i]);
+	if ((n2 = proto_finish(&w)) < 0) {
+		(void)snprintf(err, errlen, "request too long (limit %d bytes)",
+		    PROTO_MAX_FRAME - (int)n1);
+		goto fail;
+	}
+	/* One write, one wake-up of tendd for both frames. */
+	if (ctlc_send_hello(c, (size_t)(n1 + n2), err, errlen) == -1 ||
+	    ctlc_hello_reply(c, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	ctlc_close(c);
 	return -1;
 }
 

@@ -20,7 +20,11 @@ struct ctlc {
 	char path[108];
 	char server[64]; /* "tend 0.1.0", from tendd's HELLO */
 	long server_pid;
-	unsigned char buf[PROTO_MAX_FRAME];
+	unsigned char buf[PROTO_MAX_FRAME]; /* a request being packed */
+	/* Replies are read in as large pieces as the socket holds and cut
+	 * into frames here: one read per many small records, not two. */
+	unsigned char rbuf[2 * PROTO_MAX_FRAME];
+	size_t rlen, roff; /* bytes in rbuf; the next frame's offset */
 };
 
 /*
@@ -30,6 +34,14 @@ struct ctlc {
  */
 int ctlc_open(struct ctlc *c, const char *path, char *err, size_t errlen);
 void ctlc_close(struct ctlc *c);
+
+/*
+ * ctlc_open() and ctlc_request() in one: the HELLO and the request go out
+ * in one write, so a short verb costs tendd one wake-up and the client
+ * one round trip.  Errors as ctlc_open's (tendctl exits 4).
+ */
+int ctlc_open_request(struct ctlc *c, const char *path, uint16_t type,
+    char *const *argv, int argc, uint32_t *id, char *err, size_t errlen);
 
 /* Send a request of TYPE with ARGC string arguments; its id goes in *ID. */
 int ctlc_request(struct ctlc *c, uint16_t type, char *const *argv, int argc,

@@ -88,6 +88,7 @@ enum fsm_event_type {
 	FSM_EV_EXEC,      /* the child exec'd its command */
 	FSM_EV_DEPS,      /* a dependency or a dependent changed state */
 	FSM_EV_WATCHDOG,  /* watchdog_sec passed without WATCHDOG=1 */
+	FSM_EV_EMPTY,     /* the service's leftover processes are gone */
 	FSM_NEVENTS,
 };
 
@@ -108,6 +109,7 @@ enum fsm_row {
 	FSM_NSTATES,
 	FSM_ROW_WAITING = FSM_NSTATES,
 	FSM_ROW_HOLDING,
+	FSM_ROW_DRAINING, /* STOPPING, main process reaped, leftovers not */
 	FSM_NROWS,
 };
 
@@ -179,6 +181,8 @@ fsm_row_of_proc(const struct proc *p)
 		return FSM_ROW_WAITING;
 	if (p->state == PROC_STOPPING && p->holding)
 		return FSM_ROW_HOLDING;
+	if (p->state == PROC_STOPPING && p->draining)
+		return FSM_ROW_DRAINING;
 	return fsm_row_of(p->state);
 }
 
@@ -301,8 +305,10 @@ fsm_set_state(struct proc *p, enum proc_state to)
 	p->state = to;
 	if (to != PROC_STARTING)
 		p->waiting = false;
-	if (to != PROC_STOPPING)
+	if (to != PROC_STOPPING) {
 		p->holding = false;
+		p->draining = false;
+	}
 	if (fsm_ops->changed != NULL)
 		fsm_ops->changed(p, from);
 	/* Dependents may start or stop, dependencies may be released. */
@@ -374,6 +380,8 @@ fsm_spawn(struct proc *p, char *err, size_t errlen)
 	p->timed_out = false;
 	p->watchdog_fired = false;
 	p->waiting = false;
+	p->killsent = false;
+	p->stuck = false;
 	p->stopnote[0] = '\0';
 	p->status_text[0] = '\0';
 	fsm_set_state(p, PROC_STARTING);
@@ -546,6 +554,74 @@ fsm_schedule_restart(struct proc *p, double ran)
 	fsm_ops->timer_set(p, delay);
 }
 
+/* ---- leftovers ---------------------------------------------------------- */
+
+/* How many of P's processes outlive its main one (0: none tracked). */
+static int
+fsm_leftovers(struct proc *p)
+{
+	if (fsm_ops->leftovers == NULL)
+		return 0;
+	return fsm_ops->leftovers(p);
+}
+
+/* Should a stop of P go after its leftovers now? */
+static bool
+fsm_has_leftovers(struct proc *p)
+{
+	return p->conf->stop_leftovers && fsm_leftovers(p) > 0;
+}
+
+static void
+fsm_kill_leftovers(struct proc *p, int sig)
+{
+	if (fsm_ops->kill_leftovers != NULL)
+		(void)fsm_ops->kill_leftovers(p, sig);
+}
+
+/*
+ * Drain P's leftovers from a resting state (EXITED, BACKOFF, FATAL,
+ * STOPPED: the main process is long gone): STOPPING with a fresh
+ * stopwaitsecs, stopsignal to each of them.
+ */
+static enum fsm_result
+fsm_drain_begin(struct proc *p)
+{
+	p->dep_stopped = false;
+	p->stopnote[0] = '\0';
+	p->restart_wall = 0;
+	p->killing = true;
+	p->killsent = false;
+	p->draining = true;
+	fsm_set_state(p, PROC_STOPPING);
+	p->draining = true;
+	fsm_ops->timer_set(p, p->conf->stopwaitsecs);
+	fsm_kill_leftovers(p, p->conf->stopsignal);
+	return FSM_OK;
+}
+
+/* The stop is over (leftovers gone, or given up on as stuck). */
+static enum fsm_result
+fsm_drain_done(struct proc *p)
+{
+	p->killing = false;
+	p->draining = false;
+	fsm_ops->timer_cancel(p);
+	fsm_set_state(p, PROC_STOPPED);
+	return FSM_OK;
+}
+
+/* SIGKILL was sent FSM_KILL_GRACE ago and something is still there. */
+static void
+fsm_mark_stuck(struct proc *p)
+{
+	if (p->stuck)
+		return;
+	p->stuck = true;
+	if (fsm_ops->stuck != NULL)
+		fsm_ops->stuck(p);
+}
+
 /* ---- the actions, one per table cell kind ------------------------------ */
 
 /* The request makes no sense here, or the event is stale: do nothing. */
@@ -590,6 +666,7 @@ fsm_signal_stop(struct proc *p)
 
 	p->killing = true;
 	p->holding = false;
+	p->killsent = false;
 	fsm_set_state(p, PROC_STOPPING);
 	fsm_ops->timer_set(p, c->stopwaitsecs);
 	if (fsm_ops->kill(p, c->stopsignal, c->stopasgroup) == -1 &&
@@ -652,6 +729,8 @@ fsm_act_restop(struct proc *p, const struct fsm_event *ev)
 static enum fsm_result
 fsm_act_unresume(struct proc *p, const struct fsm_event *ev)
 {
+	if (fsm_has_leftovers(p))
+		return fsm_drain_begin(p);
 	if (!p->dep_stopped)
 		return FSM_NOT_RUNNING;
 	p->dep_stopped = false;
@@ -673,6 +752,8 @@ fsm_act_unwait(struct proc *p, const struct fsm_event *ev)
 static enum fsm_result
 fsm_act_unbackoff(struct proc *p, const struct fsm_event *ev)
 {
+	if (fsm_has_leftovers(p))
+		return fsm_drain_begin(p);
 	p->dep_stopped = false;
 	p->stopnote[0] = '\0';
 	fsm_ops->timer_cancel(p);
@@ -684,6 +765,8 @@ fsm_act_unbackoff(struct proc *p, const struct fsm_event *ev)
 static enum fsm_result
 fsm_act_unexit(struct proc *p, const struct fsm_event *ev)
 {
+	if (fsm_has_leftovers(p))
+		return fsm_drain_begin(p);
 	if (p->restart_wall == 0)
 		return FSM_NOT_RUNNING;
 	p->dep_stopped = false;
@@ -703,6 +786,8 @@ fsm_act_exit(struct proc *p, const struct fsm_event *ev)
 
 	fsm_record_exit(p, ev->ex);
 	p->killing = false;
+	/* A daemonised child living on is shown with the exit. */
+	(void)fsm_leftovers(p);
 	if (failed) {
 		fsm_failed_start_reason(p, ev->exec_error);
 		fsm_enter_backoff(p);
@@ -720,16 +805,64 @@ fsm_act_exit(struct proc *p, const struct fsm_event *ev)
 	return FSM_OK;
 }
 
-/* STOPPING (or UNKNOWN) exit: the stop is done. */
+/* STOPPING (or UNKNOWN) exit: the stop is done, unless leftovers of
+ * the service live on: then they are drained, within what is left of
+ * stopwaitsecs (SIGKILL at once if the main process needed it). */
 static enum fsm_result
 fsm_act_stopped(struct proc *p, const struct fsm_event *ev)
 {
 	fsm_record_exit(p, ev->ex);
-	p->killing = false;
 	p->holding = false;
+	p->stuck = false;
+	if (p->state == PROC_STOPPING && fsm_has_leftovers(p)) {
+		if (!p->killing)
+			fsm_ops->timer_set(p, p->conf->stopwaitsecs);
+		else if (p->killsent)
+			fsm_ops->timer_set(p, FSM_KILL_GRACE);
+		p->killing = true;
+		p->draining = true;
+		fsm_kill_leftovers(
+		    p, p->killsent ? SIGKILL : p->conf->stopsignal);
+		return FSM_OK;
+	}
+	p->killing = false;
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
 	return FSM_OK;
+}
+
+/* DRAINING timer: stopwaitsecs ran out (SIGKILL the leftovers), or the
+ * grace after SIGKILL did (they are stuck: stop anyway). */
+static enum fsm_result
+fsm_act_drainkill(struct proc *p, const struct fsm_event *ev)
+{
+	if (fsm_leftovers(p) == 0)
+		return fsm_drain_done(p);
+	if (!p->killsent) {
+		p->killsent = true;
+		p->stuck_wall = fsm_ops->wallclock();
+		fsm_ops->timer_set(p, FSM_KILL_GRACE);
+		fsm_kill_leftovers(p, SIGKILL);
+		return FSM_OK;
+	}
+	fsm_mark_stuck(p);
+	return fsm_drain_done(p);
+}
+
+/* DRAINING empty: the last leftover is gone. */
+static enum fsm_result
+fsm_act_drained(struct proc *p, const struct fsm_event *ev)
+{
+	return fsm_drain_done(p);
+}
+
+/* FATAL stop: nothing runs, unless leftovers of a failed start do. */
+static enum fsm_result
+fsm_act_fatalstop(struct proc *p, const struct fsm_event *ev)
+{
+	if (fsm_has_leftovers(p))
+		return fsm_drain_begin(p);
+	return FSM_NOT_RUNNING;
 }
 
 /* STARTING timer: startsecs elapsed with the process alive. */
@@ -787,12 +920,25 @@ fsm_act_retry(struct proc *p, const struct fsm_event *ev)
 	return FSM_OK;
 }
 
-/* STOPPING timer: stopwaitsecs passed; SIGKILL, once.  ESRCH and other
- * failures change nothing: the EXIT event ends STOPPING. */
+/* STOPPING timer: stopwaitsecs passed; SIGKILL, once (the leftovers
+ * too, when they are to be stopped), then FSM_KILL_GRACE for it to
+ * work.  ESRCH and other failures change nothing: the EXIT event ends
+ * STOPPING.  The second expiry finds the process unkillable (D state):
+ * it is reported, and stays STOPPING until it exits, without holding
+ * anyone up. */
 static enum fsm_result
 fsm_act_sigkill(struct proc *p, const struct fsm_event *ev)
 {
+	if (p->killsent) {
+		fsm_mark_stuck(p);
+		return FSM_OK;
+	}
+	p->killsent = true;
+	p->stuck_wall = fsm_ops->wallclock();
+	fsm_ops->timer_set(p, FSM_KILL_GRACE);
 	(void)fsm_ops->kill(p, SIGKILL, p->conf->killasgroup);
+	if (p->conf->stop_leftovers)
+		fsm_kill_leftovers(p, SIGKILL);
 	return FSM_OK;
 }
 
@@ -934,37 +1080,40 @@ fsm_act_wdkill(struct proc *p, const struct fsm_event *ev)
 /* clang-format off */
 static fsm_action *const fsm_table[FSM_NROWS][FSM_NEVENTS] = {
 /*   START     STOP          EXIT        TIMER         READY      EXEC
- *   DEPS        WATCHDOG */
+ *   DEPS        WATCHDOG     EMPTY */
 [FSM_ROW_STOPPED] =
     {A(start), A(unresume),  A(ignore),  A(ignore),    A(ignore), A(ignore),
-     A(resume),  A(ignore)},
+     A(resume),  A(ignore),   A(ignore)},
 [FSM_ROW_WAITING] =
     {A(busy),  A(unwait),    A(ignore),  A(ignore),    A(ignore), A(ignore),
-     A(depwait), A(ignore)},
+     A(depwait), A(ignore),   A(ignore)},
 [FSM_ROW_STARTING] =
     {A(busy),  A(kill),      A(exit),    A(startsecs), A(ready),  A(execed),
-     A(depkill), A(ignore)},
+     A(depkill), A(ignore),   A(ignore)},
 [FSM_ROW_RUNNING] =
     {A(busy),  A(kill),      A(exit),    A(wdkill),    A(ignore), A(ignore),
-     A(depkill), A(watchdog)},
+     A(depkill), A(watchdog), A(ignore)},
 [FSM_ROW_BACKOFF] =
     {A(busy),  A(unbackoff), A(ignore),  A(retry),     A(ignore), A(ignore),
-     A(depdrop), A(ignore)},
+     A(depdrop), A(ignore),   A(ignore)},
 [FSM_ROW_HOLDING] =
     {A(busy),  A(restop),    A(stopped), A(ignore),    A(ignore), A(ignore),
-     A(release), A(ignore)},
+     A(release), A(ignore),   A(ignore)},
 [FSM_ROW_STOPPING] =
     {A(busy),  A(restop),    A(stopped), A(sigkill),   A(ignore), A(ignore),
-     A(ignore),  A(ignore)},
+     A(ignore),  A(ignore),   A(ignore)},
+[FSM_ROW_DRAINING] =
+    {A(busy),  A(restop),    A(ignore),  A(drainkill), A(ignore), A(ignore),
+     A(ignore),  A(ignore),   A(drained)},
 [FSM_ROW_EXITED] =
     {A(start), A(unexit),    A(ignore),  A(restart),   A(ignore), A(ignore),
-     A(depdrop), A(ignore)},
+     A(depdrop), A(ignore),   A(ignore)},
 [FSM_ROW_FATAL] =
-    {A(start), A(norun),     A(ignore),  A(ignore),    A(ignore), A(ignore),
-     A(ignore),  A(ignore)},
+    {A(start), A(fatalstop), A(ignore),  A(ignore),    A(ignore), A(ignore),
+     A(ignore),  A(ignore),   A(ignore)},
 [FSM_ROW_UNKNOWN] =
     {A(busy),  A(norun),     A(stopped), A(ignore),    A(ignore), A(ignore),
-     A(ignore),  A(ignore)},
+     A(ignore),  A(ignore),   A(ignore)},
 };
 /* clang-format on */
 #undef A
@@ -1079,6 +1228,14 @@ void
 fsm_on_watchdog(struct proc *p)
 {
 	struct fsm_event ev = {.type = FSM_EV_WATCHDOG};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
+void
+fsm_on_empty(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_EMPTY};
 
 	(void)fsm_dispatch(p, &ev);
 }
@@ -1199,6 +1356,30 @@ fsm_append_holding(char *buf, size_t len, const struct proc *p)
 		fsm_append(buf, len, " to stop");
 }
 
+/*
+ * What outlives the main process: "unkillable: pid 42 in D state since
+ * Nov 23 03:46 AM" once SIGKILL did not work, else, with the main
+ * process gone, "main process exited; 1 process left (pid 42)".
+ */
+static void
+fsm_append_leftovers(char *buf, size_t len, const struct proc *p)
+{
+	const char *sep = buf[0] != '\0' ? "; " : "";
+
+	if (p->stuck) {
+		fsm_append(buf, len, "%sunkillable: pid %ld in %c state since ",
+		    sep, (long)p->stuck_pid,
+		    p->stuck_state != '\0' ? p->stuck_state : '?');
+		fsm_append_time(buf, len, p->stuck_wall);
+		return;
+	}
+	if (p->pid != 0 || p->leftovers <= 0 || p->draining)
+		return;
+	fsm_append(buf, len, "%smain process exited; %d process%s left (pid %ld)",
+	    sep, p->leftovers, p->leftovers == 1 ? "" : "es",
+	    (long)p->leftover_pid);
+}
+
 void
 fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 {
@@ -1261,4 +1442,5 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 	default:
 		break;
 	}
+	fsm_append_leftovers(buf, len, p);
 }

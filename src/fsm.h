@@ -11,12 +11,26 @@
  * RUNNING    | busy   stop       EXITED(+rst)  wd:SIGKILL   -     -     stop
  * BACKOFF    | busy   STOPPED    -             begin|FATAL  -     -     STOPPED
  *  (HOLDING) | busy   -          STOPPED       -            -     -     signal
- * STOPPING   | busy   -          STOPPED       SIGKILL      -     -     -
+ * STOPPING   | busy   -          STOPPED|drain SIGKILL|stuck -    -     -
+ *  (DRAINING)| busy   -          -             KILL|STOPPED -     -     -
  * EXITED     | begin  STOPPED    -             delayed begin -    -     STOPPED
  * FATAL      | begin  -          -             -            -     -     -
  *
  * WATCHDOG (no WATCHDOG=1 for watchdog_sec) acts in RUNNING only: SIGABRT,
  * SIGKILL after stopwaitsecs; the exit is an unexpected one.
+ *
+ * Leftovers (the service's processes other than the main one: a
+ * daemonised child, workers that outlive their master).  With
+ * stop_leftovers=true (the default), a stop does not end when the main
+ * process is reaped: if ops->leftovers() counts any, P stays STOPPING
+ * (the DRAINING step, p->draining) while they get stopsignal, SIGKILL
+ * when stopwaitsecs runs out, and EMPTY (fsm_on_empty) or a timer that
+ * finds none left makes it STOPPED.  A stop of an EXITED, BACKOFF,
+ * FATAL or STOPPED process whose leftovers live on drains them the same
+ * way.  A process still there FSM_KILL_GRACE seconds after SIGKILL (D
+ * state) is "stuck": ops->stuck() records it, status says "unkillable",
+ * a draining stop ends STOPPED anyway and a main process stays STOPPING
+ * without blocking anyone (tendd's shutdown and ctl's stop skip it).
  *
  * Dependencies (depends_on, resolved by svctab into p->deps/p->rdeps):
  * "begin" spawns at once when every dependency is RUNNING, else waits in
@@ -67,7 +81,20 @@ struct fsm_ops {
 	double (*wallclock)(void); /* realtime seconds */
 	/* Called after every state change (may be NULL). */
 	void (*changed)(struct proc *p, enum proc_state from);
+	/* How many of P's processes live on besides its main process
+	 * (which is reaped); the runtime also fills p->leftovers and
+	 * p->leftover_pid.  May be NULL (none are tracked). */
+	int (*leftovers)(struct proc *p);
+	/* Send SIG to every leftover process of P.  0, or -1 with errno. */
+	int (*kill_leftovers)(struct proc *p, int sig);
+	/* Something of P survived SIGKILL for FSM_KILL_GRACE seconds:
+	 * record which (p->stuck_pid, p->stuck_state) and say so.  May be
+	 * NULL. */
+	void (*stuck)(struct proc *p);
 };
+
+/* Seconds after SIGKILL before a survivor is reported unkillable. */
+#define FSM_KILL_GRACE 3.0
 
 /* Install the operations; must precede every other fsm call. */
 void fsm_init(const struct fsm_ops *ops);
@@ -102,6 +129,9 @@ void fsm_on_ready(struct proc *p);
 void fsm_on_exec(struct proc *p);
 /* watchdog_sec passed without WATCHDOG=1 from P (ready.c's timer). */
 void fsm_on_watchdog(struct proc *p);
+/* P's leftovers are gone (its cgroup emptied, or the runtime found none
+ * left); the runtime has cleared p->leftovers. */
+void fsm_on_empty(struct proc *p);
 
 /* "RUNNING" etc.; the one place state names live. */
 const char *fsm_state_name(enum proc_state s);

@@ -42,6 +42,12 @@ static const struct {
     {PROTO_REQ_REMOVE, "REQ_REMOVE"},
     {PROTO_REQ_RELOAD, "REQ_RELOAD"},
     {PROTO_REQ_ROLLING, "REQ_ROLLING"},
+    {PROTO_REQ_EVENTS, "REQ_EVENTS"},
+    {PROTO_REQ_START_T, "REQ_START_T"},
+    {PROTO_REQ_STOP_T, "REQ_STOP_T"},
+    {PROTO_REQ_RESTART_T, "REQ_RESTART_T"},
+    {PROTO_REQ_PS, "REQ_PS"},
+    {PROTO_REQ_METRICS, "REQ_METRICS"},
 };
 
 static const char *const proto_faults[] = {
@@ -54,6 +60,7 @@ static const char *const proto_faults[] = {
     [PROTO_F_BAD_SIGNAL] = "bad signal name",
     [PROTO_F_FAILED] = "failed",
     [PROTO_F_SHUTTING_DOWN] = "shutting down",
+    [PROTO_F_TIMED_OUT] = "timed out",
 };
 
 const char *

@@ -31,9 +31,13 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 3 /* 2: DATA, tail, maintail, clear, reopen;
+#define PROTO_VERSION 5 /* 2: DATA, tail, maintail, clear, reopen;
 			   3: reread, update, add, remove, reload,
-			   rolling restart */
+			   rolling restart;
+			   4: events, start/stop/restart with a timeout,
+			   exit_uptime/exit_time in status;
+			   5: metrics;
+			   6: ps, tracking/rss/pss/cpu in status */
 
 #define PROTO_MAX_FRAME 65536 /* bytes, the length field included */
 #define PROTO_LEN_SIZE 4      /* the length field */
@@ -77,6 +81,40 @@ enum proto_type {
 	PROTO_REQ_REMOVE = 123,  /* names...: only stopped processes */
 	PROTO_REQ_RELOAD = 124,  /* flags: update of everything */
 	PROTO_REQ_ROLLING = 125, /* batch size, names...: restart --rolling */
+	/* 130..139: events and timed actions.
+	 * EVENTS: since ("": from now on; N: every event after seq N),
+	 * 0|1 (follow).  Replies: a RECORD "first"/"next" (the history
+	 * held: seq range), then one RECORD per state change (seq, time,
+	 * name, group, fullname, from, state, pid, description[, exit_code,
+	 * exit_signal, exit_core]); a RECORD "lost" (count, next) when the
+	 * history no longer holds what was asked for; "reset" when SINCE
+	 * is past the last seq (tendd restarted).  Without follow, END
+	 * once caught up; with it, the stream goes on. */
+	PROTO_REQ_EVENTS = 130,
+	/* As START/STOP/RESTART, the first string a timeout in seconds:
+	 * processes not there in time get fault TIMED_OUT. */
+	PROTO_REQ_START_T = 131,
+	PROTO_REQ_STOP_T = 132,
+	PROTO_REQ_RESTART_T = 133,
+	/* 140..149: processes.
+	 * PS: [names...].  Per process (a service), a RECORD kind=service
+	 * (fullname, state, pid, tracking, nprocs, rss_kb, pss_kb, cpu_s,
+	 * description), then one RECORD kind=proc per live OS process of
+	 * it (fullname, pid, ppid, main 0|1, state (a letter), threads,
+	 * rss_kb, pss_kb, cpu_s, cpu_pct, uptime, cmd); unknown names get
+	 * a "no such process" record.  Then END. */
+	PROTO_REQ_PS = 140,
+	/* 150..159: monitoring.
+	 * METRICS: no arguments.  Replies: a RECORD kind=tendd (version,
+	 * protocol, pid, start_time, clients, clients_max,
+	 * config_generation, processes, cpu_user, cpu_system, rss_bytes),
+	 * then one RECORD kind=process per process (fullname, name, group,
+	 * state, statecode, pid, spawns, backoff, start_time, uptime,
+	 * log_dropped_bytes, exit 0|1 [exit_code, exit_signal,
+	 * exit_time], and, while it runs and /proc answers, cpu_user,
+	 * cpu_system (seconds), rss_bytes, pss_bytes, threads), then END.
+	 * tendctl prints them in Prometheus's text format. */
+	PROTO_REQ_METRICS = 150,
 };
 
 /*
@@ -93,6 +131,7 @@ enum proto_fault {
 	PROTO_F_BAD_SIGNAL = 6,
 	PROTO_F_FAILED = 7, /* "detail" says why */
 	PROTO_F_SHUTTING_DOWN = 8,
+	PROTO_F_TIMED_OUT = 9, /* start/stop -t: not there in time */
 };
 
 /* "already started" etc.: supervisorctl's words for F; "" for OK. */

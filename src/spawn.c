@@ -63,6 +63,7 @@ struct spawn_plan {
 	int ngroups;
 
 	pid_t tendd_pid;
+	int cgroup_fd; /* join this cgroup in the child, -1: done or none */
 	int fd[3]; /* what becomes the child's 0, 1, 2 */
 	int efd;   /* exec-failure pipe, write end (close-on-exec) */
 };
@@ -614,16 +615,67 @@ spawn_child_exec(const struct spawn_plan *pl)
 	spawn_child_failf(pl, eacces ? EACCES : ENOENT, "exec %s", file);
 }
 
+/*
+ * Join the service's cgroup when clone3 could not put us there: first,
+ * before any other step, so that nothing the child does escapes it.
+ * Writing "0" moves the writer (cgroup-v2.rst, "Processes").
+ */
+static void
+spawn_child_cgroup(const struct spawn_plan *pl)
+{
+	int fd;
+
+	if (pl->cgroup_fd < 0)
+		return;
+	fd = openat(pl->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		spawn_child_fail(pl, errno, "cgroup.procs");
+	(void)close(fd);
+}
+
+/* One rlimit_* key; KEY names it in the failure. */
+static void
+spawn_child_rlimit(const struct spawn_plan *pl, int res,
+    const struct conf_rlimit *cr, const char *key)
+{
+	struct rlimit rl;
+
+	if (!cr->set)
+		return;
+	rl.rlim_cur = cr->soft == CONF_RLIM_INFINITY ? RLIM_INFINITY
+	                                             : (rlim_t)cr->soft;
+	rl.rlim_max = cr->hard == CONF_RLIM_INFINITY ? RLIM_INFINITY
+	                                             : (rlim_t)cr->hard;
+	if (setrlimit(res, &rl) < 0)
+		spawn_child_failf(pl, errno, "%s: setrlimit", key);
+}
+
+/* Before the credential change: raising a hard limit needs
+ * CAP_SYS_RESOURCE, which dropping to user= loses (setrlimit(2)). */
+static void
+spawn_child_rlimits(const struct spawn_plan *pl)
+{
+	const struct conf_proc *c = pl->c;
+
+	spawn_child_rlimit(pl, RLIMIT_NOFILE, &c->rlimit_nofile,
+	    "rlimit_nofile");
+	spawn_child_rlimit(pl, RLIMIT_NPROC, &c->rlimit_nproc, "rlimit_nproc");
+	spawn_child_rlimit(pl, RLIMIT_CORE, &c->rlimit_core, "rlimit_core");
+	spawn_child_rlimit(pl, RLIMIT_AS, &c->rlimit_as, "rlimit_as");
+}
+
 /* DESIGN.md's order; each step's reason is beside it. */
 static void TEND_NORETURN
 spawn_child(struct spawn_plan *pl)
 {
 	const struct conf_proc *c = pl->c;
 
+	spawn_child_cgroup(pl);
 	/* Own session and process group: stopasgroup can signal the whole
 	 * group, and terminal signals aimed at tendd do not reach it. */
 	if (setsid() < 0)
 		spawn_child_fail(pl, errno, "setsid");
+	spawn_child_rlimits(pl);
 	spawn_child_creds(pl);
 	if (c->directory != NULL && chdir(c->directory) < 0)
 		spawn_child_failf(pl, errno, "chdir %s", c->directory);
@@ -723,7 +775,7 @@ spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
  * waitid().  Returns the pid in the parent, 0 in the child, -1 on error.
  */
 static pid_t
-spawn_clone(int *pidfd, const char **what)
+spawn_clone(int *pidfd, const char **what, int *cgfd)
 {
 	struct clone_args args;
 	pid_t pid;
@@ -733,6 +785,24 @@ spawn_clone(int *pidfd, const char **what)
 	args.pidfd = (uint64_t)(uintptr_t)pidfd;
 	args.exit_signal = SIGCHLD;
 	*what = "clone3";
+	/* CLONE_INTO_CGROUP (5.7) starts the child in its cgroup: there is
+	 * no moment in which it, or a child it forks at once, is in
+	 * tendd's (clone(2)).  Older kernels say E2BIG or EINVAL; then the
+	 * child joins through cgroup.procs before anything else. */
+	if (*cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)*cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*cgfd = -1; /* the child is there already */
+			return pid;
+		}
+		if (errno != E2BIG && errno != EINVAL &&
+		    errno != EOPNOTSUPP && errno != ENOSYS)
+			return pid;
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid >= 0 || errno != ENOSYS)
 		return pid;
@@ -787,6 +857,7 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 	memset(&pl, 0, sizeof(pl));
 	pl.c = c;
 	pl.tendd_pid = o->tendd_pid > 0 ? o->tendd_pid : getpid();
+	pl.cgroup_fd = o->use_cgroup ? o->cgroup_fd : -1;
 	if (c->argv == NULL || c->argv[0] == NULL || c->argv[0][0] == '\0') {
 		snprintf(err, errlen, "command: empty");
 		return -1;
@@ -809,7 +880,7 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 		snprintf(err, errlen, "sigprocmask: %s", strerror(errno));
 		goto fail;
 	}
-	pid = spawn_clone(&pidfd, &what);
+	pid = spawn_clone(&pidfd, &what, &pl.cgroup_fd);
 	if (pid == 0)
 		spawn_child(&pl);
 	e = errno;

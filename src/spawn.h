@@ -17,6 +17,9 @@ struct spawn_opts {
 	pid_t tendd_pid;	 /* for the child's getppid() check */
 	const char *notify_socket; /* NOTIFY_SOCKET for readiness=notify */
 	const char *server_url;	   /* SUPERVISOR_SERVER_URL */
+	bool use_cgroup; /* start the child in the cgroup CGROUP_FD */
+	int cgroup_fd;	 /* a cgroup v2 directory (clone3 CLONE_INTO_CGROUP,
+			    else the child joins it before anything else) */
 };
 
 struct spawn_child {

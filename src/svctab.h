@@ -36,6 +36,8 @@ struct proc_exit {
 	long maxrss_kb;	 /* peak RSS */
 	double uptime;	 /* seconds it ran */
 	double wall;	 /* realtime of the exit */
+	bool oom;	 /* the kernel's OOM killer ended it (memory.events
+			    oom_kill grew during the run; cgroup mode) */
 };
 
 struct proc {
@@ -70,6 +72,12 @@ struct proc {
 	bool deps_queued;     /* on fsm's dependency-event queue */
 	struct proc *deps_next; /* that queue's link */
 	char stopnote[96];    /* why a dependency keeps it STOPPED */
+	bool draining;	      /* STOPPING, the main process is gone: the
+				 service's leftover processes are being
+				 stopped (stop_leftovers) */
+	bool killsent;	      /* SIGKILL was sent in this stop */
+	bool stuck;	      /* something survived SIGKILL (D state) */
+	double stuck_wall;    /* realtime SIGKILL was sent to it */
 
 	/* --- owned by svctab.c: depends_on, resolved to procs ---------- */
 	struct proc **deps;   /* processes this one depends on */
@@ -90,6 +98,13 @@ struct proc {
 	bool reloading;	/* RELOADING=1 seen, no READY=1 since (ready.c) */
 	ev_timer watchdog; /* watchdog_sec timer (ready.c) */
 	bool removed;	/* dropped from the config; freed once stopped */
+	void *track;	/* cgroup.c's per-process state (its cgroup, or
+			   the session it tracks in fallback mode) */
+	int leftovers;	/* processes of the service alive without its
+			   main process (a daemonised child); cgroup.c */
+	pid_t leftover_pid; /* one of them, for status */
+	pid_t stuck_pid;    /* the process that survives SIGKILL */
+	char stuck_state;   /* its state letter then ('D') */
 	/* --- reload (svctab.c sets, tendd.c commits) ------------------ */
 	const struct conf_proc *next_conf; /* changed by a reload: run with
 					      this once stopped; NULL: none */

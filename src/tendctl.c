@@ -11,6 +11,7 @@
  */
 #include "ctlclient.h"
 #include "proto.h"
+#include "util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBEDIT
@@ -55,15 +57,19 @@ struct tc {
 	bool shell;
 };
 
-/* A RECORD copied out of its frame: key/value pairs. */
+/* A RECORD copied out of its frame: key/value pairs.  The strings live
+ * in BLOB, one copy of the frame's body (two allocations per record, not
+ * one per string: status of 1,000 processes stays cheap). */
 struct rec {
 	char **kv;
 	size_t n; /* pairs */
+	char *blob;
+	size_t bloblen;
 };
 
 struct recs {
 	struct rec *v;
-	size_t n;
+	size_t n, cap;
 };
 
 static const struct verb verbs[];
@@ -146,30 +152,50 @@ rec_num(const struct rec *r, const char *key)
 static int
 rec_copy(const struct proto_msg *m, struct rec *r)
 {
-	struct proto_msg c = *m;
+	struct proto_msg c;
 	const char *s;
 	int n, i;
 
 	if ((n = proto_count_strs(m)) < 0 || n % 2 != 0)
 		return -1;
+	r->bloblen = m->bodylen - m->off;
+	r->blob = tc_xmalloc(r->bloblen);
+	memcpy(r->blob, m->body + m->off, r->bloblen);
+	/* Decode the copy: the strings are NUL-terminated in place. */
+	memset(&c, 0, sizeof(c));
+	c.body = (const unsigned char *)r->blob;
+	c.bodylen = r->bloblen;
 	r->n = (size_t)n / 2;
 	r->kv = tc_xmalloc((size_t)n * sizeof(*r->kv));
 	for (i = 0; i < n; i++) {
 		(void)proto_get_str(&c, &s);
-		r->kv[i] = tc_xstrdup(s);
+		r->kv[i] = r->blob + (s - (const char *)c.body);
 	}
 	return 0;
+}
+
+/* A deep copy of SRC into DST. */
+static void
+rec_dup(const struct rec *src, struct rec *dst)
+{
+	size_t i;
+
+	dst->n = src->n;
+	dst->bloblen = src->bloblen;
+	dst->blob = tc_xmalloc(src->bloblen);
+	memcpy(dst->blob, src->blob, src->bloblen);
+	dst->kv = tc_xmalloc(2 * src->n * sizeof(*dst->kv));
+	for (i = 0; i < 2 * src->n; i++)
+		dst->kv[i] = dst->blob + (src->kv[i] - src->blob);
 }
 
 static void
 rec_free(struct rec *r)
 {
-	size_t i;
-
-	for (i = 0; i < 2 * r->n; i++)
-		free(r->kv[i]);
+	free(r->blob);
 	free(r->kv);
 	r->kv = NULL;
+	r->blob = NULL;
 	r->n = 0;
 }
 
@@ -182,7 +208,7 @@ recs_free(struct recs *rs)
 		rec_free(&rs->v[i]);
 	free(rs->v);
 	rs->v = NULL;
-	rs->n = 0;
+	rs->n = rs->cap = 0;
 }
 
 /* --- JSON output -------------------------------------------------------- */
@@ -318,13 +344,9 @@ tc_call(struct tc *t, const char *verb, uint16_t type, char **argv, int argc,
 	uint32_t id;
 	int rc = EXIT_OK;
 
-	if (ctlc_open(&c, t->sock, err, sizeof(err)) == -1) {
+	if (ctlc_open_request(&c, t->sock, type, argv, argc, &id, err,
+	        sizeof(err)) == -1) {
 		tc_err("%s", err);
-		return EXIT_UNREACHABLE;
-	}
-	if (ctlc_request(&c, type, argv, argc, &id, err, sizeof(err)) == -1) {
-		tc_err("%s: %s", verb, err);
-		ctlc_close(&c);
 		return EXIT_UNREACHABLE;
 	}
 	for (;;) {
@@ -368,19 +390,19 @@ tc_collect_cb(struct tc *t, const struct rec *r, void *arg)
 {
 	struct recs *rs = arg;
 	struct rec *nv;
-	size_t i;
+	size_t cap;
 
-	nv = realloc(rs->v, (rs->n + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		tc_err("out of memory");
-		exit(EXIT_FAIL);
+	if (rs->n == rs->cap) {
+		cap = rs->cap ? 2 * rs->cap : 16;
+		if ((nv = realloc(rs->v, cap * sizeof(*nv))) == NULL) {
+			tc_err("out of memory");
+			exit(EXIT_FAIL);
+		}
+		rs->v = nv;
+		rs->cap = cap;
 	}
-	rs->v = nv;
 	/* Take a deep copy: R is freed by the caller. */
-	rs->v[rs->n].n = r->n;
-	rs->v[rs->n].kv = tc_xmalloc(2 * r->n * sizeof(char *));
-	for (i = 0; i < 2 * r->n; i++)
-		rs->v[rs->n].kv[i] = tc_xstrdup(r->kv[i]);
+	rec_dup(r, &rs->v[rs->n]);
 	rs->n++;
 	return 0;
 }
@@ -446,6 +468,11 @@ tc_status_json(const struct recs *rs)
 			json_knum("stime", rec_num(r, "exit_stime"), &efirst);
 			json_kint(
 			    "maxrss_kb", rec_int(r, "exit_maxrss_kb"), &efirst);
+			json_knum("uptime", rec_num(r, "exit_uptime"), &efirst);
+			json_kint("time", (long long)rec_num(r, "exit_time"),
+			    &efirst);
+			json_key("oom", &efirst);
+			fputs(rec_int(r, "exit_oom") ? "true" : "false", stdout);
 			putchar('}');
 		} else {
 			fputs("null", stdout);
@@ -457,6 +484,14 @@ tc_status_json(const struct recs *rs)
 		    &first);
 		json_kstr("stderr_logfile", rec_str(r, "stderr_logfile"),
 		    &first);
+		json_kstr("tracking", rec_str(r, "tracking"), &first);
+		json_kint("nprocs", rec_int(r, "nprocs"), &first);
+		json_kint("rss_kb", rec_int(r, "rss_kb"), &first);
+		json_kint("pss_kb", rec_int(r, "pss_kb"), &first);
+		json_knum("cpu_s", rec_num(r, "cpu_s"), &first);
+		json_kint("leftovers", rec_int(r, "leftovers"), &first);
+		json_key("unkillable", &first);
+		fputs(rec_int(r, "unkillable") ? "true" : "false", stdout);
 		putchar('}');
 	}
 	printf("%s]\n", shown ? "\n" : "");
@@ -555,6 +590,71 @@ tc_result_cb(struct tc *t, const struct rec *r, void *arg)
 static int tc_rolling(struct tc *t, const struct verb *v, int argc,
     char **argv);
 
+/*
+ * start/stop/restart [-t SECONDS] NAME...: wait until each process got
+ * there; with -t, tendd reports "ERROR (timed out)" for those that did
+ * not in time (they carry on).  Without -t a start or stop waits as long
+ * as tendd takes (startsecs, startretries and stopwaitsecs bound it) and
+ * EOF tells if tendd dies.
+ */
+static int
+tc_startstop(struct tc *t, const struct verb *v, uint16_t type, int argc,
+    char **argv, struct tc_results *res)
+{
+	const char *val = NULL;
+	char **args, *end;
+	double secs;
+	int i, n = 1, rc;
+
+	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0 ||
+		    strcmp(argv[i], "--timeout") == 0) {
+			val = i + 1 < argc ? argv[++i] : "";
+			continue;
+		}
+		if (strncmp(argv[i], "-t", 2) == 0) {
+			val = argv[i] + 2;
+			continue;
+		}
+		if (strncmp(argv[i], "--timeout=", 10) == 0) {
+			val = argv[i] + 10;
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			tc_err("%s: unknown option %s (usage: %s %s)", v->name,
+			    argv[i], v->name, v->args);
+			free(args);
+			return EXIT_USAGE;
+		}
+		args[n++] = argv[i];
+	}
+	if (val != NULL && (secs = strtod(val, &end), *val == '\0' ||
+	                        *end != '\0' || !(secs > 0 && secs <= 1e6))) {
+		tc_err("%s: -t needs a number of seconds above 0, not '%s'",
+		    v->name, val);
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (n == 1) {
+		tc_err("%s: a process name is required (usage: %s %s)", v->name,
+		    v->name, v->args);
+		free(args);
+		return EXIT_USAGE;
+	}
+	args[0] = (char *)(val != NULL ? val : "");
+	if (val != NULL)
+		type = type == PROTO_REQ_START  ? PROTO_REQ_START_T
+		       : type == PROTO_REQ_STOP ? PROTO_REQ_STOP_T
+		                                : PROTO_REQ_RESTART_T;
+	rc = tc_call(t, v->name, type, val != NULL ? args : args + 1,
+	    val != NULL ? n : n - 1, CTLC_FOREVER, tc_result_cb, res);
+	free(args);
+	if (rc != EXIT_OK)
+		return rc;
+	return res->failed ? EXIT_FAIL : EXIT_OK;
+}
+
 static int
 tc_action(struct tc *t, const struct verb *v, int argc, char **argv)
 {
@@ -578,14 +678,179 @@ tc_action(struct tc *t, const struct verb *v, int argc, char **argv)
 	else
 		type = PROTO_REQ_SIGNAL;
 	res.type = type;
-	/* A start or stop waits as long as tendd takes: tendd bounds it
-	 * with startsecs and stopwaitsecs, and EOF tells if tendd dies. */
+	if (type == PROTO_REQ_START || type == PROTO_REQ_STOP ||
+	    type == PROTO_REQ_RESTART)
+		return tc_startstop(t, v, type, argc, argv, &res);
 	rc = tc_call(t, v->name, type, argv, argc,
 	    type == PROTO_REQ_SIGNAL ? CTLC_REPLY_TIMEOUT : CTLC_FOREVER,
 	    tc_result_cb, &res);
 	if (rc != EXIT_OK)
 		return rc;
 	return res.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* --- ps: each service's process tree ----------------------------------- */
+
+/* "12.3M" from kilobytes, ps-like. */
+static void
+tc_ps_size(long long kb, char *buf, size_t len)
+{
+	if (kb < 10 * 1024)
+		(void)snprintf(buf, len, "%lldK", kb);
+	else if (kb < 10 * 1024 * 1024)
+		(void)snprintf(buf, len, "%.1fM", (double)kb / 1024);
+	else
+		(void)snprintf(buf, len, "%.1fG", (double)kb / (1024 * 1024));
+}
+
+/* Is record K (a proc of the service whose records are V[A..B)) the
+ * child of a process of the same service? */
+static bool
+tc_ps_has_parent(const struct recs *rs, size_t a, size_t b, size_t k)
+{
+	long long ppid = rec_int(&rs->v[k], "ppid");
+	size_t i;
+
+	for (i = a; i < b; i++)
+		if (i != k && rec_int(&rs->v[i], "pid") == ppid)
+			return true;
+	return false;
+}
+
+static void
+tc_ps_proc(const struct tc *t, const struct rec *r, int depth, bool *first)
+{
+	char rss[32], pss[32], up[64];
+	bool f = true;
+	int i;
+
+	if (t->json) {
+		printf(*first ? "\n   {" : ",\n   {");
+		*first = false;
+		json_kint("pid", rec_int(r, "pid"), &f);
+		json_kint("ppid", rec_int(r, "ppid"), &f);
+		json_key("main", &f);
+		fputs(rec_int(r, "main") ? "true" : "false", stdout);
+		json_kint("depth", depth, &f);
+		json_kstr("state", rec_str(r, "state"), &f);
+		json_kint("threads", rec_int(r, "threads"), &f);
+		json_kint("rss_kb", rec_int(r, "rss_kb"), &f);
+		json_kint("pss_kb", rec_int(r, "pss_kb"), &f);
+		json_knum("cpu_s", rec_num(r, "cpu_s"), &f);
+		json_knum("cpu_pct", rec_num(r, "cpu_pct"), &f);
+		json_kint("uptime", rec_int(r, "uptime"), &f);
+		json_kstr("cmd", rec_str(r, "cmd"), &f);
+		putchar('}');
+		return;
+	}
+	tc_ps_size(rec_int(r, "rss_kb"), rss, sizeof(rss));
+	tc_ps_size(rec_int(r, "pss_kb"), pss, sizeof(pss));
+	util_format_uptime(rec_num(r, "uptime"), up, sizeof(up));
+	printf("  %7lld %7lld %s %4lld %7s %7s %5.1f %10s ", rec_int(r, "pid"),
+	    rec_int(r, "ppid"), rec_str(r, "state"), rec_int(r, "threads"),
+	    rss, pss, rec_num(r, "cpu_pct"), up);
+	for (i = 0; i < depth; i++)
+		fputs(i + 1 == depth ? " \\_ " : "    ", stdout);
+	printf("%s\n", rec_str(r, "cmd"));
+}
+
+/* Print the subtree of the process PID (records V[A..B)), children in
+ * pid order (records come in cgroup.procs order, which is by pid). */
+static void
+tc_ps_tree(const struct tc *t, const struct recs *rs, size_t a, size_t b,
+    size_t k, int depth, bool *first)
+{
+	long long pid = rec_int(&rs->v[k], "pid");
+	size_t i;
+
+	tc_ps_proc(t, &rs->v[k], depth, first);
+	if (depth > 64)
+		return;
+	for (i = a; i < b; i++)
+		if (i != k && rec_int(&rs->v[i], "ppid") == pid)
+			tc_ps_tree(t, rs, a, b, i, depth + 1, first);
+}
+
+/* One service: its record at S, its processes in V[S+1..B). */
+static void
+tc_ps_service(const struct tc *t, const struct recs *rs, size_t s, size_t b,
+    bool *sfirst)
+{
+	const struct rec *r = &rs->v[s];
+	char rss[32], pss[32];
+	bool f = true, pfirst = true;
+	size_t k;
+
+	if (t->json) {
+		printf(*sfirst ? "\n {" : ",\n {");
+		json_kstr("name", rec_str(r, "fullname"), &f);
+		json_kstr("state", rec_str(r, "state"), &f);
+		json_kint("pid", rec_int(r, "pid"), &f);
+		json_kstr("tracking", rec_str(r, "tracking"), &f);
+		json_kint("nprocs", rec_int(r, "nprocs"), &f);
+		json_kint("rss_kb", rec_int(r, "rss_kb"), &f);
+		json_kint("pss_kb", rec_int(r, "pss_kb"), &f);
+		json_knum("cpu_s", rec_num(r, "cpu_s"), &f);
+		json_kstr("description", rec_str(r, "description"), &f);
+		json_key("processes", &f);
+		putchar('[');
+	} else {
+		tc_ps_size(rec_int(r, "rss_kb"), rss, sizeof(rss));
+		tc_ps_size(rec_int(r, "pss_kb"), pss, sizeof(pss));
+		printf("%s%-32s %-9s %lld process%s, RSS %s, PSS %s, CPU %.2fs "
+		       "(%s)\n",
+		    *sfirst ? "" : "\n", rec_str(r, "fullname"),
+		    rec_str(r, "state"), rec_int(r, "nprocs"),
+		    rec_int(r, "nprocs") == 1 ? "" : "es", rss, pss,
+		    rec_num(r, "cpu_s"), rec_str(r, "tracking"));
+		if (s + 1 < b)
+			printf("  %7s %7s %s %4s %7s %7s %5s %10s %s\n", "PID",
+			    "PPID", "S", "THR", "RSS", "PSS", "%CPU",
+			    "UPTIME", "COMMAND");
+	}
+	*sfirst = false;
+	for (k = s + 1; k < b; k++)
+		if (!tc_ps_has_parent(rs, s + 1, b, k))
+			tc_ps_tree(t, rs, s + 1, b, k, 0, &pfirst);
+	if (t->json)
+		printf("%s]}", pfirst ? "" : "\n  ");
+}
+
+static int
+tc_ps(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool first = true;
+	size_t i, j;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_PS, argv, argc, CTLC_REPLY_TIMEOUT,
+	    tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	if (t->json)
+		putchar('[');
+	for (i = 0; i < rs.n; i = j) {
+		j = i + 1;
+		if (rec_is_unknown(&rs.v[i])) {
+			(void)fflush(stdout);
+			tc_print_unknown(rec_str(&rs.v[i], "name"));
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (strcmp(rec_str(&rs.v[i], "kind"), "service") != 0)
+			continue;
+		while (j < rs.n &&
+		       strcmp(rec_str(&rs.v[j], "kind"), "proc") == 0)
+			j++;
+		tc_ps_service(t, &rs, i, j, &first);
+	}
+	if (t->json)
+		printf("%s]\n", first ? "" : "\n");
+	recs_free(&rs);
+	return rc;
 }
 
 static int
@@ -724,6 +989,163 @@ tc_shutdown(struct tc *t, const struct verb *v, int argc, char **argv)
 	return rc;
 }
 
+/* --- events ------------------------------------------------------------ */
+
+static const char *
+msg_str(const struct proto_msg *m, const char *key)
+{
+	const char *v = proto_record_get(m, key);
+
+	return v != NULL ? v : "";
+}
+
+static long long
+msg_int(const struct proto_msg *m, const char *key)
+{
+	return strtoll(msg_str(m, key), NULL, 10);
+}
+
+/* One state change: "SEQ DATE TIME NAME FROM -> STATE DESCRIPTION", or
+ * one JSON object on a line of its own. */
+static void
+tc_event_print(const struct tc *t, const struct proto_msg *m)
+{
+	double when = strtod(msg_str(m, "time"), NULL);
+	time_t secs = (time_t)when;
+	bool first = true, efirst = true;
+	char stamp[64];
+	struct tm tm;
+
+	if (t->json) {
+		putchar('{');
+		json_kint("seq", msg_int(m, "seq"), &first);
+		json_knum("time", isfinite(when) ? when : 0, &first);
+		json_kstr("name", msg_str(m, "name"), &first);
+		json_kstr("group", msg_str(m, "group"), &first);
+		json_kstr("fullname", msg_str(m, "fullname"), &first);
+		json_kstr("from", msg_str(m, "from"), &first);
+		json_kstr("state", msg_str(m, "state"), &first);
+		json_kint("pid", msg_int(m, "pid"), &first);
+		json_kstr("description", msg_str(m, "description"), &first);
+		json_key("exit", &first);
+		if (proto_record_get(m, "exit_code") != NULL) {
+			putchar('{');
+			json_kint("code", msg_int(m, "exit_code"), &efirst);
+			json_kint("signal", msg_int(m, "exit_signal"), &efirst);
+			json_key("core", &efirst);
+			fputs(msg_int(m, "exit_core") ? "true" : "false", stdout);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		fputs("}\n", stdout);
+		return;
+	}
+	if (localtime_r(&secs, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		(void)snprintf(stamp, sizeof(stamp), "%lld", (long long)secs);
+	printf("%lld %s.%03d %s %s -> %s%s%s\n", msg_int(m, "seq"), stamp,
+	    (int)((when - (double)secs) * 1000) % 1000, msg_str(m, "fullname"),
+	    msg_str(m, "from"), msg_str(m, "state"),
+	    *msg_str(m, "description") ? " " : "", msg_str(m, "description"));
+}
+
+/*
+ * events [--since SEQ] [--no-follow]: print every state change tendd
+ * records, each with its sequence number; with --since, first the ones
+ * after SEQ that tendd still holds.  An overflow of that history is
+ * reported, on standard error and as a {"lost": N} line with --json, and
+ * makes a --no-follow run exit 1.
+ */
+static int
+tc_events(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	static struct ctlc c;
+	const char *since = "", *s;
+	char *args[2], *end, err[512];
+	bool follow = true, lost = false;
+	struct proto_msg m;
+	uint32_t id;
+	int i, rc = EXIT_OK;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--no-follow") == 0)
+			follow = false;
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc)
+			since = argv[++i];
+		else if (strncmp(argv[i], "--since=", 8) == 0)
+			since = argv[i] + 8;
+		else {
+			tc_err("events: unexpected argument %s (usage: events "
+			       "%s)",
+			    argv[i], v->args);
+			return EXIT_USAGE;
+		}
+	}
+	if (*since != '\0' &&
+	    (*since < '0' || *since > '9' ||
+	        (strtoull(since, &end, 10), *end != '\0'))) {
+		tc_err("events: --since needs a sequence number, not '%s'",
+		    since);
+		return EXIT_USAGE;
+	}
+	args[0] = (char *)since;
+	args[1] = follow ? "1" : "0";
+	if (ctlc_open_request(&c, t->sock, PROTO_REQ_EVENTS, args, 2, &id,
+	        err, sizeof(err)) == -1) {
+		tc_err("%s", err);
+		return EXIT_UNREACHABLE;
+	}
+	for (;;) {
+		if (ctlc_read(&c, &m, follow ? CTLC_FOREVER : CTLC_REPLY_TIMEOUT,
+		        err, sizeof(err)) == -1) {
+			tc_err("events: %s", err);
+			rc = EXIT_UNREACHABLE;
+			break;
+		}
+		if (m.id != id)
+			continue;
+		if (m.type == PROTO_END)
+			break;
+		if (m.type == PROTO_ERROR) {
+			tc_err("events: %s",
+			    proto_get_str(&m, &s) == 0 ? s : "failed");
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (m.type != PROTO_RECORD || proto_count_strs(&m) < 0) {
+			tc_err("events: bad reply from tendd");
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (proto_record_get(&m, "seq") != NULL) {
+			tc_event_print(t, &m);
+		} else if ((s = proto_record_get(&m, "lost")) != NULL) {
+			lost = true;
+			tc_err("events: %s events lost: tendd keeps only the "
+			       "last ones; resuming at %s",
+			    s, msg_str(&m, "next"));
+			if (t->json)
+				printf("{\"lost\":%lld,\"next\":%lld}\n",
+				    msg_int(&m, "lost"), msg_int(&m, "next"));
+		} else if (proto_record_get(&m, "reset") != NULL) {
+			tc_err("events: sequence %s is past tendd's last "
+			       "(%lld): tendd restarted; showing all it kept",
+			    since, msg_int(&m, "next") - 1);
+		}
+		if (follow && fflush(stdout) == EOF) {
+			rc = EXIT_FAIL;
+			break;
+		}
+	}
+	ctlc_close(&c);
+	if (fflush(stdout) == EOF && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+	if (rc == EXIT_OK && lost)
+		rc = EXIT_FAIL;
+	return rc;
+}
+
 /*
  * Stream a log: connect, send TYPE with ARGV, write every DATA frame's
  * bytes to stdout as they are (binary included) until END.  A follower
@@ -742,13 +1164,9 @@ tc_stream(struct tc *t, const char *verb, uint16_t type, char **argv,
 	size_t n;
 	int rc = EXIT_OK;
 
-	if (ctlc_open(&c, t->sock, err, sizeof(err)) == -1) {
+	if (ctlc_open_request(&c, t->sock, type, argv, argc, &id, err,
+	        sizeof(err)) == -1) {
 		tc_err("%s", err);
-		return EXIT_UNREACHABLE;
-	}
-	if (ctlc_request(&c, type, argv, argc, &id, err, sizeof(err)) == -1) {
-		tc_err("%s: %s", verb, err);
-		ctlc_close(&c);
 		return EXIT_UNREACHABLE;
 	}
 	for (;;) {
@@ -1030,6 +1448,277 @@ tc_rolling(struct tc *t, const struct verb *v, int argc, char **argv)
 	return rc;
 }
 
+/* --- metrics: Prometheus's text format ---------------------------------- */
+
+/* A label value: backslash, double quote and newline escaped, as the
+ * text format wants; bytes that are not UTF-8 become U+FFFD. */
+static void
+tc_prom_label(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p != '\0') {
+		if (*p == '\\' || *p == '"') {
+			putchar('\\');
+			putchar(*p++);
+		} else if (*p == '\n') {
+			fputs("\\n", stdout);
+			p++;
+		} else if ((n = json_utf8_len(p)) == 0) {
+			fputs("\xef\xbf\xbd", stdout);
+			p++;
+		} else {
+			(void)fwrite(p, 1, n, stdout);
+			p += n;
+		}
+	}
+}
+
+/* A sample value: integers as such, the rest with milliseconds. */
+static void
+tc_prom_value(double d)
+{
+	/* (no floor(): tendctl does not link libm) */
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d)
+		printf(" %.0f\n", d);
+	else
+		printf(" %.3f\n", d);
+}
+
+/*
+ * What `tendctl metrics` prints: one family per row, in this order.  KEY
+ * is the record key holding the value (a sample only where the record
+ * has it); rows of one family follow each other, told apart by an extra
+ * label LKEY="LVAL".  KEY NULL: computed (see tc_prom_special).
+ */
+struct tc_prom_row {
+	bool tendd; /* from the tendd record; else one sample per process */
+	const char *metric;
+	const char *type;
+	const char *help;
+	const char *key;
+	const char *lkey, *lval;
+};
+
+static const struct tc_prom_row tc_prom_rows[] = {
+    {true, "tend_info", "gauge",
+        "tendd's version and control protocol version (always 1).", NULL, NULL,
+        NULL},
+    {true, "tend_start_time_seconds", "gauge",
+        "When tendd started, in seconds since the epoch.", "start_time", NULL,
+        NULL},
+    {true, "tend_control_clients", "gauge",
+        "Control clients connected to tendd, this one included.", "clients",
+        NULL, NULL},
+    {true, "tend_control_clients_max", "gauge",
+        "Control clients tendd accepts at once.", "clients_max", NULL, NULL},
+    {true, "tend_config_generation", "gauge",
+        "Configurations tendd has taken: 1 at start, one more per applied "
+        "reload.",
+        "config_generation", NULL, NULL},
+    {true, "tend_processes", "gauge", "Processes in tendd's table.",
+        "processes", NULL, NULL},
+    {true, "tend_cpu_seconds_total", "counter", "CPU time tendd has used.",
+        "cpu_user", "mode", "user"},
+    {true, "tend_cpu_seconds_total", NULL, NULL, "cpu_system", "mode",
+        "system"},
+    {true, "tend_resident_memory_bytes", "gauge",
+        "tendd's resident memory (RSS).", "rss_bytes", NULL, NULL},
+    {false, "tend_process_state", "gauge",
+        "1 for the state the process is in, 0 for the others.", NULL, "state",
+        NULL},
+    {false, "tend_process_spawns_total", "counter",
+        "Times the process was spawned since tendd started.", "spawns", NULL,
+        NULL},
+    {false, "tend_process_restarts_total", "counter",
+        "Spawns after the first (automatic and requested restarts).", NULL,
+        NULL, NULL},
+    {false, "tend_process_failed_starts", "gauge",
+        "Failed starts in a row (supervisord's backoff count; FATAL after "
+        "startretries).",
+        "backoff", NULL, NULL},
+    {false, "tend_process_start_time_seconds", "gauge",
+        "When the running process was spawned, in seconds since the epoch.",
+        "start_time", NULL, NULL},
+    {false, "tend_process_uptime_seconds", "gauge",
+        "How long the process has been running (0 when it is not).", "uptime",
+        NULL, NULL},
+    {false, "tend_process_last_exit_code", "gauge",
+        "Exit status of the last run (0 when a signal ended it).", "exit_code",
+        NULL, NULL},
+    {false, "tend_process_last_exit_signal", "gauge",
+        "Signal that ended the last run (0 when it exited).", "exit_signal",
+        NULL, NULL},
+    {false, "tend_process_last_exit_time_seconds", "gauge",
+        "When the last run ended, in seconds since the epoch.", "exit_time",
+        NULL, NULL},
+    {false, "tend_process_cpu_seconds_total", "counter",
+        "CPU time of the running main process (its own, not its children's).",
+        "cpu_user", "mode", "user"},
+    {false, "tend_process_cpu_seconds_total", NULL, NULL, "cpu_system", "mode",
+        "system"},
+    {false, "tend_process_resident_memory_bytes", "gauge",
+        "Resident memory (RSS) of the running main process.", "rss_bytes", NULL,
+        NULL},
+    {false, "tend_process_proportional_memory_bytes", "gauge",
+        "Proportional set size (PSS: shared pages divided among their "
+        "users) of the running main process.",
+        "pss_bytes", NULL, NULL},
+    {false, "tend_process_threads", "gauge",
+        "Threads of the running main process.", "threads", NULL, NULL},
+    {false, "tend_process_log_dropped_bytes_total", "counter",
+        "Output bytes that could not be written to the log files.",
+        "log_dropped_bytes", NULL, NULL},
+};
+
+static const char *const tc_prom_states[] = {"STOPPED", "STARTING", "RUNNING",
+    "BACKOFF", "STOPPING", "EXITED", "FATAL", "UNKNOWN"};
+
+/* The labels of R's samples: {name="G:P",group="G"[,LKEY="LVAL"]}. */
+static void
+tc_prom_labels(const struct rec *r, const char *lkey, const char *lval)
+{
+	putchar('{');
+	if (r != NULL) {
+		fputs("name=\"", stdout);
+		tc_prom_label(rec_str(r, "fullname"));
+		fputs("\",group=\"", stdout);
+		tc_prom_label(rec_str(r, "group"));
+		putchar('"');
+	}
+	if (lkey != NULL) {
+		printf("%s%s=\"", r != NULL ? "," : "", lkey);
+		tc_prom_label(lval);
+		putchar('"');
+	}
+	putchar('}');
+}
+
+/* The samples of a computed row for record R (tendd's or a process's);
+ * returns how many it printed (PRINT false: only counts). */
+static int
+tc_prom_special(const struct tc_prom_row *row, const struct rec *r, bool print)
+{
+	size_t i;
+	long long spawns;
+
+	if (strcmp(row->metric, "tend_info") == 0) {
+		if (print) {
+			fputs(row->metric, stdout);
+			printf("{version=\"");
+			tc_prom_label(rec_str(r, "version"));
+			printf("\",protocol=\"");
+			tc_prom_label(rec_str(r, "protocol"));
+			printf("\"} 1\n");
+		}
+		return 1;
+	}
+	if (strcmp(row->metric, "tend_process_state") == 0) {
+		for (i = 0; print && i < TEND_NELEM(tc_prom_states); i++) {
+			fputs(row->metric, stdout);
+			tc_prom_labels(r, "state", tc_prom_states[i]);
+			printf(" %d\n", strcmp(rec_str(r, "state"),
+			                    tc_prom_states[i]) == 0);
+		}
+		return (int)TEND_NELEM(tc_prom_states);
+	}
+	/* tend_process_restarts_total */
+	spawns = rec_int(r, "spawns");
+	if (print) {
+		fputs(row->metric, stdout);
+		tc_prom_labels(r, NULL, NULL);
+		printf(" %lld\n", spawns > 0 ? spawns - 1 : 0);
+	}
+	return 1;
+}
+
+/* Print (or, PRINT false, count) ROW's samples over the records. */
+static int
+tc_prom_samples(
+    const struct tc_prom_row *row, const struct recs *rs, bool print)
+{
+	const struct rec *r;
+	const char *kind;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < rs->n; i++) {
+		r = &rs->v[i];
+		kind = rec_str(r, "kind");
+		if (strcmp(kind, row->tendd ? "tendd" : "process") != 0)
+			continue;
+		if (row->key == NULL) {
+			n += tc_prom_special(row, r, print);
+			continue;
+		}
+		if (rec_get(r, row->key) == NULL)
+			continue;
+		/* A process that never ran has no start time. */
+		if (strcmp(row->key, "start_time") == 0 &&
+		    rec_num(r, row->key) <= 0)
+			continue;
+		n++;
+		if (!print)
+			continue;
+		fputs(row->metric, stdout);
+		if (!row->tendd || row->lkey != NULL)
+			tc_prom_labels(
+			    row->tendd ? NULL : r, row->lkey, row->lval);
+		tc_prom_value(rec_num(r, row->key));
+	}
+	return n;
+}
+
+/*
+ * metrics: tendd's numbers in Prometheus's text exposition format, for
+ * node_exporter's textfile collector or any scraper that runs a command.
+ * Nothing is printed unless tendd answered in full, so
+ * `tendctl metrics > f.tmp && mv f.tmp f.prom` never publishes half a
+ * file.  A family without samples (no process has exited yet) is left
+ * out, HELP and TYPE included.
+ */
+static int
+tc_metrics(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	const struct tc_prom_row *row, *head = NULL;
+	size_t i, k;
+	int rc, n;
+
+	rc = tc_call(t, v->name, PROTO_REQ_METRICS, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	for (i = 0; i < TEND_NELEM(tc_prom_rows); i++) {
+		row = &tc_prom_rows[i];
+		if (row->type != NULL) {
+			/* A family's first row: HELP and TYPE, if any row
+			 * of it has a sample. */
+			head = row;
+			for (n = 0, k = i; k < TEND_NELEM(tc_prom_rows); k++) {
+				if (k > i && tc_prom_rows[k].type != NULL)
+					break;
+				n += tc_prom_samples(
+				    &tc_prom_rows[k], &rs, false);
+			}
+			if (n > 0)
+				printf("# HELP %s %s\n# TYPE %s %s\n",
+				    head->metric, head->help, head->metric,
+				    head->type);
+		}
+		(void)tc_prom_samples(row, &rs, true);
+	}
+	recs_free(&rs);
+	if (fflush(stdout) == EOF) {
+		tc_err("metrics: standard output: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static int
 tc_notyet(struct tc *t, const struct verb *v, int argc, char **argv)
 {
@@ -1080,16 +1769,21 @@ tc_help(struct tc *t, const struct verb *v, int argc, char **argv)
 static const struct verb verbs[] = {
     {"status", "[NAME...]", tc_status,
         "show processes; exit 3 if one is not RUNNING", 0, -1, TC_JSON},
-    {"start", "NAME...", tc_action, "start processes, wait until RUNNING", 1,
-        -1, 0},
-    {"stop", "NAME...", tc_action, "stop processes, wait until stopped", 1, -1,
-        0},
-    {"restart", "[--rolling [-N n]] NAME...", tc_action,
+    {"start", "[-t SECS] NAME...", tc_action,
+        "start processes, wait until RUNNING (-t: at most SECS)", 1, -1, 0},
+    {"stop", "[-t SECS] NAME...", tc_action,
+        "stop processes, wait until stopped (-t: at most SECS)", 1, -1, 0},
+    {"restart", "[-t SECS | --rolling [-N n]] NAME...", tc_action,
         "stop, then start processes (--rolling: n at a time)", 1, -1, 0},
+    {"events", "[--since SEQ] [--no-follow]", tc_events,
+        "stream state changes as they happen, numbered", 0, -1, TC_JSON},
     {"signal", "SIGNAL NAME...", tc_action, "send SIGNAL (TERM, HUP, 15...)", 2,
         -1, 0},
     {"pid", "[NAME...|all]", tc_pid, "tendd's pid, or the processes'", 0, -1,
         TC_JSON},
+    {"ps", "[NAME...]", tc_ps,
+        "each process's tree: pid, state, threads, RSS, PSS, CPU, command", 0,
+        -1, TC_JSON},
     {"avail", "", tc_avail, "list the configured processes", 0, 0, TC_JSON},
     {"version", "", tc_version, "print tendd's version", 0, 0, TC_JSON},
     {"shutdown", "", tc_shutdown, "stop everything, then tendd; wait for it", 0,
@@ -1111,6 +1805,8 @@ static const struct verb verbs[] = {
         "remove stopped processes", 1, -1, 0},
     {"reload", "[-n]", tc_update,
         "re-read the config and apply it as update does", 0, 1, 0},
+    {"metrics", "", tc_metrics,
+        "print numbers for monitoring (Prometheus text format)", 0, 0, 0},
     {"help", "[VERB]", tc_help, "list verbs, or show one", 0, 1, 0},
     {"exit", "", NULL, "leave the shell", 0, 0, TC_SHELL},
     {"quit", "", NULL, "leave the shell", 0, 0, TC_SHELL},

@@ -11,6 +11,7 @@
  * waitpid(-1) and would steal the exit statuses the pidfds are for.
  */
 #include "tend.h"
+#include "cgroup.h"
 #include "config.h"
 #include "ctl.h"
 #include "fsm.h"
@@ -100,12 +101,16 @@ static int
 op_spawn(struct proc *p, char *err, size_t errlen)
 {
 	struct spawn_child child;
+	int cgfd = cgroup_prepare(p);
 
+	spawn_opts.use_cgroup = cgfd >= 0;
+	spawn_opts.cgroup_fd = cgfd;
 	if (spawn_start(p->conf, &spawn_opts, &child, err, errlen) == -1) {
 		log_warnx("%s: spawn failed: %s", p->fullname, err);
 		return -1;
 	}
 	p->pid = child.pid;
+	cgroup_spawned(p);
 	p->pidfd = child.pidfd;
 	p->execfd = child.execfd;
 	ev_io_init(&p->exec_io, exec_cb, p->execfd, EV_READ);
@@ -234,6 +239,20 @@ op_changed(struct proc *p, enum proc_state from)
 	}
 }
 
+/* Something of P outlived SIGKILL (D state): say so, and let the stop
+ * requests and the shutdown waiting for it move on. */
+static void
+op_stuck(struct proc *p)
+{
+	cgroup_find_stuck(p);
+	log_warnx("%s: pid %ld survives SIGKILL (state %c); reported as "
+	          "unkillable, not waited for",
+	    p->fullname, (long)p->stuck_pid, p->stuck_state);
+	ctl_proc_changed(p, p->state);
+	if (shutting_down)
+		shutdown_step();
+}
+
 static const struct fsm_ops tendd_fsm_ops = {
 	.spawn = op_spawn,
 	.kill = op_kill,
@@ -242,7 +261,45 @@ static const struct fsm_ops tendd_fsm_ops = {
 	.now = op_now,
 	.wallclock = util_realtime,
 	.changed = op_changed,
+	.leftovers = cgroup_leftovers,
+	.kill_leftovers = cgroup_kill_leftovers,
+	.stuck = op_stuck,
 };
+
+/* P's cgroup emptied, or its session drained (cgroup.c). */
+static void
+empty_cb(struct proc *p)
+{
+	enum proc_state before = p->state;
+
+	fsm_on_empty(p);
+	/* A state change has told everyone already (op_changed). */
+	if (p->state != before)
+		return;
+	ctl_proc_changed(p, p->state);
+	if (shutting_down)
+		shutdown_step();
+}
+
+static void
+cgroup_warn_cb(const char *msg)
+{
+	log_warnx("warning: %s", msg);
+}
+
+/* Limit keys that cannot apply here are warned about, never dropped
+ * silently. */
+static void
+cgroup_check_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < tab.nprocs; i++)
+		(void)cgroup_check_conf(tab.procs[i]->next_conf != NULL
+		                            ? tab.procs[i]->next_conf
+		                            : tab.procs[i]->conf,
+		    tab.procs[i]->fullname, cgroup_warn_cb);
+}
 
 /* reap.c found P's process gone. */
 static void
@@ -273,6 +330,15 @@ exit_cb(struct proc *p, const struct proc_exit *ex)
 	free(p->exec_error);
 	p->exec_error = NULL;
 	logcap_detach(p);
+	if (cgroup_oom_killed(p)) {
+		struct proc_exit oom = *ex;
+
+		oom.oom = true;
+		log_warnx("%s: killed by the OOM killer (memory.events "
+		          "oom_kill)", p->fullname);
+		fsm_on_exit(p, &oom, exec_error);
+		return;
+	}
 	fsm_on_exit(p, ex, exec_error);
 }
 
@@ -297,6 +363,12 @@ start_autostart(void)
 static bool
 shutdown_pending(const struct proc *p)
 {
+	/* Unkillable (D state): waiting would hang forever. */
+	if (p->stuck)
+		return false;
+	/* A daemonised child outlives an EXITED main process: stop it. */
+	if (p->leftovers > 0 && p->conf->stop_leftovers)
+		return true;
 	return fsm_is_active(p->state) ||
 	    (p->state == PROC_EXITED && p->restart_wall != 0);
 }
@@ -550,6 +622,7 @@ reload_drop(struct proc *p)
 	log_info("removed: '%s'", p->fullname);
 	ctl_proc_gone(p);
 	logcap_forget(p);
+	cgroup_forget(p);
 	ev_timer_stop(loop, &p->timer);
 	ev_io_stop(loop, &p->exec_io);
 	if (svctab_drop(&tab, p) == -1)
@@ -765,6 +838,7 @@ reload_swap_conf(struct tend_conf *nc)
 	conf = nc;
 	logcap_init(loop, &conf->global);
 	log_set_level((enum log_level)conf->global.loglevel);
+	ctl_config_sync();
 	return 0;
 }
 
@@ -795,6 +869,7 @@ tendd_reload(struct ctl_reload *r)
 	}
 	if (svctab_apply(&tab, conf, &r->plan) == -1)
 		goto nomem;
+	cgroup_check_all();
 	for (i = 0; i < r->plan.n; i++) {
 		const struct svctab_delta *d = &r->plan.v[i];
 
@@ -870,6 +945,30 @@ reload_close(void)
 	nold_confs = 0;
 }
 
+/*
+ * Orphans were reaped: in session mode that is how a daemonised child of
+ * an exited service is seen to end (it was re-parented to us), so count
+ * again what each exited service left behind.  (cgroup mode learns it
+ * from cgroup.events.)
+ */
+static void
+leftovers_recount(void)
+{
+	size_t i;
+
+	for (i = 0; i < tab.nprocs; i++) {
+		struct proc *p = tab.procs[i];
+
+		if (p->leftovers > 0 && p->pid == 0 && !p->draining &&
+		    cgroup_leftovers(p) == 0) {
+			p->stuck = false;
+			ctl_proc_changed(p, p->state);
+		}
+	}
+	if (shutting_down)
+		shutdown_step();
+}
+
 static void
 signal_cb(struct ev_loop *l, ev_signal *w, int revents)
 {
@@ -885,7 +984,8 @@ signal_cb(struct ev_loop *l, ev_signal *w, int revents)
 		reload_on_signal();
 		break;
 	case SIGCHLD:
-		(void)reap_sigchld();
+		if (reap_sigchld() > 0)
+			leftovers_recount();
 		break;
 	case SIGUSR2:
 		log_info("received SIGUSR2: reopening log files");
@@ -1070,7 +1170,7 @@ main(int argc, char **argv)
 	bool check_only = false, verbose = false;
 	struct ctl_hooks hooks = {
 	    .shutdown = shutdown_begin, .reload = tendd_reload};
-	char err[512];
+	char err[512], cgerr[256];
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
@@ -1123,6 +1223,14 @@ main(int argc, char **argv)
 		fatal("service table");
 	fsm_init(&tendd_fsm_ops);
 	reap_init(loop, &tab, exit_cb);
+	if (cgroup_init(loop, &tab, conf->global.cgroup, empty_cb, err,
+	        sizeof(err), cgerr, sizeof(cgerr)) == -1)
+		fatalx("%s", cgerr);
+	if (err[0] != '\0')
+		log_warnx("warning: cgroup tracking unavailable (%s); "
+		          "tracking processes by session",
+		    err);
+	cgroup_check_all();
 	logcap_init(loop, &conf->global);
 
 	resolve_socket_path(conf);
@@ -1160,6 +1268,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < tab.nprocs; i++)
 		logcap_forget(tab.procs[i]);
 	logcap_close();
+	cgroup_close(&tab);
 	svctab_free(&tab);
 	reload_close();
 	config_free(conf);

@@ -33,7 +33,11 @@ for f in src/tendd src/tendctl; do
 	fi
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/tend-it.XXXXXX") || {
+# Test configs hold absolute paths under this directory, and tend (like
+# libinih) refuses config lines over 200 bytes: keep the prefix short.
+tmp=${TMPDIR:-/tmp}
+[ ${#tmp} -le 40 ] || tmp=/tmp
+work=$(mktemp -d "$tmp/tend-it.XXXXXX") || {
 	echo "Bail out! mktemp failed"
 	exit 1
 }

@@ -110,8 +110,38 @@ def all_stats():
     return out
 
 
+def children_of(pid):
+    """PID's children from /proc/PID/task/*/children (proc(5)), or None
+    if the kernel lacks CONFIG_PROC_CHILDREN.  Cheap: no walk of /proc."""
+    kids = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return []
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue  # the task is gone
+            return None
+    return kids
+
+
 def descendants(root, stats=None):
     """Every live process below ROOT, as {pid: ProcStat}."""
+    if stats is None and children_of(os.getpid()) is not None:
+        # Follow the children lists down from ROOT: cost grows with the
+        # tree, not with every process on a busy machine.
+        found, todo = {}, [root]
+        while todo:
+            for kid in children_of(todo.pop()) or ():
+                st = proc_stat(kid)
+                if st and kid not in found:
+                    found[kid] = st
+                    todo.append(kid)
+        return found
     stats = stats if stats is not None else all_stats()
     kids = {}
     for st in stats.values():
@@ -172,7 +202,7 @@ def is_alive(pid, starttime=None):
 def reap_zombie_children(exclude=()):
     """Reap zombies re-parented to us, leaving EXCLUDE (Popen's) alone."""
     me = os.getpid()
-    for st in all_stats().values():
+    for st in descendants(me).values():
         if st.ppid == me and st.state == "Z" and st.pid not in exclude:
             reap_if_ours(st.pid)
 
@@ -277,8 +307,9 @@ class Tend:
         self.logdir.mkdir(exist_ok=True)
         self.sock = self.dir / f"{name}.sock"
         if len(os.fsencode(str(self.sock))) >= SUN_PATH_MAX:
-            # tmp_path is too deep for sun_path: use a short private dir.
-            short = Path(tempfile.mkdtemp(prefix="tend-"))
+            # tmp_path is too deep for sun_path: use a short private dir
+            # (in /tmp, not $TMPDIR, which may be just as deep).
+            short = Path(tempfile.mkdtemp(prefix="tend-", dir="/tmp"))
             self._shortdir = short
             self.sock = short / f"{name}.sock"
         else:
@@ -457,9 +488,8 @@ class Tend:
         # Orphans that escaped tendd (it is meant to be their subreaper)
         # land on us: any live child of ours but tendd is one, since no
         # tendctl runs at this point.
-        me = os.getpid()
-        for st in all_stats().values():
-            if st.ppid == me and st.pid not in DAEMONS and \
+        for st in descendants(os.getpid()).values():
+            if st.ppid == os.getpid() and st.pid not in DAEMONS and \
                     st.state != "Z" and st.pid not in cands:
                 cands[st.pid] = (st.starttime, proc_cmdline(st.pid) or [])
         for pf in self.pidfiles:
@@ -585,6 +615,23 @@ class Tend:
                                    what=f"{name} in {'/'.join(states)}")
         except WaitTimeout as e:
             raise WaitTimeout(f"{name}: states seen {seen}\n{e}") from None
+
+    def wait_rec(self, name, pred, timeout=10, what=None):
+        """Wait until PRED(NAME's status --json record) is true; return
+        the record."""
+        def check():
+            rec = self.status_of(name)
+            return rec if rec is not None and pred(rec) else None
+        return self.wait_until(check, timeout, what=what or f"{name} "
+                               "to match")
+
+    def wait_all(self, state="RUNNING", timeout=10):
+        """Wait until every process is in STATE; return status --json."""
+        def check():
+            s = self.status_json()
+            return s if all(r["state"] == state for r in s.values()) \
+                else None
+        return self.wait_until(check, timeout, what=f"everything {state}")
 
     def stays(self, pred, duration, interval=0.05, what="condition"):
         """Assert PRED holds throughout DURATION seconds (a behaviour

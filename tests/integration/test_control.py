@@ -72,10 +72,7 @@ def snapshot(tend):
 
 def test_pool_names(tend):
     tend.start(config(autostart=True))
-    procs = tend.wait_until(
-        lambda: (lambda s: s if all(v["state"] == "RUNNING"
-                                    for v in s.values()) else None)(
-            tend.status_json()), what="everything RUNNING")
+    procs = tend.wait_all("RUNNING")
     assert sorted(procs) == sorted(ALL)
     for n in ("pool:pool_00", "pool:pool_01", "pool:pool_02"):
         assert procs[n]["group"] == "pool"
@@ -108,10 +105,8 @@ def test_start_forms(tend, args, hit):
 @pytest.mark.parametrize("args,hit", SELECT, ids=IDS)
 def test_stop_forms(tend, args, hit):
     tend.start(config(autostart=True))
-    before = tend.wait_until(
-        lambda: (lambda s: s if all(v[0] == "RUNNING"
-                                    for v in s.values()) else None)(
-            snapshot(tend)), what="everything RUNNING")
+    tend.wait_all("RUNNING")
+    before = snapshot(tend)
     r = tend.ctl("stop", *args, check=EXIT_OK)
     for n in hit:
         assert f"{n}: stopped" in r.out.splitlines(), r.out
@@ -127,10 +122,8 @@ def test_stop_forms(tend, args, hit):
 @pytest.mark.parametrize("args,hit", SELECT, ids=IDS)
 def test_restart_forms(tend, args, hit):
     tend.start(config(autostart=True))
-    before = tend.wait_until(
-        lambda: (lambda s: s if all(v[0] == "RUNNING"
-                                    for v in s.values()) else None)(
-            snapshot(tend)), what="everything RUNNING")
+    tend.wait_all("RUNNING")
+    before = snapshot(tend)
     r = tend.ctl("restart", *args, check=EXIT_OK)
     lines = r.out.splitlines()
     for n in hit:

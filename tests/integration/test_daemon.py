@@ -134,9 +134,11 @@ def test_doublefork_orphan_reaped_service_stays_running(tend):
     assert st and st.ppid == tend.pid, \
         f"orphan {gpid} not adopted by tendd (subreaper): {st}"
     # The intermediate child's death is not the service's exit.
-    tend.stays(lambda: (lambda r: r["state"] == "RUNNING"
-                        and r["pid"] == main and r["spawns"] == 1)(
-        tend.status_of("df")), 0.5, what="df RUNNING, same pid")
+    def same():
+        r = tend.status_of("df")
+        return r["state"] == "RUNNING" and r["pid"] == main \
+            and r["spawns"] == 1
+    tend.stays(same, 0.5, what="df RUNNING, same pid")
     assert tend.wait_until(lambda: not zombies_of(tend.pid), timeout=2,
                            what="no zombie children of tendd") is True
     # Kill the orphan: tendd reaps it, and it is not taken for df's exit.

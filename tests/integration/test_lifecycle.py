@@ -38,10 +38,9 @@ def test_kill_9_worker_comes_back(tend):
     b = tend.wait_state("worker:worker_1", "RUNNING")
     old = a["pid"]
     os.kill(old, signal.SIGKILL)
-    rec = tend.wait_until(
-        lambda: (lambda r: r if r["state"] == "RUNNING" and r["pid"] != old
-                 else None)(tend.status_of("worker:worker_0")),
-        what="worker_0 RUNNING with a new pid")
+    rec = tend.wait_rec("worker:worker_0",
+                        lambda r: r["state"] == "RUNNING" and r["pid"] != old,
+                        what="worker_0 RUNNING with a new pid")
     assert is_alive(rec["pid"])
     assert not is_alive(old)
     assert exit_signal(rec) == signal.SIGKILL, rec
@@ -86,9 +85,8 @@ def test_exitcodes_expected_vs_unexpected(tend, code, expected):
                    and tend.status_of("job")["spawns"] == 1, 0.8,
                    what="job EXITED, not respawned")
     else:
-        rec = tend.wait_until(
-            lambda: (lambda r: r if r["spawns"] >= 3 else None)(
-                tend.status_of("job")), what="job respawned twice")
+        rec = tend.wait_rec("job", lambda r: r["spawns"] >= 3,
+                            what="job respawned twice")
         assert exit_code(rec) == code, rec
 
 
@@ -123,9 +121,8 @@ def test_backoff_then_fatal(tend):
     tend.stays(lambda: tend.status_of("crash")["spawns"] == 3, 0.5,
                what="no more spawns once FATAL")
     tend.ctl("start", "crash")
-    tend.wait_until(
-        lambda: (lambda r: r if r["spawns"] > 3 else None)(
-            tend.status_of("crash")), what="a new attempt after start")
+    tend.wait_rec("crash", lambda r: r["spawns"] > 3,
+                  what="a new attempt after start")
 
 
 def test_fatal_without_retries(tend):
@@ -157,10 +154,8 @@ def test_missing_command_is_a_spawn_error(tend, cmd, startsecs):
         startsecs=0
         stopwaitsecs=1
     """)
-    rec = tend.wait_until(
-        lambda: (lambda r: seen.add(r["state"]) or
-                 (r if r["state"] == "FATAL" else None))(
-            tend.status_of("ghost")), timeout=8, what="ghost FATAL")
+    rec = tend.wait_rec("ghost", lambda r: seen.add(r["state"]) or
+                        r["state"] == "FATAL", timeout=8, what="ghost FATAL")
     assert "RUNNING" not in seen, f"a process that never ran: {seen}"
     assert cmd in rec["description"] or cmd in (rec.get("spawnerr") or ""), \
         f"status does not name {cmd}: {rec}"
@@ -202,17 +197,15 @@ def test_instant_exit_restarts_and_tendd_stays_responsive(tend):
         startsecs=0
         stopwaitsecs=1
     """)
-    first = tend.wait_until(
-        lambda: (lambda r: r if r["spawns"] >= 5 else None)(
-            tend.status_of("flap")), what="flap spawned 5 times")
+    first = tend.wait_rec("flap", lambda r: r["spawns"] >= 5,
+                          what="flap spawned 5 times")
     for _ in range(5):
         t0 = time.monotonic()
         tend.ctl("status", "calm", check=EXIT_OK)
         took = time.monotonic() - t0
         assert took < 1.0, f"status took {took:.2f} s during a restart loop"
-    later = tend.wait_until(
-        lambda: (lambda r: r if r["spawns"] > first["spawns"] else None)(
-            tend.status_of("flap")), what="flap keeps respawning")
+    later = tend.wait_rec("flap", lambda r: r["spawns"] > first["spawns"],
+                          what="flap keeps respawning")
     assert later["spawns"] > first["spawns"]
     tend.ctl("stop", "flap")
     assert tend.wait_state("flap", "STOPPED", "EXITED")
@@ -240,9 +233,8 @@ def test_restart_delay(tend):
     tend.stays(lambda: tend.status_of("slowpoke")["spawns"] == 1
                and tend.state("slowpoke") == "EXITED", 0.8,
                what="slowpoke EXITED during restart_delay")
-    rec = tend.wait_until(
-        lambda: (lambda r: r if r["spawns"] == 2 else None)(
-            tend.status_of("slowpoke")), timeout=5, what="the restart")
+    rec = tend.wait_rec("slowpoke", lambda r: r["spawns"] == 2, timeout=5,
+                        what="the restart")
     took = time.monotonic() - t_exit
     assert took >= 1.2, f"restarted {took:.2f} s after the exit"
 

@@ -1,10 +1,14 @@
-"""Stopping: stopsignal, SIGKILL after stopwaitsecs, and the process group
-(stopasgroup / killasgroup), each with its negative control."""
+"""Stopping: stopsignal, SIGKILL after stopwaitsecs, the process group
+(stopasgroup / killasgroup) and the processes that outlive the main one
+(stop_leftovers), each with its negative control; stops during STARTING
+and BACKOFF."""
 
 import os
 import signal
 import subprocess
 import time
+
+import pytest
 
 from tendlib import (EXIT_OK, TENDCTL, is_alive, poll, proc_stat,
                      wait_gone)
@@ -125,15 +129,17 @@ def test_killasgroup_kills_the_group(tend):
 
 
 def test_without_stopasgroup_the_child_survives(tend):
-    """Negative control for the two above: stopping only the leader leaves
-    its child running (re-parented to tendd, the subreaper).  We kill it
-    ourselves and tendd must reap it."""
+    """Negative control for the two above: with supervisord's behaviour
+    (stop_leftovers=false), stopping only the leader leaves its child
+    running, re-parented to tendd, the subreaper.  We kill it ourselves
+    and tendd must reap it."""
     pidfile = tend.dir / "child.pid"
     tend.start(f"""
         [program:grp]
         {shell_with_child(tend, pidfile)}
         startsecs=0
         stopwaitsecs=1
+        stop_leftovers=false
     """)
     svc = tend.wait_state("grp", "RUNNING")["pid"]
     kid = child_pid(tend, pidfile, svc)
@@ -203,3 +209,61 @@ def test_shutdown_during_backoff_is_prompt(tend):
     tend.expect_dead = True
     assert tend.proc.wait(10) == 0
     assert time.monotonic() - t0 < 3, "shutdown waited for a backoff"
+
+
+@pytest.mark.parametrize("stopasgroup", [True, False])
+def test_death_order_stopasgroup_vs_stop_leftovers(tend, stopasgroup):
+    """The shell takes 0.5 s to exit on TERM.  With stopasgroup its child
+    gets TERM at once and dies first; without it (stop_leftovers=true, the
+    default) the child outlives the shell and is stopped after it.  Either
+    way nothing is left and the process ends STOPPED."""
+    pidfile = tend.dir / "child.pid"
+    tend.track_pidfile(pidfile)
+    tend.start(f"""
+        [program:grp]
+        command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; /bin/sleep 1000 & echo $! > {pidfile}; wait'
+        startsecs=0
+        stopwaitsecs=2
+        stopasgroup={"true" if stopasgroup else "false"}
+    """)
+    svc = tend.wait_state("grp", "RUNNING")["pid"]
+    kid = child_pid(tend, pidfile, svc)
+    gone = {}
+    p = bg_ctl(tend, "stop", "grp")
+    try:
+        def both_gone():
+            now = time.monotonic()
+            for name, pid in (("main", svc), ("child", kid)):
+                if name not in gone and not is_alive(pid):
+                    gone[name] = now
+            return len(gone) == 2
+        tend.wait_until(both_gone, timeout=5, interval=0.01,
+                        what="main and child gone")
+    finally:
+        rc, out, err = finish(p)
+    assert rc == EXIT_OK and "grp: stopped" in out, (rc, out, err)
+    if stopasgroup:
+        assert gone["child"] < gone["main"] - 0.2, gone
+    else:
+        assert gone["child"] >= gone["main"], gone
+    assert tend.state("grp") == "STOPPED"
+
+
+def test_start_after_a_sigkill_stop(tend):
+    """After a stop that had to SIGKILL, a new start runs normally: the new
+    process is not caught by the old stop's kill."""
+    tend.start("""
+        [program:deaf]
+        command={H}/ignoreterm
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    tend.wait_state("deaf", "RUNNING")
+    tend.ctl("stop", "deaf", check=EXIT_OK)
+    tend.ctl("start", "deaf", check=EXIT_OK)
+    rec = tend.wait_state("deaf", "RUNNING")
+    spawns = rec["spawns"]
+    tend.stays(lambda: tend.status_of("deaf")["spawns"] == spawns
+               and tend.state("deaf") == "RUNNING", 1.0,
+               what="deaf RUNNING, not respawning")
+    assert is_alive(rec["pid"])

@@ -42,6 +42,7 @@ static struct fake {
 	bool timer_armed;
 	double timer_secs;
 	char log[1024];
+	int leftovers;  /* what the leftovers op counts */
 } F;
 
 static struct conf_proc C;
@@ -162,6 +163,31 @@ fake_changed(struct proc *p, enum proc_state from)
 	    fsm_state_name(p->state));
 }
 
+/* Leftovers: the count is F.leftovers (not traced: every exit asks). */
+static int
+fake_leftovers(struct proc *p)
+{
+	p->leftovers = F.leftovers;
+	p->leftover_pid = F.leftovers > 0 ? 99 : 0;
+	return F.leftovers;
+}
+
+static int
+fake_kill_leftovers(struct proc *p, int sig)
+{
+	trace("%skillall(%s)", who(p),
+	    sig == SIGKILL ? "KILL" : sig == SIGTERM ? "TERM" : "?");
+	return 0;
+}
+
+static void
+fake_stuck(struct proc *p)
+{
+	trace("%sstuck", who(p));
+	p->stuck_pid = 77;
+	p->stuck_state = 'D';
+}
+
 static const struct fsm_ops fake_ops = {
     .spawn = fake_spawn,
     .kill = fake_kill,
@@ -170,6 +196,9 @@ static const struct fsm_ops fake_ops = {
     .now = fake_now,
     .wallclock = fake_wallclock,
     .changed = fake_changed,
+    .leftovers = fake_leftovers,
+    .kill_leftovers = fake_kill_leftovers,
+    .stuck = fake_stuck,
 };
 
 /* supervisord's [program:x] defaults. */
@@ -471,7 +500,7 @@ test_starting_stop_asgroup(void **state)
 	assert_string_equal(
 	    take(), "STARTING>STOPPING timer(3) kill(INT,group)");
 	fire();
-	assert_string_equal(take(), "kill(KILL,group)");
+	assert_string_equal(take(), "timer(3) kill(KILL,group)");
 	/* Each phase reads its own key. */
 	setup(NULL);
 	C.killasgroup = true;
@@ -479,7 +508,7 @@ test_starting_stop_asgroup(void **state)
 	assert_int_equal(fsm_stop(&P), FSM_OK);
 	assert_string_equal(take(), "STARTING>STOPPING timer(10) kill(TERM)");
 	fire();
-	assert_string_equal(take(), "kill(KILL,group)");
+	assert_string_equal(take(), "timer(3) kill(KILL,group)");
 }
 
 static void
@@ -821,14 +850,16 @@ test_stopping_exit(void **state)
 	assert_int_equal(F.nspawn, 1);
 }
 
-/* stopwaitsecs ran out: SIGKILL once, no re-arm. */
+/* stopwaitsecs ran out: SIGKILL once, then FSM_KILL_GRACE for it to
+ * work. */
 static void
 test_stopping_timer_sigkill(void **state)
 {
 	to_stopping();
 	fire();
-	assert_string_equal(take(), "kill(KILL)");
-	assert_false(F.timer_armed);
+	assert_string_equal(take(), "timer(3) kill(KILL)");
+	assert_true(F.timer_armed);
+	assert_true(P.killsent);
 	assert_int_equal(P.state, PROC_STOPPING);
 	reap_signal(SIGKILL, false);
 	assert_string_equal(take(), "cancel STOPPING>STOPPED");
@@ -1512,7 +1543,7 @@ test_life(void **state)
 	    "RUNNING>EXITED spawn EXITED>STARTING timer(1) "
 	    "cancel STARTING>RUNNING "
 	    "RUNNING>STOPPING timer(10) kill(TERM) "
-	    "kill(KILL) "
+	    "timer(3) kill(KILL) "
 	    "cancel STOPPING>STOPPED");
 	assert_int_equal(P.spawns, 4);
 	assert_int_equal(P.backoff, 0);
@@ -1966,6 +1997,210 @@ test_no_changed_hook(void **state)
 	assert_int_equal(P.state, PROC_RUNNING);
 }
 
+/* ---- leftovers, DRAINING, unkillable processes ------------------------- */
+
+/* The main process is reaped in STOPPING; a leftover lives on: it gets
+ * stopsignal, and EMPTY ends the stop. */
+static void
+test_stopping_exit_drains_leftovers(void **state)
+{
+	char desc[160];
+
+	C.stop_leftovers = true;
+	to_stopping();
+	F.leftovers = 2;
+	reap_signal(SIGTERM, false);
+	assert_string_equal(take(), "killall(TERM)");
+	assert_int_equal(P.state, PROC_STOPPING);
+	assert_true(P.draining);
+	assert_true(F.timer_armed); /* what is left of stopwaitsecs */
+	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	assert_string_equal(desc, "");
+	/* Busy while draining; a second stop is no error. */
+	assert_int_equal(fsm_start(&P, NULL, 0), FSM_ALREADY_STARTED);
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "");
+	F.leftovers = 0;
+	fsm_on_empty(&P);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+	assert_false(P.draining);
+	assert_int_equal(P.lastexit.signal, SIGTERM);
+}
+
+/* stop_leftovers=false: the stop ends with the main process. */
+static void
+test_stopping_exit_leftovers_off(void **state)
+{
+	to_stopping();
+	F.leftovers = 2;
+	reap_signal(SIGTERM, false);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+}
+
+/* stopwaitsecs runs out while draining: SIGKILL to the leftovers, and
+ * after the grace they are stuck: STOPPED anyway, reported. */
+static void
+test_draining_timer_sigkill_then_stuck(void **state)
+{
+	char desc[160];
+
+	C.stop_leftovers = true;
+	to_stopping();
+	F.leftovers = 1;
+	reap_code(0);
+	assert_string_equal(take(), "killall(TERM)");
+	fire();
+	assert_string_equal(take(), "timer(3) killall(KILL)");
+	assert_true(P.killsent);
+	fire();
+	assert_string_equal(take(), "stuck cancel STOPPING>STOPPED");
+	assert_true(P.stuck);
+	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	assert_string_equal(desc, "Nov 23 03:46 AM; unkillable: pid 77 in D "
+	                          "state since Nov 23 03:46 AM");
+	/* A new start clears it. */
+	start_ok();
+	assert_false(P.stuck);
+}
+
+/* The timer finds the leftovers gone (no event said so). */
+static void
+test_draining_timer_none_left(void **state)
+{
+	C.stop_leftovers = true;
+	to_stopping();
+	F.leftovers = 1;
+	reap_code(0);
+	take();
+	F.leftovers = 0;
+	fire();
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+}
+
+/* SIGKILL was needed for the main process: the leftovers get it at once,
+ * with a fresh grace. */
+static void
+test_stopping_killed_then_leftovers(void **state)
+{
+	C.stop_leftovers = true;
+	to_stopping();
+	fire();
+	assert_string_equal(take(), "timer(3) kill(KILL) killall(KILL)");
+	F.leftovers = 1;
+	reap_signal(SIGKILL, false);
+	assert_string_equal(take(), "timer(3) killall(KILL)");
+	assert_true(P.draining);
+	F.leftovers = 0;
+	fsm_on_empty(&P);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+}
+
+/* The main process survives SIGKILL: reported, still STOPPING, and its
+ * late exit ends the stop. */
+static void
+test_stopping_main_stuck(void **state)
+{
+	char desc[160];
+
+	to_stopping();
+	fire();
+	assert_string_equal(take(), "timer(3) kill(KILL)");
+	fire();
+	assert_string_equal(take(), "stuck");
+	assert_true(P.stuck);
+	assert_int_equal(P.state, PROC_STOPPING);
+	assert_false(F.timer_armed);
+	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	assert_string_equal(desc, "unkillable: pid 77 in D state since Nov "
+	                          "23 03:46 AM");
+	reap_signal(SIGKILL, false);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+	assert_false(P.stuck);
+}
+
+/* The main process exits, a daemonised child lives on: EXITED says so,
+ * and a stop drains it. */
+static void
+test_exited_with_leftovers_stop(void **state)
+{
+	char desc[160];
+
+	C.stop_leftovers = true;
+	to_running();
+	F.leftovers = 1;
+	reap_code(0);
+	assert_string_equal(take(), "RUNNING>EXITED");
+	assert_int_equal(P.leftovers, 1);
+	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	assert_string_equal(desc, "exit status 0, Nov 23 03:46 AM; main "
+	                          "process exited; 1 process left (pid 99)");
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "EXITED>STOPPING timer(10) killall(TERM)");
+	assert_true(P.draining);
+	F.leftovers = 0;
+	fsm_on_empty(&P);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+}
+
+/* Without stop_leftovers a stop of EXITED is "not running", as before. */
+static void
+test_exited_with_leftovers_off(void **state)
+{
+	to_running();
+	F.leftovers = 1;
+	reap_code(0);
+	take();
+	assert_int_equal(fsm_stop(&P), FSM_NOT_RUNNING);
+	assert_string_equal(take(), "");
+}
+
+/* BACKOFF, FATAL and STOPPED with leftovers of earlier runs drain too;
+ * without leftovers they keep their old answers. */
+static void
+test_rest_states_stop_drains(void **state)
+{
+	C.stop_leftovers = true;
+	to_backoff();
+	F.leftovers = 1;
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "BACKOFF>STOPPING timer(10) killall(TERM)");
+	F.leftovers = 0;
+	fsm_on_empty(&P);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+	assert_int_equal(fsm_stop(&P), FSM_NOT_RUNNING);
+	F.leftovers = 1;
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "STOPPED>STOPPING timer(10) killall(TERM)");
+	F.leftovers = 0;
+	fsm_on_empty(&P);
+	take();
+
+	setup(NULL);
+	C.stop_leftovers = true;
+	to_fatal();
+	assert_int_equal(fsm_stop(&P), FSM_NOT_RUNNING);
+	F.leftovers = 3;
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_string_equal(take(), "FATAL>STOPPING timer(10) killall(TERM)");
+}
+
+/* EMPTY means nothing outside DRAINING. */
+static void
+test_empty_ignored_elsewhere(void **state)
+{
+	C.stop_leftovers = true;
+	fsm_on_empty(&P);
+	to_running();
+	fsm_on_empty(&P);
+	assert_string_equal(take(), "");
+	assert_int_equal(P.state, PROC_RUNNING);
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	take();
+	fsm_on_empty(&P);
+	assert_string_equal(take(), "");
+	assert_int_equal(P.state, PROC_STOPPING);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int
@@ -2004,6 +2239,16 @@ main(void)
 	    T(test_stopping_start_stop),
 	    T(test_stopping_exit),
 	    T(test_stopping_timer_sigkill),
+	    T(test_stopping_exit_drains_leftovers),
+	    T(test_stopping_exit_leftovers_off),
+	    T(test_draining_timer_sigkill_then_stuck),
+	    T(test_draining_timer_none_left),
+	    T(test_stopping_killed_then_leftovers),
+	    T(test_stopping_main_stuck),
+	    T(test_exited_with_leftovers_stop),
+	    T(test_exited_with_leftovers_off),
+	    T(test_rest_states_stop_drains),
+	    T(test_empty_ignored_elsewhere),
 	    T(test_stopping_ready_ignored),
 	    T(test_stop_race_esrch),
 	    T(test_stop_race_starting_exit),

@@ -320,6 +320,11 @@ test_fault_text(void **state)
 	assert_string_equal(proto_fault_text(PROTO_F_ABNORMAL_TERMINATION),
 	    "abnormal termination");
 	assert_string_equal(proto_fault_text(PROTO_F_OK), "");
+	assert_string_equal(proto_fault_text(PROTO_F_TIMED_OUT), "timed out");
+	assert_string_equal(
+	    proto_type_name(PROTO_REQ_EVENTS), "REQ_EVENTS");
+	assert_string_equal(
+	    proto_type_name(PROTO_REQ_RESTART_T), "REQ_RESTART_T");
 	assert_string_equal(proto_fault_text(-1), "unknown fault");
 	assert_string_equal(proto_fault_text(1000), "unknown fault");
 }

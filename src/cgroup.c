@@ -1,0 +1,1002 @@
+/*
+ * cgroup.c: every process a service owns.
+ *
+ * Owns: the tracking mode (cgroup v2, or the session fallback), tendd's
+ * cgroup subtree (tend.PID with one cgroup per process below it), the
+ * limits written there (memory.max, memory.high, cpu.max), the inotify
+ * watch on each cgroup.events, the OOM count of memory.events, the
+ * fallback's /proc scan, and signalling the processes that outlive a
+ * main process.  Per process state hangs off p->track.
+ *
+ * Leaves alone: the main process (spawn.c starts it, reap.c reaps and
+ * signals it through its pidfd), what a leftover means for the state
+ * (fsm.c), and /proc's formats (procinfo.c).
+ *
+ * Why cgroups: a process that double-forks and calls setsid() leaves its
+ * session and process group, and after its parent exits its ppid is
+ * tendd (the subreaper); nothing but a cgroup still ties it to its
+ * service (cgroups(7): children inherit their parent's cgroup, and only
+ * a process with write access to cgroup.procs can move it out).
+ */
+#include "cgroup.h"
+
+#include "log.h"
+#include "procinfo.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* While a fallback-mode process drains, look for its leftovers this
+ * often (no event says when a session empties). */
+#define CGROUP_POLL_SECONDS 0.2
+/* cpu.max period, microseconds (the kernel's default). */
+#define CGROUP_CPU_PERIOD 100000
+
+/* Per process (p->track). */
+struct cgroup_track {
+	int fd;             /* the process's cgroup directory, -1: none */
+	int wd;             /* inotify watch on its cgroup.events, -1 */
+	pid_t sid;          /* the main pid at spawn: session and pgid */
+	long long oom_base; /* memory.events oom_kill at spawn */
+};
+
+/* One /proc entry of a fallback scan. */
+struct cgroup_scan {
+	pid_t pid, ppid, pgrp, session;
+	unsigned long long starttime;
+	pid_t owner; /* the tracked sid it belongs to, 0: none, -1: not
+	                computed yet */
+};
+
+static struct {
+	struct ev_loop *loop;
+	const struct svctab *tab;
+	cgroup_empty_fn *on_empty;
+	bool on;             /* cgroup mode */
+	char base[PATH_MAX]; /* absolute path of tend.PID */
+	int basefd;
+	char controllers[128]; /* enabled for the processes' cgroups */
+	int ifd;               /* inotify, -1 */
+	ev_io iio;
+	ev_timer poll;            /* fallback draining poll */
+	struct cgroup_scan *scan; /* fallback: the last /proc scan */
+	size_t nscan;
+	double scan_at;
+} cg = {.basefd = -1, .ifd = -1};
+
+/* ---- small file helpers ----------------------------------------------- */
+
+/* Write S to FILE in the directory DFD (cgroup files take one write). */
+static int
+cgroup_write(int dfd, const char *file, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd, e;
+
+	fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	do
+		n = write(fd, s, len);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static bool
+cgroup_has_controller(const char *name)
+{
+	size_t n = strlen(name);
+	const char *s = cg.controllers;
+
+	while ((s = strstr(s, name)) != NULL) {
+		if ((s == cg.controllers || s[-1] == ' ') &&
+		    (s[n] == ' ' || s[n] == '\0'))
+			return true;
+		s += n;
+	}
+	return false;
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+/* Remove tend.PID directories a dead tendd left (their processes died
+ * with it through PDEATHSIG, so they are empty). */
+static void
+cgroup_sweep_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		long pid;
+		DIR *sub;
+		struct dirent *se;
+
+		if (strncmp(e->d_name, "tend.", 5) != 0 ||
+		    util_parse_long(e->d_name + 5, 1, INT_MAX, &pid) == -1 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if ((sub = opendir(path)) != NULL) {
+			while ((se = readdir(sub)) != NULL)
+				if (se->d_type == DT_DIR &&
+				    se->d_name[0] != '.')
+					(void)unlinkat(dirfd(sub), se->d_name,
+					    AT_REMOVEDIR);
+			(void)closedir(sub);
+		}
+		if (rmdir(path) == 0)
+			log_info("removed stale cgroup %s", path);
+	}
+	(void)closedir(d);
+}
+
+/* Enable what can be enabled of cpu and memory for the children of DIR:
+ * each is tried alone, since one refused controller fails the whole
+ * write (cgroup-v2.rst, "Enabling and Disabling"). */
+static void
+cgroup_enable(int dfd)
+{
+	static const char *const want[] = {"+memory", "+cpu", "+pids"};
+	size_t i;
+
+	for (i = 0; i < TEND_NELEM(want); i++)
+		(void)cgroup_write(dfd, "cgroup.subtree_control", want[i]);
+}
+
+static void cgroup_inotify_cb(struct ev_loop *l, ev_io *w, int revents);
+static void cgroup_poll_cb(struct ev_loop *l, ev_timer *w, int revents);
+
+/* Find the hierarchy and make tend.PID; -1 with NOTE saying why not. */
+static int
+cgroup_setup(const char *setting, char *note, size_t notelen)
+{
+	char buf[16384], mnt[PATH_MAX], own[PATH_MAX], parent[PATH_MAX];
+	ssize_t n;
+	int pfd;
+
+	if (procinfo_read_file(
+	        AT_FDCWD, "/proc/self/mountinfo", buf, sizeof(buf)) < 0 ||
+	    procinfo_cgroup2_mount(buf, mnt, sizeof(mnt)) == -1) {
+		(void)snprintf(
+		    note, notelen, "no cgroup2 mount in /proc/self/mountinfo");
+		return -1;
+	}
+	if (setting[0] == '/') {
+		(void)snprintf(own, sizeof(own), "%s", setting);
+	} else if (procinfo_read_file(
+	               AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) < 0 ||
+	           procinfo_cgroup2_path(buf, own, sizeof(own)) == -1) {
+		(void)snprintf(note, notelen,
+		    "/proc/self/cgroup: no cgroup v2 path (0::)");
+		return -1;
+	}
+	if (snprintf(parent, sizeof(parent), "%s%s", mnt,
+	        strcmp(own, "/") == 0 ? "" : own) >= (int)sizeof(parent) ||
+	    snprintf(cg.base, sizeof(cg.base), "%s/tend.%ld", parent,
+	        (long)getpid()) >= (int)sizeof(cg.base)) {
+		(void)snprintf(note, notelen, "cgroup path too long");
+		return -1;
+	}
+	if (setting[0] == '/' && mkdir(parent, 0755) == -1 && errno != EEXIST) {
+		(void)snprintf(
+		    note, notelen, "mkdir %s: %s", parent, strerror(errno));
+		return -1;
+	}
+	cgroup_sweep_stale(parent);
+	if (mkdir(cg.base, 0755) == -1 && errno != EEXIST) {
+		(void)snprintf(
+		    note, notelen, "mkdir %s: %s", cg.base, strerror(errno));
+		return -1;
+	}
+	cg.basefd = open(cg.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg.basefd < 0) {
+		(void)snprintf(
+		    note, notelen, "open %s: %s", cg.base, strerror(errno));
+		(void)rmdir(cg.base);
+		return -1;
+	}
+	/* Can we move a process there?  Ourselves would change our own
+	 * cgroup; writing to cgroup.procs needs write access to it and to
+	 * the common ancestor's (cgroup-v2.rst "Delegation Containment"),
+	 * which access(2) approximates without side effects. */
+	if (faccessat(cg.basefd, "cgroup.procs", W_OK, 0) == -1) {
+		(void)snprintf(note, notelen, "%s/cgroup.procs: %s", cg.base,
+		    strerror(errno));
+		goto undo;
+	}
+	/* The parent may enable controllers only if it holds no process
+	 * of its own (the root may always); errors just leave them off. */
+	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		cgroup_enable(pfd);
+		(void)close(pfd);
+	}
+	cgroup_enable(cg.basefd);
+	n = procinfo_read_file(
+	    cg.basefd, "cgroup.subtree_control", buf, sizeof(buf));
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (n <= 0 || (size_t)n >= sizeof(cg.controllers))
+		buf[0] = '\0';
+	memcpy(cg.controllers, buf, strlen(buf) + 1);
+	cg.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cg.ifd < 0) {
+		(void)snprintf(
+		    note, notelen, "inotify_init1: %s", strerror(errno));
+		goto undo;
+	}
+	return 0;
+undo:
+	(void)close(cg.basefd);
+	cg.basefd = -1;
+	(void)rmdir(cg.base);
+	return -1;
+}
+
+int
+cgroup_init(struct ev_loop *loop, const struct svctab *tab, const char *setting,
+    cgroup_empty_fn *on_empty, char *note, size_t notelen, char *err,
+    size_t errlen)
+{
+	cg.loop = loop;
+	cg.tab = tab;
+	cg.on_empty = on_empty;
+	note[0] = '\0';
+	if (setting == NULL)
+		setting = "auto";
+	ev_timer_init(
+	    &cg.poll, cgroup_poll_cb, CGROUP_POLL_SECONDS, CGROUP_POLL_SECONDS);
+	if (strcmp(setting, "off") == 0)
+		return 0;
+	if (strcmp(setting, "auto") != 0 && setting[0] != '/') {
+		(void)snprintf(err, errlen,
+		    "cgroup: '%s' is not auto, off or an absolute path",
+		    setting);
+		return -1;
+	}
+	if (cgroup_setup(setting, note, notelen) == -1) {
+		cg.base[0] = '\0';
+		return 0;
+	}
+	cg.on = true;
+	ev_io_init(&cg.iio, cgroup_inotify_cb, cg.ifd, EV_READ);
+	ev_io_start(loop, &cg.iio);
+	log_info("tracking processes with cgroup v2 under %s (controllers: "
+	         "%s)",
+	    cg.base, cg.controllers[0] != '\0' ? cg.controllers : "none");
+	return 0;
+}
+
+void
+cgroup_set_table(const struct svctab *tab)
+{
+	cg.tab = tab;
+}
+
+const char *
+cgroup_mode(void)
+{
+	return cg.on ? "cgroup" : "session";
+}
+
+const char *
+cgroup_base(void)
+{
+	return cg.on ? cg.base : "";
+}
+
+const char *
+cgroup_controllers(void)
+{
+	return cg.controllers;
+}
+
+size_t
+cgroup_check_conf(const struct conf_proc *c, const char *fullname,
+    void (*warn)(const char *msg))
+{
+	static const struct {
+		const char *key, *ctl;
+	} keys[] = {{"memory_max", "memory"}, {"memory_high", "memory"},
+	    {"cpu_max", "cpu"}};
+	bool set[] = {c->memory_max > 0, c->memory_high > 0, c->cpu_max > 0};
+	char msg[PATH_MAX + 512];
+	size_t i, n = 0;
+
+	for (i = 0; i < TEND_NELEM(keys); i++) {
+		if (!set[i])
+			continue;
+		if (!cg.on)
+			(void)snprintf(msg, sizeof(msg),
+			    "%s: %s: not applied: processes are not tracked "
+			    "with cgroups (session mode)",
+			    fullname, keys[i].key);
+		else if (!cgroup_has_controller(keys[i].ctl))
+			(void)snprintf(msg, sizeof(msg),
+			    "%s: %s: not applied: the %s controller is not "
+			    "available in %s (enabled: %s)",
+			    fullname, keys[i].key, keys[i].ctl, cg.base,
+			    cg.controllers[0] != '\0' ? cg.controllers
+			                              : "none");
+		else
+			continue;
+		warn(msg);
+		n++;
+	}
+	return n;
+}
+
+/* ---- per process ------------------------------------------------------ */
+
+static struct cgroup_track *
+cgroup_track_of(struct proc *p)
+{
+	struct cgroup_track *t = p->track;
+
+	if (t != NULL)
+		return t;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->fd = -1;
+	t->wd = -1;
+	p->track = t;
+	return t;
+}
+
+/* The cgroup directory name of P: its full name ("web:web_00"); a '/'
+ * cannot occur in names (config.c refuses it). */
+static const char *
+cgroup_name(const struct proc *p)
+{
+	return p->fullname;
+}
+
+static void
+cgroup_limits(struct proc *p, int fd)
+{
+	const struct conf_proc *c = p->conf;
+	char v[64];
+
+	if (cgroup_has_controller("memory")) {
+		(void)snprintf(
+		    v, sizeof(v), "%llu", (unsigned long long)c->memory_max);
+		if (cgroup_write(
+		        fd, "memory.max", c->memory_max > 0 ? v : "max") == -1)
+			log_warn("%s: memory.max", p->fullname);
+		(void)snprintf(
+		    v, sizeof(v), "%llu", (unsigned long long)c->memory_high);
+		if (cgroup_write(fd, "memory.high",
+		        c->memory_high > 0 ? v : "max") == -1)
+			log_warn("%s: memory.high", p->fullname);
+	}
+	if (cgroup_has_controller("cpu")) {
+		if (c->cpu_max > 0)
+			(void)snprintf(v, sizeof(v), "%lld %d",
+			    (long long)(c->cpu_max / 100 * CGROUP_CPU_PERIOD),
+			    CGROUP_CPU_PERIOD);
+		else
+			(void)snprintf(
+			    v, sizeof(v), "max %d", CGROUP_CPU_PERIOD);
+		if (cgroup_write(fd, "cpu.max", v) == -1)
+			log_warn("%s: cpu.max", p->fullname);
+	}
+}
+
+static long long
+cgroup_oom_count(int fd)
+{
+	char buf[512];
+	long long v = 0;
+
+	if (fd < 0 ||
+	    procinfo_read_file(fd, "memory.events", buf, sizeof(buf)) <= 0 ||
+	    procinfo_flat_key(buf, "oom_kill", &v) == -1)
+		return 0;
+	return v;
+}
+
+int
+cgroup_prepare(struct proc *p)
+{
+	struct cgroup_track *t;
+	char path[PATH_MAX];
+
+	if (!cg.on || (t = cgroup_track_of(p)) == NULL)
+		return -1;
+	if (t->fd < 0) {
+		if (mkdirat(cg.basefd, cgroup_name(p), 0755) == -1 &&
+		    errno != EEXIST) {
+			log_warn("%s: mkdir %s/%s; tracking by session",
+			    p->fullname, cg.base, cgroup_name(p));
+			return -1;
+		}
+		t->fd = openat(cg.basefd, cgroup_name(p),
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (t->fd < 0) {
+			log_warn("%s: open %s/%s", p->fullname, cg.base,
+			    cgroup_name(p));
+			return -1;
+		}
+		t->wd = -1;
+		if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cg.base,
+		        cgroup_name(p)) < (int)sizeof(path))
+			t->wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
+		if (t->wd < 0)
+			log_warn("%s: inotify_add_watch %s", p->fullname, path);
+	}
+	/* Every spawn: the config may have changed on reload. */
+	cgroup_limits(p, t->fd);
+	t->oom_base = cgroup_oom_count(t->fd);
+	return t->fd;
+}
+
+void
+cgroup_spawned(struct proc *p)
+{
+	struct cgroup_track *t = cgroup_track_of(p);
+
+	if (t == NULL)
+		return;
+	t->sid = p->pid;
+	p->leftovers = 0;
+	p->leftover_pid = 0;
+	p->stuck = false;
+}
+
+bool
+cgroup_oom_killed(struct proc *p)
+{
+	struct cgroup_track *t = p->track;
+
+	return t != NULL && t->fd >= 0 && cgroup_oom_count(t->fd) > t->oom_base;
+}
+
+const char *
+cgroup_tracking(const struct proc *p)
+{
+	const struct cgroup_track *t = p->track;
+
+	return t != NULL && t->fd >= 0 ? "cgroup" : "session";
+}
+
+/* ---- membership ------------------------------------------------------- */
+
+/* The pids in cgroup.procs of FD, malloc'd. */
+static int
+cgroup_read_procs(int fd, pid_t **pids, size_t *n)
+{
+	size_t cap = 8192, got = 0, k = 0;
+	char *buf = NULL, *s, *nb;
+	ssize_t r;
+	int pfd;
+
+	*pids = NULL;
+	*n = 0;
+	pfd = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	for (;;) {
+		if (got + 1 >= cap || buf == NULL) {
+			cap = buf == NULL ? cap : cap * 2;
+			if ((nb = realloc(buf, cap)) == NULL)
+				goto fail;
+			buf = nb;
+		}
+		r = read(pfd, buf + got, cap - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	(void)close(pfd);
+	for (s = buf; *s != '\0'; s++)
+		k += *s == '\n';
+	if ((*pids = calloc(k + 1, sizeof(**pids))) == NULL) {
+		free(buf);
+		return -1;
+	}
+	for (s = buf; *s != '\0';) {
+		char *end;
+		long v = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (v > 0 && *n < k + 1)
+			(*pids)[(*n)++] = (pid_t)v;
+		s = end;
+		while (*s == '\n')
+			s++;
+	}
+	free(buf);
+	return 0;
+fail:
+	free(buf);
+	(void)close(pfd);
+	return -1;
+}
+
+static int
+cgroup_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cgroup_scan_cmp(const void *a, const void *b)
+{
+	return cgroup_pid_cmp(&((const struct cgroup_scan *)a)->pid,
+	    &((const struct cgroup_scan *)b)->pid);
+}
+
+static struct cgroup_scan *
+cgroup_scan_find(pid_t pid)
+{
+	struct cgroup_scan key = {.pid = pid};
+
+	return bsearch(
+	    &key, cg.scan, cg.nscan, sizeof(*cg.scan), cgroup_scan_cmp);
+}
+
+/*
+ * Give every scanned process its owner: the tracked session (a main pid
+ * at spawn) its own session or process group names, else its parent's
+ * owner.  One pass over the scan for all services, so that listing 1,000
+ * services costs one /proc scan, not 1,000 (measured: HACKING.md).
+ */
+static void
+cgroup_scan_owners(void)
+{
+	pid_t *sids, self = getpid();
+	size_t i, ns = 0;
+	int depth;
+
+	qsort(cg.scan, cg.nscan, sizeof(*cg.scan), cgroup_scan_cmp);
+	sids = calloc(cg.tab != NULL ? cg.tab->nprocs + 1 : 1, sizeof(*sids));
+	for (i = 0; sids != NULL && cg.tab != NULL && i < cg.tab->nprocs; i++) {
+		const struct cgroup_track *t = cg.tab->procs[i]->track;
+
+		if (t != NULL && t->fd < 0 && t->sid > 0)
+			sids[ns++] = t->sid;
+	}
+	if (sids != NULL)
+		qsort(sids, ns, sizeof(*sids), cgroup_pid_cmp);
+	for (i = 0; i < cg.nscan; i++)
+		cg.scan[i].owner = -1;
+	for (i = 0; i < cg.nscan; i++) {
+		struct cgroup_scan *path[64], *e = &cg.scan[i];
+		pid_t owner = 0;
+		int k;
+
+		for (depth = 0; e != NULL && depth < 64; depth++) {
+			if (e->owner >= 0) {
+				owner = e->owner;
+				break;
+			}
+			path[depth] = e;
+			if (e->pid == self || e->pid == 1 || sids == NULL)
+				break;
+			if (bsearch(&e->session, sids, ns, sizeof(*sids),
+			        cgroup_pid_cmp) != NULL) {
+				owner = e->session;
+				break;
+			}
+			if (bsearch(&e->pgrp, sids, ns, sizeof(*sids),
+			        cgroup_pid_cmp) != NULL) {
+				owner = e->pgrp;
+				break;
+			}
+			e = cgroup_scan_find(e->ppid);
+		}
+		for (k = 0; k < depth && k < 64; k++)
+			path[k]->owner = owner;
+		if (depth < 64 && e != NULL && e->owner < 0)
+			e->owner = owner;
+	}
+	free(sids);
+}
+
+/* Scan /proc (fallback mode), or reuse a scan younger than the TTL. */
+static int
+cgroup_scan_proc(void)
+{
+	/* One scan per loop iteration: a status of 1,000 services is
+	 * answered in one callback, so it scans /proc once. */
+	double now = cg.loop != NULL ? ev_now(cg.loop) : util_monotonic();
+	struct cgroup_scan *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct procinfo_stat st;
+	struct dirent *e;
+	DIR *d;
+	long pid;
+
+	if (cg.scan != NULL && now == cg.scan_at)
+		return 0;
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (util_parse_long(e->d_name, 1, INT_MAX, &pid) == -1 ||
+		    procinfo_read_stat((pid_t)pid, &st) == -1 || st.kthread)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(v);
+				(void)closedir(d);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n].pid = st.pid;
+		v[n].ppid = st.ppid;
+		v[n].pgrp = st.pgrp;
+		v[n].session = st.session;
+		v[n].starttime = st.starttime;
+		n++;
+	}
+	(void)closedir(d);
+	free(cg.scan);
+	cg.scan = v;
+	cg.nscan = n;
+	cg.scan_at = now;
+	cgroup_scan_owners();
+	return 0;
+}
+
+/* Fallback membership: the session or process group named after the
+ * main pid, and the descendants of those (a child that called setsid()
+ * but still has its parent): the scan's owner (cgroup_scan_owners). */
+static int
+cgroup_fallback_members(pid_t sid, struct cgroup_member **out, size_t *nout)
+{
+	struct cgroup_member *v;
+	size_t i, j, n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (sid <= 0)
+		return 0;
+	if (cgroup_scan_proc() == -1)
+		return -1;
+	for (i = 0; i < cg.nscan; i++)
+		n += cg.scan[i].owner == sid;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0, j = 0; i < cg.nscan; i++)
+		if (cg.scan[i].owner == sid) {
+			v[j].pid = cg.scan[i].pid;
+			v[j].ppid = cg.scan[i].ppid;
+			v[j].starttime = cg.scan[i].starttime;
+			j++;
+		}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+int
+cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
+{
+	struct cgroup_track *t = p->track;
+	struct procinfo_stat st;
+	struct cgroup_member *v;
+	pid_t *pids;
+	size_t i, n, k = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (t == NULL)
+		return 0;
+	if (t->fd < 0)
+		return cgroup_fallback_members(t->sid, out, nout);
+	if (cgroup_read_procs(t->fd, &pids, &n) == -1)
+		return -1;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		free(pids);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		/* Gone between the two reads: not a member any more. */
+		if (procinfo_read_stat(pids[i], &st) == -1)
+			continue;
+		v[k].pid = pids[i];
+		v[k].ppid = st.ppid;
+		v[k].starttime = st.starttime;
+		k++;
+	}
+	free(pids);
+	*out = v;
+	*nout = k;
+	return 0;
+}
+
+int
+cgroup_leftovers(struct proc *p)
+{
+	struct cgroup_track *t = p->track;
+	struct cgroup_member *v = NULL;
+	size_t n = 0, i;
+	pid_t *pids = NULL;
+	int left = 0;
+
+	p->leftovers = 0;
+	p->leftover_pid = 0;
+	if (t == NULL)
+		return 0;
+	if (t->fd >= 0) {
+		/* cgroup.procs alone: no stat needed to count. */
+		if (cgroup_read_procs(t->fd, &pids, &n) == -1)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (pids[i] != p->pid) {
+				if (left++ == 0)
+					p->leftover_pid = pids[i];
+			}
+		free(pids);
+	} else {
+		/* Decisions need the present, not a cached scan. */
+		cg.scan_at = -1;
+		if (cgroup_fallback_members(t->sid, &v, &n) == -1)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (v[i].pid != p->pid) {
+				if (left++ == 0)
+					p->leftover_pid = v[i].pid;
+			}
+		free(v);
+	}
+	p->leftovers = left;
+	return left;
+}
+
+/* Signal one member through a pidfd, after checking that the pid still
+ * names the process we listed (same start time): a pid may be recycled
+ * between the listing and the kill (pidfd_open(2)). */
+static int
+cgroup_signal_member(const struct cgroup_member *m, int sig)
+{
+	struct procinfo_stat st;
+	int fd, rc;
+
+	fd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+	if (fd < 0)
+		return -1;
+	rc = -1;
+	if (procinfo_read_stat(m->pid, &st) == 0 &&
+	    st.starttime == m->starttime)
+		rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	else
+		errno = ESRCH;
+	(void)close(fd);
+	return rc;
+}
+
+static bool
+cgroup_any_draining(void)
+{
+	size_t i;
+
+	for (i = 0; cg.tab != NULL && i < cg.tab->nprocs; i++)
+		if (cg.tab->procs[i]->draining)
+			return true;
+	return false;
+}
+
+int
+cgroup_kill_leftovers(struct proc *p, int sig)
+{
+	struct cgroup_track *t = p->track;
+	struct cgroup_member *v = NULL;
+	size_t n = 0, i, hit = 0;
+
+	if (t == NULL)
+		return 0;
+	/* cgroup.kill (5.14) kills the whole cgroup at once, forks in
+	 * flight included; the main process is reaped or being killed. */
+	if (sig == SIGKILL && t->fd >= 0 &&
+	    cgroup_write(t->fd, "cgroup.kill", "1") == 0) {
+		log_info("%s: SIGKILL to its cgroup", p->fullname);
+		return 0;
+	}
+	cg.scan_at = -1; /* a fresh scan: we are about to act on it */
+	if (cgroup_members(p, &v, &n) == -1) {
+		log_warn("%s: listing its processes", p->fullname);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].pid == p->pid)
+			continue;
+		if (cgroup_signal_member(&v[i], sig) == 0)
+			hit++;
+		else if (errno != ESRCH)
+			log_warn("%s: kill(%ld, %s)", p->fullname,
+			    (long)v[i].pid, util_signal_name(sig));
+	}
+	free(v);
+	if (hit > 0)
+		log_info("%s: SIG%s to %zu leftover process%s", p->fullname,
+		    util_signal_name(sig), hit, hit == 1 ? "" : "es");
+	if (t->fd < 0 && !ev_is_active(&cg.poll))
+		ev_timer_start(cg.loop, &cg.poll);
+	return 0;
+}
+
+void
+cgroup_find_stuck(struct proc *p)
+{
+	struct cgroup_member *v = NULL;
+	struct procinfo_stat st;
+	size_t n = 0, i;
+
+	p->stuck_pid = p->pid;
+	p->stuck_state = '?';
+	if (p->pid > 0 && procinfo_read_stat(p->pid, &st) == 0) {
+		p->stuck_state = st.state;
+		return;
+	}
+	cg.scan_at = -1;
+	if (cgroup_members(p, &v, &n) == -1)
+		return;
+	for (i = 0; i < n; i++)
+		if (procinfo_read_stat(v[i].pid, &st) == 0) {
+			p->stuck_pid = v[i].pid;
+			p->stuck_state = st.state;
+			/* The D one is the one worth naming. */
+			if (st.state == 'D')
+				break;
+		}
+	free(v);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static struct proc *
+cgroup_proc_of_wd(int wd)
+{
+	size_t i;
+
+	for (i = 0; cg.tab != NULL && i < cg.tab->nprocs; i++) {
+		struct cgroup_track *t = cg.tab->procs[i]->track;
+
+		if (t != NULL && t->wd == wd)
+			return cg.tab->procs[i];
+	}
+	return NULL;
+}
+
+/* Check P's cgroup.events; report emptiness. */
+static void
+cgroup_check_events(struct proc *p)
+{
+	struct cgroup_track *t = p->track;
+	char buf[256];
+	long long populated = 1;
+
+	if (t == NULL || t->fd < 0 ||
+	    procinfo_read_file(t->fd, "cgroup.events", buf, sizeof(buf)) <= 0 ||
+	    procinfo_flat_key(buf, "populated", &populated) == -1 ||
+	    populated != 0)
+		return;
+	p->leftovers = 0;
+	p->leftover_pid = 0;
+	if (p->pid == 0)
+		p->stuck = false;
+	cg.on_empty(p);
+}
+
+static void
+cgroup_inotify_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *s;
+
+	for (;;) {
+		n = read(cg.ifd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (s = buf; s < buf + n; s += sizeof(*ev) + ev->len) {
+			struct proc *p;
+
+			ev = (const struct inotify_event *)(void *)s;
+			if ((ev->mask & IN_MODIFY) &&
+			    (p = cgroup_proc_of_wd(ev->wd)) != NULL)
+				cgroup_check_events(p);
+		}
+	}
+}
+
+/* Fallback: while something drains, look for its leftovers. */
+static void
+cgroup_poll_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	size_t i;
+
+	cg.scan_at = -1;
+	for (i = 0; cg.tab != NULL && i < cg.tab->nprocs; i++) {
+		struct proc *p = cg.tab->procs[i];
+
+		if (p->draining && cgroup_leftovers(p) == 0)
+			cg.on_empty(p);
+	}
+	if (!cgroup_any_draining())
+		ev_timer_stop(l, w);
+}
+
+/* ---- the end ----------------------------------------------------------- */
+
+void
+cgroup_forget(struct proc *p)
+{
+	struct cgroup_track *t = p->track;
+
+	if (t == NULL)
+		return;
+	if (t->wd >= 0)
+		(void)inotify_rm_watch(cg.ifd, t->wd);
+	if (t->fd >= 0) {
+		(void)close(t->fd);
+		/* EBUSY: something is still in it (unkillable); leave it. */
+		if (unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == -1 &&
+		    errno != ENOENT)
+			log_warn("%s: rmdir %s/%s", p->fullname, cg.base,
+			    cgroup_name(p));
+	}
+	free(t);
+	p->track = NULL;
+}
+
+void
+cgroup_close(const struct svctab *tab)
+{
+	size_t i;
+
+	for (i = 0; tab != NULL && i < tab->nprocs; i++)
+		cgroup_forget(tab->procs[i]);
+	if (cg.loop != NULL) {
+		ev_timer_stop(cg.loop, &cg.poll);
+		if (cg.ifd >= 0)
+			ev_io_stop(cg.loop, &cg.iio);
+	}
+	if (cg.ifd >= 0)
+		(void)close(cg.ifd);
+	cg.ifd = -1;
+	if (cg.basefd >= 0) {
+		(void)close(cg.basefd);
+		if (rmdir(cg.base) == -1 && errno != ENOENT)
+			log_warn("rmdir %s", cg.base);
+	}
+	cg.basefd = -1;
+	free(cg.scan);
+	cg.scan = NULL;
+	cg.nscan = 0;
+}
