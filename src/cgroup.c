@@ -49,6 +49,7 @@ struct cgroup_track {
 	int wd;             /* inotify watch on its cgroup.events, -1 */
 	pid_t sid;          /* the main pid at spawn: session and pgid */
 	long long oom_base; /* memory.events oom_kill at spawn */
+	bool killed;	    /* cgroup.kill was used on it (see prepare) */
 };
 
 /* One /proc entry of a fallback scan. */
@@ -423,6 +424,22 @@ cgroup_prepare(struct proc *p)
 
 	if (!cg.on || (t = cgroup_track_of(p)) == NULL)
 		return -1;
+	/*
+	 * A cgroup that cgroup.kill was used on kills every child cloned
+	 * into it with CLONE_INTO_CGROUP at once (seen on 6.x: the fork
+	 * compares the kill sequence of the parent's cgroup with the
+	 * target's).  Start over with a fresh cgroup when it is empty;
+	 * otherwise the child joins through cgroup.procs (spawn.c, told by
+	 * cgroup_clone_into_ok()).
+	 */
+	if (t->killed && t->fd >= 0 &&
+	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == 0) {
+		if (t->wd >= 0)
+			(void)inotify_rm_watch(cg.ifd, t->wd);
+		(void)close(t->fd);
+		t->fd = t->wd = -1;
+		t->killed = false;
+	}
 	if (t->fd < 0) {
 		if (mkdirat(cg.basefd, cgroup_name(p), 0755) == -1 &&
 		    errno != EEXIST) {
@@ -469,6 +486,14 @@ cgroup_oom_killed(struct proc *p)
 	struct cgroup_track *t = p->track;
 
 	return t != NULL && t->fd >= 0 && cgroup_oom_count(t->fd) > t->oom_base;
+}
+
+bool
+cgroup_clone_into_ok(const struct proc *p)
+{
+	const struct cgroup_track *t = p->track;
+
+	return t == NULL || !t->killed;
 }
 
 const char *
@@ -820,6 +845,7 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 	 * flight included; the main process is reaped or being killed. */
 	if (sig == SIGKILL && t->fd >= 0 &&
 	    cgroup_write(t->fd, "cgroup.kill", "1") == 0) {
+		t->killed = true;
 		log_info("%s: SIGKILL to its cgroup", p->fullname);
 		return 0;
 	}

@@ -56,6 +56,10 @@ size_t cgroup_check_conf(const struct conf_proc *c, const char *fullname,
  * return an fd of it for CLONE_INTO_CGROUP (owned by cgroup.c), or -1 in
  * fallback mode.  A failure is logged and P runs untracked by cgroup. */
 int cgroup_prepare(struct proc *p);
+/* May P's child be cloned straight into its cgroup (CLONE_INTO_CGROUP)?
+ * False after cgroup.kill on a cgroup still holding a process: the
+ * child must join by writing cgroup.procs instead. */
+bool cgroup_clone_into_ok(const struct proc *p);
 /* P's process was just spawned (p->pid is set). */
 void cgroup_spawned(struct proc *p);
 /* P's main process was reaped: did the OOM killer end a process of its

@@ -775,7 +775,7 @@ spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
  * waitid().  Returns the pid in the parent, 0 in the child, -1 on error.
  */
 static pid_t
-spawn_clone(int *pidfd, const char **what, int *cgfd)
+spawn_clone(int *pidfd, const char **what, int *cgfd, bool join)
 {
 	struct clone_args args;
 	pid_t pid;
@@ -789,7 +789,7 @@ spawn_clone(int *pidfd, const char **what, int *cgfd)
 	 * no moment in which it, or a child it forks at once, is in
 	 * tendd's (clone(2)).  Older kernels say E2BIG or EINVAL; then the
 	 * child joins through cgroup.procs before anything else. */
-	if (*cgfd >= 0) {
+	if (*cgfd >= 0 && !join) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)*cgfd;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -880,7 +880,7 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 		snprintf(err, errlen, "sigprocmask: %s", strerror(errno));
 		goto fail;
 	}
-	pid = spawn_clone(&pidfd, &what, &pl.cgroup_fd);
+	pid = spawn_clone(&pidfd, &what, &pl.cgroup_fd, o->cgroup_join);
 	if (pid == 0)
 		spawn_child(&pl);
 	e = errno;

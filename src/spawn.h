@@ -20,6 +20,7 @@ struct spawn_opts {
 	bool use_cgroup; /* start the child in the cgroup CGROUP_FD */
 	int cgroup_fd;	 /* a cgroup v2 directory (clone3 CLONE_INTO_CGROUP,
 			    else the child joins it before anything else) */
+	bool cgroup_join; /* never CLONE_INTO_CGROUP: join by cgroup.procs */
 };
 
 struct spawn_child {

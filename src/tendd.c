@@ -105,6 +105,7 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 
 	spawn_opts.use_cgroup = cgfd >= 0;
 	spawn_opts.cgroup_fd = cgfd;
+	spawn_opts.cgroup_join = !cgroup_clone_into_ok(p);
 	if (spawn_start(p->conf, &spawn_opts, &child, err, errlen) == -1) {
 		log_warnx("%s: spawn failed: %s", p->fullname, err);
 		return -1;

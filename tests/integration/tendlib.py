@@ -116,12 +116,14 @@ def children_of(pid):
     kids = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return []
     for tid in tasks:
         try:
             with open(f"/proc/{pid}/task/{tid}/children") as f:
                 kids += [int(k) for k in f.read().split()]
+        except ProcessLookupError:
+            continue  # the task died while we looked (ESRCH)
         except FileNotFoundError:
             if not os.path.exists(f"/proc/{pid}/task/{tid}"):
                 continue  # the task is gone
@@ -409,7 +411,10 @@ class Tend:
 
     def _sample_loop(self):
         while not self._stop_sampler.is_set():
-            self.sample()
+            try:
+                self.sample()
+            except OSError:
+                pass  # a process vanished mid-read: the next round sees
             self._stop_sampler.wait(0.01)
 
     def sample(self):
