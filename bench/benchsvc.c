@@ -19,9 +19,9 @@
  *                                    then fork+exec PROG again, for SECS
  *
  * Without a mode as first argument (s6 and runit run ./run, a symlink to
- * this program; s6-supervise passes the service name) the arguments are read from ./args, one line, words split on
- * blanks.  Records have fixed widths so that bench/run counts them with a
- * stat(2) instead of reading the file.
+ * this program; s6-supervise passes the service name) the arguments are read
+ * from ./args, one line, words split on blanks.  Records have fixed widths so
+ * that bench/run counts them with a stat(2) instead of reading the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,8 +122,8 @@ benchsvc_mark(uint64_t t0, int argc, char **argv)
 
 	if (argc < 1)
 		return 100;
-	n = snprintf(rec, sizeof(rec), "%020" PRIu64 " %010d\n", t0,
-	    (int)getpid());
+	n = snprintf(
+	    rec, sizeof(rec), "%020" PRIu64 " %010d\n", t0, (int)getpid());
 	benchsvc_append(argv[0], rec, (size_t)n);
 	/* s6 and runit exec us as "run": one comm for every supervisor, so
 	 * bench/run counts services by name (prctl(2) PR_SET_NAME). */
@@ -161,15 +161,16 @@ benchsvc_flood(int argc, char **argv)
 	close(fd);
 	t0 = benchsvc_now();
 	for (done = 0; done < total; done += BENCHSVC_CHUNK) {
-		size_t len = total - done < BENCHSVC_CHUNK ?
-		    (size_t)(total - done) : BENCHSVC_CHUNK;
+		size_t len = total - done < BENCHSVC_CHUNK
+		                 ? (size_t)(total - done)
+		                 : BENCHSVC_CHUNK;
 
 		if (benchsvc_write_all(STDOUT_FILENO, buf, len) < 0)
 			benchsvc_die("write", "stdout");
 	}
 	t1 = benchsvc_now();
-	n = snprintf(rec, sizeof(rec), "%020" PRIu64 " %020" PRIu64 "\n", t0,
-	    t1);
+	n = snprintf(
+	    rec, sizeof(rec), "%020" PRIu64 " %020" PRIu64 "\n", t0, t1);
 	benchsvc_append(argv[1], rec, (size_t)n);
 	benchsvc_pause_forever();
 	return 0;
@@ -213,8 +214,8 @@ static int
 benchsvc_is_mode(const char *s)
 {
 	return strcmp(s, "restart") == 0 || strcmp(s, "mark") == 0 ||
-	    strcmp(s, "flood") == 0 || strcmp(s, "forkloop") == 0 ||
-	    strcmp(s, "respawn") == 0;
+	       strcmp(s, "flood") == 0 || strcmp(s, "forkloop") == 0 ||
+	       strcmp(s, "respawn") == 0;
 }
 
 /* The floor for the restart workload: wait for the child, fork+exec it

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -131,6 +132,8 @@ cgroup_sweep_stale(const char *parent)
 		DIR *sub;
 		struct dirent *se;
 
+		int lfd;
+
 		if (strncmp(e->d_name, "tend.", 5) != 0 ||
 		    util_parse_long(e->d_name + 5, 1, INT_MAX, &pid) == -1 ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
@@ -138,6 +141,19 @@ cgroup_sweep_stale(const char *parent)
 		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) >=
 		    (int)sizeof(path))
 			continue;
+		/*
+		 * ESRCH is not enough: a tendd in another PID namespace (a
+		 * container, `unshare --pid`) sees live tendds outside it as
+		 * dead.  The owner holds flock(2) on its directory for its
+		 * whole life, so a directory we can lock is really stale.
+		 */
+		lfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lfd < 0)
+			continue;
+		if (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+			(void)close(lfd);
+			continue;
+		}
 		if ((sub = opendir(path)) != NULL) {
 			while ((se = readdir(sub)) != NULL)
 				if (se->d_type == DT_DIR &&
@@ -148,6 +164,7 @@ cgroup_sweep_stale(const char *parent)
 		}
 		if (rmdir(path) == 0)
 			log_info("removed stale cgroup %s", path);
+		(void)close(lfd);
 	}
 	(void)closedir(d);
 }
@@ -217,6 +234,10 @@ cgroup_setup(const char *setting, char *note, size_t notelen)
 		(void)rmdir(cg.base);
 		return -1;
 	}
+	/* Ours while we live: cgroup_sweep_stale() of other tendds skips a
+	 * locked directory (the lock goes with the fd when we die). */
+	if (flock(cg.basefd, LOCK_EX | LOCK_NB) == -1)
+		log_warn("flock %s", cg.base);
 	/* Can we move a process there?  Ourselves would change our own
 	 * cgroup; writing to cgroup.procs needs write access to it and to
 	 * the common ancestor's (cgroup-v2.rst "Delegation Containment"),
@@ -432,6 +453,16 @@ cgroup_prepare(struct proc *p)
 	 * otherwise the child joins through cgroup.procs (spawn.c, told by
 	 * cgroup_clone_into_ok()).
 	 */
+	/* Removed behind our back (an administrator, an old tendd's sweep):
+	 * CLONE_INTO_CGROUP would fail with ENOENT; make a new one. */
+	if (t->fd >= 0 && faccessat(t->fd, "cgroup.procs", F_OK, 0) == -1 &&
+	    errno == ENOENT) {
+		if (t->wd >= 0)
+			(void)inotify_rm_watch(cg.ifd, t->wd);
+		(void)close(t->fd);
+		t->fd = t->wd = -1;
+		t->killed = false;
+	}
 	if (t->killed && t->fd >= 0 &&
 	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == 0) {
 		if (t->wd >= 0)

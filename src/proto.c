@@ -47,6 +47,7 @@ static const struct {
     {PROTO_REQ_STOP_T, "REQ_STOP_T"},
     {PROTO_REQ_RESTART_T, "REQ_RESTART_T"},
     {PROTO_REQ_PS, "REQ_PS"},
+    {PROTO_REQ_STATUS_FULL, "REQ_STATUS_FULL"},
     {PROTO_REQ_METRICS, "REQ_METRICS"},
 };
 

@@ -31,13 +31,14 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 5 /* 2: DATA, tail, maintail, clear, reopen;
+#define PROTO_VERSION 7 /* 2: DATA, tail, maintail, clear, reopen;
 			   3: reread, update, add, remove, reload,
 			   rolling restart;
 			   4: events, start/stop/restart with a timeout,
 			   exit_uptime/exit_time in status;
 			   5: metrics;
-			   6: ps, tracking/rss/pss/cpu in status */
+			   6: ps, tracking/rss/pss/cpu in status;
+			   7: STATUS is the table's fields, STATUS_FULL the rest */
 
 #define PROTO_MAX_FRAME 65536 /* bytes, the length field included */
 #define PROTO_LEN_SIZE 4      /* the length field */
@@ -54,6 +55,7 @@ enum proto_type {
 
 	/* 100..: requests from tendctl; body: strings (the arguments) */
 	PROTO_REQ_STATUS = 100,   /* [names...]: one record per process */
+				  /* (see STATUS_FULL for --json) */
 	PROTO_REQ_START = 101,    /* names...: one result per process */
 	PROTO_REQ_STOP = 102,     /* names... */
 	PROTO_REQ_RESTART = 103,  /* names...: stop results, start results */
@@ -115,6 +117,14 @@ enum proto_type {
 	 * cpu_system (seconds), rss_bytes, pss_bytes, threads), then END.
 	 * tendctl prints them in Prometheus's text format. */
 	PROTO_REQ_METRICS = 150,
+	/* 160..169: variants of the core verbs.
+	 * STATUS_FULL: as STATUS, with every field status --json shows:
+	 * times, spawns, logs, the last exit, and what /proc and the cgroup
+	 * say (tracking, nprocs, rss_kb, pss_kb, cpu_s, leftovers,
+	 * unkillable).  Plain STATUS carries only what the table shows
+	 * (fullname, name, group, state, statecode, pid, description), so
+	 * the everyday `status` stays cheap with thousands of processes. */
+	PROTO_REQ_STATUS_FULL = 160,
 };
 
 /*

@@ -505,7 +505,10 @@ tc_status(struct tc *t, const struct verb *v, int argc, char **argv)
 	bool unknown = false, notrunning = false;
 	int rc;
 
-	rc = tc_call(t, v->name, PROTO_REQ_STATUS, argv, argc,
+	/* Memory and CPU (read from /proc by tendd) only for --json: the
+	 * table does not show them. */
+	rc = tc_call(t, v->name,
+	    t->json ? PROTO_REQ_STATUS_FULL : PROTO_REQ_STATUS, argv, argc,
 	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
 	if (rc != EXIT_OK) {
 		recs_free(&rs);

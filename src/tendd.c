@@ -384,11 +384,13 @@ shutdown_pending(const struct proc *p)
 static void
 shutdown_step(void)
 {
-	static bool in_step, again;
+	static bool in_step, again, done;
 	size_t i;
 	int top;
 	bool found;
 
+	if (done)
+		return; /* late state changes after the last stop */
 	if (in_step) {
 		again = true;
 		return;
@@ -410,6 +412,7 @@ shutdown_step(void)
 		if (!found) {
 			log_info("all processes stopped; exiting");
 			ev_break(loop, EVBREAK_ALL);
+			done = true;
 			break;
 		}
 		for (i = tab.nprocs; i-- > 0;) {

@@ -18,6 +18,8 @@ reap.c        fsm.h spawn.h logcap.h ctl.h
 logcap.c      fsm.h spawn.h reap.h ctl.h
 logfile.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ready.c       spawn.h reap.h logcap.h ctl.h
+procinfo.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+cgroup.c      fsm.h spawn.h reap.h logcap.h ctl.h
 sdnotify.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ctl.c         spawn.h reap.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
