@@ -31,9 +31,46 @@
  * orphans cannot hold the loop; SIGCHLD comes again for the rest. */
 #define REAP_MAX_PER_CALL 4096
 
+/*
+ * At most this many service exits are collected per reap_sigchld().  A
+ * collected exit may restart the service at once, and a crash-looping
+ * service dies again before the loop comes round: without a bound, one
+ * SIGCHLD callback would run for as long as services keep crashing and
+ * the control socket would starve.  Service exits left over are not lost:
+ * their own pidfd watchers collect them; orphans queued behind them are
+ * looked at again on the next loop turn (reap_again).
+ */
+#define REAP_MAX_SERVICES_PER_CALL 16
+
+/*
+ * Exits handled per loop iteration, over pidfd watchers and SIGCHLD
+ * together.  Each exit may spawn a replacement (a clone and an exec,
+ * about a millisecond); with a hundred services crash-looping, handling
+ * every ready pidfd in one iteration would keep control clients waiting
+ * for a hundred spawns.  A pidfd left over stays readable, so its watcher
+ * simply fires again on the next iteration, after the control socket has
+ * had its turn.  The budget is refilled before each poll (ev_prepare).
+ */
+#define REAP_BUDGET 8
+
 static struct ev_loop *reap_loop;
+static ev_timer reap_again;
+static ev_prepare reap_refill;
+static int reap_budget = REAP_BUDGET;
 static const struct svctab *reap_tab;
 static reap_exit_fn *reap_on_exit;
+
+static void
+reap_again_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)reap_sigchld();
+}
+
+static void
+reap_refill_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	reap_budget = REAP_BUDGET;
+}
 
 void
 reap_init(struct ev_loop *loop, const struct svctab *tab, reap_exit_fn *on_exit)
@@ -41,6 +78,12 @@ reap_init(struct ev_loop *loop, const struct svctab *tab, reap_exit_fn *on_exit)
 	reap_loop = loop;
 	reap_tab = tab;
 	reap_on_exit = on_exit;
+	/* Armed only when a reap_sigchld() stopped early: idle stays idle. */
+	ev_timer_init(&reap_again, reap_again_cb, 0.001, 0.);
+	/* A prepare watcher never wakes the loop by itself. */
+	ev_prepare_init(&reap_refill, reap_refill_cb);
+	ev_prepare_start(loop, &reap_refill);
+	ev_unref(loop); /* it must not keep ev_run() going either */
 }
 
 void
@@ -163,6 +206,9 @@ reap_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (reap_budget <= 0)
+		return; /* next iteration: see REAP_BUDGET */
+	reap_budget--;
 	if (reap_collect(p) >= 0)
 		return;
 	if (errno != ECHILD) {
@@ -252,7 +298,7 @@ reap_orphan(pid_t pid)
 int
 reap_sigchld(void)
 {
-	int orphans = 0;
+	int orphans = 0, services = 0;
 	int i, rc;
 
 	/*
@@ -278,9 +324,17 @@ reap_sigchld(void)
 			break;
 		p = reap_tab ? svctab_find_pid(reap_tab, si.si_pid) : NULL;
 		if (p != NULL && p->pidfd >= 0) {
+			if (services++ == REAP_MAX_SERVICES_PER_CALL ||
+			    reap_budget <= 0) {
+				/* Let the loop turn: see the comment at
+				 * REAP_MAX_SERVICES_PER_CALL. */
+				ev_timer_start(reap_loop, &reap_again);
+				break;
+			}
 			/* Its own path, so on_exit gets the status; if that
 			 * fails the zombie stays and we would see it again:
 			 * stop rather than spin. */
+			reap_budget--;
 			if (reap_collect(p) != 1)
 				break;
 			continue;

@@ -324,3 +324,33 @@ def test_idle_means_idle(tend):
     # Negative control: one request does show up in the count.
     tend.ctl("status", "web", check=EXIT_OK)
     assert ctxt_switches(tend.pid) > after
+
+
+def test_crash_looping_services_do_not_starve_the_control_socket(tend):
+    """Fifty services that exit at once and are restarted at once keep
+    tendd busy, but every status still gets an answer promptly and a
+    shutdown still works: exits are handled a few per loop turn, so the
+    control socket has its turn.  (Before, one SIGCHLD callback collected
+    and restarted services for as long as they kept crashing.)"""
+    tend.start("""
+        [program:loop]
+        command={H}/crasher 0
+        process_name=loop_%(process_num)02d
+        numprocs=50
+        startsecs=0
+        autorestart=true
+        stdout_logfile=NONE
+        stderr_logfile=NONE
+    """, wait=False)
+    tend.wait_up()
+    worst = 0.0
+    for _ in range(10):
+        t0 = time.monotonic()
+        r = tend.ctl("status", timeout=5)
+        worst = max(worst, time.monotonic() - t0)
+        assert r.rc in (0, 3), r
+        assert r.out.count("loop:loop_") == 50, r.out
+    assert worst < 2.0, f"status took {worst:.2f} s under churn"
+    # Negative control: the services really are churning.
+    spawns = sum(rec["spawns"] for rec in tend.status_json().values())
+    assert spawns > 200, spawns
