@@ -1191,6 +1191,15 @@ fsm_signal(struct proc *p, int sig, char *err, size_t errlen)
 	return FSM_SIGNAL_ERROR;
 }
 
+/* An occurrence with no arguments. */
+static void
+fsm_post(struct proc *p, enum fsm_event_type type)
+{
+	struct fsm_event ev = {.type = type};
+
+	(void)fsm_dispatch(p, &ev);
+}
+
 void
 fsm_on_exit(struct proc *p, const struct proc_exit *ex, const char *exec_error)
 {
@@ -1203,41 +1212,31 @@ fsm_on_exit(struct proc *p, const struct proc_exit *ex, const char *exec_error)
 void
 fsm_on_timer(struct proc *p)
 {
-	struct fsm_event ev = {.type = FSM_EV_TIMER};
-
-	(void)fsm_dispatch(p, &ev);
+	fsm_post(p, FSM_EV_TIMER);
 }
 
 void
 fsm_on_ready(struct proc *p)
 {
-	struct fsm_event ev = {.type = FSM_EV_READY};
-
-	(void)fsm_dispatch(p, &ev);
+	fsm_post(p, FSM_EV_READY);
 }
 
 void
 fsm_on_exec(struct proc *p)
 {
-	struct fsm_event ev = {.type = FSM_EV_EXEC};
-
-	(void)fsm_dispatch(p, &ev);
+	fsm_post(p, FSM_EV_EXEC);
 }
 
 void
 fsm_on_watchdog(struct proc *p)
 {
-	struct fsm_event ev = {.type = FSM_EV_WATCHDOG};
-
-	(void)fsm_dispatch(p, &ev);
+	fsm_post(p, FSM_EV_WATCHDOG);
 }
 
 void
 fsm_on_empty(struct proc *p)
 {
-	struct fsm_event ev = {.type = FSM_EV_EMPTY};
-
-	(void)fsm_dispatch(p, &ev);
+	fsm_post(p, FSM_EV_EMPTY);
 }
 
 const char *
