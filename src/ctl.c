@@ -73,7 +73,7 @@
 #define CTL_DEADLINE 10.0       /* seconds for a partial frame or reply */
 #define CTL_PAUSE 1.0           /* seconds the listener rests on EMFILE */
 #define CTL_OUT_MAX (16u << 20) /* bytes of unsent reply per client */
-#define CTL_EVENTS_RING 1024    /* state changes kept for events --since */
+#define CTL_EVENTS_RING 512     /* state changes kept for events --since */
 #define CTL_EVENTS_BATCH 64     /* events per write turn of a subscriber */
 #define CTL_ACCEPT_BATCH 8      /* accepts per turn: clients get read */
 

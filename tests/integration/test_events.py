@@ -20,7 +20,7 @@ autostart=false
 """
 
 # The history ring in ctl.c (CTL_EVENTS_RING), as tendctl(1) documents it.
-HISTORY = 1024
+HISTORY = 512
 
 EVENT_KEYS = {"seq", "time", "name", "group", "fullname", "from", "state",
               "pid", "description", "exit"}
