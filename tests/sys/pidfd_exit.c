@@ -28,40 +28,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-static int tap_n;
-static int tap_failed;
-
-static void
-tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_failed = 1;
-}
 
 static void
 skip_all(const char *why)
 {
 	printf("1..0 # SKIP %s\n", why);
 	exit(0);
-}
-
-static void
-bail(const char *what)
-{
-	printf("Bail out! %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 static pid_t

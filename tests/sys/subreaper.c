@@ -23,30 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int tap_n;
-static int tap_failed;
-
-static void
-tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_failed = 1;
-}
-
-static void
-bail(const char *what)
-{
-	printf("Bail out! %s: %s\n", what, strerror(errno));
-	exit(1);
-}
+#include "tap.h"
 
 /*
  * Fork an intermediate that forks a grandchild and exits at once.  The
