@@ -250,44 +250,25 @@ json_str(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
 
+	/* JSON's two-character escapes: the byte, then its letter. */
+	static const char from[] = "\"\\\n\r\t\b\f", to[] = "\"\\nrtbf";
+	const char *e;
+
 	putchar('"');
 	while (*p != '\0') {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		case '\b':
-			fputs("\\b", stdout);
-			break;
-		case '\f':
-			fputs("\\f", stdout);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				printf("\\u%04x", *p);
-				break;
-			}
-			if ((n = json_utf8_len(p)) == 0) {
-				fputs("\\ufffd", stdout);
-				break;
-			}
+		if ((e = strchr(from, *p)) != NULL) {
+			putchar('\\');
+			putchar(to[e - from]);
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p++);
+		} else if ((n = json_utf8_len(p)) == 0) {
+			fputs("\\ufffd", stdout);
+			p++;
+		} else {
 			(void)fwrite(p, 1, n, stdout);
 			p += n;
-			continue;
 		}
-		p++;
 	}
 	putchar('"');
 }
