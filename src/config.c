@@ -2012,20 +2012,145 @@ proc_free(struct conf_proc *p)
 {
 	if (p == NULL)
 		return;
+	if (!p->interned) {
+		free(p->program);
+		free(p->group);
+		free(p->command);
+		expand_free_argv(p->argv);
+		free(p->directory);
+		free(p->user);
+		free(p->environment_file);
+		free(p->file);
+	} else
+		free(p->argv); /* the array is the process's own */
 	free(p->name);
-	free(p->program);
-	free(p->group);
-	free(p->command);
-	expand_free_argv(p->argv);
-	free(p->directory);
-	free(p->user);
 	strv_free(p->environment);
-	free(p->environment_file);
 	free(p->out.path);
 	free(p->err.path);
 	strv_free(p->depends_on);
-	free(p->file);
 	free(p);
+}
+
+/*
+ * The string pool.  numprocs=1000 makes 1,000 processes whose program,
+ * group, file and usually command and argv are the same text; each copy
+ * is a malloc chunk of 32 bytes or more.  Identical strings are kept once
+ * per conf (issue 9: under 2 KiB per extra service).  Open addressing,
+ * FNV-1a, at most half full.
+ */
+struct conf_strpool {
+	char **slot;
+	size_t size; /* a power of two, or 0 */
+	size_t n;
+};
+
+static uint64_t
+strpool_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot where S is, or where it would go. */
+static char **
+strpool_find(const struct conf_strpool *sp, const char *s)
+{
+	size_t i = strpool_hash(s) & (sp->size - 1);
+
+	while (sp->slot[i] != NULL && strcmp(sp->slot[i], s) != 0)
+		i = (i + 1) & (sp->size - 1);
+	return &sp->slot[i];
+}
+
+static int
+strpool_grow(struct conf_strpool *sp)
+{
+	struct conf_strpool bigger;
+	size_t i;
+
+	bigger.size = sp->size != 0 ? sp->size * 2 : 64;
+	bigger.n = sp->n;
+	if ((bigger.slot = calloc(bigger.size, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < sp->size; i++)
+		if (sp->slot[i] != NULL)
+			*strpool_find(&bigger, sp->slot[i]) = sp->slot[i];
+	free(sp->slot);
+	*sp = bigger;
+	return 0;
+}
+
+/* Give S (malloc'd, or NULL) to the pool; returns the pool's copy. */
+static char *
+strpool_take(struct loader *ld, char *s)
+{
+	struct conf_strpool *sp = ld->conf->strings;
+	char **slot;
+
+	if (s == NULL)
+		return NULL;
+	if (sp->n + 1 > sp->size / 2 && strpool_grow(sp) == -1) {
+		ld->oom = true;
+		return s; /* still owned by the caller */
+	}
+	slot = strpool_find(sp, s);
+	if (*slot != NULL) {
+		free(s);
+		return *slot;
+	}
+	sp->n++;
+	return *slot = s;
+}
+
+static void
+strpool_free(struct conf_strpool *sp)
+{
+	size_t i;
+
+	if (sp == NULL)
+		return;
+	for (i = 0; i < sp->size; i++)
+		free(sp->slot[i]);
+	free(sp->slot);
+	free(sp);
+}
+
+/* Move P's shareable strings into the pool (see proc_free). */
+static void
+proc_intern(struct loader *ld, struct conf_proc *p)
+{
+	char **strs[] = {&p->program, &p->group, &p->command, &p->directory,
+	    &p->user, &p->environment_file, &p->file};
+	size_t i, need = TEND_NELEM(strs);
+	char **argv;
+
+	if (ld->conf->strings == NULL &&
+	    (ld->conf->strings = calloc(1, sizeof(*ld->conf->strings))) ==
+	        NULL) {
+		ld->oom = true;
+		return;
+	}
+	/* All or nothing: growing can fail (oom), so make room first for
+	 * every string this process may add. */
+	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++)
+		need++;
+	while (ld->conf->strings->n + need > ld->conf->strings->size / 2)
+		if (strpool_grow(ld->conf->strings) == -1) {
+			ld->oom = true;
+			return;
+		}
+	for (i = 0; i < TEND_NELEM(strs); i++)
+		*strs[i] = strpool_take(ld, *strs[i]);
+	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++)
+		p->argv[i] = strpool_take(ld, p->argv[i]);
+	p->interned = true;
+	/* The splitter grows argv in steps; keep only what is used. */
+	if (p->argv != NULL && (argv = realloc(p->argv,
+	                            (i + 1) * sizeof(*argv))) != NULL)
+		p->argv = argv;
 }
 
 /* A copy of the program-level template T for one process. */
@@ -2201,6 +2326,7 @@ resolve_program(
 		p->file = xstrdup(ld, file_path(ld, s->file));
 		p->line = s->line;
 		resolve_process(ld, s, slots, p, vars, TEND_NELEM(vars));
+		proc_intern(ld, p);
 		add_proc(ld, p, rp->gpriority, order);
 	}
 	for (k = program_keys; k->name != NULL; k++)
@@ -2572,6 +2698,7 @@ config_free(struct tend_conf *conf)
 	for (i = 0; i < conf->nprocs; i++)
 		proc_free(conf->procs[i]);
 	free(conf->procs);
+	strpool_free(conf->strings);
 	for (i = 0; i < conf->ngroups; i++) {
 		strv_free(conf->groups[i]->programs);
 		free(conf->groups[i]->name);

@@ -43,9 +43,9 @@ enum conf_logkind {
 
 struct conf_log {
 	enum conf_logkind kind;
+	int backups;		   /* *_logfile_backups */
 	char *path;		   /* CONF_LOG_FILE only, absolute */
 	uint64_t maxbytes;	   /* *_logfile_maxbytes, 0 = never rotate */
-	int backups;		   /* *_logfile_backups */
 	uint64_t capture_maxbytes; /* *_capture_maxbytes (accepted) */
 	bool events_enabled;	   /* *_events_enabled (accepted) */
 	bool syslog;		   /* *_syslog */
@@ -76,54 +76,62 @@ conf_exitcode_expected(const struct conf_exitcodes *e, int code)
  * One process: a [program:x] section after numprocs expansion and
  * per-process interpolation.  Every key is resolved (defaults applied).
  */
+/* One process.  Fields are grouped by size, not by topic, to keep the
+ * struct small: a pool of 1,000 holds 1,000 of them (issue 9). */
 struct conf_proc {
 	char *name;	 /* process_name, expanded ("web_00") */
 	char *program;	 /* section name after "program:" */
 	char *group;	 /* [group:g] holding it, else the program name */
-	int process_num; /* numprocs_start + index */
-	int numprocs;
-
 	char *command;	/* the expanded command line, for display */
 	char **argv;	/* split command; argv[0] resolved against PATH
 			   only at spawn time; NULL-terminated */
 	char *directory; /* NULL: tendd's directory */
 	char *user;	 /* NULL: no change */
-	uid_t uid;	 /* valid when user != NULL */
-	gid_t gid;
-	int umask;	 /* -1: inherit tendd's */
 	char **environment; /* "KEY=VALUE", NULL-terminated, program's own
 			       entries after [tend] environment ones */
 	char *environment_file; /* tend: KEY=VALUE lines read at spawn */
+	char **depends_on;   /* tend: as written: "name" or "group:*";
+				NULL-terminated */
+	char *file; /* where [program:x] was written */
+	int line;
+	int process_num; /* numprocs_start + index */
+	int numprocs;
+	uid_t uid;	 /* valid when user != NULL */
+	gid_t gid;
+	int umask;	 /* -1: inherit tendd's */
 
 	int priority;
-	bool autostart;
 	enum conf_autorestart autorestart;
 	double startsecs;
 	int startretries;
-	struct conf_exitcodes exitcodes;
 	int stopsignal;
+	struct conf_exitcodes exitcodes;
 	double stopwaitsecs;
+	bool autostart;
 	bool stopasgroup;
 	bool killasgroup;
-
 	bool redirect_stderr;
+
+	/* tend additions */
+	bool log_prefix;	      /* log_prefix=: "[NAME] " per line */
+	bool log_timestamps;	      /* log_timestamps=: RFC 3339 per line */
+	bool stop_leftovers;	      /* stop_leftovers=: a stop also stops
+					 what outlives the main process */
+	bool interned; /* program, group, file, command, directory, user,
+			  environment_file and argv's strings belong to the
+			  conf's string pool, not to this process */
+	enum conf_readiness readiness;
+	int pdeathsig;
+	enum conf_critical critical;  /* critical= (false) */
+
 	struct conf_log out; /* stdout_* */
 	struct conf_log err; /* stderr_* */
 
-	/* tend additions */
-	enum conf_readiness readiness;
-	char **depends_on;   /* as written: "name" or "group:*"; NULL-term. */
-	int pdeathsig;
 	double restart_delay;	      /* restart_delay= (default 0) */
 	double restart_backoff_max;   /* restart_backoff_max= (0 = off) */
 	double restart_backoff_reset; /* restart_backoff_reset= (60) */
 	double readiness_timeout;     /* readiness_timeout= (90, 0 = none) */
 	double watchdog_sec;	      /* watchdog_sec= (0 = off) */
-	enum conf_critical critical;  /* critical= (false) */
-	bool log_prefix;	      /* log_prefix=: "[NAME] " per line */
-	bool log_timestamps;	      /* log_timestamps=: RFC 3339 per line */
-	bool stop_leftovers;	      /* stop_leftovers=: a stop also stops
-					 what outlives the main process */
 	struct conf_rlimit rlimit_nofile; /* RLIMIT_NOFILE */
 	struct conf_rlimit rlimit_nproc;  /* RLIMIT_NPROC */
 	struct conf_rlimit rlimit_core;	  /* RLIMIT_CORE (bytes) */
@@ -132,9 +140,6 @@ struct conf_proc {
 	uint64_t memory_high; /* memory_high=: memory.high, 0 = none */
 	double cpu_max;	      /* cpu_max=: percent of one CPU (cpu.max),
 				 0 = none */
-
-	char *file; /* where [program:x] was written */
-	int line;
 };
 
 struct conf_group {
@@ -182,6 +187,7 @@ struct tend_conf {
 	size_t ngroups;
 	char **warnings; /* "FILE:LINE: ..." for unimplemented sections */
 	size_t nwarnings;
+	struct conf_strpool *strings; /* owns the strings processes share */
 };
 
 /* Collected errors, each "FILE:LINE: message". */

@@ -504,11 +504,11 @@ ctl_wait_eval(struct ctl_wait *wt, enum ctl_phase phase)
 	case PROC_STARTING:
 		break;
 	default:
-		if (p->state == PROC_STOPPED && p->stopnote[0] != '\0')
+		if (p->state == PROC_STOPPED && p->stopnote != NULL)
 			/* a dependency is down: "dependency db is FATAL" */
 			ctl_wait_finish(
 			    wt, PROTO_F_ABNORMAL_TERMINATION, p->stopnote);
-		else if (p->spawnerr[0] != '\0')
+		else if (p->spawnerr != NULL)
 			ctl_wait_finish(wt, PROTO_F_SPAWN_ERROR, p->spawnerr);
 		else {
 			char why[64];
@@ -555,8 +555,8 @@ ctl_wait_issue(struct ctl_wait *wt, enum ctl_phase phase)
 		ctl_wait_finish(wt, PROTO_F_NOT_RUNNING, NULL);
 		break;
 	case FSM_SPAWN_ERROR:
-		ctl_wait_finish(
-		    wt, PROTO_F_SPAWN_ERROR, err[0] ? err : wt->p->spawnerr);
+		ctl_wait_finish(wt, PROTO_F_SPAWN_ERROR,
+		    err[0] ? err : svctab_note(wt->p->spawnerr));
 		break;
 	case FSM_SIGNAL_ERROR:
 		/* The stop goes on (SIGKILL after stopwaitsecs): wait, and
@@ -1362,7 +1362,7 @@ ctl_put_status(struct ctl_client *c, uint32_t id, const struct proc *p,
 	    p->pid > 0 && p->start_wall > 0 && now > p->start_wall
 	        ? now - p->start_wall
 	        : 0.0);
-	proto_put_kv(&w, "spawnerr", p->spawnerr);
+	proto_put_kv(&w, "spawnerr", svctab_note(p->spawnerr));
 	ctl_put_kvll(&w, "spawns", p->spawns);
 	ctl_put_kvll(&w, "log_dropped_bytes", (long long)logcap_dropped(p));
 	proto_put_kv(&w, "stdout_logfile",
@@ -2147,7 +2147,7 @@ ctl_step_eval_start(struct ctl_step *st)
 	case PROC_STARTING:
 		break;
 	default:
-		if (p->spawnerr[0] != '\0') {
+		if (p->spawnerr != NULL) {
 			ctl_step_finish(
 			    st, PROTO_F_SPAWN_ERROR, NULL, p->spawnerr);
 			break;
@@ -2247,7 +2247,7 @@ ctl_roll(struct ctl_op *o)
 			if (fsm_start(st->p, err, sizeof(err)) ==
 			    FSM_SPAWN_ERROR) {
 				ctl_step_finish(st, PROTO_F_SPAWN_ERROR, NULL,
-				    err[0] ? err : st->p->spawnerr);
+				    err[0] ? err : svctab_note(st->p->spawnerr));
 				continue;
 			}
 			ctl_step_eval(st);

@@ -285,7 +285,7 @@ fsm_rdeps_up(const struct proc *p)
 static void
 fsm_note_dep(struct proc *p, const struct proc *q)
 {
-	(void)snprintf(p->stopnote, sizeof(p->stopnote),
+	svctab_note_set(&p->stopnote, SVCTAB_STOPNOTE_MAX,
 	    "dependency %s is %s", q->fullname != NULL ? q->fullname : "?",
 	    fsm_state_name(q->state));
 }
@@ -324,7 +324,7 @@ fsm_enter_running(struct proc *p)
 {
 	fsm_ops->timer_cancel(p);
 	p->backoff = 0;
-	p->spawnerr[0] = '\0';
+	svctab_note_clear(&p->spawnerr);
 	fsm_set_state(p, PROC_RUNNING);
 }
 
@@ -358,12 +358,12 @@ fsm_spawn(struct proc *p, char *err, size_t errlen)
 {
 	const struct conf_proc *c = p->conf;
 	/* Sized so that "spawn error: " + WHY always fits in spawnerr. */
-	char why[sizeof(p->spawnerr) - sizeof(FSM_SPAWN_ERROR_PREFIX) + 1];
+	char why[SVCTAB_SPAWNERR_MAX - sizeof(FSM_SPAWN_ERROR_PREFIX) + 1];
 
 	p->restart_wall = 0;
 	why[0] = '\0';
 	if (fsm_ops->spawn(p, why, sizeof(why)) == -1) {
-		(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s%s",
+		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s%s",
 		    FSM_SPAWN_ERROR_PREFIX, why[0] != '\0' ? why : "unknown");
 		if (err != NULL && errlen > 0)
 			(void)snprintf(err, errlen, "%s",
@@ -382,8 +382,8 @@ fsm_spawn(struct proc *p, char *err, size_t errlen)
 	p->waiting = false;
 	p->killsent = false;
 	p->stuck = false;
-	p->stopnote[0] = '\0';
-	p->status_text[0] = '\0';
+	svctab_note_clear(&p->stopnote);
+	svctab_note_clear(&p->status_text);
 	fsm_set_state(p, PROC_STARTING);
 	/* startsecs=0 waits for the EXEC event; notify waits for READY=1,
 	 * at most readiness_timeout. */
@@ -472,12 +472,12 @@ fsm_failed_start_reason(struct proc *p, const char *exec_error)
 	const char *why;
 
 	if (exec_error != NULL) {
-		(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s%s",
+		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s%s",
 		    FSM_SPAWN_ERROR_PREFIX, exec_error);
 		return;
 	}
 	if (p->timed_out) {
-		(void)snprintf(p->spawnerr, sizeof(p->spawnerr),
+		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX,
 		    "No READY=1 within %gs (readiness_timeout)",
 		    p->conf->readiness_timeout);
 		return;
@@ -486,7 +486,7 @@ fsm_failed_start_reason(struct proc *p, const char *exec_error)
 		why = "Exited before READY=1 (process log may have details)";
 	else
 		why = "Exited too quickly (process log may have details)";
-	(void)snprintf(p->spawnerr, sizeof(p->spawnerr), "%s", why);
+	svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s", why);
 }
 
 /* supervisord: an exit is expected when its code is in exitcodes; a
@@ -588,7 +588,7 @@ static enum fsm_result
 fsm_drain_begin(struct proc *p)
 {
 	p->dep_stopped = false;
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->stopnote);
 	p->restart_wall = 0;
 	p->killing = true;
 	p->killsent = false;
@@ -649,8 +649,8 @@ fsm_act_start(struct proc *p, const struct fsm_event *ev)
 {
 	p->backoff = 0;
 	p->restart_delay = 0;
-	p->spawnerr[0] = '\0';
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->spawnerr);
+	svctab_note_clear(&p->stopnote);
 	p->dep_stopped = false;
 	return fsm_begin(p, true, ev->err, ev->errlen);
 }
@@ -692,7 +692,7 @@ fsm_stop_now(struct proc *p)
 			continue;
 		(void)fsm_stop(d);
 		d->dep_stopped = true;
-		(void)snprintf(d->stopnote, sizeof(d->stopnote),
+		svctab_note_set(&d->stopnote, SVCTAB_STOPNOTE_MAX,
 		    "stopped with %s", p->fullname != NULL ? p->fullname : "?");
 	}
 	if (!fsm_rdeps_up(p))
@@ -710,7 +710,7 @@ static enum fsm_result
 fsm_act_kill(struct proc *p, const struct fsm_event *ev)
 {
 	p->dep_stopped = false;
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->stopnote);
 	return fsm_stop_now(p);
 }
 
@@ -720,7 +720,7 @@ static enum fsm_result
 fsm_act_restop(struct proc *p, const struct fsm_event *ev)
 {
 	p->dep_stopped = false;
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->stopnote);
 	return FSM_OK;
 }
 
@@ -742,7 +742,7 @@ static enum fsm_result
 fsm_act_unwait(struct proc *p, const struct fsm_event *ev)
 {
 	p->dep_stopped = false;
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->stopnote);
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
 	return FSM_OK;
@@ -755,7 +755,7 @@ fsm_act_unbackoff(struct proc *p, const struct fsm_event *ev)
 	if (fsm_has_leftovers(p))
 		return fsm_drain_begin(p);
 	p->dep_stopped = false;
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->stopnote);
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
 	return FSM_OK;
@@ -770,7 +770,7 @@ fsm_act_unexit(struct proc *p, const struct fsm_event *ev)
 	if (p->restart_wall == 0)
 		return FSM_NOT_RUNNING;
 	p->dep_stopped = false;
-	p->stopnote[0] = '\0';
+	svctab_note_clear(&p->stopnote);
 	p->restart_wall = 0;
 	fsm_ops->timer_cancel(p);
 	fsm_set_state(p, PROC_STOPPED);
@@ -883,7 +883,7 @@ fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 			return FSM_OK;
 		}
 		p->timed_out = true;
-		(void)snprintf(p->spawnerr, sizeof(p->spawnerr),
+		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX,
 		    "No READY=1 within %gs (readiness_timeout)",
 		    c->readiness_timeout);
 		fsm_ops->timer_set(p, c->stopwaitsecs);
@@ -1033,7 +1033,7 @@ fsm_act_resume(struct proc *p, const struct fsm_event *ev)
 	p->dep_stopped = false;
 	p->backoff = 0;
 	p->restart_delay = 0;
-	p->spawnerr[0] = '\0';
+	svctab_note_clear(&p->spawnerr);
 	return fsm_spawn(p, NULL, 0);
 }
 
@@ -1394,24 +1394,24 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 		fsm_append(buf, len, "pid %ld, uptime %s", (long)p->pid, up);
 		if (p->reloading)
 			fsm_append(buf, len, ", reloading");
-		if (p->status_text[0] != '\0')
+		if (p->status_text != NULL)
 			fsm_append(buf, len, ", %s", p->status_text);
 		break;
 	case PROC_STARTING:
 		if (p->waiting)
 			fsm_append_waiting(buf, len, p);
 		else
-			fsm_append(buf, len, "%s", p->status_text);
+			fsm_append(buf, len, "%s", svctab_note(p->status_text));
 		break;
 	case PROC_STOPPING:
 		if (p->holding)
 			fsm_append_holding(buf, len, p);
 		else
-			fsm_append(buf, len, "%s", p->status_text);
+			fsm_append(buf, len, "%s", svctab_note(p->status_text));
 		break;
 	case PROC_BACKOFF:
 	case PROC_FATAL:
-		if (p->spawnerr[0] != '\0')
+		if (p->spawnerr != NULL)
 			fsm_append(buf, len, "%s", p->spawnerr);
 		else
 			fsm_append(buf, len, "unknown error (try \"tail %s\")",
@@ -1430,7 +1430,7 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 		}
 		break;
 	case PROC_STOPPED:
-		if (p->stopnote[0] != '\0')
+		if (p->stopnote != NULL)
 			fsm_append(buf, len, "%s", p->stopnote);
 		else if (p->start_wall == 0 || p->stop_wall == 0)
 			fsm_append(buf, len, "Not started");

@@ -831,6 +831,11 @@ logcap_attach(struct proc *p, int outfd, int errfd, char *err, size_t errlen)
 	struct logcap_proc *lp;
 	int rc = 0;
 
+	/* Nothing to capture (both NONE, no syslog): no per-process state
+	 * until tail or clear asks for it, which saves its ~280 bytes for
+	 * each quiet service of a big pool. */
+	if (outfd == -1 && errfd == -1 && p->logcap == NULL)
+		return 0;
 	if ((lp = logcap_proc_get(p)) == NULL) {
 		(void)snprintf(
 		    err, errlen, "%s: logs: out of memory", p->fullname);

@@ -279,8 +279,8 @@ static void
 ready_apply(struct proc *p, pid_t sender, const struct ready_msg *m)
 {
 	if (m->has_status)
-		(void)snprintf(
-		    p->status_text, sizeof(p->status_text), "%s", m->status);
+		svctab_note_set(&p->status_text, SVCTAB_STATUS_TEXT_MAX, "%s",
+		    m->status);
 	if (m->mainpid > 0 && m->mainpid != p->mainpid) {
 		log_debug("%s: MAINPID=%ld (from pid %ld)", p->fullname,
 		    (long)m->mainpid, (long)sender);

@@ -16,6 +16,7 @@
 #include "svctab.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,47 @@ svctab_proc_free(struct proc *p)
 	free(p->deps);
 	free(p->rdeps);
 	free(p->fullname);
+	free(p->spawnerr);
+	free(p->status_text);
+	free(p->stopnote);
 	free(p);
+}
+
+/*
+ * The notes are empty for nearly every process nearly all the time, so
+ * they live on the heap rather than as buffers in struct proc: at 1,000
+ * services three inline buffers cost 350 KiB (issue 9's memory target).
+ * A restart loop clears spawnerr on every run; clearing an empty note is
+ * a NULL test.
+ */
+void
+svctab_note_set(char **note, size_t max, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	char *s;
+
+	if (max > sizeof(buf))
+		max = sizeof(buf);
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, max, fmt, ap);
+	va_end(ap);
+	if (buf[0] == '\0') {
+		svctab_note_clear(note);
+		return;
+	}
+	if (*note != NULL && strcmp(*note, buf) == 0)
+		return;
+	s = strdup(buf);
+	free(*note);
+	*note = s;
+}
+
+void
+svctab_note_clear(char **note)
+{
+	free(*note);
+	*note = NULL;
 }
 
 /* Does the depends_on entry NAME ("prog" or "group:*") stand for Q? */

@@ -48,18 +48,9 @@ struct proc {
 	enum proc_state state;
 	int backoff;	      /* failed starts in a row (supervisord's) */
 	unsigned spawns;      /* successful spawns since tendd started */
-	double laststart;     /* monotonic time of the last spawn */
-	double start_wall;    /* realtime of the last spawn */
-	double stop_wall;     /* realtime of the last stop/exit, 0 = never */
-	double restart_delay; /* current post-startsecs restart delay */
-	double restart_wall;  /* realtime a delayed restart is due, 0 = none
-				 pending (EXITED with the timer armed) */
 	bool killing;	      /* we sent stopsignal (STOPPING) */
 	bool ready;	      /* readiness=notify: READY=1 seen */
 	bool execed;	      /* the child's exec is confirmed */
-	struct proc_exit lastexit;
-	char spawnerr[160];   /* why the last start failed, "" if it did not */
-	char status_text[96]; /* STATUS= from the process (readiness) */
 	bool waiting;	      /* STARTING, no process yet: dependencies are
 				 not RUNNING */
 	bool holding;	      /* STOPPING, not signalled yet: dependents are
@@ -70,14 +61,25 @@ struct proc {
 	bool watchdog_fired;  /* the watchdog expired; the process is being
 				 killed and its exit is a failure */
 	bool deps_queued;     /* on fsm's dependency-event queue */
-	struct proc *deps_next; /* that queue's link */
-	char stopnote[96];    /* why a dependency keeps it STOPPED */
 	bool draining;	      /* STOPPING, the main process is gone: the
 				 service's leftover processes are being
 				 stopped (stop_leftovers) */
 	bool killsent;	      /* SIGKILL was sent in this stop */
 	bool stuck;	      /* something survived SIGKILL (D state) */
+	double laststart;     /* monotonic time of the last spawn */
+	double start_wall;    /* realtime of the last spawn */
+	double stop_wall;     /* realtime of the last stop/exit, 0 = never */
+	double restart_delay; /* current post-startsecs restart delay */
+	double restart_wall;  /* realtime a delayed restart is due, 0 = none
+				 pending (EXITED with the timer armed) */
 	double stuck_wall;    /* realtime SIGKILL was sent to it */
+	struct proc_exit lastexit;
+	/* Texts most processes never have: NULL while empty, set with
+	 * svctab_note_set() (see there), read with svctab_note(). */
+	char *spawnerr;	      /* why the last start failed */
+	char *status_text;    /* STATUS= from the process (readiness) */
+	char *stopnote;	      /* why a dependency keeps it STOPPED */
+	struct proc *deps_next; /* the dependency-event queue's link */
 
 	/* --- owned by svctab.c: depends_on, resolved to procs ---------- */
 	struct proc **deps;   /* processes this one depends on */
@@ -89,15 +91,14 @@ struct proc {
 	pid_t pid;    /* 0 when no process */
 	int pidfd;    /* -1 when no process */
 	int execfd;   /* exec-failure pipe read end, -1 once closed */
+	pid_t mainpid;	/* MAINPID= from the process, 0 = none (ready.c) */
 	char *exec_error; /* the child's failure report, until the exit */
 	ev_io pidfd_io;
 	ev_io exec_io;
 	ev_timer timer; /* the fsm's one timer (see fsm_ops) */
-	void *logcap;	/* logcap.c's per-process state */
-	pid_t mainpid;	/* MAINPID= from the process, 0 = none (ready.c) */
-	bool reloading;	/* RELOADING=1 seen, no READY=1 since (ready.c) */
 	ev_timer watchdog; /* watchdog_sec timer (ready.c) */
-	bool removed;	/* dropped from the config; freed once stopped */
+	void *logcap;	/* logcap.c's per-process state, NULL until the
+			   process has output to capture or it is asked for */
 	void *track;	/* cgroup.c's per-process state (its cgroup, or
 			   the session it tracks in fallback mode) */
 	int leftovers;	/* processes of the service alive without its
@@ -105,11 +106,19 @@ struct proc {
 	pid_t leftover_pid; /* one of them, for status */
 	pid_t stuck_pid;    /* the process that survives SIGKILL */
 	char stuck_state;   /* its state letter then ('D') */
+	bool reloading;	/* RELOADING=1 seen, no READY=1 since (ready.c) */
+	bool removed;	/* dropped from the config; freed once stopped */
 	/* --- reload (svctab.c sets, tendd.c commits) ------------------ */
+	bool reload_start; /* start it once next_conf is in (tendd.c) */
 	const struct conf_proc *next_conf; /* changed by a reload: run with
 					      this once stopped; NULL: none */
-	bool reload_start; /* start it once next_conf is in (tendd.c) */
 };
+
+/* The longest each note may grow (bytes, with the NUL): longer texts are
+ * cut, as the fixed buffers they replace did. */
+#define SVCTAB_SPAWNERR_MAX 160
+#define SVCTAB_STATUS_TEXT_MAX 96
+#define SVCTAB_STOPNOTE_MAX 96
 
 struct svctab {
 	struct proc **procs; /* in conf->procs order (priority, name) */
@@ -136,6 +145,19 @@ void svctab_free(struct svctab *tab);
  * refused unknown names and cycles.
  */
 int svctab_link_deps(struct svctab *tab);
+
+/* Set *NOTE to the printf-style text, cut to MAX bytes with the NUL, or
+ * free it when the text is empty.  Out of memory leaves the note empty
+ * (it is informational).  svctab_note_clear() empties it. */
+void svctab_note_set(char **note, size_t max, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void svctab_note_clear(char **note);
+/* The note's text, "" when it has none. */
+static inline const char *
+svctab_note(const char *note)
+{
+	return note != NULL ? note : "";
+}
 
 struct proc *svctab_find(const struct svctab *tab, const char *fullname);
 struct proc *svctab_find_pid(const struct svctab *tab, pid_t pid);

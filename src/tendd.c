@@ -189,7 +189,7 @@ log_transition(struct proc *p, enum proc_state from)
 		break;
 	case PROC_BACKOFF:
 		log_info("%s entered BACKOFF state: %s", p->fullname,
-		    p->spawnerr);
+		    svctab_note(p->spawnerr));
 		break;
 	case PROC_EXITED:
 		if (ex->signal != 0)

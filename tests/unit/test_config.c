@@ -255,6 +255,12 @@ test_every_program_key(void **state)
 
 	(void)state;
 	assert_int_equal(conf->nprocs, 2);
+	/* The instances share their common strings (the string pool). */
+	assert_ptr_equal(conf->procs[0]->program, conf->procs[1]->program);
+	assert_ptr_equal(conf->procs[0]->command, conf->procs[1]->command);
+	assert_ptr_equal(conf->procs[0]->argv[1], conf->procs[1]->argv[1]);
+	assert_ptr_not_equal(conf->procs[0]->name, conf->procs[1]->name);
+	assert_ptr_not_equal(conf->procs[0]->argv, conf->procs[1]->argv);
 	p = conf->procs[1];
 	assert_string_equal(p->name, "proc_4");
 	assert_int_equal(p->process_num, 4);

@@ -236,6 +236,15 @@ set_exitcode(int code)
 	C.exitcodes.bits[code / 64] |= 1ULL << (code % 64);
 }
 
+/* The notes are heap strings now (svctab_note_set). */
+static void
+clear_notes(struct proc *p)
+{
+	svctab_note_clear(&p->spawnerr);
+	svctab_note_clear(&p->status_text);
+	svctab_note_clear(&p->stopnote);
+}
+
 static int
 setup(void **state)
 {
@@ -246,14 +255,25 @@ setup(void **state)
 	F.wall = T0_WALL;
 	F.next_pid = 1234;
 	conf_defaults(&C);
+	clear_notes(&P); /* tests call setup() again midway */
 	memset(&P, 0, sizeof(P));
 	P.conf = &C;
 	P.fullname = fullname;
 	P.state = PROC_STOPPED;
 	P.pidfd = -1;
 	P.execfd = -1;
+	clear_notes(&D);
 	memset(&D, 0, sizeof(D));
 	fsm_init(&fake_ops);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	clear_notes(&P);
+	clear_notes(&D);
 	return 0;
 }
 
@@ -446,8 +466,7 @@ test_stopped_start_spawn_error(void **state)
 	assert_int_equal(P.state, PROC_BACKOFF);
 	assert_int_equal(P.backoff, 1);
 	assert_int_equal(P.spawns, 0);
-	assert_string_equal(
-	    P.spawnerr, "spawn error: fork: Resource temporarily unavailable");
+	assert_string_equal(svctab_note(P.spawnerr), "spawn error: fork: Resource temporarily unavailable");
 	/* A NULL error buffer is allowed. */
 	setup(NULL);
 	F.spawn_fail = 1;
@@ -519,8 +538,7 @@ test_starting_exit_too_quickly(void **state)
 	reap_code(0);
 	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
 	assert_int_equal(P.backoff, 1);
-	assert_string_equal(
-	    P.spawnerr, "Exited too quickly (process log may have details)");
+	assert_string_equal(svctab_note(P.spawnerr), "Exited too quickly (process log may have details)");
 	assert_true(P.lastexit.valid);
 	assert_int_equal(P.lastexit.code, 0);
 	assert_true(P.lastexit.uptime == 0.5);
@@ -567,7 +585,7 @@ test_starting_exit_after_startsecs(void **state)
 	reap_code(0);
 	assert_string_equal(take(), "cancel STARTING>RUNNING RUNNING>EXITED");
 	assert_int_equal(P.backoff, 0);
-	assert_string_equal(P.spawnerr, "");
+	assert_string_equal(svctab_note(P.spawnerr), "");
 }
 
 static void
@@ -576,7 +594,7 @@ test_starting_exit_exec_error(void **state)
 	to_starting();
 	reap_exec_error("execve(/usr/bin/web): No such file or directory");
 	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
-	assert_string_equal(P.spawnerr,
+	assert_string_equal(svctab_note(P.spawnerr),
 	    "spawn error: execve(/usr/bin/web): No such file or directory");
 	assert_int_equal(P.lastexit.code, 127);
 }
@@ -588,7 +606,7 @@ test_starting_timer(void **state)
 	fire();
 	assert_string_equal(take(), "cancel STARTING>RUNNING");
 	assert_int_equal(P.backoff, 0);
-	assert_string_equal(P.spawnerr, "");
+	assert_string_equal(svctab_note(P.spawnerr), "");
 }
 
 static void
@@ -712,8 +730,7 @@ test_running_restart_spawn_error(void **state)
 	assert_string_equal(
 	    take(), "RUNNING>EXITED spawn! EXITED>BACKOFF timer(1)");
 	assert_int_equal(P.backoff, 1);
-	assert_string_equal(
-	    P.spawnerr, "spawn error: fork: Resource temporarily unavailable");
+	assert_string_equal(svctab_note(P.spawnerr), "spawn error: fork: Resource temporarily unavailable");
 }
 
 /* ---- BACKOFF ---------------------------------------------------------- */
@@ -753,14 +770,13 @@ test_backoff_timer_retries(void **state)
 	assert_string_equal(take(), "spawn BACKOFF>STARTING timer(1)");
 	/* A retry is not an administrative start: the count stays. */
 	assert_int_equal(P.backoff, 1);
-	assert_string_equal(
-	    P.spawnerr, "Exited too quickly (process log may have details)");
+	assert_string_equal(svctab_note(P.spawnerr), "Exited too quickly (process log may have details)");
 	assert_int_equal(P.spawns, 2);
 	/* Reaching RUNNING forgets the failures. */
 	fire();
 	assert_string_equal(take(), "cancel STARTING>RUNNING");
 	assert_int_equal(P.backoff, 0);
-	assert_string_equal(P.spawnerr, "");
+	assert_string_equal(svctab_note(P.spawnerr), "");
 }
 
 /* startretries=3: delays 1, 2, 3, then FATAL; 4 attempts in all. */
@@ -787,8 +803,7 @@ test_backoff_counts_to_fatal(void **state)
 	assert_int_equal(P.backoff, 0);
 	assert_int_equal(F.nspawn, 4);
 	assert_false(F.timer_armed);
-	assert_string_equal(
-	    P.spawnerr, "Exited too quickly (process log may have details)");
+	assert_string_equal(svctab_note(P.spawnerr), "Exited too quickly (process log may have details)");
 }
 
 static void
@@ -819,8 +834,7 @@ test_backoff_spawn_failures(void **state)
 	assert_string_equal(take(), "spawn! cancel BACKOFF>FATAL");
 	assert_int_equal(F.nspawn, 4);
 	assert_int_equal(P.backoff, 0);
-	assert_string_equal(
-	    P.spawnerr, "spawn error: fork: Resource temporarily unavailable");
+	assert_string_equal(svctab_note(P.spawnerr), "spawn error: fork: Resource temporarily unavailable");
 }
 
 /* ---- STOPPING --------------------------------------------------------- */
@@ -901,7 +915,7 @@ test_stop_race_starting_exit(void **state)
 	reap_exec_error("execve(/usr/bin/web): Permission denied");
 	assert_string_equal(take(), "cancel STOPPING>STOPPED");
 	assert_int_equal(P.backoff, 0);
-	assert_string_equal(P.spawnerr, "");
+	assert_string_equal(svctab_note(P.spawnerr), "");
 }
 
 static void
@@ -996,7 +1010,7 @@ test_fatal_start(void **state)
 	to_fatal();
 	assert_int_equal(fsm_start(&P, NULL, 0), FSM_OK);
 	assert_string_equal(take(), "spawn FATAL>STARTING timer(1)");
-	assert_string_equal(P.spawnerr, "");
+	assert_string_equal(svctab_note(P.spawnerr), "");
 	assert_int_equal(P.backoff, 0);
 }
 
@@ -1046,8 +1060,7 @@ test_startsecs_zero(void **state)
 	 * never ran, so the retries run out (supervisord's FATAL). */
 	reap_exec_error("exec web: No such file or directory");
 	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
-	assert_string_equal(
-	    P.spawnerr, "spawn error: exec web: No such file or directory");
+	assert_string_equal(svctab_note(P.spawnerr), "spawn error: exec web: No such file or directory");
 	fire();
 	assert_string_equal(take(), "spawn BACKOFF>STARTING cancel");
 	reap_exec_error("exec web: No such file or directory");
@@ -1146,8 +1159,7 @@ test_notify_exit_before_ready(void **state)
 	advance(100);
 	reap_code(0);
 	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
-	assert_string_equal(
-	    P.spawnerr, "Exited before READY=1 (process log may have details)");
+	assert_string_equal(svctab_note(P.spawnerr), "Exited before READY=1 (process log may have details)");
 }
 
 /* READY=1 before startsecs: RUNNING at once; a later exit is a run. */
@@ -1380,12 +1392,11 @@ test_describe_running(void **state)
 	advance(61); /* 62 s since the spawn */
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "pid 1234, uptime 0:01:02");
-	(void)snprintf(
-	    P.status_text, sizeof(P.status_text), "%s", "Serving 12 clients");
+	svctab_note_set(&P.status_text, SVCTAB_STATUS_TEXT_MAX, "%s", "Serving 12 clients");
 	describe(buf, sizeof(buf));
 	assert_string_equal(
 	    buf, "pid 1234, uptime 0:01:02, Serving 12 clients");
-	P.status_text[0] = '\0';
+	svctab_note_clear(&P.status_text);
 	advance(2 * 86400 + 3600);
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "pid 1234, uptime 2 days, 1:01:02");
@@ -1402,14 +1413,13 @@ test_describe_starting_stopping(void **state)
 	to_starting();
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "");
-	(void)snprintf(
-	    P.status_text, sizeof(P.status_text), "%s", "Loading data");
+	svctab_note_set(&P.status_text, SVCTAB_STATUS_TEXT_MAX, "%s", "Loading data");
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "Loading data");
 	assert_int_equal(fsm_stop(&P), FSM_OK);
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "Loading data");
-	P.status_text[0] = '\0';
+	svctab_note_clear(&P.status_text);
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "");
 }
@@ -1424,7 +1434,7 @@ test_describe_backoff_fatal(void **state)
 	describe(buf, sizeof(buf));
 	assert_string_equal(
 	    buf, "Exited too quickly (process log may have details)");
-	P.spawnerr[0] = '\0';
+	svctab_note_clear(&P.spawnerr);
 	P.fullname = fullname;
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "unknown error (try \"tail grp:web_00\")");
@@ -1436,7 +1446,7 @@ test_describe_backoff_fatal(void **state)
 	describe(buf, sizeof(buf));
 	assert_string_equal(
 	    buf, "spawn error: fork: Resource temporarily unavailable");
-	P.spawnerr[0] = '\0';
+	svctab_note_clear(&P.spawnerr);
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "unknown error (try \"tail web\")");
 }
@@ -1681,7 +1691,7 @@ test_deps_waiting_dependency_fatal(void **state)
 	assert_string_equal(take(), "db:spawn! db:cancel db:STOPPED>FATAL "
 				    "cancel STOPPED>STARTING STARTING>STOPPED");
 	assert_int_equal(P.state, PROC_STOPPED);
-	assert_string_equal(P.stopnote, "dependency db is FATAL");
+	assert_string_equal(svctab_note(P.stopnote), "dependency db is FATAL");
 	assert_true(P.dep_stopped);
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "dependency db is FATAL");
@@ -1693,7 +1703,7 @@ test_deps_waiting_dependency_fatal(void **state)
 	fsm_on_exec(&D);
 	assert_string_equal(take(), "db:cancel db:STARTING>RUNNING spawn "
 				    "STOPPED>STARTING timer(1)");
-	assert_string_equal(P.stopnote, "");
+	assert_string_equal(svctab_note(P.stopnote), "");
 	assert_false(P.dep_stopped);
 }
 
@@ -1726,7 +1736,7 @@ test_deps_running_dependency_fatal(void **state)
 	db_running_to_fatal();
 	assert_string_equal(take(), "db:cancel db:STARTING>FATAL "
 				    "RUNNING>STOPPING timer(10) kill(TERM)");
-	assert_string_equal(P.stopnote, "dependency db is FATAL");
+	assert_string_equal(svctab_note(P.stopnote), "dependency db is FATAL");
 	assert_true(P.dep_stopped);
 	reap_signal(SIGTERM, false);
 	assert_string_equal(take(), "cancel STOPPING>STOPPED");
@@ -1772,7 +1782,7 @@ test_deps_backoff_dependency_fatal(void **state)
 	db_running_to_fatal();
 	assert_string_equal(
 	    take(), "db:cancel db:STARTING>FATAL cancel BACKOFF>STOPPED");
-	assert_string_equal(P.stopnote, "dependency db is FATAL");
+	assert_string_equal(svctab_note(P.stopnote), "dependency db is FATAL");
 }
 
 static void
@@ -1814,7 +1824,7 @@ test_deps_stop_holds_for_dependents(void **state)
 				    "db:cancel db:RUNNING>STOPPING");
 	assert_true(D.holding);
 	assert_true(P.dep_stopped);
-	assert_string_equal(P.stopnote, "stopped with db");
+	assert_string_equal(svctab_note(P.stopnote), "stopped with db");
 	D.pid = 77;
 	P.fullname = (char *)"web";
 	fsm_describe(&D, F.wall, buf, sizeof(buf));
@@ -1837,7 +1847,7 @@ test_deps_stop_holds_for_dependents(void **state)
 	/* db started again: web follows. */
 	db_running();
 	assert_int_equal(P.state, PROC_STARTING);
-	assert_string_equal(P.stopnote, "");
+	assert_string_equal(svctab_note(P.stopnote), "");
 }
 
 /* HOLDING exit: db died on its own while waiting for web. */
@@ -1869,7 +1879,7 @@ test_stopping_stop_cancels_comeback(void **state)
 	assert_int_equal(fsm_stop(&P), FSM_OK);
 	assert_string_equal(take(), "");
 	assert_false(P.dep_stopped);
-	assert_string_equal(P.stopnote, "");
+	assert_string_equal(svctab_note(P.stopnote), "");
 }
 
 /* An automatic restart waits for a dependency that is restarting too. */
@@ -1906,8 +1916,7 @@ test_notify_readiness_timeout(void **state)
 	assert_string_equal(take(), "timer(10) kill(TERM)");
 	assert_int_equal(P.state, PROC_STARTING);
 	assert_true(P.timed_out);
-	assert_string_equal(
-	    P.spawnerr, "No READY=1 within 5s (readiness_timeout)");
+	assert_string_equal(svctab_note(P.spawnerr), "No READY=1 within 5s (readiness_timeout)");
 	/* Too late now. */
 	fsm_on_ready(&P);
 	assert_string_equal(take(), "");
@@ -1916,8 +1925,7 @@ test_notify_readiness_timeout(void **state)
 	assert_string_equal(take(), "kill(KILL)");
 	reap_signal(SIGKILL, false);
 	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
-	assert_string_equal(
-	    P.spawnerr, "No READY=1 within 5s (readiness_timeout)");
+	assert_string_equal(svctab_note(P.spawnerr), "No READY=1 within 5s (readiness_timeout)");
 	/* The retry starts with a clean slate. */
 	fire();
 	assert_string_equal(take(), "spawn BACKOFF>STARTING timer(5)");
@@ -1977,7 +1985,7 @@ test_describe_reloading(void **state)
 
 	to_running();
 	P.reloading = true;
-	(void)snprintf(P.status_text, sizeof(P.status_text), "%s", "v2");
+	svctab_note_set(&P.status_text, SVCTAB_STATUS_TEXT_MAX, "%s", "v2");
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "pid 1234, uptime 0:00:01, reloading, v2");
 }
@@ -2201,7 +2209,7 @@ test_empty_ignored_elsewhere(void **state)
 	assert_int_equal(P.state, PROC_STOPPING);
 }
 
-#define T(f) cmocka_unit_test_setup(f, setup)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
 main(void)

@@ -116,7 +116,7 @@ test_init(void **state)
 		assert_int_equal(p->backoff, 0);
 		assert_int_equal(p->spawns, 0);
 		assert_false(p->lastexit.valid);
-		assert_string_equal(p->spawnerr, "");
+		assert_null(p->spawnerr);
 		assert_false(p->removed);
 	}
 }
@@ -681,6 +681,34 @@ test_link_deps(void **state)
 	svctab_free(&dtab);
 }
 
+/* Notes: NULL while empty, cut to their maximum, freed when emptied. */
+static void
+test_note(void **state)
+{
+	char *note = NULL;
+	const char *before;
+	char long_text[300];
+
+	(void)state;
+	assert_string_equal(svctab_note(note), "");
+	svctab_note_set(&note, 16, "dependency %s is %s", "db", "FATAL");
+	assert_string_equal(note, "dependency db i"); /* 15 bytes + NUL */
+	before = note;
+	svctab_note_set(&note, 16, "dependency %s is %s", "db", "FATAL");
+	assert_ptr_equal(note, before); /* same text: kept as is */
+	svctab_note_set(&note, 16, "%s", note); /* its own text as input */
+	assert_string_equal(note, "dependency db i");
+	svctab_note_set(&note, 16, "%s", "");
+	assert_null(note);
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	svctab_note_set(&note, SVCTAB_SPAWNERR_MAX, "%s", long_text);
+	assert_int_equal(strlen(note), SVCTAB_SPAWNERR_MAX - 1);
+	svctab_note_clear(&note);
+	assert_null(note);
+	svctab_note_clear(&note); /* twice is harmless */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define R(f) cmocka_unit_test_teardown(f, reload_teardown)
 
@@ -712,6 +740,7 @@ main(void)
 	    R(test_plan_removed_comes_back),
 	    R(test_plan_to_nothing),
 	    cmocka_unit_test(test_link_deps),
+	    cmocka_unit_test(test_note),
 	};
 
 	return cmocka_run_group_tests_name("svctab", tests, NULL, NULL);
