@@ -51,6 +51,7 @@ struct cgroup_track {
 	pid_t sid;          /* the main pid at spawn: session and pgid */
 	long long oom_base; /* memory.events oom_kill at spawn */
 	bool killed;	    /* cgroup.kill was used on it (see prepare) */
+	bool unlimited;	    /* memory.max, memory.high, cpu.max are "max" */
 };
 
 /* One /proc entry of a fallback scan. */
@@ -99,19 +100,26 @@ cgroup_write(int dfd, const char *file, const char *s)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* Is NAME a word of LIST ("cpu memory pids", as cgroup.controllers)? */
 static bool
-cgroup_has_controller(const char *name)
+cgroup_listed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
-	const char *s = cg.controllers;
+	const char *s = list;
 
 	while ((s = strstr(s, name)) != NULL) {
-		if ((s == cg.controllers || s[-1] == ' ') &&
-		    (s[n] == ' ' || s[n] == '\0'))
+		if ((s == list || s[-1] == ' ') &&
+		    (s[n] == ' ' || s[n] == '\n' || s[n] == '\0'))
 			return true;
 		s += n;
 	}
 	return false;
+}
+
+static bool
+cgroup_has_controller(const char *name)
+{
+	return cgroup_listed(cg.controllers, name);
 }
 
 /* ---- set-up ----------------------------------------------------------- */
@@ -170,16 +178,26 @@ cgroup_sweep_stale(const char *parent)
 }
 
 /* Enable what can be enabled of cpu and memory for the children of DIR:
- * each is tried alone, since one refused controller fails the whole
- * write (cgroup-v2.rst, "Enabling and Disabling"). */
+ * only what its cgroup.controllers offers (a refused write takes the
+ * cgroup lock all the same: up to a millisecond each, measured), and each
+ * alone, since one refused controller fails the whole write
+ * (cgroup-v2.rst, "Enabling and Disabling"). */
 static void
 cgroup_enable(int dfd)
 {
-	static const char *const want[] = {"+memory", "+cpu", "+pids"};
+	static const char *const want[] = {"memory", "cpu", "pids"};
+	char have[512], plus[16];
 	size_t i;
 
-	for (i = 0; i < TEND_NELEM(want); i++)
-		(void)cgroup_write(dfd, "cgroup.subtree_control", want[i]);
+	if (procinfo_read_file(dfd, "cgroup.controllers", have, sizeof(have)) <
+	    0)
+		have[0] = '\0';
+	for (i = 0; i < TEND_NELEM(want); i++) {
+		if (!cgroup_listed(have, want[i]))
+			continue;
+		(void)snprintf(plus, sizeof(plus), "+%s", want[i]);
+		(void)cgroup_write(dfd, "cgroup.subtree_control", plus);
+	}
 }
 
 static void cgroup_inotify_cb(struct ev_loop *l, ev_io *w, int revents);
@@ -393,12 +411,22 @@ cgroup_name(const struct proc *p)
 	return p->fullname;
 }
 
+/*
+ * P's limits onto its cgroup FD, at every spawn: a reload may have changed
+ * them.  A new cgroup has none ("max"), and most services set none: then
+ * nothing is written (three files opened and written per spawn, else).
+ */
 static void
-cgroup_limits(struct proc *p, int fd)
+cgroup_limits(struct proc *p, struct cgroup_track *t, int fd)
 {
 	const struct conf_proc *c = p->conf;
+	bool none = c->memory_max == 0 && c->memory_high == 0 &&
+	            c->cpu_max <= 0;
 	char v[64];
 
+	if (none && t->unlimited)
+		return;
+	t->unlimited = none;
 	if (cgroup_has_controller("memory")) {
 		(void)snprintf(
 		    v, sizeof(v), "%llu", (unsigned long long)c->memory_max);
@@ -430,7 +458,8 @@ cgroup_oom_count(int fd)
 	char buf[512];
 	long long v = 0;
 
-	if (fd < 0 ||
+	/* Without the memory controller there is no memory.events. */
+	if (fd < 0 || !cgroup_has_controller("memory") ||
 	    procinfo_read_file(fd, "memory.events", buf, sizeof(buf)) <= 0 ||
 	    procinfo_flat_key(buf, "oom_kill", &v) == -1)
 		return 0;
@@ -441,7 +470,6 @@ int
 cgroup_prepare(struct proc *p)
 {
 	struct cgroup_track *t;
-	char path[PATH_MAX];
 
 	if (!cg.on || (t = cgroup_track_of(p)) == NULL)
 		return -1;
@@ -472,28 +500,26 @@ cgroup_prepare(struct proc *p)
 		t->killed = false;
 	}
 	if (t->fd < 0) {
-		if (mkdirat(cg.basefd, cgroup_name(p), 0755) == -1 &&
-		    errno != EEXIST) {
+		bool made = mkdirat(cg.basefd, cgroup_name(p), 0755) == 0;
+
+		if (!made && errno != EEXIST) {
 			log_warn("%s: mkdir %s/%s; tracking by session",
 			    p->fullname, cg.base, cgroup_name(p));
 			return -1;
 		}
+		/* O_PATH is enough for CLONE_INTO_CGROUP (clone(2)) and as
+		 * the directory of openat(), and costs no real open. */
 		t->fd = openat(cg.basefd, cgroup_name(p),
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		    O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (t->fd < 0) {
 			log_warn("%s: open %s/%s", p->fullname, cg.base,
 			    cgroup_name(p));
 			return -1;
 		}
-		t->wd = -1;
-		if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cg.base,
-		        cgroup_name(p)) < (int)sizeof(path))
-			t->wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
-		if (t->wd < 0)
-			log_warn("%s: inotify_add_watch %s", p->fullname, path);
+		t->wd = -1; /* cgroup_watch(), once something outlives P */
+		t->unlimited = made; /* a new cgroup has no limits */
 	}
-	/* Every spawn: the config may have changed on reload. */
-	cgroup_limits(p, t->fd);
+	cgroup_limits(p, t, t->fd);
 	t->oom_base = cgroup_oom_count(t->fd);
 	return t->fd;
 }
@@ -791,13 +817,54 @@ cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
 	return 0;
 }
 
+/*
+ * Watch P's cgroup.events (inotify) for the moment it empties.  Only once
+ * a process outlives the main one: while the main process lives the
+ * cgroup cannot be empty, and a watch on every cgroup would wake tendd at
+ * each spawn and exit (populated changes).  The caller counts the members
+ * after this, so an emptying in between is not missed.
+ */
+static void
+cgroup_watch(struct proc *p, struct cgroup_track *t)
+{
+	char path[PATH_MAX];
+
+	if (t->wd >= 0 || t->fd < 0)
+		return;
+	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cg.base,
+	        cgroup_name(p)) < (int)sizeof(path))
+		t->wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
+	if (t->wd < 0)
+		log_warn("%s: inotify_add_watch %s", p->fullname, path);
+}
+
+/* The members of P's cgroup but its main process, the first one into
+ * p->leftover_pid: cgroup.procs alone, no stat needed to count. */
+static int
+cgroup_count_others(struct proc *p, const struct cgroup_track *t)
+{
+	pid_t *pids = NULL;
+	size_t n = 0, i;
+	int left = 0;
+
+	p->leftover_pid = 0;
+	if (cgroup_read_procs(t->fd, &pids, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (pids[i] != p->pid) {
+			if (left++ == 0)
+				p->leftover_pid = pids[i];
+		}
+	free(pids);
+	return left;
+}
+
 int
 cgroup_leftovers(struct proc *p)
 {
 	struct cgroup_track *t = p->track;
 	struct cgroup_member *v = NULL;
 	size_t n = 0, i;
-	pid_t *pids = NULL;
 	int left = 0;
 
 	p->leftovers = 0;
@@ -805,15 +872,13 @@ cgroup_leftovers(struct proc *p)
 	if (t == NULL)
 		return 0;
 	if (t->fd >= 0) {
-		/* cgroup.procs alone: no stat needed to count. */
-		if (cgroup_read_procs(t->fd, &pids, &n) == -1)
-			return 0;
-		for (i = 0; i < n; i++)
-			if (pids[i] != p->pid) {
-				if (left++ == 0)
-					p->leftover_pid = pids[i];
-			}
-		free(pids);
+		left = cgroup_count_others(p, t);
+		/* Something outlives the main process: from now on its
+		 * leaving is an event (cgroup_watch), so count again. */
+		if (left > 0 && t->wd < 0) {
+			cgroup_watch(p, t);
+			left = cgroup_count_others(p, t);
+		}
 	} else {
 		/* Decisions need the present, not a cached scan. */
 		cg.scan_at = -1;
@@ -872,6 +937,9 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 
 	if (t == NULL)
 		return 0;
+	/* Their end is what a stop waits for (cgroup_leftovers() has
+	 * watched already when it counted them). */
+	cgroup_watch(p, t);
 	/* cgroup.kill (5.14) kills the whole cgroup at once, forks in
 	 * flight included; the main process is reaped or being killed. */
 	if (sig == SIGKILL && t->fd >= 0 &&

@@ -2,10 +2,11 @@
  * spawn.h: starting one process, in DESIGN.md's child-side order.
  *
  * The parent side creates the pipes, clones with a pidfd and returns at
- * once; it never waits for the exec.  The child reports any failure before
- * exec (bad user, directory, missing command...) as one text message on a
- * close-on-exec pipe and exits 127; EOF on that pipe means exec succeeded.
- * spawn.c keeps no state.
+ * once; it never waits for this exec (at most, briefly, for an earlier
+ * child's, when every frame of spawn.c is in use).  The child reports any
+ * failure before exec (bad user, directory, missing command...) as one
+ * text message on a close-on-exec pipe and exits 127; EOF on that pipe
+ * means exec succeeded.  spawn.c keeps no state about processes.
  */
 #ifndef TEND_SPAWN_H
 #define TEND_SPAWN_H
@@ -38,6 +39,14 @@ struct spawn_child {
  */
 int spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
     struct spawn_child *child, char *err, size_t errlen);
+
+/*
+ * Make room in tendd's descriptor table for NPROCS processes, before
+ * spawning them: a table that grows while a child shares it (spawn.c's
+ * CLONE_FILES) first waits for an RCU grace period, milliseconds each
+ * time (expand_fdtable() in the kernel's fs/file.c).
+ */
+void spawn_reserve(size_t nprocs);
 
 /*
  * Read the child's report from EXECFD (non-blocking).  1: the child failed

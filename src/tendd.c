@@ -873,6 +873,9 @@ tendd_reload(struct ctl_reload *r)
 	}
 	if (svctab_apply(&tab, conf, &r->plan) == -1)
 		goto nomem;
+	/* Added processes: grow the descriptor table now, not under the
+	 * children that share it (see spawn_reserve). */
+	spawn_reserve(tab.nprocs);
 	cgroup_check_all();
 	for (i = 0; i < r->plan.n; i++) {
 		const struct svctab_delta *d = &r->plan.v[i];
@@ -1256,6 +1259,7 @@ main(int argc, char **argv)
 	log_info("tendd %s started with pid %d%s, control socket %s",
 	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
 	    socket_path);
+	spawn_reserve(tab.nprocs);
 	start_autostart();
 	started = true;
 	ready_check();
