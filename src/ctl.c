@@ -76,6 +76,19 @@
 #define CTL_EVENTS_RING 512     /* state changes kept for events --since */
 #define CTL_EVENTS_BATCH 64     /* events per write turn of a subscriber */
 #define CTL_ACCEPT_BATCH 8      /* accepts per turn: clients get read */
+/* A client's first input buffer: requests are small; it grows for a
+ * larger frame, up to PROTO_MAX_FRAME. */
+#define CTL_IN_START 512
+/* Queued reply bytes that are sent at once, while the reply is built. */
+#define CTL_FLUSH_AT 32768
+/*
+ * The listener's and the clients' watchers run first in a loop turn
+ * (libev invokes pending watchers by priority, ev(3) "WATCHER
+ * PRIORITY MODELS"): with services crash-looping, a turn also holds a
+ * batch of exits and restarts (reap.c's REAP_BUDGET), and a status call
+ * should not wait behind them.
+ */
+#define CTL_PRIORITY EV_MAXPRI
 
 /* One state change in the history ring. */
 struct ctl_event {
@@ -145,11 +158,12 @@ struct ctl_client {
 	uint32_t events_id;
 	uint64_t events_next; /* the next seq to send */
 	uint64_t active;      /* ctl.tick of its last progress (eviction) */
-	unsigned char *in; /* PROTO_MAX_FRAME bytes */
-	size_t inlen;
+	unsigned char *in;    /* INCAP bytes, grown for a larger frame */
+	size_t incap, inlen;
 	size_t inneed; /* frame size, once the header is in */
 	unsigned char *out;
 	size_t outlen, outoff, outcap;
+	bool outfull; /* the socket took no more: wait for the write watcher */
 };
 
 /* The room's state: one control socket per tendd. */
@@ -275,8 +289,27 @@ ctl_peek_eof(struct ctl_client *c)
 	ev_io_stop(ctl.loop, &c->rio);
 }
 
-/* Queue a sealed frame for C.  Never writes and never frees: a client
- * over its output cap is only marked, and its write callback drops it. */
+static int ctl_flush(struct ctl_client *c);
+
+/* Send what is queued for C, as far as the socket takes it, from inside
+ * a reply being built.  Never frees: a client found gone is only marked,
+ * and its write callback drops it. */
+static void
+ctl_send_some(struct ctl_client *c)
+{
+	if (ctl_flush(c) == -1) {
+		c->closing = c->dropped = true;
+		c->outoff = c->outlen = 0;
+		return;
+	}
+	c->outfull = c->outoff < c->outlen;
+}
+
+/* Queue a sealed frame for C.  Never frees: a client over its output cap
+ * is only marked, and its write callback drops it.  A long reply (status
+ * of 1,000 processes) goes out in pieces of CTL_FLUSH_AT bytes as it is
+ * built: the client decodes one piece while tendd packs the next, and the
+ * buffer stays small. */
 static void
 ctl_send(struct ctl_client *c, const struct proto_writer *w)
 {
@@ -285,8 +318,14 @@ ctl_send(struct ctl_client *c, const struct proto_writer *w)
 
 	if (c->dropped)
 		return;
-	if (c->outoff == c->outlen)
+	if (c->outoff == c->outlen) {
 		c->outoff = c->outlen = 0;
+	} else if (c->outoff > 0 && c->outlen + n > c->outcap) {
+		/* Reuse the room of what was sent before growing. */
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
 	need = c->outlen + n;
 	if (need > CTL_OUT_MAX) {
 		log_warnx("control client %d: reply over %u bytes unread; "
@@ -322,6 +361,8 @@ ctl_send(struct ctl_client *c, const struct proto_writer *w)
 		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
 		ev_timer_start(ctl.loop, &c->deadline);
 	}
+	if (c->outlen - c->outoff >= CTL_FLUSH_AT && !c->outfull)
+		ctl_send_some(c);
 }
 
 /* Seal W and queue it; a frame that does not fit becomes an ERROR. */
@@ -418,6 +459,7 @@ ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c = w->data;
 
+	c->outfull = false;
 	if (ctl_flush(c) == -1) {
 		ctl_client_free(c);
 		return;
@@ -1343,11 +1385,7 @@ ctl_put_status(struct ctl_client *c, uint32_t id, const struct proc *p,
 	fsm_describe(p, now, desc, sizeof(desc));
 	proto_begin(&w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
 	proto_put_kv(&w, "fullname", p->fullname);
-	proto_put_kv(&w, "name", p->conf->name);
-	proto_put_kv(&w, "group", p->conf->group);
 	proto_put_kv(&w, "state", fsm_state_name(p->state));
-	ctl_put_kvll(&w, "statecode", (int)p->state);
-	ctl_put_kvll(&w, "pid", (long)p->pid);
 	proto_put_kv(&w, "description", desc);
 	if (!full) {
 		/* What the table shows, nothing more: 1,000 of these make
@@ -1355,6 +1393,10 @@ ctl_put_status(struct ctl_client *c, uint32_t id, const struct proc *p,
 		ctl_send_frame(c, &w);
 		return;
 	}
+	proto_put_kv(&w, "name", p->conf->name);
+	proto_put_kv(&w, "group", p->conf->group);
+	ctl_put_kvll(&w, "statecode", (int)p->state);
+	ctl_put_kvll(&w, "pid", (long)p->pid);
 	ctl_put_kvsec(&w, "start", p->start_wall);
 	ctl_put_kvsec(&w, "stop", p->stop_wall);
 	ctl_put_kvsec(&w, "now", now);
@@ -1410,6 +1452,26 @@ ctl_args_have_all(const char **argv, int argc)
 	return false;
 }
 
+/* P's record(s) for a status, ps or pid request of TYPE. */
+static void
+ctl_put_listed(struct ctl_client *c, uint32_t id, uint16_t type,
+    const struct proc *p, double now)
+{
+	struct proto_writer w;
+
+	if (type == PROTO_REQ_STATUS || type == PROTO_REQ_STATUS_FULL) {
+		ctl_put_status(c, id, p, now, type == PROTO_REQ_STATUS_FULL);
+	} else if (type == PROTO_REQ_PS) {
+		ctl_put_ps(c, id, p, now);
+	} else {
+		proto_begin(
+		    &w, ctl.scratch, sizeof(ctl.scratch), PROTO_RECORD, id);
+		proto_put_kv(&w, "name", p->fullname);
+		proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
+		ctl_send_frame(c, &w);
+	}
+}
+
 /* status and pid share the name handling: every process for no names or
  * "all", else each pattern's matches (unknown ones reported), once. */
 static void
@@ -1431,36 +1493,26 @@ ctl_do_list(struct ctl_client *c, uint32_t id, uint16_t type, const char **argv,
 		ctl_send_end(c, id);
 		return;
 	}
+	if (argc == 0 || ctl_args_have_all(argv, argc)) {
+		/* What ctl_req_add(r, "all") would list, in the table's
+		 * order, without a copy of 1,000 names first. */
+		for (k = 0; k < ctl.tab->nprocs; k++)
+			ctl_put_listed(c, id, type, ctl.tab->procs[k], now);
+		ctl_send_end(c, id);
+		return;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto nomem;
-	if (argc == 0 || ctl_args_have_all(argv, argc)) {
-		if (ctl_req_add(r, "all") == -1)
+	for (i = 0; i < argc; i++)
+		if (ctl_req_add(r, argv[i]) == -1)
 			goto nomem_free;
-	} else {
-		for (i = 0; i < argc; i++)
-			if (ctl_req_add(r, argv[i]) == -1)
-				goto nomem_free;
-	}
 	for (k = 0; k < r->nw; k++) {
 		const struct proc *p = r->w[k].p;
 
-		if (p == NULL && r->w[k].fault == PROTO_F_NO_SUCH_PROCESS) {
+		if (p == NULL && r->w[k].fault == PROTO_F_NO_SUCH_PROCESS)
 			ctl_put_unknown(c, id, r->w[k].name);
-		} else if (p == NULL) {
-			continue;
-		} else if (type == PROTO_REQ_STATUS ||
-		    type == PROTO_REQ_STATUS_FULL) {
-			ctl_put_status(c, id, p, now,
-			    type == PROTO_REQ_STATUS_FULL);
-		} else if (type == PROTO_REQ_PS) {
-			ctl_put_ps(c, id, p, now);
-		} else {
-			proto_begin(&w, ctl.scratch, sizeof(ctl.scratch),
-			    PROTO_RECORD, id);
-			proto_put_kv(&w, "name", p->fullname);
-			proto_put_kvf(&w, "pid", "%ld", (long)p->pid);
-			ctl_send_frame(c, &w);
-		}
+		else if (p != NULL)
+			ctl_put_listed(c, id, type, p, now);
 	}
 	ctl_req_free(r);
 	ctl_send_end(c, id);
@@ -1925,6 +1977,24 @@ ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 	free(argv);
 }
 
+/* Make C's input buffer hold the frame being read (c->inneed bytes, at
+ * most PROTO_MAX_FRAME).  -1: out of memory, the client is failed. */
+static int
+ctl_grow_in(struct ctl_client *c)
+{
+	unsigned char *p;
+
+	if ((p = realloc(c->in, c->inneed)) == NULL) {
+		ev_timer_stop(ctl.loop, &c->deadline);
+		c->inlen = c->inneed = 0;
+		ctl_fail(c, 0, "out of memory for a request");
+		return -1;
+	}
+	c->in = p;
+	c->incap = c->inneed;
+	return 0;
+}
+
 /* Read what is there of one frame: the header first, then exactly the
  * rest, so the buffer never holds more than one frame. */
 static void
@@ -1977,6 +2047,8 @@ again:
 			return;
 		}
 		c->inneed = (size_t)size;
+		if (c->inneed > c->incap && ctl_grow_in(c) == -1)
+			return;
 		/* The body has usually come with the header: read it now,
 		 * not one loop turn later. */
 		if (c->inlen < c->inneed)
@@ -2676,15 +2748,18 @@ ctl_client_new(int fd, const struct ucred *cr)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if ((c->in = malloc(PROTO_MAX_FRAME)) == NULL) {
+	if ((c->in = malloc(CTL_IN_START)) == NULL) {
 		free(c);
 		return NULL;
 	}
+	c->incap = CTL_IN_START;
 	c->fd = fd;
 	c->uid = cr->uid;
 	c->pid = cr->pid;
 	ev_io_init(&c->rio, ctl_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, ctl_write_cb, fd, EV_WRITE);
+	ev_set_priority(&c->rio, CTL_PRIORITY);
+	ev_set_priority(&c->wio, CTL_PRIORITY);
 	ev_timer_init(&c->deadline, ctl_deadline_cb, CTL_DEADLINE, 0.);
 	c->rio.data = c->wio.data = c->deadline.data = c;
 	c->active = ++ctl.tick;
@@ -2766,6 +2841,7 @@ ctl_evict_one(void)
 static void
 ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+	struct ctl_client *c;
 	struct ucred cr;
 	socklen_t crlen;
 	char why[160];
@@ -2813,10 +2889,15 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ctl_reject(fd, why);
 			continue;
 		}
-		if (ctl_client_new(fd, &cr) == NULL) {
+		if ((c = ctl_client_new(fd, &cr)) == NULL) {
 			ctl_reject(fd, "tendd: out of memory");
 			continue;
 		}
+		/* tendctl sends its HELLO and request right behind
+		 * connect(): read them now, not a loop turn later (a turn
+		 * under churn is a batch of restarts).  Nothing there yet
+		 * costs one EAGAIN; the callback may free C. */
+		ctl_read_cb(loop, &c->rio, EV_READ);
 	}
 }
 
@@ -2976,6 +3057,7 @@ ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
 	ctl.genconf = tab->conf;
 	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
 	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
+	ev_set_priority(&ctl.lio, CTL_PRIORITY);
 	ev_timer_init(&ctl.pause, ctl_pause_cb, CTL_PAUSE, 0.);
 	ev_io_start(loop, &ctl.lio);
 	return 0;

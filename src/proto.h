@@ -31,14 +31,15 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 7 /* 2: DATA, tail, maintail, clear, reopen;
+#define PROTO_VERSION 8 /* 2: DATA, tail, maintail, clear, reopen;
 			   3: reread, update, add, remove, reload,
 			   rolling restart;
 			   4: events, start/stop/restart with a timeout,
 			   exit_uptime/exit_time in status;
 			   5: metrics;
 			   6: ps, tracking/rss/pss/cpu in status;
-			   7: STATUS is the table's fields, STATUS_FULL the rest */
+			   7: STATUS is the table's fields, STATUS_FULL the rest;
+			   8: STATUS only fullname, state, description */
 
 #define PROTO_MAX_FRAME 65536 /* bytes, the length field included */
 #define PROTO_LEN_SIZE 4      /* the length field */
@@ -122,8 +123,8 @@ enum proto_type {
 	 * times, spawns, logs, the last exit, and what /proc and the cgroup
 	 * say (tracking, nprocs, rss_kb, pss_kb, cpu_s, leftovers,
 	 * unkillable).  Plain STATUS carries only what the table shows
-	 * (fullname, name, group, state, statecode, pid, description), so
-	 * the everyday `status` stays cheap with thousands of processes. */
+	 * (fullname, state, description), so the everyday `status` stays
+	 * cheap with thousands of processes. */
 	PROTO_REQ_STATUS_FULL = 160,
 };
 

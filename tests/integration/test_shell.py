@@ -5,7 +5,9 @@ and process names, history (up arrow), help, and exit."""
 import os
 import pty
 import select
+import shutil
 import signal
+import subprocess
 import time
 
 import pytest
@@ -128,3 +130,17 @@ def test_shell_history_and_exit(shell, tend):
     else:
         raise AssertionError("shell did not exit on quit")
     shell.close = lambda: os.close(shell.fd)
+
+
+def test_only_the_shell_loads_libedit():
+    """libedit is dlopen()ed when the shell starts, not linked: other runs
+    of tendctl do not pay for loading it (HACKING.md).  The history test
+    above shows the shell still gets it."""
+    readelf = shutil.which("readelf")
+    if readelf is None:
+        pytest.skip("readelf is not installed")
+    r = subprocess.run([readelf, "-d", str(TENDCTL)], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "(NEEDED)" in r.stdout, r.stdout
+    assert "libedit" not in r.stdout, r.stdout
