@@ -699,6 +699,33 @@ spawn_child_fail(int efd, long rc, const char *a, const char *b, const char *c)
 	spawn_child_exit();
 }
 
+/* One SCM_RIGHTS message of up to three fds and a byte: the write ends a
+ * frame's child receives (spawn_frame_send, spawn_child_take_fds,
+ * spawn_frame_drain). */
+struct spawn_fdmsg {
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+	} u;
+	struct msghdr msg;
+	struct iovec iov;
+	char byte;
+};
+
+/* Point M's header at its own byte and control buffer.  Called by the
+ * child too: it touches nothing but M. */
+static void SPAWN_CHILD_FN
+spawn_fdmsg_init(struct spawn_fdmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov.iov_base = &m->byte;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->u.buf;
+	m->msg.msg_controllen = sizeof(m->u.buf);
+}
+
 /*
  * The child's descriptors.  Sharing tendd's table (CLONE_FILES), first a
  * table of its own holding only fds below pl->keep (/dev/null and the
@@ -709,16 +736,10 @@ spawn_child_fail(int efd, long rc, const char *a, const char *b, const char *c)
 static int SPAWN_CHILD_FN
 spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} u;
+	struct spawn_fdmsg m;
 	struct cmsghdr *cm;
-	struct msghdr msg;
-	struct iovec iov;
 	int fds[3] = {-1, -1, -1};
 	int want = 1 + pl->has_out + pl->has_err, n = 0;
-	char byte;
 	long rc;
 
 	if (pl->sock < 0) {
@@ -734,18 +755,12 @@ spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
 			rc = SPAWN_SYS1(SYS_unshare, CLONE_FILES);
 		if (rc < 0)
 			spawn_child_exit();
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &byte;
-		iov.iov_len = 1;
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
+		spawn_fdmsg_init(&m);
 		do
 			rc = SPAWN_SYS3(
-			    SYS_recvmsg, pl->sock, &msg, MSG_CMSG_CLOEXEC);
+			    SYS_recvmsg, pl->sock, &m.msg, MSG_CMSG_CLOEXEC);
 		while (rc == -EINTR);
-		cm = CMSG_FIRSTHDR(&msg);
+		cm = CMSG_FIRSTHDR(&m.msg);
 		if (rc == 1 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
 		    cm->cmsg_type == SCM_RIGHTS)
 			n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
@@ -1213,27 +1228,16 @@ spawn_kit_init(char *err, size_t errlen)
 static void
 spawn_frame_drain(struct spawn_frame *f)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} u;
+	struct spawn_fdmsg m;
 	struct cmsghdr *cm;
-	struct msghdr msg;
-	struct iovec iov;
-	char byte;
 	int fd;
 	size_t i, n;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	if (recvmsg(f->sock[1], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+	spawn_fdmsg_init(&m);
+	if (recvmsg(f->sock[1], &m.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
 		return;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+	for (cm = CMSG_FIRSTHDR(&m.msg); cm != NULL;
+	     cm = CMSG_NXTHDR(&m.msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -1421,35 +1425,23 @@ spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
 static int
 spawn_frame_send(struct spawn_frame *f, const struct spawn_plan *pl)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} u;
+	struct spawn_fdmsg m;
 	struct cmsghdr *cm;
-	struct msghdr msg;
-	struct iovec iov;
 	int fds[3], n = 0;
-	char byte = 0;
 
 	fds[n++] = pl->fd[0];
 	if (pl->has_out)
 		fds[n++] = pl->fd[1];
 	if (pl->has_err)
 		fds[n++] = pl->fd[2];
-	memset(&u, 0, sizeof(u));
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
-	cm = CMSG_FIRSTHDR(&msg);
+	spawn_fdmsg_init(&m);
+	m.msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+	cm = CMSG_FIRSTHDR(&m.msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
 	memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
-	if (sendmsg(f->sock[0], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+	if (sendmsg(f->sock[0], &m.msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
 		return -1;
 	f->sent = true;
 	__atomic_store_n(&f->received, 0, __ATOMIC_RELAXED);
