@@ -150,8 +150,13 @@ def test_without_stopasgroup_the_child_survives(tend):
     assert proc_stat(kid).ppid == tend.pid, "orphan not adopted by tendd"
     os.kill(kid, signal.SIGKILL)
     # Gone entirely, not a zombie: tendd reaped its adopted orphan.
-    assert poll(lambda: proc_stat(kid) is None
-                or proc_stat(kid).ppid != tend.pid, timeout=3), \
+    # One read of /proc per poll: read twice, the orphan could be reaped
+    # between the two and the second read return None.
+    def reaped_or_gone():
+        st = proc_stat(kid)
+        return st is None or st.ppid != tend.pid
+
+    assert poll(reaped_or_gone, timeout=3), \
         f"orphan {kid} left as a zombie of tendd: {proc_stat(kid)}"
     assert tend.state("grp") == "STOPPED"
 
