@@ -81,6 +81,12 @@ enum key_type {
 
 #define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */
 #define KF_NONE 0x2 /* signal: "none" or "0" means no signal */
+/* What a reload does when a [program:x] key changes (one of three): */
+#define KF_RESTART 0x4 /* the running process was made from it: restart */
+#define KF_POLICY 0x8  /* supervision only: applied live, "updated" */
+#define KF_SET 0x10    /* changes which processes exist (compared by name) */
+#define KF_INHERIT 0x20 /* unset means tendd's own (printed "(tendd's)") */
+#define KF_POOLED 0x40  /* its strings go to the conf's string pool */
 
 #define NOFIELD ((size_t)-1)
 
@@ -98,70 +104,72 @@ struct conf_key {
 #define G(f) offsetof(struct conf_global, f)
 #define GR(f) offsetof(struct conf_group, f)
 
-#define LOGKEYS(s, f)                                                          \
-	{s "_logfile", KT_LOGFILE, P(f), "AUTO", 0, 0, KF_PROC, NULL},         \
-	    {s "_logfile_maxbytes", KT_SIZE, P(f.maxbytes), "50MB", 0, 0, 0,   \
-	        NULL},                                                         \
-	    {s "_logfile_backups", KT_INT, P(f.backups), "10", 0, INT_MAX, 0,  \
-	        NULL},                                                         \
-	    {s "_capture_maxbytes", KT_SIZE, P(f.capture_maxbytes), "0", 0, 0, \
-	        0, NULL},                                                      \
-	    {s "_events_enabled", KT_BOOL, P(f.events_enabled), "false", 0, 0, \
-	        0, NULL},                                                      \
-	{                                                                      \
-		s "_syslog", KT_BOOL, P(f.syslog), "false", 0, 0, 0, NULL      \
+#define LOGKEYS(s, f)                                                       \
+	{s "_logfile", KT_LOGFILE, P(f), "AUTO", 0, 0,                      \
+	    KF_PROC | KF_RESTART, NULL},                                    \
+	    {s "_logfile_maxbytes", KT_SIZE, P(f.maxbytes), "50MB", 0, 0,   \
+	        KF_POLICY, NULL},                                           \
+	    {s "_logfile_backups", KT_INT, P(f.backups), "10", 0, INT_MAX,  \
+	        KF_POLICY, NULL},                                           \
+	    {s "_capture_maxbytes", KT_SIZE, P(f.capture_maxbytes), "0", 0, \
+	        0, KF_POLICY, NULL},                                        \
+	    {s "_events_enabled", KT_BOOL, P(f.events_enabled), "false", 0, \
+	        0, KF_POLICY, NULL},                                        \
+	{                                                                   \
+		s "_syslog", KT_BOOL, P(f.syslog), "false", 0, 0, KF_RESTART, \
+		    NULL                                                    \
 	}
 
 /* [program:NAME]: supervisord's keys, then tend's. */
 static const struct conf_key program_keys[] = {
-    {"command", KT_COMMAND, P(command), NULL, 0, 0, KF_PROC, NULL},
-    {"process_name", KT_NAME, P(name), "%(program_name)s", 0, 0, KF_PROC, NULL},
-    {"numprocs", KT_INT, P(numprocs), "1", 1, CONF_MAX_NUMPROCS, 0, NULL},
-    {"numprocs_start", KT_INT, P(process_num), "0", 0, INT_MAX / 2, 0, NULL},
-    {"priority", KT_INT, P(priority), "999", INT_MIN, INT_MAX, 0, NULL},
-    {"autostart", KT_BOOL, P(autostart), "true", 0, 0, 0, NULL},
-    {"startsecs", KT_SECONDS, P(startsecs), "1", 0, 0, 0, NULL},
-    {"startretries", KT_INT, P(startretries), "3", 0, INT_MAX, 0, NULL},
-    {"autorestart", KT_AUTORESTART, P(autorestart), "unexpected", 0, 0, 0,
+    {"command", KT_COMMAND, P(command), NULL, 0, 0, KF_PROC | KF_RESTART | KF_POOLED, NULL},
+    {"process_name", KT_NAME, P(name), "%(program_name)s", 0, 0, KF_PROC | KF_POLICY, NULL},
+    {"numprocs", KT_INT, P(numprocs), "1", 1, CONF_MAX_NUMPROCS, KF_SET, NULL},
+    {"numprocs_start", KT_INT, P(numprocs_start), "0", 0, INT_MAX / 2, KF_SET, NULL},
+    {"priority", KT_INT, P(priority), "999", INT_MIN, INT_MAX, KF_POLICY, NULL},
+    {"autostart", KT_BOOL, P(autostart), "true", 0, 0, KF_POLICY, NULL},
+    {"startsecs", KT_SECONDS, P(startsecs), "1", 0, 0, KF_POLICY, NULL},
+    {"startretries", KT_INT, P(startretries), "3", 0, INT_MAX, KF_POLICY, NULL},
+    {"autorestart", KT_AUTORESTART, P(autorestart), "unexpected", 0, 0, KF_POLICY,
         NULL},
-    {"exitcodes", KT_EXITCODES, P(exitcodes), "0", 0, 0, 0, NULL},
-    {"stopsignal", KT_SIGNAL, P(stopsignal), "TERM", 0, 0, 0, NULL},
-    {"stopwaitsecs", KT_SECONDS, P(stopwaitsecs), "10", 0, 0, 0, NULL},
-    {"stopasgroup", KT_BOOL, P(stopasgroup), "false", 0, 0, 0, NULL},
-    {"killasgroup", KT_BOOL, P(killasgroup), NULL, 0, 0, 0, NULL},
-    {"user", KT_USER, P(user), NULL, 0, 0, 0, NULL},
-    {"redirect_stderr", KT_BOOL, P(redirect_stderr), "false", 0, 0, 0, NULL},
+    {"exitcodes", KT_EXITCODES, P(exitcodes), "0", 0, 0, KF_POLICY, NULL},
+    {"stopsignal", KT_SIGNAL, P(stopsignal), "TERM", 0, 0, KF_RESTART, NULL},
+    {"stopwaitsecs", KT_SECONDS, P(stopwaitsecs), "10", 0, 0, KF_POLICY, NULL},
+    {"stopasgroup", KT_BOOL, P(stopasgroup), "false", 0, 0, KF_RESTART, NULL},
+    {"killasgroup", KT_BOOL, P(killasgroup), NULL, 0, 0, KF_RESTART, NULL},
+    {"user", KT_USER, P(user), NULL, 0, 0, KF_RESTART | KF_INHERIT | KF_POOLED, NULL},
+    {"redirect_stderr", KT_BOOL, P(redirect_stderr), "false", 0, 0, KF_RESTART, NULL},
     LOGKEYS("stdout", out),
     LOGKEYS("stderr", err),
-    {"environment", KT_ENVIRON, P(environment), NULL, 0, 0, KF_PROC, NULL},
-    {"directory", KT_STRING, P(directory), NULL, 0, 0, KF_PROC, NULL},
-    {"umask", KT_OCTAL, P(umask), NULL, 0, 0, 0, NULL},
+    {"environment", KT_ENVIRON, P(environment), NULL, 0, 0, KF_PROC | KF_RESTART, NULL},
+    {"directory", KT_STRING, P(directory), NULL, 0, 0, KF_PROC | KF_RESTART | KF_INHERIT | KF_POOLED, NULL},
+    {"umask", KT_OCTAL, P(umask), NULL, 0, 0, KF_RESTART | KF_INHERIT, NULL},
     {"serverurl", KT_IGNORED, NOFIELD, "AUTO", 0, 0, 0, NULL},
     /* tend additions */
-    {"readiness", KT_READINESS, P(readiness), "none", 0, 0, 0, NULL},
-    {"depends_on", KT_NAMELIST, P(depends_on), NULL, 0, 0, 0, NULL},
-    {"pdeathsig", KT_SIGNAL, P(pdeathsig), "KILL", 0, 0, KF_NONE, NULL},
-    {"environment_file", KT_PATH, P(environment_file), NULL, 0, 0, KF_PROC,
+    {"readiness", KT_READINESS, P(readiness), "none", 0, 0, KF_RESTART, NULL},
+    {"depends_on", KT_NAMELIST, P(depends_on), NULL, 0, 0, KF_POLICY, NULL},
+    {"pdeathsig", KT_SIGNAL, P(pdeathsig), "KILL", 0, 0, KF_NONE | KF_RESTART, NULL},
+    {"environment_file", KT_PATH, P(environment_file), NULL, 0, 0, KF_PROC | KF_RESTART | KF_POOLED,
         NULL},
-    {"restart_delay", KT_SECONDS, P(restart_delay), "0", 0, 0, 0, NULL},
-    {"restart_backoff_max", KT_SECONDS, P(restart_backoff_max), "0", 0, 0, 0,
+    {"restart_delay", KT_SECONDS, P(restart_delay), "0", 0, 0, KF_POLICY, NULL},
+    {"restart_backoff_max", KT_SECONDS, P(restart_backoff_max), "0", 0, 0, KF_POLICY,
         NULL},
     {"restart_backoff_reset", KT_SECONDS, P(restart_backoff_reset), "60", 0, 0,
-        0, NULL},
-    {"readiness_timeout", KT_SECONDS, P(readiness_timeout), "90", 0, 0, 0,
+        KF_POLICY, NULL},
+    {"readiness_timeout", KT_SECONDS, P(readiness_timeout), "90", 0, 0, KF_POLICY,
         NULL},
-    {"watchdog_sec", KT_SECONDS, P(watchdog_sec), "0", 0, 0, 0, NULL},
-    {"critical", KT_CRITICAL, P(critical), "false", 0, 0, 0, NULL},
-    {"log_prefix", KT_BOOL, P(log_prefix), "false", 0, 0, 0, NULL},
-    {"log_timestamps", KT_BOOL, P(log_timestamps), "false", 0, 0, 0, NULL},
-    {"stop_leftovers", KT_BOOL, P(stop_leftovers), "true", 0, 0, 0, NULL},
-    {"rlimit_nofile", KT_RLIMIT, P(rlimit_nofile), NULL, 0, 0, 0, NULL},
-    {"rlimit_nproc", KT_RLIMIT, P(rlimit_nproc), NULL, 0, 0, 0, NULL},
-    {"rlimit_core", KT_RLIMIT, P(rlimit_core), NULL, 0, 0, 0, NULL},
-    {"rlimit_as", KT_RLIMIT, P(rlimit_as), NULL, 0, 0, 0, NULL},
-    {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0, 0, NULL},
-    {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0, 0, NULL},
-    {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, 0, NULL},
+    {"watchdog_sec", KT_SECONDS, P(watchdog_sec), "0", 0, 0, KF_RESTART, NULL},
+    {"critical", KT_CRITICAL, P(critical), "false", 0, 0, KF_POLICY, NULL},
+    {"log_prefix", KT_BOOL, P(log_prefix), "false", 0, 0, KF_RESTART, NULL},
+    {"log_timestamps", KT_BOOL, P(log_timestamps), "false", 0, 0, KF_RESTART, NULL},
+    {"stop_leftovers", KT_BOOL, P(stop_leftovers), "true", 0, 0, KF_POLICY, NULL},
+    {"rlimit_nofile", KT_RLIMIT, P(rlimit_nofile), NULL, 0, 0, KF_RESTART, NULL},
+    {"rlimit_nproc", KT_RLIMIT, P(rlimit_nproc), NULL, 0, 0, KF_RESTART, NULL},
+    {"rlimit_core", KT_RLIMIT, P(rlimit_core), NULL, 0, 0, KF_RESTART, NULL},
+    {"rlimit_as", KT_RLIMIT, P(rlimit_as), NULL, 0, 0, KF_RESTART, NULL},
+    {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0, KF_RESTART, NULL},
+    {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0, KF_RESTART, NULL},
+    {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, KF_RESTART, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -275,6 +283,39 @@ static const struct sect_info {
     {"fcgi-program", true, SK_IGNORED, NULL},
     {"ctlplugin", true, SK_IGNORED, NULL},
 };
+
+/* The keys of the global sections, [tend]'s first: I-th, NULL past the
+ * end. */
+static const struct conf_key *
+global_key(size_t i)
+{
+	static const struct conf_key *const tabs[] = {tend_keys,
+	    supervisord_keys, unix_http_server_keys, supervisorctl_keys};
+	const struct conf_key *k;
+	size_t t;
+
+	for (t = 0; t < TEND_NELEM(tabs); t++)
+		for (k = tabs[t]; k->name != NULL; k++)
+			if (i-- == 0)
+				return k;
+	return NULL;
+}
+
+/* The earlier global key K stands for: the same field under another name
+ * (supervisord's logfile is [tend]'s), or an ignored key of the same
+ * name; it frees and prints the value.  NULL: K is the first. */
+static const struct conf_key *
+global_key_alias(const struct conf_key *k)
+{
+	const struct conf_key *e;
+	size_t i;
+
+	for (i = 0; (e = global_key(i)) != NULL && e != k; i++)
+		if (e->off == NOFIELD ? strcmp(e->name, k->name) == 0
+		                      : e->off == k->off)
+			return e;
+	return NULL;
+}
 
 const char *
 config_section_kind(size_t i)
@@ -1079,278 +1120,840 @@ parse_percent(const char *v, double *out, char *err, size_t errlen)
 }
 
 /*
- * Parse V (already interpolated) for key K into the struct at BASE.
- * Returns 0, or -1 with ERR filled (or ld->oom set).
+ * One parser per key type: V (already interpolated) for key K into the
+ * struct at BASE.  Each returns 0, or -1 with ERR filled (or ld->oom set).
  */
+#define FIELD(k, base, type) ((type *)(void *)((char *)(base) + (k)->off))
+#define CFIELD(k, base, type)                                                  \
+	((type const *)(const void *)((const char *)(base) + (k)->off))
+
+/* Replace the string field of K in BASE with S (owned). */
+static int
+set_str(const struct conf_key *k, void *base, char *s)
+{
+	if (s == NULL)
+		return -1;
+	free(*FIELD(k, base, char *));
+	*FIELD(k, base, char *) = s;
+	return 0;
+}
+
+static int
+pv_string(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return set_str(k, base, xstrdup(vc->ld, v));
+}
+
+static int
+pv_path(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	char *s = NULL;
+
+	if (*v != '\0' && strcasecmp(v, "NONE") != 0 &&
+	    (s = path_abs(vc->ld, v)) == NULL)
+		return -1;
+	free(*FIELD(k, base, char *));
+	*FIELD(k, base, char *) = s;
+	return 0;
+}
+
+static int
+pv_dir(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	struct stat st;
+	char *s;
+
+	if ((s = path_abs(vc->ld, v)) == NULL)
+		return -1;
+	if (stat(s, &st) == -1) {
+		(void)snprintf(err, errlen, "'%s': %s", s, strerror(errno));
+		free(s);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		(void)snprintf(err, errlen, "'%s' is not a directory", s);
+		free(s);
+		return -1;
+	}
+	return set_str(k, base, s);
+}
+
+static int
+pv_bool(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	bool b;
+
+	if (!parse_bool(v, &b)) {
+		(void)snprintf(
+		    err, errlen, "'%s' is not a boolean (true or false)", v);
+		return -1;
+	}
+	if (k->off != NOFIELD)
+		*FIELD(k, base, bool) = b;
+	return 0;
+}
+
+static int
+pv_int(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	long n;
+
+	if (parse_int_range(k, v, &n, err, errlen) == -1)
+		return -1;
+	*FIELD(k, base, int) = (int)n;
+	return 0;
+}
+
+static int
+pv_long(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return parse_int_range(k, v, FIELD(k, base, long), err, errlen);
+}
+
+static int
+pv_seconds(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	if (util_parse_seconds(v, FIELD(k, base, double)) == 0)
+		return 0;
+	if (errno == ERANGE)
+		(void)snprintf(err, errlen,
+		    "'%s' is out of range (0 to 1000000000 seconds)", v);
+	else
+		(void)snprintf(err, errlen, "'%s' is not a number of seconds", v);
+	return -1;
+}
+
+static int
+pv_size(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	if (util_parse_size(v, FIELD(k, base, uint64_t)) == 0)
+		return 0;
+	(void)snprintf(err, errlen,
+	    "'%s' is not a size (a number with an optional KB, MB or GB suffix)",
+	    v);
+	return -1;
+}
+
+static int
+pv_signal(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	int sig;
+
+	if ((k->flags & KF_NONE) &&
+	    (strcmp(v, "0") == 0 || strcasecmp(v, "none") == 0))
+		sig = 0;
+	else if ((sig = util_signal_parse(v)) == -1) {
+		(void)snprintf(err, errlen, "unknown signal '%s'", v);
+		return -1;
+	}
+	*FIELD(k, base, int) = sig;
+	return 0;
+}
+
+static int
+pv_octal(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return parse_octal(v, FIELD(k, base, int), err, errlen);
+}
+
+/* An enum-valued key: its words indexed by value, whether a boolean
+ * also reads (as 0 or 1), and what a message lists. */
+struct enum_desc {
+	const char *const *words;
+	bool boolean;
+	const char *hint;
+};
+
+static const char *const autorestart_words[] = {"false", "true", "unexpected",
+    NULL};
+static const char *const readiness_words[] = {"none", "notify", NULL};
+static const char *const critical_words[] = {"false", "fatal", "exit", NULL};
+
+static const struct enum_desc *
+enum_desc(const struct conf_key *k)
+{
+	static const struct enum_desc autorestart = {autorestart_words, true,
+	    "true, false, unexpected"};
+	static const struct enum_desc readiness = {readiness_words, false,
+	    "none, notify"};
+	static const struct enum_desc critical = {critical_words, true,
+	    "false, true, fatal, exit"};
+
+	if (k->type == KT_AUTORESTART)
+		return &autorestart;
+	return k->type == KT_READINESS ? &readiness : &critical;
+}
+
+static int
+pv_enum(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	const struct enum_desc *d = enum_desc(k);
+	size_t i;
+	bool b;
+
+	for (i = 0; d->words[i] != NULL; i++) {
+		if (strcasecmp(v, d->words[i]) == 0) {
+			*FIELD(k, base, int) = (int)i;
+			return 0;
+		}
+	}
+	if (d->boolean && parse_bool(v, &b)) {
+		*FIELD(k, base, int) = b ? 1 : 0;
+		return 0;
+	}
+	(void)snprintf(err, errlen, "'%s' is not one of %s", v, d->hint);
+	return -1;
+}
+
+static int
+pv_exitcodes(const struct valctx *vc, const struct conf_key *k,
+    const char *v, void *base, char *err, size_t errlen)
+{
+	return parse_exitcodes(
+	    v, FIELD(k, base, struct conf_exitcodes), err, errlen);
+}
+
+static int
+pv_logfile(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return parse_logfile(
+	    vc->ld, k, v, FIELD(k, base, struct conf_log), err, errlen);
+}
+
+static int
+pv_environ(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return parse_environ(vc->ld, v, FIELD(k, base, char **), err, errlen);
+}
+
+static int
+pv_namelist(const struct valctx *vc, const struct conf_key *k,
+    const char *v, void *base, char *err, size_t errlen)
+{
+	return parse_namelist(vc->ld, v, FIELD(k, base, char **), err, errlen);
+}
+
+static int
+pv_rlimit(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return parse_rlimit(v, FIELD(k, base, struct conf_rlimit), err, errlen);
+}
+
+static int
+pv_percent(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return parse_percent(v, FIELD(k, base, double), err, errlen);
+}
+
+static int
+pv_name(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	if (check_name(v, err, errlen) == -1)
+		return -1;
+	return set_str(k, base, xstrdup(vc->ld, v));
+}
+
+static int
+pv_user(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	struct conf_proc *p = base;
+
+	if (lookup_user(v, &p->uid, &p->gid, err, errlen) == -1)
+		return -1;
+	return set_str(k, base, xstrdup(vc->ld, v));
+}
+
+static int
+pv_command(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	struct conf_proc *p = base;
+	char *s, **argv;
+
+	if (expand_split(v, &argv, err, errlen) == -1) {
+		if (errno == ENOMEM)
+			vc->ld->oom = true;
+		return -1;
+	}
+	if (argv[0] == NULL) {
+		expand_free_argv(argv);
+		(void)snprintf(err, errlen, "empty command");
+		return -1;
+	}
+	if ((s = xstrdup(vc->ld, v)) == NULL) {
+		expand_free_argv(argv);
+		return -1;
+	}
+	free(p->command);
+	expand_free_argv(p->argv);
+	p->command = s;
+	p->argv = argv;
+	return 0;
+}
+
+static int
+pv_loglevel(const struct valctx *vc, const struct conf_key *k,
+    const char *v, void *base, char *err, size_t errlen)
+{
+	int level = log_level_parse(v);
+
+	if (level == -1) {
+		(void)snprintf(err, errlen,
+		    "unknown log level '%s' (critical, error, warn, info, debug, trace, blather)",
+		    v);
+		return -1;
+	}
+	*FIELD(k, base, int) = level;
+	return 0;
+}
+
+/* chown=user[:group]; the user alone leaves the group, as supervisord. */
+static int
+pv_owner(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	struct conf_global *g = base;
+	const char *colon = strchr(v, ':');
+	char *user;
+	uid_t uid;
+	gid_t gid = (gid_t)-1, ugid;
+	int rc;
+
+	user = strndup(v, colon ? (size_t)(colon - v) : strlen(v));
+	if (user == NULL) {
+		vc->ld->oom = true;
+		return -1;
+	}
+	rc = lookup_user(user, &uid, &ugid, err, errlen);
+	free(user);
+	if (rc == -1 || (colon != NULL &&
+	                    lookup_group(colon + 1, &gid, err, errlen) == -1))
+		return -1;
+	if (set_str(k, base, xstrdup(vc->ld, v)) == -1)
+		return -1;
+	g->socket_uid = uid;
+	g->socket_gid = gid;
+	return 0;
+}
+
+static int
+pv_serverurl(const struct valctx *vc, const struct conf_key *k,
+    const char *v, void *base, char *err, size_t errlen)
+{
+	struct conf_global *g = base;
+	char *s;
+
+	if (set_str(k, base, xstrdup(vc->ld, v)) == -1)
+		return -1;
+	if (strncmp(v, "unix://", 7) != 0 || v[7] == '\0') {
+		lwarn(vc->ld, vc->file, vc->line,
+		    "serverurl '%s' is not a unix:// URL; tend ignores it", v);
+		return 0;
+	}
+	/* The lowest-precedence source of the socket path: [unix_http_server]
+	 * and [tend] are read after. */
+	if ((s = path_abs(vc->ld, v + 7)) == NULL)
+		return -1;
+	free(g->socket);
+	g->socket = s;
+	return 0;
+}
+
+static int
+pv_nothing(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Comparing, copying, freeing and printing a value. */
+
+static bool
+eq_str(const struct conf_key *k, const void *a, const void *b)
+{
+	return str_equal(*CFIELD(k, a, char *), *CFIELD(k, b, char *));
+}
+
+static bool
+eq_strv(const struct conf_key *k, const void *a, const void *b)
+{
+	return strv_equal(*CFIELD(k, a, char **), *CFIELD(k, b, char **));
+}
+
+static bool
+eq_bool(const struct conf_key *k, const void *a, const void *b)
+{
+	return *CFIELD(k, a, bool) == *CFIELD(k, b, bool);
+}
+
+static bool
+eq_int(const struct conf_key *k, const void *a, const void *b)
+{
+	return *CFIELD(k, a, int) == *CFIELD(k, b, int);
+}
+
+static bool
+eq_long(const struct conf_key *k, const void *a, const void *b)
+{
+	return *CFIELD(k, a, long) == *CFIELD(k, b, long);
+}
+
+static bool
+eq_double(const struct conf_key *k, const void *a, const void *b)
+{
+	return *CFIELD(k, a, double) == *CFIELD(k, b, double);
+}
+
+static bool
+eq_u64(const struct conf_key *k, const void *a, const void *b)
+{
+	return *CFIELD(k, a, uint64_t) == *CFIELD(k, b, uint64_t);
+}
+
+static bool
+eq_exitcodes(const struct conf_key *k, const void *a, const void *b)
+{
+	return memcmp(CFIELD(k, a, struct conf_exitcodes),
+	           CFIELD(k, b, struct conf_exitcodes),
+	           sizeof(struct conf_exitcodes)) == 0;
+}
+
+/* Where the output goes; sizes and the rest are keys of their own. */
+static bool
+eq_log(const struct conf_key *k, const void *a, const void *b)
+{
+	const struct conf_log *x = CFIELD(k, a, struct conf_log);
+	const struct conf_log *y = CFIELD(k, b, struct conf_log);
+
+	return x->kind == y->kind && str_equal(x->path, y->path);
+}
+
+static bool
+eq_user(const struct conf_key *k, const void *a, const void *b)
+{
+	const struct conf_proc *x = a, *y = b;
+
+	return str_equal(x->user, y->user) && x->uid == y->uid &&
+	       x->gid == y->gid;
+}
+
+static bool
+eq_command(const struct conf_key *k, const void *a, const void *b)
+{
+	const struct conf_proc *x = a, *y = b;
+
+	return strv_equal(x->argv, y->argv);
+}
+
+static bool
+eq_owner(const struct conf_key *k, const void *a, const void *b)
+{
+	const struct conf_global *x = a, *y = b;
+
+	return str_equal(x->socket_owner, y->socket_owner) &&
+	       x->socket_uid == y->socket_uid && x->socket_gid == y->socket_gid;
+}
+
+static bool
+eq_rlimit(const struct conf_key *k, const void *a, const void *b)
+{
+	const struct conf_rlimit *x = CFIELD(k, a, struct conf_rlimit);
+	const struct conf_rlimit *y = CFIELD(k, b, struct conf_rlimit);
+
+	return x->set == y->set && x->soft == y->soft && x->hard == y->hard;
+}
+
+static bool
+eq_nothing(const struct conf_key *k, const void *a, const void *b)
+{
+	return true;
+}
+
+/* Copies: scalars are copied by size (key_ops.size), pointers deeply. */
+static int
+cp_str(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	const char *s = *CFIELD(k, src, char *);
+
+	*FIELD(k, dst, char *) = xstrdup(ld, s);
+	return s != NULL && *FIELD(k, dst, char *) == NULL ? -1 : 0;
+}
+
+static int
+cp_strv(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	char *const *v = *CFIELD(k, src, char **);
+
+	*FIELD(k, dst, char **) = strv_dup(ld, v);
+	return v != NULL && *FIELD(k, dst, char **) == NULL ? -1 : 0;
+}
+
+static int
+cp_log(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	const struct conf_log *s = CFIELD(k, src, struct conf_log);
+	struct conf_log *d = FIELD(k, dst, struct conf_log);
+
+	d->kind = s->kind;
+	d->path = xstrdup(ld, s->path);
+	return s->path != NULL && d->path == NULL ? -1 : 0;
+}
+
+static int
+cp_user(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	const struct conf_proc *s = src;
+	struct conf_proc *d = dst;
+
+	d->uid = s->uid;
+	d->gid = s->gid;
+	return cp_str(ld, k, dst, src);
+}
+
+static int
+cp_command(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	const struct conf_proc *s = src;
+	struct conf_proc *d = dst;
+
+	d->argv = strv_dup(ld, s->argv);
+	if (s->argv != NULL && d->argv == NULL)
+		return -1;
+	return cp_str(ld, k, dst, src);
+}
+
+static int
+cp_owner(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	const struct conf_global *s = src;
+	struct conf_global *d = dst;
+
+	d->socket_uid = s->socket_uid;
+	d->socket_gid = s->socket_gid;
+	return cp_str(ld, k, dst, src);
+}
+
+static void
+fr_str(const struct conf_key *k, void *base)
+{
+	free(*FIELD(k, base, char *));
+	*FIELD(k, base, char *) = NULL;
+}
+
+static void
+fr_strv(const struct conf_key *k, void *base)
+{
+	strv_free(*FIELD(k, base, char **));
+	*FIELD(k, base, char **) = NULL;
+}
+
+static void
+fr_log(const struct conf_key *k, void *base)
+{
+	struct conf_log *l = FIELD(k, base, struct conf_log);
+
+	free(l->path);
+	l->path = NULL;
+}
+
+static void
+fr_command(const struct conf_key *k, void *base)
+{
+	struct conf_proc *p = base;
+
+	expand_free_argv(p->argv);
+	p->argv = NULL;
+	fr_str(k, base);
+}
+
+static void
+fr_nothing(const struct conf_key *k, void *base)
+{
+}
+
+static void
+pr_str(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const char *s = *CFIELD(k, base, char *);
+
+	(void)fputs(s ? s : (k->flags & KF_INHERIT) ? "(tendd's)" : "(none)",
+	    fp);
+}
+
+/* ENVIRON: quoted words; NAMELIST: "a, b". */
+static void
+pr_strv(FILE *fp, const struct conf_key *k, const void *base)
+{
+	char *const *v = *CFIELD(k, base, char **);
+	bool quote = k->type == KT_ENVIRON;
+	char *q;
+	size_t i;
+
+	if (v == NULL || v[0] == NULL)
+		(void)fputs("(none)", fp);
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		q = quote ? expand_quote(v[i]) : NULL;
+		(void)fprintf(
+		    fp, "%s%s", i ? (quote ? " " : ", ") : "", q ? q : v[i]);
+		free(q);
+	}
+}
+
+static void
+pr_bool(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(*CFIELD(k, base, bool) ? "true" : "false", fp);
+}
+
+static void
+pr_int(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "%d", *CFIELD(k, base, int));
+}
+
+static void
+pr_long(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "%ld", *CFIELD(k, base, long));
+}
+
+static void
+pr_double(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "%g%s", *CFIELD(k, base, double),
+	    k->type == KT_PERCENT ? "%" : "");
+}
+
+static void
+pr_u64(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(
+	    fp, "%llu", (unsigned long long)*CFIELD(k, base, uint64_t));
+}
+
+static void
+pr_signal(FILE *fp, const struct conf_key *k, const void *base)
+{
+	int sig = *CFIELD(k, base, int);
+
+	(void)fputs(sig ? util_signal_name(sig) : "none", fp);
+}
+
+static void
+pr_octal(FILE *fp, const struct conf_key *k, const void *base)
+{
+	int v = *CFIELD(k, base, int);
+
+	if (v < 0)
+		(void)fputs("(tendd's)", fp);
+	else /* umask 022, socket_mode 0700 */
+		(void)fprintf(fp, v < 0100 ? "%03o" : "%04o", (unsigned)v);
+}
+
+static void
+pr_enum(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(enum_desc(k)->words[*CFIELD(k, base, int)], fp);
+}
+
+static void
+pr_exitcodes(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_exitcodes *e = CFIELD(k, base, struct conf_exitcodes);
+	bool first = true;
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		if (!conf_exitcode_expected(e, c))
+			continue;
+		(void)fprintf(fp, "%s%d", first ? "" : ",", c);
+		first = false;
+	}
+}
+
+static void
+pr_log(FILE *fp, const struct conf_key *k, const void *base)
+{
+	static const char *const kinds[] = {"NONE", "AUTO", NULL};
+	const struct conf_log *l = CFIELD(k, base, struct conf_log);
+
+	(void)fputs(l->kind == CONF_LOG_FILE ? l->path : kinds[l->kind], fp);
+}
+
+static void
+pr_user(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_proc *p = base;
+
+	if (p->user == NULL)
+		(void)fputs("(tendd's)", fp);
+	else
+		(void)fprintf(fp, "%s (uid %ld, gid %ld)", p->user,
+		    (long)p->uid, (long)p->gid);
+}
+
+static void
+pr_command(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_proc *p = base;
+	char *q;
+	size_t i;
+
+	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++) {
+		q = expand_quote(p->argv[i]);
+		(void)fprintf(fp, "%s%s", i ? " " : "", q ? q : p->argv[i]);
+		free(q);
+	}
+}
+
+static void
+pr_loglevel(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(log_level_name((enum log_level) * CFIELD(k, base, int)), fp);
+}
+
+static void
+pr_rlimit_one(FILE *fp, uint64_t v)
+{
+	if (v == CONF_RLIM_INFINITY)
+		(void)fputs("unlimited", fp);
+	else
+		(void)fprintf(fp, "%llu", (unsigned long long)v);
+}
+
+static void
+pr_rlimit(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_rlimit *rl = CFIELD(k, base, struct conf_rlimit);
+
+	if (!rl->set) {
+		(void)fputs("(tendd's)", fp);
+		return;
+	}
+	pr_rlimit_one(fp, rl->soft);
+	(void)fputc(':', fp);
+	pr_rlimit_one(fp, rl->hard);
+}
+
+static void
+pr_ignored(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs("(accepted, ignored)", fp);
+}
+
+/* Everything tend knows about a type of value. */
+struct key_ops {
+	int (*parse)(const struct valctx *vc, const struct conf_key *k,
+	    const char *v, void *base, char *err, size_t errlen);
+	bool (*equal)(const struct conf_key *k, const void *a, const void *b);
+	/* Deep copy into DST, whose field is unset; NULL: copy SIZE bytes. */
+	int (*copy)(struct loader *ld, const struct conf_key *k, void *dst,
+	    const void *src);
+	size_t size;
+	void (*free)(const struct conf_key *k, void *base);
+	void (*print)(FILE *fp, const struct conf_key *k, const void *base);
+};
+
+static const struct key_ops key_ops[] = {
+    [KT_STRING] = {pv_string, eq_str, cp_str, 0, fr_str, pr_str},
+    [KT_PATH] = {pv_path, eq_str, cp_str, 0, fr_str, pr_str},
+    [KT_DIR] = {pv_dir, eq_str, cp_str, 0, fr_str, pr_str},
+    [KT_BOOL] = {pv_bool, eq_bool, NULL, sizeof(bool), fr_nothing, pr_bool},
+    [KT_INT] = {pv_int, eq_int, NULL, sizeof(int), fr_nothing, pr_int},
+    [KT_LONG] = {pv_long, eq_long, NULL, sizeof(long), fr_nothing, pr_long},
+    [KT_SECONDS] = {pv_seconds, eq_double, NULL, sizeof(double), fr_nothing,
+        pr_double},
+    [KT_SIZE] = {pv_size, eq_u64, NULL, sizeof(uint64_t), fr_nothing,
+        pr_u64},
+    [KT_SIGNAL] = {pv_signal, eq_int, NULL, sizeof(int), fr_nothing,
+        pr_signal},
+    [KT_OCTAL] = {pv_octal, eq_int, NULL, sizeof(int), fr_nothing, pr_octal},
+    [KT_AUTORESTART] = {pv_enum, eq_int, NULL, sizeof(int), fr_nothing,
+        pr_enum},
+    [KT_EXITCODES] = {pv_exitcodes, eq_exitcodes, NULL,
+        sizeof(struct conf_exitcodes), fr_nothing, pr_exitcodes},
+    [KT_LOGFILE] = {pv_logfile, eq_log, cp_log, 0, fr_log, pr_log},
+    [KT_ENVIRON] = {pv_environ, eq_strv, cp_strv, 0, fr_strv, pr_strv},
+    [KT_READINESS] = {pv_enum, eq_int, NULL, sizeof(int), fr_nothing,
+        pr_enum},
+    [KT_CRITICAL] = {pv_enum, eq_int, NULL, sizeof(int), fr_nothing,
+        pr_enum},
+    [KT_NAMELIST] = {pv_namelist, eq_strv, cp_strv, 0, fr_strv, pr_strv},
+    [KT_NAME] = {pv_name, eq_str, cp_str, 0, fr_str, pr_str},
+    [KT_USER] = {pv_user, eq_user, cp_user, 0, fr_str, pr_user},
+    [KT_COMMAND] = {pv_command, eq_command, cp_command, 0, fr_command,
+        pr_command},
+    [KT_LOGLEVEL] = {pv_loglevel, eq_int, NULL, sizeof(int), fr_nothing,
+        pr_loglevel},
+    [KT_OWNER] = {pv_owner, eq_owner, cp_owner, 0, fr_str, pr_str},
+    [KT_SERVERURL] = {pv_serverurl, eq_str, cp_str, 0, fr_str, pr_str},
+    [KT_IGNBOOL] = {pv_bool, eq_nothing, NULL, 0, fr_nothing, pr_ignored},
+    [KT_IGNORED] = {pv_nothing, eq_nothing, NULL, 0, fr_nothing,
+        pr_ignored},
+    [KT_INCLUDE] = {pv_nothing, eq_nothing, NULL, 0, fr_nothing,
+        pr_ignored},
+    [KT_RLIMIT] = {pv_rlimit, eq_rlimit, NULL, sizeof(struct conf_rlimit),
+        fr_nothing, pr_rlimit},
+    [KT_PERCENT] = {pv_percent, eq_double, NULL, sizeof(double), fr_nothing,
+        pr_double},
+};
+
+/* Enum fields are read and written as int. */
+_Static_assert(sizeof(enum conf_autorestart) == sizeof(int) &&
+        sizeof(enum conf_critical) == sizeof(int) &&
+        sizeof(enum conf_readiness) == sizeof(int),
+    "enum keys are stored as int");
+
 static int
 parse_value(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	struct loader *ld = vc->ld;
-	void *f = k->off == NOFIELD ? NULL : (char *)base + k->off;
-	struct conf_global *g = base;
-	struct conf_proc *p = base;
-	struct stat st;
-	long n;
-	bool b;
-	char *s, **argv;
-	int sig;
-
-	switch (k->type) {
-	case KT_STRING:
-		s = xstrdup(ld, v);
-		if (s == NULL)
-			return -1;
-		free(*(char **)f);
-		*(char **)f = s;
-		return 0;
-	case KT_PATH:
-		s = NULL;
-		if (*v != '\0' && strcasecmp(v, "NONE") != 0 &&
-		    (s = path_abs(ld, v)) == NULL)
-			return -1;
-		free(*(char **)f);
-		*(char **)f = s;
-		return 0;
-	case KT_DIR:
-		if ((s = path_abs(ld, v)) == NULL)
-			return -1;
-		if (stat(s, &st) == -1) {
-			(void)snprintf(
-			    err, errlen, "'%s': %s", s, strerror(errno));
-			free(s);
-			return -1;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			(void)snprintf(
-			    err, errlen, "'%s' is not a directory", s);
-			free(s);
-			return -1;
-		}
-		free(*(char **)f);
-		*(char **)f = s;
-		return 0;
-	case KT_BOOL:
-	case KT_IGNBOOL:
-		if (!parse_bool(v, &b)) {
-			(void)snprintf(err, errlen,
-			    "'%s' is not a boolean (true or false)", v);
-			return -1;
-		}
-		if (f != NULL)
-			*(bool *)f = b;
-		return 0;
-	case KT_INT:
-		if (parse_int_range(k, v, &n, err, errlen) == -1)
-			return -1;
-		*(int *)f = (int)n;
-		return 0;
-	case KT_LONG:
-		if (parse_int_range(k, v, &n, err, errlen) == -1)
-			return -1;
-		*(long *)f = n;
-		return 0;
-	case KT_SECONDS:
-		if (util_parse_seconds(v, (double *)f) == -1) {
-			if (errno == ERANGE)
-				(void)snprintf(err, errlen,
-				    "'%s' is out of range (0 to 1000000000 seconds)",
-				    v);
-			else
-				(void)snprintf(err, errlen,
-				    "'%s' is not a number of seconds", v);
-			return -1;
-		}
-		return 0;
-	case KT_SIZE:
-		if (util_parse_size(v, (uint64_t *)f) == -1) {
-			(void)snprintf(err, errlen,
-			    "'%s' is not a size (a number with an optional KB, MB or GB suffix)",
-			    v);
-			return -1;
-		}
-		return 0;
-	case KT_SIGNAL:
-		if ((k->flags & KF_NONE) &&
-		    (strcmp(v, "0") == 0 || strcasecmp(v, "none") == 0)) {
-			*(int *)f = 0;
-			return 0;
-		}
-		if ((sig = util_signal_parse(v)) == -1) {
-			(void)snprintf(err, errlen, "unknown signal '%s'", v);
-			return -1;
-		}
-		*(int *)f = sig;
-		return 0;
-	case KT_OCTAL:
-		return parse_octal(v, (int *)f, err, errlen);
-	case KT_AUTORESTART:
-		if (strcasecmp(v, "unexpected") == 0) {
-			*(enum conf_autorestart *)f =
-			    CONF_AUTORESTART_UNEXPECTED;
-		} else if (parse_bool(v, &b)) {
-			*(enum conf_autorestart *)f =
-			    b ? CONF_AUTORESTART_TRUE : CONF_AUTORESTART_FALSE;
-		} else {
-			(void)snprintf(err, errlen,
-			    "'%s' is not one of true, false, unexpected", v);
-			return -1;
-		}
-		return 0;
-	case KT_EXITCODES:
-		return parse_exitcodes(v, f, err, errlen);
-	case KT_LOGFILE:
-		return parse_logfile(ld, k, v, f, err, errlen);
-	case KT_ENVIRON:
-		return parse_environ(ld, v, f, err, errlen);
-	case KT_READINESS:
-		if (strcasecmp(v, "none") == 0) {
-			*(enum conf_readiness *)f = CONF_READINESS_NONE;
-		} else if (strcasecmp(v, "notify") == 0) {
-			*(enum conf_readiness *)f = CONF_READINESS_NOTIFY;
-		} else {
-			(void)snprintf(
-			    err, errlen, "'%s' is not one of none, notify", v);
-			return -1;
-		}
-		return 0;
-	case KT_CRITICAL:
-		if (strcasecmp(v, "fatal") == 0) {
-			*(enum conf_critical *)f = CONF_CRITICAL_FATAL;
-		} else if (strcasecmp(v, "exit") == 0) {
-			*(enum conf_critical *)f = CONF_CRITICAL_EXIT;
-		} else if (parse_bool(v, &b)) {
-			*(enum conf_critical *)f =
-			    b ? CONF_CRITICAL_FATAL : CONF_CRITICAL_FALSE;
-		} else {
-			(void)snprintf(err, errlen,
-			    "'%s' is not one of false, true, fatal, exit", v);
-			return -1;
-		}
-		return 0;
-	case KT_NAMELIST:
-		return parse_namelist(ld, v, f, err, errlen);
-	case KT_RLIMIT:
-		return parse_rlimit(v, f, err, errlen);
-	case KT_PERCENT:
-		return parse_percent(v, f, err, errlen);
-	case KT_NAME:
-		if (check_name(v, err, errlen) == -1)
-			return -1;
-		if ((s = xstrdup(ld, v)) == NULL)
-			return -1;
-		free(*(char **)f);
-		*(char **)f = s;
-		return 0;
-	case KT_USER:
-		if (lookup_user(v, &p->uid, &p->gid, err, errlen) == -1)
-			return -1;
-		if ((s = xstrdup(ld, v)) == NULL)
-			return -1;
-		free(p->user);
-		p->user = s;
-		return 0;
-	case KT_COMMAND:
-		if (expand_split(v, &argv, err, errlen) == -1) {
-			if (errno == ENOMEM)
-				ld->oom = true;
-			return -1;
-		}
-		if (argv[0] == NULL) {
-			expand_free_argv(argv);
-			(void)snprintf(err, errlen, "empty command");
-			return -1;
-		}
-		if ((s = xstrdup(ld, v)) == NULL) {
-			expand_free_argv(argv);
-			return -1;
-		}
-		free(p->command);
-		expand_free_argv(p->argv);
-		p->command = s;
-		p->argv = argv;
-		return 0;
-	case KT_LOGLEVEL:
-		if ((sig = log_level_parse(v)) == -1) {
-			(void)snprintf(err, errlen,
-			    "unknown log level '%s' (critical, error, warn, info, debug, trace, blather)",
-			    v);
-			return -1;
-		}
-		*(int *)f = sig;
-		return 0;
-	case KT_OWNER: {
-		char user[256];
-		const char *colon = strchr(v, ':');
-		uid_t uid;
-		gid_t gid, ugid;
-
-		(void)snprintf(user, sizeof(user), "%.*s",
-		    (int)(colon ? (size_t)(colon - v) : strlen(v)), v);
-		if (lookup_user(user, &uid, &ugid, err, errlen) == -1)
-			return -1;
-		/* chown=user leaves the group alone, as supervisord. */
-		gid = (gid_t)-1;
-		if (colon != NULL &&
-		    lookup_group(colon + 1, &gid, err, errlen) == -1)
-			return -1;
-		if ((s = xstrdup(ld, v)) == NULL)
-			return -1;
-		free(g->socket_owner);
-		g->socket_owner = s;
-		g->socket_uid = uid;
-		g->socket_gid = gid;
-		return 0;
-	}
-	case KT_SERVERURL:
-		if ((s = xstrdup(ld, v)) == NULL)
-			return -1;
-		free(g->serverurl);
-		g->serverurl = s;
-		if (strncmp(v, "unix://", 7) == 0 && v[7] != '\0') {
-			/* The lowest-precedence source of the socket path:
-			 * [unix_http_server] and [tend] are read after. */
-			if ((s = path_abs(ld, v + 7)) == NULL)
-				return -1;
-			free(g->socket);
-			g->socket = s;
-		} else {
-			lwarn(ld, vc->file, vc->line,
-			    "serverurl '%s' is not a unix:// URL; tend ignores it",
-			    v);
-		}
-		return 0;
-	case KT_IGNORED:
-	case KT_INCLUDE:
-		return 0;
-	}
-	return 0;
+	return key_ops[k->type].parse(vc, k, v, base, err, errlen);
 }
 
 static void
 free_value(const struct conf_key *k, void *base)
 {
-	void *f = k->off == NOFIELD ? NULL : (char *)base + k->off;
+	key_ops[k->type].free(k, base);
+}
 
-	switch (k->type) {
-	case KT_STRING:
-	case KT_PATH:
-	case KT_DIR:
-	case KT_NAME:
-	case KT_USER:
-	case KT_OWNER:
-	case KT_SERVERURL:
-		free(*(char **)f);
-		*(char **)f = NULL;
-		break;
-	case KT_ENVIRON:
-	case KT_NAMELIST:
-		strv_free(*(char ***)f);
-		*(char ***)f = NULL;
-		break;
-	default:
-		break;
-	}
+/* Copy K's value from SRC into DST (whose field is unset). */
+static int
+copy_value(struct loader *ld, const struct conf_key *k, void *dst,
+    const void *src)
+{
+	const struct key_ops *o = &key_ops[k->type];
+
+	if (k->off == NOFIELD)
+		return 0;
+	if (o->copy != NULL)
+		return o->copy(ld, k, dst, src);
+	memcpy((char *)dst + k->off, (const char *)src + k->off, o->size);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2010,24 +2613,21 @@ resolve_groups(struct loader *ld)
 static void
 proc_free(struct conf_proc *p)
 {
+	const struct conf_key *k;
+
 	if (p == NULL)
 		return;
 	if (!p->interned) {
 		free(p->program);
 		free(p->group);
-		free(p->command);
-		expand_free_argv(p->argv);
-		free(p->directory);
-		free(p->user);
-		free(p->environment_file);
 		free(p->file);
-	} else
-		free(p->argv); /* the array is the process's own */
-	free(p->name);
-	strv_free(p->environment);
-	free(p->out.path);
-	free(p->err.path);
-	strv_free(p->depends_on);
+	}
+	for (k = program_keys; k->name != NULL; k++) {
+		if (!p->interned || !(k->flags & KF_POOLED))
+			free_value(k, p);
+		else if (k->type == KT_COMMAND)
+			free(p->argv); /* the array is the process's own */
+	}
 	free(p);
 }
 
@@ -2118,15 +2718,20 @@ strpool_free(struct conf_strpool *sp)
 	free(sp);
 }
 
-/* Move P's shareable strings into the pool (see proc_free). */
+/* Move P's shareable strings into the pool: program, group, file and the
+ * KF_POOLED keys (see proc_free). */
 static void
 proc_intern(struct loader *ld, struct conf_proc *p)
 {
-	char **strs[] = {&p->program, &p->group, &p->command, &p->directory,
-	    &p->user, &p->environment_file, &p->file};
-	size_t i, need = TEND_NELEM(strs);
+	char **strs[8] = {&p->program, &p->group, &p->file};
+	const struct conf_key *k;
+	size_t i, nstrs = 3, need;
 	char **argv;
 
+	for (k = program_keys; k->name != NULL; k++)
+		if ((k->flags & KF_POOLED) && nstrs < TEND_NELEM(strs))
+			strs[nstrs++] = FIELD(k, p, char *);
+	need = nstrs;
 	if (ld->conf->strings == NULL &&
 	    (ld->conf->strings = calloc(1, sizeof(*ld->conf->strings))) ==
 	        NULL) {
@@ -2142,7 +2747,7 @@ proc_intern(struct loader *ld, struct conf_proc *p)
 			ld->oom = true;
 			return;
 		}
-	for (i = 0; i < TEND_NELEM(strs); i++)
+	for (i = 0; i < nstrs; i++)
 		*strs[i] = strpool_take(ld, *strs[i]);
 	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++)
 		p->argv[i] = strpool_take(ld, p->argv[i]);
@@ -2153,28 +2758,23 @@ proc_intern(struct loader *ld, struct conf_proc *p)
 		p->argv = argv;
 }
 
-/* A copy of the program-level template T for one process. */
+/* A copy of the program-level template T for one process (its per-process
+ * keys are still unset). */
 static struct conf_proc *
 proc_copy(struct loader *ld, const struct conf_proc *t)
 {
-	struct conf_proc *p = malloc(sizeof(*p));
+	struct conf_proc *p = calloc(1, sizeof(*p));
+	const struct conf_key *k;
 
 	if (p == NULL) {
 		ld->oom = true;
 		return NULL;
 	}
-	*p = *t;
-	p->name = p->program = p->group = p->command = NULL;
-	p->argv = NULL;
-	p->directory = p->environment_file = p->file = NULL;
-	p->environment = NULL;
-	p->out.path = p->err.path = NULL;
-	p->user = xstrdup(ld, t->user);
-	p->depends_on = strv_dup(ld, t->depends_on);
-	if ((t->user != NULL && p->user == NULL) ||
-	    (t->depends_on != NULL && p->depends_on == NULL)) {
-		proc_free(p);
-		return NULL;
+	for (k = program_keys; k->name != NULL; k++) {
+		if (copy_value(ld, k, p, t) == -1) {
+			proc_free(p);
+			return NULL;
+		}
 	}
 	return p;
 }
@@ -2316,11 +2916,11 @@ resolve_program(
 
 	(void)snprintf(nprocs, sizeof(nprocs), "%d", t.numprocs);
 	for (i = 0; i < t.numprocs; i++) {
-		(void)snprintf(num, sizeof(num), "%d", t.process_num + i);
+		(void)snprintf(num, sizeof(num), "%d", t.numprocs_start + i);
 		p = proc_copy(ld, &t);
 		if (p == NULL)
 			break;
-		p->process_num = t.process_num + i;
+		p->process_num = t.numprocs_start + i;
 		p->program = xstrdup(ld, s->sub);
 		p->group = xstrdup(ld, group);
 		p->file = xstrdup(ld, file_path(ld, s->file));
@@ -2331,10 +2931,6 @@ resolve_program(
 	}
 	for (k = program_keys; k->name != NULL; k++)
 		free_value(k, &t);
-	free(t.out.path);
-	free(t.err.path);
-	free(t.command);
-	expand_free_argv(t.argv);
 }
 
 static const char *
@@ -2692,9 +3288,9 @@ config_free(struct tend_conf *conf)
 	if (conf == NULL)
 		return;
 	free(conf->path);
-	for (k = tend_keys; k->name != NULL; k++)
-		free_value(k, &conf->global);
-	free(conf->global.serverurl);
+	for (i = 0; (k = global_key(i)) != NULL; i++)
+		if (!global_key_alias(k))
+			free_value(k, &conf->global);
 	for (i = 0; i < conf->nprocs; i++)
 		proc_free(conf->procs[i]);
 	free(conf->procs);
@@ -2749,114 +3345,50 @@ config_find_proc(const struct tend_conf *conf, const char *fullname)
 	return NULL;
 }
 
-static bool
-log_equal(const struct conf_log *a, const struct conf_log *b)
+enum conf_change
+config_proc_compare(const struct conf_proc *a, const struct conf_proc *b)
 {
-	/* Rotation sizes, capture sizes and events are policy: logcap applies
-	 * them to a running process (logcap_reconfigure), no restart. */
-	return a->kind == b->kind && str_equal(a->path, b->path) &&
-	       a->syslog == b->syslog;
-}
+	enum conf_change c = CONF_SAME;
+	const struct conf_key *k;
 
-bool
-config_proc_needs_restart(const struct conf_proc *a, const struct conf_proc *b)
-{
-	/* What the running process was made from: how it was spawned, where
-	 * its output goes, how it is signalled.  Policy keys do not count. */
-	return !strv_equal(a->argv, b->argv) || !str_equal(a->user, b->user) ||
-	       a->uid != b->uid || a->gid != b->gid ||
-	       !strv_equal(a->environment, b->environment) ||
-	       !str_equal(a->environment_file, b->environment_file) ||
-	       !str_equal(a->directory, b->directory) || a->umask != b->umask ||
-	       a->redirect_stderr != b->redirect_stderr ||
-	       !log_equal(&a->out, &b->out) || !log_equal(&a->err, &b->err) ||
-	       a->stopsignal != b->stopsignal ||
-	       a->stopasgroup != b->stopasgroup ||
-	       a->killasgroup != b->killasgroup ||
-	       a->pdeathsig != b->pdeathsig || a->readiness != b->readiness ||
-	       a->watchdog_sec != b->watchdog_sec ||
-	       a->log_prefix != b->log_prefix ||
-	       a->log_timestamps != b->log_timestamps ||
-	       memcmp(&a->rlimit_nofile, &b->rlimit_nofile,
-	           sizeof(a->rlimit_nofile)) != 0 ||
-	       memcmp(&a->rlimit_nproc, &b->rlimit_nproc,
-	           sizeof(a->rlimit_nproc)) != 0 ||
-	       memcmp(&a->rlimit_core, &b->rlimit_core,
-	           sizeof(a->rlimit_core)) != 0 ||
-	       memcmp(&a->rlimit_as, &b->rlimit_as, sizeof(a->rlimit_as)) !=
-	           0 ||
-	       a->memory_max != b->memory_max ||
-	       a->memory_high != b->memory_high || a->cpu_max != b->cpu_max;
+	for (k = program_keys; k->name != NULL; k++) {
+		if (!(k->flags & (KF_RESTART | KF_POLICY)) ||
+		    key_ops[k->type].equal(k, a, b))
+			continue;
+		if (k->flags & KF_RESTART)
+			return CONF_RESTART;
+		c = CONF_POLICY;
+	}
+	/* Moved to another [program:x] under the same full name. */
+	if (!str_equal(a->program, b->program))
+		c = CONF_POLICY;
+	return c;
 }
 
 /* ------------------------------------------------------------------ */
-/* config_dump(). */
+/* config_dump(): every key of the table, as "    KEY  VALUE". */
 
 static void
-dump_strv(FILE *fp, const char *label, char *const *v, bool quote)
+dump_key(FILE *fp, const struct conf_key *k, const void *base)
 {
-	char *q;
-	size_t i;
-
-	(void)fprintf(fp, "    %-24s", label);
-	if (v == NULL || v[0] == NULL)
-		(void)fputs("(none)", fp);
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		q = quote ? expand_quote(v[i]) : NULL;
-		(void)fprintf(
-		    fp, "%s%s", i ? (quote ? " " : ", ") : "", q ? q : v[i]);
-		free(q);
-	}
+	(void)fprintf(fp, "    %-24s", k->name);
+	if (k->off == NOFIELD)
+		pr_ignored(fp, k, base);
+	else
+		key_ops[k->type].print(fp, k, base);
 	(void)fputc('\n', fp);
 }
 
 static void
-dump_log(FILE *fp, const char *s, const struct conf_log *l)
+dump_keys(FILE *fp, const struct conf_key *tab, const void *base)
 {
-	static const char *const kinds[] = {"NONE", "AUTO", NULL};
-
-	(void)fprintf(fp, "    %s_logfile%*s%s\n", s, (int)(24 - strlen(s) - 8),
-	    "", l->kind == CONF_LOG_FILE ? l->path : kinds[l->kind]);
-	(void)fprintf(fp, "    %s_logfile_maxbytes%*s%llu\n", s,
-	    (int)(24 - strlen(s) - 17), "", (unsigned long long)l->maxbytes);
-	(void)fprintf(fp, "    %s_logfile_backups%*s%d\n", s,
-	    (int)(24 - strlen(s) - 16), "", l->backups);
-	(void)fprintf(fp, "    %s_capture_maxbytes%*s%llu\n", s,
-	    (int)(24 - strlen(s) - 17), "",
-	    (unsigned long long)l->capture_maxbytes);
-	(void)fprintf(fp, "    %s_events_enabled%*s%s\n", s,
-	    (int)(24 - strlen(s) - 15), "",
-	    l->events_enabled ? "true" : "false");
-	(void)fprintf(fp, "    %s_syslog%*s%s\n", s, (int)(24 - strlen(s) - 7),
-	    "", l->syslog ? "true" : "false");
-}
-
-static const char *
-tf(bool b)
-{
-	return b ? "true" : "false";
-}
-
-static void
-dump_exitcodes(FILE *fp, const struct conf_exitcodes *e)
-{
-	bool first = true;
-	int c;
-
-	(void)fprintf(fp, "    %-24s", "exitcodes");
-	for (c = 0; c < 256; c++) {
-		if (!conf_exitcode_expected(e, c))
-			continue;
-		(void)fprintf(fp, "%s%d", first ? "" : ",", c);
-		first = false;
-	}
-	(void)fputc('\n', fp);
+	for (; tab->name != NULL; tab++)
+		dump_key(fp, tab, base);
 }
 
 static void
 dump_proc(FILE *fp, const struct conf_proc *p)
 {
-	static const char *const ar[] = {"false", "true", "unexpected"};
 	char full[512];
 
 	(void)fprintf(fp, "process %s ([program:%s] at %s:%d)\n",
@@ -2864,105 +3396,36 @@ dump_proc(FILE *fp, const struct conf_proc *p)
 	(void)fprintf(fp, "    %-24s%s\n", "group", p->group);
 	(void)fprintf(fp, "    %-24s%d of %d\n", "process_num", p->process_num,
 	    p->numprocs);
-	dump_strv(fp, "argv", p->argv, true);
-	(void)fprintf(fp, "    %-24s%s\n", "directory",
-	    p->directory ? p->directory : "(tendd's)");
-	if (p->user != NULL)
-		(void)fprintf(fp, "    %-24s%s (uid %ld, gid %ld)\n", "user",
-		    p->user, (long)p->uid, (long)p->gid);
-	else
-		(void)fprintf(fp, "    %-24s%s\n", "user", "(tendd's)");
-	if (p->umask >= 0)
-		(void)fprintf(
-		    fp, "    %-24s%03o\n", "umask", (unsigned)p->umask);
-	else
-		(void)fprintf(fp, "    %-24s%s\n", "umask", "(tendd's)");
-	dump_strv(fp, "environment", p->environment, true);
-	(void)fprintf(fp, "    %-24s%s\n", "environment_file",
-	    p->environment_file ? p->environment_file : "(none)");
-	(void)fprintf(fp, "    %-24s%d\n", "priority", p->priority);
-	(void)fprintf(fp, "    %-24s%s\n", "autostart", tf(p->autostart));
-	(void)fprintf(fp, "    %-24s%s\n", "autorestart", ar[p->autorestart]);
-	(void)fprintf(fp, "    %-24s%g\n", "startsecs", p->startsecs);
-	(void)fprintf(fp, "    %-24s%d\n", "startretries", p->startretries);
-	dump_exitcodes(fp, &p->exitcodes);
-	(void)fprintf(
-	    fp, "    %-24s%s\n", "stopsignal", util_signal_name(p->stopsignal));
-	(void)fprintf(fp, "    %-24s%g\n", "stopwaitsecs", p->stopwaitsecs);
-	(void)fprintf(fp, "    %-24s%s\n", "stopasgroup", tf(p->stopasgroup));
-	(void)fprintf(fp, "    %-24s%s\n", "killasgroup", tf(p->killasgroup));
-	(void)fprintf(
-	    fp, "    %-24s%s\n", "redirect_stderr", tf(p->redirect_stderr));
-	dump_log(fp, "stdout", &p->out);
-	dump_log(fp, "stderr", &p->err);
-	(void)fprintf(fp, "    %-24s%s\n", "readiness",
-	    p->readiness == CONF_READINESS_NOTIFY ? "notify" : "none");
-	dump_strv(fp, "depends_on", p->depends_on, false);
-	(void)fprintf(fp, "    %-24s%s\n", "pdeathsig",
-	    p->pdeathsig ? util_signal_name(p->pdeathsig) : "none");
-	(void)fprintf(fp, "    %-24s%g\n", "restart_delay", p->restart_delay);
-	(void)fprintf(
-	    fp, "    %-24s%g\n", "restart_backoff_max", p->restart_backoff_max);
-	(void)fprintf(fp, "    %-24s%g\n", "restart_backoff_reset",
-	    p->restart_backoff_reset);
-	(void)fprintf(fp, "    %-24s%s\n", "log_prefix", tf(p->log_prefix));
-	(void)fprintf(
-	    fp, "    %-24s%s\n", "log_timestamps", tf(p->log_timestamps));
-	(void)fprintf(
-	    fp, "    %-24s%g\n", "readiness_timeout", p->readiness_timeout);
-	(void)fprintf(fp, "    %-24s%g\n", "watchdog_sec", p->watchdog_sec);
-	(void)fprintf(fp, "    %-24s%s\n", "critical",
-	    p->critical == CONF_CRITICAL_EXIT
-		? "exit"
-		: p->critical == CONF_CRITICAL_FATAL ? "fatal" : "false");
+	dump_keys(fp, program_keys, p);
 }
 
-static const char *
-or_default(const char *s, const char *def)
+static void
+dump_globals(FILE *fp, const struct conf_global *g)
 {
-	return s != NULL ? s : def;
+	const struct conf_key *k, *same;
+	size_t i;
+
+	(void)fprintf(fp, "globals\n");
+	for (i = 0; (k = global_key(i)) != NULL; i++) {
+		if ((same = global_key_alias(k)) == NULL)
+			dump_key(fp, k, g);
+		else if (strcmp(same->name, k->name) != 0)
+			(void)fprintf(
+			    fp, "    %-24s(as %s)\n", k->name, same->name);
+	}
 }
 
 void
 config_dump(const struct tend_conf *conf, FILE *fp)
 {
-	const struct conf_global *g = &conf->global;
 	size_t i;
 
 	(void)fprintf(fp, "config %s\n", conf->path);
-	(void)fprintf(fp, "globals\n");
-	(void)fprintf(fp, "    %-24s%s\n", "socket",
-	    or_default(g->socket, "(built-in default)"));
-	(void)fprintf(
-	    fp, "    %-24s%04o\n", "socket_mode", (unsigned)g->socket_mode);
-	(void)fprintf(fp, "    %-24s%s\n", "socket_owner",
-	    or_default(g->socket_owner, "(unchanged)"));
-	(void)fprintf(
-	    fp, "    %-24s%s\n", "logfile", or_default(g->logfile, "(stderr)"));
-	(void)fprintf(fp, "    %-24s%llu\n", "logfile_maxbytes",
-	    (unsigned long long)g->logfile_maxbytes);
-	(void)fprintf(
-	    fp, "    %-24s%d\n", "logfile_backups", g->logfile_backups);
-	(void)fprintf(fp, "    %-24s%s\n", "loglevel",
-	    log_level_name((enum log_level)g->loglevel));
-	(void)fprintf(
-	    fp, "    %-24s%s\n", "pidfile", or_default(g->pidfile, "(none)"));
-	(void)fprintf(fp, "    %-24s%03o\n", "umask", (unsigned)g->umask);
-	(void)fprintf(fp, "    %-24s%s\n", "directory",
-	    or_default(g->directory, "(unchanged)"));
-	(void)fprintf(fp, "    %-24s%s\n", "childlogdir",
-	    or_default(g->childlogdir, "(none)"));
-	dump_strv(fp, "environment", g->environment, true);
-	(void)fprintf(
-	    fp, "    %-24s%s\n", "identifier", or_default(g->identifier, ""));
-	(void)fprintf(fp, "    %-24s%ld\n", "minfds", g->minfds);
-	(void)fprintf(fp, "    %-24s%ld\n", "minprocs", g->minprocs);
+	dump_globals(fp, &conf->global);
 	for (i = 0; i < conf->ngroups; i++) {
 		(void)fprintf(fp, "group %s (%s:%d)\n", conf->groups[i]->name,
 		    conf->groups[i]->file, conf->groups[i]->line);
-		(void)fprintf(
-		    fp, "    %-24s%d\n", "priority", conf->groups[i]->priority);
-		dump_strv(fp, "programs", conf->groups[i]->programs, false);
+		dump_keys(fp, group_keys, conf->groups[i]);
 	}
 	for (i = 0; i < conf->nprocs; i++)
 		dump_proc(fp, conf->procs[i]);

@@ -96,6 +96,7 @@ struct conf_proc {
 	int line;
 	int process_num; /* numprocs_start + index */
 	int numprocs;
+	int numprocs_start;
 	uid_t uid;	 /* valid when user != NULL */
 	gid_t gid;
 	int umask;	 /* -1: inherit tendd's */
@@ -213,12 +214,19 @@ const struct conf_proc *config_find_proc(const struct tend_conf *conf,
 void config_dump(const struct tend_conf *conf, FILE *fp);
 
 /*
- * True when A and B would run differently (command, user, environment,
- * directory, umask, logs, signals...): a reload must restart the process.
- * Keys that only affect supervision policy (autorestart, startretries,
- * priority, ...) do not count.
+ * What a reload must do when a process's config goes from A to B:
+ * CONF_RESTART when it would run differently (command, user, environment,
+ * directory, logs, signals, limits...: the keys marked KF_RESTART in the
+ * key table), CONF_POLICY when only supervision policy changed (applied to
+ * the running process: autorestart, startretries, priority, ...), else
+ * CONF_SAME.
  */
-bool config_proc_needs_restart(const struct conf_proc *a,
+enum conf_change {
+	CONF_SAME = 0,
+	CONF_POLICY,
+	CONF_RESTART,
+};
+enum conf_change config_proc_compare(const struct conf_proc *a,
     const struct conf_proc *b);
 
 /*

@@ -381,49 +381,6 @@ svctab_str_equal(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static bool
-svctab_strv_equal(char *const *a, char *const *b)
-{
-	size_t i;
-
-	if (a == NULL || b == NULL)
-		return (a == NULL || a[0] == NULL) &&
-		       (b == NULL || b[0] == NULL);
-	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return a[i] == NULL && b[i] == NULL;
-}
-
-/*
- * The keys config_proc_needs_restart() leaves out: supervision policy,
- * which a running process does not notice.  A key missing here is still
- * applied by a reload (the proc is repointed either way); it is only
- * reported as unchanged.
- */
-static bool
-svctab_policy_equal(const struct conf_proc *a, const struct conf_proc *b)
-{
-	return a->priority == b->priority && a->autostart == b->autostart &&
-	       a->autorestart == b->autorestart &&
-	       a->startsecs == b->startsecs &&
-	       a->startretries == b->startretries &&
-	       memcmp(&a->exitcodes, &b->exitcodes, sizeof(a->exitcodes)) ==
-	           0 &&
-	       a->stopwaitsecs == b->stopwaitsecs &&
-	       a->out.maxbytes == b->out.maxbytes &&
-	       a->out.backups == b->out.backups &&
-	       a->err.maxbytes == b->err.maxbytes &&
-	       a->err.backups == b->err.backups &&
-	       svctab_strv_equal(a->depends_on, b->depends_on) &&
-	       a->restart_delay == b->restart_delay &&
-	       a->restart_backoff_max == b->restart_backoff_max &&
-	       a->restart_backoff_reset == b->restart_backoff_reset &&
-	       a->readiness_timeout == b->readiness_timeout &&
-	       a->critical == b->critical &&
-	       svctab_str_equal(a->program, b->program);
-}
-
 static enum svctab_change
 svctab_compare(const struct proc *p, const struct conf_proc *c)
 {
@@ -431,9 +388,17 @@ svctab_compare(const struct proc *p, const struct conf_proc *c)
 
 	/* A proc still stopping after its removal comes back as a changed
 	 * one: it must not exist twice under one name. */
-	if (p->removed || config_proc_needs_restart(cur, c))
+	if (p->removed)
 		return SVCTAB_CHANGED;
-	return svctab_policy_equal(cur, c) ? SVCTAB_UNCHANGED : SVCTAB_UPDATED;
+	switch (config_proc_compare(cur, c)) {
+	case CONF_RESTART:
+		return SVCTAB_CHANGED;
+	case CONF_POLICY:
+		return SVCTAB_UPDATED;
+	case CONF_SAME:
+		break;
+	}
+	return SVCTAB_UNCHANGED;
 }
 
 int

@@ -7,6 +7,8 @@ import os
 import signal
 from textwrap import dedent
 
+import pytest
+
 from tendlib import EXIT_FAIL, EXIT_OK, is_alive
 
 BEFORE = dedent("""
@@ -137,6 +139,23 @@ def test_unchanged_keep_pid_and_uptime_policy_applies_live(tend):
     # Nothing left to apply.
     r = tend.ctl("update", check=EXIT_OK)
     assert r.out.strip() == "No config updates to processes", r.out
+
+
+@pytest.mark.parametrize("key", ["stop_leftovers=false",
+                                 "stdout_capture_maxbytes=1MB"])
+def test_every_policy_key_is_reported(tend, key):
+    """A policy key a reload applies is reported as changed: once
+    stop_leftovers was applied while reread and update said "No config
+    updates"."""
+    tend.start(prog("a") + prog("b"))
+    wait_running(tend, "a", "b")
+    before = tend.status_json()
+    tend.write_config(prog("a") + prog("b", key))
+    r = tend.ctl("reread", check=EXIT_OK)
+    assert r.out.splitlines() == ["b: changed (no restart needed)"], r.out
+    r = tend.ctl("update", check=EXIT_OK)
+    assert r.out.splitlines() == ["b: updated (no restart)"], r.out
+    assert tend.status_json()["b"]["pid"] == before["b"]["pid"]
 
 
 def test_numprocs_up_starts_only_the_new_ones(tend):

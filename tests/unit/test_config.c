@@ -422,7 +422,7 @@ test_readiness_watchdog_critical(void **state)
 	assert_int_equal(conf->procs[1]->critical, CONF_CRITICAL_EXIT);
 	assert_int_equal(conf->procs[2]->critical, CONF_CRITICAL_FATAL);
 	/* watchdog_sec changes the environment: a restart is needed */
-	assert_true(config_proc_needs_restart(conf->procs[0], conf->procs[1]));
+	assert_int_equal(config_proc_compare(conf->procs[0], conf->procs[1]), CONF_RESTART);
 	config_free(conf);
 	bad_value("critical", "sometimes",
 	    "'sometimes' is not one of false, true, fatal, exit");
@@ -1034,16 +1034,32 @@ test_needs_restart(void **state)
 	a = load_ok("[program:x]\ncommand=a b\npriority=1\n");
 	b = load_ok("[program:x]\ncommand=a b\npriority=2\nautorestart=false\n"
 	            "startretries=9\n");
-	assert_false(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	assert_int_equal(
+	    config_proc_compare(a->procs[0], b->procs[0]), CONF_POLICY);
+	config_free(b);
+	b = load_ok("[program:x]\ncommand=a  b\npriority=1\n");
+	assert_int_equal(
+	    config_proc_compare(a->procs[0], b->procs[0]), CONF_SAME);
+	config_free(b);
+	/* Once missed by the hand-kept list: applied, but reported as no
+	 * change. */
+	b = load_ok("[program:x]\ncommand=a b\npriority=1\n"
+	            "stop_leftovers=false\n");
+	assert_int_equal(
+	    config_proc_compare(a->procs[0], b->procs[0]), CONF_POLICY);
+	config_free(b);
+	b = load_ok("[program:x]\ncommand=a b\npriority=1\nmemory_max=1GB\n");
+	assert_int_equal(
+	    config_proc_compare(a->procs[0], b->procs[0]), CONF_RESTART);
 	config_free(b);
 	b = load_ok("[program:x]\ncommand=a c\n");
-	assert_true(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	assert_int_equal(config_proc_compare(a->procs[0], b->procs[0]), CONF_RESTART);
 	config_free(b);
 	b = load_ok("[program:x]\ncommand=a b\nenvironment=A=1\n");
-	assert_true(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	assert_int_equal(config_proc_compare(a->procs[0], b->procs[0]), CONF_RESTART);
 	config_free(b);
 	b = load_ok("[program:x]\ncommand=a b\nstdout_logfile=NONE\n");
-	assert_true(config_proc_needs_restart(a->procs[0], b->procs[0]));
+	assert_int_equal(config_proc_compare(a->procs[0], b->procs[0]), CONF_RESTART);
 	config_free(b);
 	config_free(a);
 }
@@ -1065,11 +1081,48 @@ test_dump(void **state)
 	assert_int_equal(fclose(fp), 0);
 	assert_non_null(strstr(buf, "process x ([program:x] at t.conf:1)\n"));
 	assert_non_null(
-	    strstr(buf, "    argv                    /bin/echo 'a b'\n"));
+	    strstr(buf, "    command                 /bin/echo 'a b'\n"));
 	assert_non_null(strstr(buf, "    stopsignal              TERM\n"));
 	assert_non_null(strstr(buf, "    socket_mode             0700\n"));
 	assert_non_null(strstr(buf,
 	    "warning: t.conf:3: [inet_http_server] is not implemented by tend; section ignored\n"));
+	free(buf);
+	config_free(conf);
+}
+
+/* Every key of every section kind (but [include]'s files=) is printed by
+ * tendd -n -v, with its value or as accepted and ignored. */
+static void
+test_dump_has_every_key(void **state)
+{
+	struct tend_conf *conf;
+	char *buf = NULL, want[128];
+	const char *kind, *key;
+	size_t len = 0, i, j;
+	FILE *fp;
+
+	(void)state;
+	conf = load_ok("[program:x]\ncommand=/bin/true\n"
+	               "[group:g]\nprograms=x\n");
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	config_dump(conf, fp);
+	assert_int_equal(fclose(fp), 0);
+	for (i = 0; (kind = config_section_kind(i)) != NULL; i++) {
+		if (strcmp(kind, "include") == 0)
+			continue;
+		for (j = 0; (key = config_key_name(kind, j)) != NULL; j++) {
+			(void)snprintf(want, sizeof(want), "\n    %-24s", key);
+			if (strstr(buf, want) == NULL)
+				fail_msg("[%s] %s is missing from the dump:\n%s",
+				    kind, key, buf);
+		}
+	}
+	assert_non_null(strstr(buf, "    stop_leftovers          true\n"));
+	assert_non_null(strstr(buf, "    memory_max              0\n"));
+	assert_non_null(strstr(buf, "    rlimit_nofile           (tendd's)\n"));
+	assert_non_null(strstr(buf, "    shutdown_timeout        0\n"));
+	assert_non_null(strstr(buf, "    cgroup                  auto\n"));
 	free(buf);
 	config_free(conf);
 }
@@ -1205,6 +1258,7 @@ main(void)
 	    cmocka_unit_test(test_fixture_includes),
 	    cmocka_unit_test(test_fixture_many_mistakes),
 	    cmocka_unit_test(test_needs_restart),
+	    cmocka_unit_test(test_dump_has_every_key),
 	    cmocka_unit_test(test_dump),
 	    cmocka_unit_test(test_key_names),
 	    cmocka_unit_test(test_keys_documented),
