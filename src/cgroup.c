@@ -46,7 +46,8 @@
 
 /* Per process (p->track). */
 struct cgroup_track {
-	int fd;             /* the process's cgroup directory, -1: none */
+	bool dir;           /* has its cgroup (tend.PID/NAME), opened when
+	                       needed: no descriptor held per process */
 	int wd;             /* inotify watch on its cgroup.events, -1 */
 	pid_t sid;          /* the main pid at spawn: session and pgid */
 	long long oom_base; /* memory.events oom_kill at spawn */
@@ -397,7 +398,6 @@ cgroup_track_of(struct proc *p)
 		return t;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	t->fd = -1;
 	t->wd = -1;
 	p->track = t;
 	return t;
@@ -409,6 +409,30 @@ static const char *
 cgroup_name(const struct proc *p)
 {
 	return p->fullname;
+}
+
+/* FILE of P's cgroup, relative to cg.basefd, in BUF; "" if it does not
+ * fit (openat() then fails with ENOENT). */
+static const char *
+cgroup_file(const struct proc *p, const char *file, char buf[PATH_MAX])
+{
+	if (snprintf(buf, PATH_MAX, "%s/%s", cgroup_name(p), file) >=
+	    PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return "";
+	}
+	return buf;
+}
+
+/* Forget P's cgroup directory (gone, or to be made afresh). */
+static void
+cgroup_unwatch(struct cgroup_track *t)
+{
+	if (t->wd >= 0)
+		(void)inotify_rm_watch(cg.ifd, t->wd);
+	t->wd = -1;
+	t->dir = false;
+	t->killed = false;
 }
 
 /*
@@ -453,14 +477,14 @@ cgroup_limits(struct proc *p, struct cgroup_track *t, int fd)
 }
 
 static long long
-cgroup_oom_count(int fd)
+cgroup_oom_count(int dfd, const char *file)
 {
 	char buf[512];
 	long long v = 0;
 
 	/* Without the memory controller there is no memory.events. */
-	if (fd < 0 || !cgroup_has_controller("memory") ||
-	    procinfo_read_file(fd, "memory.events", buf, sizeof(buf)) <= 0 ||
+	if (!cgroup_has_controller("memory") ||
+	    procinfo_read_file(dfd, file, buf, sizeof(buf)) <= 0 ||
 	    procinfo_flat_key(buf, "oom_kill", &v) == -1)
 		return 0;
 	return v;
@@ -470,6 +494,9 @@ int
 cgroup_prepare(struct proc *p)
 {
 	struct cgroup_track *t;
+	char f[PATH_MAX];
+	bool made;
+	int fd;
 
 	if (!cg.on || (t = cgroup_track_of(p)) == NULL)
 		return -1;
@@ -483,45 +510,35 @@ cgroup_prepare(struct proc *p)
 	 */
 	/* Removed behind our back (an administrator, an old tendd's sweep):
 	 * CLONE_INTO_CGROUP would fail with ENOENT; make a new one. */
-	if (t->fd >= 0 && faccessat(t->fd, "cgroup.procs", F_OK, 0) == -1 &&
-	    errno == ENOENT) {
-		if (t->wd >= 0)
-			(void)inotify_rm_watch(cg.ifd, t->wd);
-		(void)close(t->fd);
-		t->fd = t->wd = -1;
-		t->killed = false;
-	}
-	if (t->killed && t->fd >= 0 &&
-	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == 0) {
-		if (t->wd >= 0)
-			(void)inotify_rm_watch(cg.ifd, t->wd);
-		(void)close(t->fd);
-		t->fd = t->wd = -1;
-		t->killed = false;
-	}
-	if (t->fd < 0) {
-		bool made = mkdirat(cg.basefd, cgroup_name(p), 0755) == 0;
-
+	if (t->dir && faccessat(cg.basefd, cgroup_file(p, "cgroup.procs", f),
+	                  F_OK, 0) == -1 && errno == ENOENT)
+		cgroup_unwatch(t);
+	if (t->killed && t->dir &&
+	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == 0)
+		cgroup_unwatch(t);
+	if (!t->dir) {
+		made = mkdirat(cg.basefd, cgroup_name(p), 0755) == 0;
 		if (!made && errno != EEXIST) {
 			log_warn("%s: mkdir %s/%s; tracking by session",
 			    p->fullname, cg.base, cgroup_name(p));
 			return -1;
 		}
-		/* O_PATH is enough for CLONE_INTO_CGROUP (clone(2)) and as
-		 * the directory of openat(), and costs no real open. */
-		t->fd = openat(cg.basefd, cgroup_name(p),
-		    O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (t->fd < 0) {
-			log_warn("%s: open %s/%s", p->fullname, cg.base,
-			    cgroup_name(p));
-			return -1;
-		}
-		t->wd = -1; /* cgroup_watch(), once something outlives P */
 		t->unlimited = made; /* a new cgroup has no limits */
 	}
-	cgroup_limits(p, t, t->fd);
-	t->oom_base = cgroup_oom_count(t->fd);
-	return t->fd;
+	/* O_PATH is enough for CLONE_INTO_CGROUP (clone(2)) and as the
+	 * directory of openat(), and costs no real open.  Held only for
+	 * this spawn: the caller closes it. */
+	fd = openat(cg.basefd, cgroup_name(p), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("%s: open %s/%s; tracking by session", p->fullname,
+		    cg.base, cgroup_name(p));
+		/* Made or not, cgroup_forget() removes it. */
+		return -1;
+	}
+	t->dir = true;
+	cgroup_limits(p, t, fd);
+	t->oom_base = cgroup_oom_count(fd, "memory.events");
+	return fd;
 }
 
 void
@@ -541,8 +558,11 @@ bool
 cgroup_oom_killed(struct proc *p)
 {
 	struct cgroup_track *t = p->track;
+	char f[PATH_MAX];
 
-	return t != NULL && t->fd >= 0 && cgroup_oom_count(t->fd) > t->oom_base;
+	return t != NULL && t->dir &&
+	       cgroup_oom_count(cg.basefd,
+	           cgroup_file(p, "memory.events", f)) > t->oom_base;
 }
 
 bool
@@ -558,23 +578,24 @@ cgroup_tracking(const struct proc *p)
 {
 	const struct cgroup_track *t = p->track;
 
-	return t != NULL && t->fd >= 0 ? "cgroup" : "session";
+	return t != NULL && t->dir ? "cgroup" : "session";
 }
 
 /* ---- membership ------------------------------------------------------- */
 
-/* The pids in cgroup.procs of FD, malloc'd. */
+/* The pids in cgroup.procs of P's cgroup, malloc'd. */
 static int
-cgroup_read_procs(int fd, pid_t **pids, size_t *n)
+cgroup_read_procs(const struct proc *p, pid_t **pids, size_t *n)
 {
 	size_t cap = 8192, got = 0, k = 0;
-	char *buf = NULL, *s, *nb;
+	char *buf = NULL, *s, *nb, path[PATH_MAX];
 	ssize_t r;
 	int pfd;
 
 	*pids = NULL;
 	*n = 0;
-	pfd = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	pfd = openat(cg.basefd, cgroup_file(p, "cgroup.procs", path),
+	    O_RDONLY | O_CLOEXEC);
 	if (pfd < 0)
 		return -1;
 	for (;;) {
@@ -663,7 +684,7 @@ cgroup_scan_owners(void)
 	for (i = 0; sids != NULL && cg.tab != NULL && i < cg.tab->nprocs; i++) {
 		const struct cgroup_track *t = cg.tab->procs[i]->track;
 
-		if (t != NULL && t->fd < 0 && t->sid > 0)
+		if (t != NULL && !t->dir && t->sid > 0)
 			sids[ns++] = t->sid;
 	}
 	if (sids != NULL)
@@ -794,9 +815,9 @@ cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
 	*nout = 0;
 	if (t == NULL)
 		return 0;
-	if (t->fd < 0)
+	if (!t->dir)
 		return cgroup_fallback_members(t->sid, out, nout);
-	if (cgroup_read_procs(t->fd, &pids, &n) == -1)
+	if (cgroup_read_procs(p, &pids, &n) == -1)
 		return -1;
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
 		free(pids);
@@ -829,7 +850,7 @@ cgroup_watch(struct proc *p, struct cgroup_track *t)
 {
 	char path[PATH_MAX];
 
-	if (t->wd >= 0 || t->fd < 0)
+	if (t->wd >= 0 || !t->dir)
 		return;
 	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cg.base,
 	        cgroup_name(p)) < (int)sizeof(path))
@@ -848,7 +869,7 @@ cgroup_count_others(struct proc *p, const struct cgroup_track *t)
 	int left = 0;
 
 	p->leftover_pid = 0;
-	if (cgroup_read_procs(t->fd, &pids, &n) == -1)
+	if (cgroup_read_procs(p, &pids, &n) == -1)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (pids[i] != p->pid) {
@@ -871,7 +892,7 @@ cgroup_leftovers(struct proc *p)
 	p->leftover_pid = 0;
 	if (t == NULL)
 		return 0;
-	if (t->fd >= 0) {
+	if (t->dir) {
 		left = cgroup_count_others(p, t);
 		/* Something outlives the main process: from now on its
 		 * leaving is an event (cgroup_watch), so count again. */
@@ -934,6 +955,7 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 	struct cgroup_track *t = p->track;
 	struct cgroup_member *v = NULL;
 	size_t n = 0, i, hit = 0;
+	char f[PATH_MAX];
 
 	if (t == NULL)
 		return 0;
@@ -942,8 +964,9 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 	cgroup_watch(p, t);
 	/* cgroup.kill (5.14) kills the whole cgroup at once, forks in
 	 * flight included; the main process is reaped or being killed. */
-	if (sig == SIGKILL && t->fd >= 0 &&
-	    cgroup_write(t->fd, "cgroup.kill", "1") == 0) {
+	if (sig == SIGKILL && t->dir &&
+	    cgroup_write(cg.basefd, cgroup_file(p, "cgroup.kill", f), "1") ==
+	        0) {
 		t->killed = true;
 		log_info("%s: SIGKILL to its cgroup", p->fullname);
 		return 0;
@@ -966,7 +989,7 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 	if (hit > 0)
 		log_info("%s: SIG%s to %zu leftover process%s", p->fullname,
 		    util_signal_name(sig), hit, hit == 1 ? "" : "es");
-	if (t->fd < 0 && !ev_is_active(&cg.poll))
+	if (!t->dir && !ev_is_active(&cg.poll))
 		ev_timer_start(cg.loop, &cg.poll);
 	return 0;
 }
@@ -1019,11 +1042,12 @@ static void
 cgroup_check_events(struct proc *p)
 {
 	struct cgroup_track *t = p->track;
-	char buf[256];
+	char buf[256], f[PATH_MAX];
 	long long populated = 1;
 
-	if (t == NULL || t->fd < 0 ||
-	    procinfo_read_file(t->fd, "cgroup.events", buf, sizeof(buf)) <= 0 ||
+	if (t == NULL || !t->dir ||
+	    procinfo_read_file(cg.basefd, cgroup_file(p, "cgroup.events", f),
+	        buf, sizeof(buf)) <= 0 ||
 	    procinfo_flat_key(buf, "populated", &populated) == -1 ||
 	    populated != 0)
 		return;
@@ -1086,16 +1110,15 @@ cgroup_forget(struct proc *p)
 
 	if (t == NULL)
 		return;
-	if (t->wd >= 0)
-		(void)inotify_rm_watch(cg.ifd, t->wd);
-	if (t->fd >= 0) {
-		(void)close(t->fd);
-		/* EBUSY: something is still in it (unkillable); leave it. */
-		if (unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == -1 &&
-		    errno != ENOENT)
-			log_warn("%s: rmdir %s/%s", p->fullname, cg.base,
-			    cgroup_name(p));
-	}
+	cgroup_unwatch(t);
+	/* Whether or not opening it ever worked (cgroup_prepare): a
+	 * directory made and then not opened must not be left behind.
+	 * EBUSY: something is still in it (unkillable); leave it. */
+	if (cg.basefd >= 0 &&
+	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == -1 &&
+	    errno != ENOENT)
+		log_warn("%s: rmdir %s/%s", p->fullname, cg.base,
+		    cgroup_name(p));
 	free(t);
 	p->track = NULL;
 }

@@ -53,8 +53,9 @@ size_t cgroup_check_conf(const struct conf_proc *c, const char *fullname,
     void (*warn)(const char *msg));
 
 /* Before spawning P: make its cgroup (if missing), apply the limits, and
- * return an fd of it for CLONE_INTO_CGROUP (owned by cgroup.c), or -1 in
- * fallback mode.  A failure is logged and P runs untracked by cgroup. */
+ * return an O_PATH fd of it for CLONE_INTO_CGROUP, which the caller
+ * closes after the spawn (no fd is held per process), or -1 in fallback
+ * mode.  A failure is logged and P runs untracked by cgroup. */
 int cgroup_prepare(struct proc *p);
 /* May P's child be cloned straight into its cgroup (CLONE_INTO_CGROUP)?
  * False after cgroup.kill on a cgroup still holding a process: the

@@ -190,6 +190,23 @@ sink_open(struct logcap_sink *k)
 	return 0;
 }
 
+/* Make K's file exist without keeping it open.  A target that is not a
+ * regular file (a fifo, a tty) is left to the first write. */
+static int
+sink_create(struct logcap_sink *k)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(k->path, &st) == 0 || errno != ENOENT)
+		return 0;
+	fd = open(k->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd == -1)
+		return -1;
+	(void)close(fd);
+	return 0;
+}
+
 /* Writing failed with errno ERR; N bytes are lost. */
 static void
 sink_fail(struct logcap_sink *k, const char *what, int err, size_t n)
@@ -796,9 +813,11 @@ stream_new(struct logcap_proc *lp, int i, int fd, char *err, size_t errlen)
 	s->sink = &lp->sink[i];
 	s->sink->nstreams++;
 	/* The file exists once the process runs, as with supervisord, even
-	 * before it writes anything. */
+	 * before it writes anything; it is held open from the first output
+	 * on (sink_ready), so a quiet process costs no descriptor for it
+	 * (fdbudget.c). */
 	if (s->sink->path != NULL && s->sink->fd == -1 &&
-	    sink_open(s->sink) == -1)
+	    sink_create(s->sink) == -1)
 		sink_fail(s->sink, "open", errno, 0);
 	s->pid = lp->p->pid;
 	s->stamp = c->log_timestamps;

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "ctl.h"
+#include "fdbudget.h"
 #include "fsm.h"
 #include "log.h"
 #include "logcap.h"
@@ -73,6 +74,21 @@ static void critical_check(struct proc *p);
 
 /* --- fsm operations ---------------------------------------------------- */
 
+/* Exec pipes open at once: fdbudget.c counts FDBUDGET_EXEC_PIPES of
+ * them, not one per process, so past that op_spawn() closes the ones
+ * whose child has exec'd (a start-up of 10,000 services runs no loop
+ * iteration in between to do it). */
+static size_t exec_open, exec_sweep_at = FDBUDGET_EXEC_PIPES;
+
+static void
+exec_close(struct proc *p)
+{
+	ev_io_stop(loop, &p->exec_io);
+	(void)close(p->execfd);
+	p->execfd = -1;
+	exec_open--;
+}
+
 static void
 exec_cb(struct ev_loop *l, ev_io *w, int revents)
 {
@@ -81,32 +97,65 @@ exec_cb(struct ev_loop *l, ev_io *w, int revents)
 	char msg[256];
 	int rc;
 
+	/* exec_sweep() saw the exec and fed this event. */
+	if (p->execfd == -1) {
+		fsm_on_exec(p);
+		return;
+	}
 	/* EOF (the exec happened) frees the fd early; a failure report is
 	 * left in the pipe for exit_cb, which needs it with the status. */
 	rc = spawn_read_failure(p->execfd, msg, sizeof(msg));
 	if (rc == -1 && errno == EAGAIN)
 		return;
-	ev_io_stop(l, w);
 	if (rc == 1 && p->exec_error == NULL) {
 		/* Keep the report until the exit arrives (exit_cb). */
 		p->exec_error = strdup(msg);
 	}
-	(void)close(p->execfd);
-	p->execfd = -1;
+	exec_close(p);
 	if (rc == 0)
 		fsm_on_exec(p);
+}
+
+/* Close the exec pipes whose child has exec'd; the state machine hears
+ * of it from the loop (exec_cb), not inside the spawn that swept. */
+static void
+exec_sweep(void)
+{
+	char msg[8];
+	size_t i;
+
+	for (i = 0; i < tab.nprocs && exec_open > 0; i++) {
+		struct proc *p = tab.procs[i];
+
+		if (p->execfd == -1 ||
+		    spawn_read_failure(p->execfd, msg, sizeof(msg)) != 0)
+			continue;
+		exec_close(p);
+		ev_feed_event(loop, &p->exec_io, EV_CUSTOM);
+	}
 }
 
 static int
 op_spawn(struct proc *p, char *err, size_t errlen)
 {
 	struct spawn_child child;
-	int cgfd = cgroup_prepare(p);
+	int cgfd, rc;
 
+	if (exec_open >= exec_sweep_at) {
+		exec_sweep();
+		exec_sweep_at = exec_open + FDBUDGET_EXEC_PIPES;
+	} else if (exec_open < FDBUDGET_EXEC_PIPES) {
+		exec_sweep_at = FDBUDGET_EXEC_PIPES;
+	}
+	cgfd = cgroup_prepare(p);
 	spawn_opts.use_cgroup = cgfd >= 0;
 	spawn_opts.cgroup_fd = cgfd;
 	spawn_opts.cgroup_join = !cgroup_clone_into_ok(p);
-	if (spawn_start(p->conf, &spawn_opts, &child, err, errlen) == -1) {
+	rc = spawn_start(p->conf, &spawn_opts, &child, err, errlen);
+	/* The cgroup's directory is held only around the clone. */
+	if (cgfd >= 0)
+		(void)close(cgfd);
+	if (rc == -1) {
 		log_warnx("%s: spawn failed: %s", p->fullname, err);
 		return -1;
 	}
@@ -114,6 +163,7 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 	cgroup_spawned(p);
 	p->pidfd = child.pidfd;
 	p->execfd = child.execfd;
+	exec_open++;
 	ev_io_init(&p->exec_io, exec_cb, p->execfd, EV_READ);
 	ev_io_start(loop, &p->exec_io);
 	reap_watch(p);
@@ -310,15 +360,16 @@ exit_cb(struct proc *p, const struct proc_exit *ex)
 	const char *exec_error = NULL;
 	int rc;
 
+	/* exec_sweep() saw the exec; its event has not run yet. */
+	if (p->execfd == -1 && ev_clear_pending(loop, &p->exec_io) != 0)
+		fsm_on_exec(p);
 	if (p->execfd != -1) {
 		/* The child wrote its failure before _exit(), so if there is
 		 * one it is in the pipe by now; EOF means the exec happened
 		 * and exec_cb has not run yet: say so first, so that the
 		 * state machine sees the run before its end. */
 		rc = spawn_read_failure(p->execfd, msg, sizeof(msg));
-		ev_io_stop(loop, &p->exec_io);
-		(void)close(p->execfd);
-		p->execfd = -1;
+		exec_close(p);
 		if (rc == 1)
 			exec_error = msg;
 		else if (rc == 0)
@@ -777,6 +828,21 @@ reload_refuse(struct ctl_reload *r)
 	}
 }
 
+/* NC's processes must fit in the descriptor limit (fdbudget.c), as at
+ * start-up; else the reload is refused and nothing changes. */
+static int
+reload_fd_check(struct ctl_reload *r, const struct tend_conf *nc)
+{
+	if (fdbudget_check(nc, r->err, sizeof(r->err)) == 0) {
+		if (r->err[0] != '\0')
+			(void)reload_note(r, "warning: %s", r->err);
+		r->err[0] = '\0';
+		return 0;
+	}
+	log_warnx("%s: %s; nothing changed", conf_path, r->err);
+	return -1;
+}
+
 /* Load (unless removing), diff and select; nothing changes yet. */
 static int
 reload_plan(struct ctl_reload *r, struct tend_conf **ncp)
@@ -791,6 +857,10 @@ reload_plan(struct ctl_reload *r, struct tend_conf **ncp)
 			log_warnx("%s", r->errs.msgs[i]);
 		log_warnx("%s: configuration has %zu error%s; nothing changed",
 		    conf_path, r->errs.n, r->errs.n == 1 ? "" : "s");
+		return -1;
+	}
+	if (nc != NULL && reload_fd_check(r, nc) == -1) {
+		config_free(nc);
 		return -1;
 	}
 	if (svctab_plan_make(&tab, nc, &r->plan) == -1)
@@ -1025,37 +1095,6 @@ signals_init(void)
 	ev_signal_start(loop, &sig_usr2);
 }
 
-/* Each process needs a pidfd, up to two pipes and a short-lived exec pipe:
- * make sure that fits, whatever minfds says (supervisord's minfds). */
-static void
-raise_fd_limit(const struct tend_conf *c)
-{
-	struct rlimit rl;
-	rlim_t want = (rlim_t)c->global.minfds;
-	rlim_t need = (rlim_t)c->nprocs * 5 + 64;
-
-	if (need > want)
-		want = need;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
-		log_warn("getrlimit(RLIMIT_NOFILE)");
-		return;
-	}
-	if (rl.rlim_cur >= want)
-		return;
-	if (rl.rlim_max < want) {
-		rl.rlim_max = want; /* only root may; say so if refused */
-	}
-	rl.rlim_cur = want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			(void)setrlimit(RLIMIT_NOFILE, &rl);
-		}
-		log_warn("setrlimit(RLIMIT_NOFILE, %llu); the limit is %llu",
-		    (unsigned long long)want, (unsigned long long)rl.rlim_cur);
-	}
-}
-
 static void
 resolve_socket_path(const struct tend_conf *c)
 {
@@ -1123,7 +1162,6 @@ apply_globals(const struct tend_conf *c)
 	(void)umask((mode_t)g->umask);
 	if (g->directory != NULL && chdir(g->directory) == -1)
 		fatal("directory %s: chdir", g->directory);
-	raise_fd_limit(c);
 }
 
 static void
@@ -1142,6 +1180,7 @@ load_or_exit(const char *path, bool check_only, bool verbose)
 {
 	struct conf_errors errs = {0};
 	struct tend_conf *c;
+	char msg[512];
 	size_t i;
 
 	c = config_load(path, &errs);
@@ -1155,6 +1194,15 @@ load_or_exit(const char *path, bool check_only, bool verbose)
 	}
 	for (i = 0; i < c->nwarnings; i++)
 		fprintf(stderr, "%s: warning: %s\n", "tendd", c->warnings[i]);
+	/* Before anything starts, and in -n: a config whose processes do
+	 * not fit in the descriptor limit is refused whole. */
+	if (fdbudget_check(c, msg, sizeof(msg)) == -1) {
+		fprintf(stderr, "tendd: %s: %s\n", path, msg);
+		config_free(c);
+		exit(1);
+	}
+	if (msg[0] != '\0')
+		fprintf(stderr, "tendd: warning: %s\n", msg);
 	if (check_only) {
 		if (verbose)
 			config_dump(c, stdout);
