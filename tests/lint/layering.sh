@@ -6,6 +6,11 @@ srcdir=${TEND_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/src
 
 RULES='
 config.c      svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+config_keys.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
+config_value.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
+config_read.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+config_resolve.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
+config_dump.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
 config_ini.c  config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 expand.c      config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 util.c        config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h

@@ -1,0 +1,286 @@
+/*
+ * config_dump.c: tendd -n -v, the resolved configuration as tend will run
+ * it: every key of the table with its value, per process.  Owns how each
+ * type of value is printed.  Leaves alone: everything else.
+ */
+#include "config_impl.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+pr_str(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const char *s = *CFIELD(k, base, char *);
+
+	(void)fputs(s                         ? s
+	            : (k->flags & KF_INHERIT) ? "(tendd's)"
+	                                      : "(none)",
+	    fp);
+}
+
+/* ENVIRON: quoted words; NAMELIST: "a, b". */
+static void
+pr_strv(FILE *fp, const struct conf_key *k, const void *base)
+{
+	char *const *v = *CFIELD(k, base, char **);
+	bool quote = k->type == KT_ENVIRON;
+	char *q;
+	size_t i;
+
+	if (v == NULL || v[0] == NULL)
+		(void)fputs("(none)", fp);
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		q = quote ? expand_quote(v[i]) : NULL;
+		(void)fprintf(
+		    fp, "%s%s", i ? (quote ? " " : ", ") : "", q ? q : v[i]);
+		free(q);
+	}
+}
+
+static void
+pr_bool(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(*CFIELD(k, base, bool) ? "true" : "false", fp);
+}
+
+static void
+pr_int(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "%d", *CFIELD(k, base, int));
+}
+
+static void
+pr_long(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "%ld", *CFIELD(k, base, long));
+}
+
+static void
+pr_double(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "%g%s", *CFIELD(k, base, double),
+	    k->type == KT_PERCENT ? "%" : "");
+}
+
+static void
+pr_u64(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(
+	    fp, "%llu", (unsigned long long)*CFIELD(k, base, uint64_t));
+}
+
+static void
+pr_signal(FILE *fp, const struct conf_key *k, const void *base)
+{
+	int sig = *CFIELD(k, base, int);
+
+	(void)fputs(sig ? util_signal_name(sig) : "none", fp);
+}
+
+static void
+pr_octal(FILE *fp, const struct conf_key *k, const void *base)
+{
+	int v = *CFIELD(k, base, int);
+
+	if (v < 0)
+		(void)fputs("(tendd's)", fp);
+	else /* umask 022, socket_mode 0700 */
+		(void)fprintf(fp, v < 0100 ? "%03o" : "%04o", (unsigned)v);
+}
+
+static void
+pr_enum(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(cfg_enum_desc(k)->words[*CFIELD(k, base, int)], fp);
+}
+
+static void
+pr_exitcodes(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_exitcodes *e = CFIELD(k, base, struct conf_exitcodes);
+	bool first = true;
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		if (!conf_exitcode_expected(e, c))
+			continue;
+		(void)fprintf(fp, "%s%d", first ? "" : ",", c);
+		first = false;
+	}
+}
+
+static void
+pr_log(FILE *fp, const struct conf_key *k, const void *base)
+{
+	static const char *const kinds[] = {"NONE", "AUTO", NULL};
+	const struct conf_log *l = CFIELD(k, base, struct conf_log);
+
+	(void)fputs(l->kind == CONF_LOG_FILE ? l->path : kinds[l->kind], fp);
+}
+
+static void
+pr_user(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_proc *p = base;
+
+	if (p->user == NULL)
+		(void)fputs("(tendd's)", fp);
+	else
+		(void)fprintf(fp, "%s (uid %ld, gid %ld)", p->user,
+		    (long)p->uid, (long)p->gid);
+}
+
+static void
+pr_command(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_proc *p = base;
+	char *q;
+	size_t i;
+
+	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++) {
+		q = expand_quote(p->argv[i]);
+		(void)fprintf(fp, "%s%s", i ? " " : "", q ? q : p->argv[i]);
+		free(q);
+	}
+}
+
+static void
+pr_loglevel(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(
+	    log_level_name((enum log_level) * CFIELD(k, base, int)), fp);
+}
+
+static void
+pr_rlimit_one(FILE *fp, uint64_t v)
+{
+	if (v == CONF_RLIM_INFINITY)
+		(void)fputs("unlimited", fp);
+	else
+		(void)fprintf(fp, "%llu", (unsigned long long)v);
+}
+
+static void
+pr_rlimit(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_rlimit *rl = CFIELD(k, base, struct conf_rlimit);
+
+	if (!rl->set) {
+		(void)fputs("(tendd's)", fp);
+		return;
+	}
+	pr_rlimit_one(fp, rl->soft);
+	(void)fputc(':', fp);
+	pr_rlimit_one(fp, rl->hard);
+}
+
+static void
+pr_ignored(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs("(accepted, ignored)", fp);
+}
+
+typedef void printer(FILE *fp, const struct conf_key *k, const void *base);
+
+static printer *const printers[] = {
+    [KT_STRING] = pr_str,
+    [KT_PATH] = pr_str,
+    [KT_DIR] = pr_str,
+    [KT_BOOL] = pr_bool,
+    [KT_INT] = pr_int,
+    [KT_LONG] = pr_long,
+    [KT_SECONDS] = pr_double,
+    [KT_SIZE] = pr_u64,
+    [KT_SIGNAL] = pr_signal,
+    [KT_OCTAL] = pr_octal,
+    [KT_AUTORESTART] = pr_enum,
+    [KT_EXITCODES] = pr_exitcodes,
+    [KT_LOGFILE] = pr_log,
+    [KT_ENVIRON] = pr_strv,
+    [KT_READINESS] = pr_enum,
+    [KT_CRITICAL] = pr_enum,
+    [KT_NAMELIST] = pr_strv,
+    [KT_NAME] = pr_str,
+    [KT_USER] = pr_user,
+    [KT_COMMAND] = pr_command,
+    [KT_LOGLEVEL] = pr_loglevel,
+    [KT_OWNER] = pr_str,
+    [KT_SERVERURL] = pr_str,
+    [KT_IGNBOOL] = pr_ignored,
+    [KT_IGNORED] = pr_ignored,
+    [KT_INCLUDE] = pr_ignored,
+    [KT_RLIMIT] = pr_rlimit,
+    [KT_PERCENT] = pr_double,
+};
+
+/* ------------------------------------------------------------------ */
+/* config_dump(): every key of the table, as "    KEY  VALUE". */
+
+static void
+dump_key(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fprintf(fp, "    %-24s", k->name);
+	if (k->off == NOFIELD)
+		pr_ignored(fp, k, base);
+	else
+		printers[k->type](fp, k, base);
+	(void)fputc('\n', fp);
+}
+
+static void
+dump_keys(FILE *fp, const struct conf_key *tab, const void *base)
+{
+	for (; tab->name != NULL; tab++)
+		dump_key(fp, tab, base);
+}
+
+static void
+dump_proc(FILE *fp, const struct conf_proc *p)
+{
+	char full[512];
+
+	(void)fprintf(fp, "process %s ([program:%s] at %s:%d)\n",
+	    cfg_proc_fullname(p, full, sizeof(full)), p->program, p->file,
+	    p->line);
+	(void)fprintf(fp, "    %-24s%s\n", "group", p->group);
+	(void)fprintf(fp, "    %-24s%d of %d\n", "process_num", p->process_num,
+	    p->numprocs);
+	dump_keys(fp, cfg_program_keys, p);
+}
+
+static void
+dump_globals(FILE *fp, const struct conf_global *g)
+{
+	const struct conf_key *k, *same;
+	size_t i;
+
+	(void)fprintf(fp, "globals\n");
+	for (i = 0; (k = cfg_global_key(i)) != NULL; i++) {
+		if ((same = cfg_global_key_alias(k)) == NULL)
+			dump_key(fp, k, g);
+		else if (strcmp(same->name, k->name) != 0)
+			(void)fprintf(
+			    fp, "    %-24s(as %s)\n", k->name, same->name);
+	}
+}
+
+void
+config_dump(const struct tend_conf *conf, FILE *fp)
+{
+	size_t i;
+
+	(void)fprintf(fp, "config %s\n", conf->path);
+	dump_globals(fp, &conf->global);
+	for (i = 0; i < conf->ngroups; i++) {
+		(void)fprintf(fp, "group %s (%s:%d)\n", conf->groups[i]->name,
+		    conf->groups[i]->file, conf->groups[i]->line);
+		dump_keys(fp, cfg_group_keys, conf->groups[i]);
+	}
+	for (i = 0; i < conf->nprocs; i++)
+		dump_proc(fp, conf->procs[i]);
+	for (i = 0; i < conf->nwarnings; i++)
+		(void)fprintf(fp, "warning: %s\n", conf->warnings[i]);
+}

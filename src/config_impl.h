@@ -1,0 +1,260 @@
+/*
+ * config_impl.h: what the rooms of the config loader share, and nothing
+ * outside it includes.  The loader is config.c (the API, messages and small
+ * helpers), config_keys.c (the key table: every key, its type, default and
+ * what a change of it means to a reload), config_value.c (one parser,
+ * comparison, copy and free per type of value), config_read.c (files,
+ * sections, aliases, [include]: pass one), config_resolve.c (globals,
+ * groups, numprocs, depends_on: pass two) and config_dump.c (tendd -n -v).
+ * Functions shared between them are prefixed cfg_.
+ */
+#ifndef TEND_CONFIG_IMPL_H
+#define TEND_CONFIG_IMPL_H
+
+#include "config.h"
+#include "expand.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* Includes deeper than this are surely a mistake (loops are caught
+ * separately, by device and inode). */
+#define CONF_MAX_INCLUDE_DEPTH 16
+#define CONF_MAX_NUMPROCS 100000
+/* Room for the keys of any one section kind (checked in config_keys.c). */
+#define CONF_MAX_SECTION_KEYS 96
+
+/* ------------------------------------------------------------------ */
+/* The key table (config_keys.c). */
+
+enum key_type {
+	KT_STRING,      /* char *, as written */
+	KT_PATH,        /* char *, made absolute; NONE or empty: NULL */
+	KT_DIR,         /* char *, absolute, must be an existing directory */
+	KT_BOOL,        /* bool */
+	KT_INT,         /* int in [min, max] */
+	KT_LONG,        /* long in [min, max] */
+	KT_SECONDS,     /* double */
+	KT_SIZE,        /* uint64_t */
+	KT_SIGNAL,      /* int */
+	KT_OCTAL,       /* int, 0..0777 */
+	KT_AUTORESTART, /* enum conf_autorestart */
+	KT_EXITCODES,   /* struct conf_exitcodes */
+	KT_LOGFILE,     /* struct conf_log: AUTO, NONE or a path */
+	KT_ENVIRON,     /* char **, KEY=VALUE list */
+	KT_READINESS,   /* enum conf_readiness */
+	KT_CRITICAL,    /* enum conf_critical */
+	KT_NAMELIST,    /* char **, comma-separated names */
+	KT_NAME,        /* char *, a process name */
+	KT_USER,        /* conf_proc user, uid, gid */
+	KT_COMMAND,     /* conf_proc command, argv */
+	KT_LOGLEVEL,    /* int, enum log_level */
+	KT_OWNER,       /* conf_global socket_owner, socket_uid, socket_gid */
+	KT_SERVERURL,   /* conf_global serverurl (and socket if unix://) */
+	KT_IGNBOOL,     /* a boolean tend validates and ignores */
+	KT_IGNORED,     /* any value; accepted and ignored */
+	KT_INCLUDE,     /* [include] files=, read by the loader */
+	KT_RLIMIT,      /* struct conf_rlimit: N, SOFT:HARD, unlimited */
+	KT_PERCENT,     /* double, "50%" or "50" (percent), > 0 */
+};
+
+#define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */
+#define KF_NONE 0x2 /* signal: "none" or "0" means no signal */
+/* What a reload does when a [program:x] key changes (one of three): */
+#define KF_RESTART 0x4  /* the running process was made from it: restart */
+#define KF_POLICY 0x8   /* supervision only: applied live, "updated" */
+#define KF_SET 0x10     /* changes which processes exist (compared by name) */
+#define KF_INHERIT 0x20 /* unset means tendd's own (printed "(tendd's)") */
+#define KF_POOLED 0x40  /* its strings go to the conf's string pool */
+
+#define NOFIELD ((size_t)-1)
+
+struct conf_key {
+	const char *name;
+	enum key_type type;
+	size_t off;       /* field offset, or NOFIELD */
+	const char *def;  /* default, as it would be written; NULL: none */
+	long min, max;    /* KT_INT, KT_LONG */
+	unsigned flags;   /* KF_* */
+	const char *warn; /* a warning given whenever the key is set */
+};
+
+/* The field of key K in the struct at BASE. */
+#define FIELD(k, base, type) ((type *)(void *)((char *)(base) + (k)->off))
+#define CFIELD(k, base, type)                                                  \
+	((type const *)(const void *)((const char *)(base) + (k)->off))
+
+enum sect_kind {
+	SK_PROGRAM,
+	SK_GROUP,
+	SK_INCLUDE,
+	SK_TEND,
+	SK_SUPERVISORD,
+	SK_UNIX_HTTP_SERVER,
+	SK_SUPERVISORCTL,
+	SK_IGNORED, /* supervisord cfg_sections tend does not implement */
+	SK_UNKNOWN,
+};
+
+/* Section names: PREFIX true means "name:SUBNAME". */
+struct sect_info {
+	const char *name;
+	bool prefix;
+	enum sect_kind kind;
+	const struct conf_key *keys;
+};
+
+extern const struct conf_key cfg_program_keys[];
+extern const struct conf_key cfg_group_keys[];
+extern const struct conf_key cfg_include_keys[];
+extern const struct conf_key cfg_tend_keys[];
+extern const struct sect_info cfg_sections[];
+extern const size_t cfg_nsections;
+
+const struct conf_key *cfg_global_key(size_t i);
+const struct conf_key *cfg_global_key_alias(const struct conf_key *k);
+const struct conf_key *cfg_key_find(
+    const struct conf_key *tab, const char *name);
+const char *cfg_key_suggest(const struct conf_key *tab, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Loader state (config.c). */
+
+struct rkey {
+	char *name; /* lower case */
+	char *value;
+	int line;
+};
+
+/* A raw section: what pass one read, before any interpretation. */
+struct rsec {
+	char *name;      /* "program:web" */
+	const char *sub; /* "web": the part after ':' (in name) */
+	const struct sect_info *info;
+	int file; /* index in loader.files */
+	int line;
+	struct rkey *keys;
+	size_t nkeys, cap;
+};
+
+struct rfile {
+	char *path; /* as the user would recognise it */
+	char *here; /* absolute directory, for %(here)s */
+	dev_t dev;
+	ino_t ino;
+};
+
+struct lmsg {
+	char *msg;
+	int file; /* -1: not about a file's content */
+	int line;
+	size_t seq;
+};
+
+/* Per program, what depends_on and sorting need after pass two. */
+struct rprog {
+	struct rsec *sec;
+	const char *group; /* group name (points into a conf_group or sec) */
+	int gpriority;     /* the group's priority, or the program's own */
+	char **deps;       /* depends_on as written */
+	int dep_line;
+};
+
+struct procent {
+	struct conf_proc *p;
+	int gpriority;
+	size_t order;
+};
+
+struct loader {
+	struct tend_conf *conf;
+	struct lmsg *errs;
+	size_t nerrs, caperrs;
+	struct lmsg *warns;
+	size_t nwarns, capwarns;
+	struct rsec **secs;
+	size_t nsecs, capsecs;
+	struct rfile *files;
+	size_t nfiles, capfiles;
+	int stack[CONF_MAX_INCLUDE_DEPTH + 1]; /* files being read */
+	int depth;
+	int curfile;
+	struct rsec *cur; /* section keys go to; NULL: drop them */
+	struct rprog *progs;
+	size_t nprogs;
+	struct procent *procs;
+	size_t nprocs, capprocs;
+	char *cwd;
+	char host[256];
+	char *const *envp;
+	bool oom;
+};
+
+/* Where a value comes from, for messages and warnings. */
+struct valctx {
+	struct loader *ld;
+	int file;
+	int line;
+};
+
+char *cfg_xstrdup(struct loader *ld, const char *s);
+int cfg_grow(struct loader *ld, void **vp, size_t *cap, size_t n, size_t size);
+const char *cfg_file_path(const struct loader *ld, int file);
+int cfg_file_index(const struct loader *ld, const char *path);
+void cfg_lerr(struct loader *ld, int file, int line, const char *fmt, ...)
+    TEND_PRINTF(4, 5);
+void cfg_lwarn(struct loader *ld, int file, int line, const char *fmt, ...)
+    TEND_PRINTF(4, 5);
+bool cfg_is_close(const char *word, const char *cand);
+size_t cfg_edit_distance(const char *a, const char *b);
+char *cfg_path_abs(struct loader *ld, const char *p);
+void cfg_strv_free(char **v);
+size_t cfg_strv_len(char *const *v);
+int cfg_strv_push(struct loader *ld, char ***vp, char *s);
+char **cfg_strv_dup(struct loader *ld, char *const *v);
+bool cfg_strv_equal(char *const *a, char *const *b);
+bool cfg_str_equal(const char *a, const char *b);
+char *cfg_trim(char *s);
+int cfg_check_name(const char *name, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* Values (config_value.c). */
+
+int cfg_parse_value(const struct valctx *vc, const struct conf_key *k,
+    const char *v, void *base, char *err, size_t errlen);
+bool cfg_value_equal(const struct conf_key *k, const void *a, const void *b);
+int cfg_copy_value(
+    struct loader *ld, const struct conf_key *k, void *dst, const void *src);
+void cfg_free_value(const struct conf_key *k, void *base);
+bool cfg_parse_bool(const char *v, bool *out);
+
+/* An enum-valued key: its words indexed by value, whether a boolean
+ * also reads (as 0 or 1), and what a message lists. */
+struct enum_desc {
+	const char *const *words;
+	bool boolean;
+	const char *hint;
+};
+const struct enum_desc *cfg_enum_desc(const struct conf_key *k);
+
+/* ------------------------------------------------------------------ */
+/* Pass one (config_read.c) and two (config_resolve.c). */
+
+void cfg_load_file(
+    struct loader *ld, const char *path, int from, int from_line);
+struct rsec *cfg_find_section(const struct loader *ld, const char *name);
+void cfg_match_keys(struct loader *ld, const struct rsec *s,
+    const struct conf_key *tab, const struct rkey **slots);
+int cfg_apply_key(struct loader *ld, int file, int line,
+    const struct conf_key *k, const char *raw, const struct expand_var *vars,
+    size_t nvars, void *base);
+void cfg_apply_defaults(
+    struct loader *ld, const struct conf_key *tab, void *base);
+
+void cfg_resolve_all(struct loader *ld);
+void cfg_proc_free(struct conf_proc *p);
+void cfg_strpool_free(struct conf_strpool *sp);
+const char *cfg_proc_fullname(const struct conf_proc *p, char *buf, size_t len);
+
+#endif /* TEND_CONFIG_IMPL_H */

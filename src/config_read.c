@@ -1,0 +1,490 @@
+/*
+ * config_read.c: pass one of the loader, files -> raw sections.  Owns
+ * reading the main file and its [include]s (globs, loops, depth), section
+ * names and supervisord's section aliases, duplicate keys, and matching a
+ * raw section's keys against the key table (unknown keys, suggestions).
+ * Leaves alone: the syntax of a line (config_ini.c) and what the values
+ * mean (config_value.c, config_resolve.c).
+ */
+#include "config_impl.h"
+#include "config_ini.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* Pass one: files into raw cfg_sections. */
+
+static const struct sect_info *
+section_info(const char *name)
+{
+	size_t i, n;
+
+	for (i = 0; i < cfg_nsections; i++) {
+		n = strlen(cfg_sections[i].name);
+		if (strncmp(name, cfg_sections[i].name, n) != 0)
+			continue;
+		if (cfg_sections[i].prefix ? name[n] == ':' : name[n] == '\0')
+			return &cfg_sections[i];
+	}
+	return NULL;
+}
+
+/* "[program:x]" with a typo in the kind: suggest the right spelling. */
+static const char *
+section_suggest(const char *name)
+{
+	char kind[64];
+	size_t i;
+
+	(void)snprintf(
+	    kind, sizeof(kind), "%.*s", (int)strcspn(name, ":"), name);
+	for (i = 0; i < cfg_nsections; i++)
+		if (cfg_is_close(kind, cfg_sections[i].name) &&
+		    (strchr(name, ':') != NULL) == cfg_sections[i].prefix)
+			return cfg_sections[i].name;
+	return NULL;
+}
+
+struct rsec *
+cfg_find_section(const struct loader *ld, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nsecs; i++)
+		if (strcmp(ld->secs[i]->name, name) == 0)
+			return ld->secs[i];
+	return NULL;
+}
+
+static void
+ini_section_cb(void *user, const char *name, int line)
+{
+	struct loader *ld = user;
+	const struct sect_info *info = section_info(name);
+	const char *sugg;
+	struct rsec *s, *prev;
+	char err[256];
+
+	ld->cur = NULL;
+	if (info == NULL) {
+		sugg = section_suggest(name);
+		if (sugg != NULL)
+			cfg_lerr(ld, ld->curfile, line,
+			    "unknown section [%s]; did you mean [%s%s]?", name,
+			    sugg, strchr(name, ':') ? strchr(name, ':') : "");
+		else
+			cfg_lerr(ld, ld->curfile, line, "unknown section [%s]",
+			    name);
+		return;
+	}
+	if (info->kind == SK_IGNORED) {
+		cfg_lwarn(ld, ld->curfile, line,
+		    "[%s] is not implemented by tend; section ignored", name);
+		return;
+	}
+	if (info->prefix && cfg_check_name(name + strlen(info->name) + 1, err,
+	                        sizeof(err)) == -1) {
+		cfg_lerr(ld, ld->curfile, line, "[%s]: %s", name, err);
+		return;
+	}
+	prev = cfg_find_section(ld, name);
+	if (prev != NULL && info->prefix) {
+		cfg_lerr(ld, ld->curfile, line,
+		    "duplicate section [%s] (first defined at %s:%d)", name,
+		    cfg_file_path(ld, prev->file), prev->line);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL ||
+	    cfg_grow(ld, (void **)&ld->secs, &ld->capsecs, ld->nsecs,
+	        sizeof(*ld->secs)) == -1 ||
+	    (s->name = cfg_xstrdup(ld, name)) == NULL) {
+		ld->oom = true;
+		free(s);
+		return;
+	}
+	s->sub = info->prefix ? s->name + strlen(info->name) + 1 : s->name;
+	s->info = info;
+	s->file = ld->curfile;
+	s->line = line;
+	ld->secs[ld->nsecs++] = s;
+	ld->cur = s;
+}
+
+static void
+ini_key_cb(void *user, const char *section, const char *key, const char *value,
+    int line, bool cont)
+{
+	struct loader *ld = user;
+	struct rsec *s = ld->cur;
+	struct rkey *k;
+	char *name, *joined;
+	size_t i;
+
+	(void)section;
+	if (s == NULL)
+		return;
+	if (cont) {
+		/* configparser joins continuation lines with "\n". */
+		if (s->nkeys == 0 || s->keys[s->nkeys - 1].value == NULL)
+			return;
+		k = &s->keys[s->nkeys - 1];
+		if (asprintf(&joined, "%s\n%s", k->value, value) == -1) {
+			ld->oom = true;
+			return;
+		}
+		free(k->value);
+		k->value = joined;
+		return;
+	}
+	if ((name = cfg_xstrdup(ld, key)) == NULL)
+		return;
+	/* configparser folds option names to lower case. */
+	for (i = 0; name[i] != '\0'; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	for (i = 0; i < s->nkeys; i++) {
+		if (strcmp(s->keys[i].name, name) != 0)
+			continue;
+		/* supervisord (strict=False) lets the last one win; say so
+		 * and keep the order of lines for continuations. */
+		cfg_lwarn(ld, ld->curfile, line,
+		    "duplicate key '%s' in [%s]; this one replaces line %d",
+		    name, s->name, s->keys[i].line);
+		free(s->keys[i].name);
+		free(s->keys[i].value);
+		memmove(&s->keys[i], &s->keys[i + 1],
+		    (s->nkeys - i - 1) * sizeof(*s->keys));
+		s->nkeys--;
+		break;
+	}
+	if (cfg_grow(ld, (void **)&s->keys, &s->cap, s->nkeys,
+	        sizeof(*s->keys)) == -1) {
+		free(name);
+		return;
+	}
+	k = &s->keys[s->nkeys];
+	k->name = name;
+	k->value = value ? cfg_xstrdup(ld, value) : NULL;
+	k->line = line;
+	if (value != NULL && k->value == NULL) {
+		free(name);
+		return;
+	}
+	s->nkeys++;
+}
+
+static void
+ini_error_cb(void *user, int line, const char *msg)
+{
+	struct loader *ld = user;
+
+	cfg_lerr(ld, ld->curfile, line, "%s", msg);
+}
+
+static const struct config_ini_ops ini_ops = {
+    ini_section_cb,
+    ini_key_cb,
+    ini_error_cb,
+};
+
+/* Interpolation variables of a section outside [program:x]. */
+static char *
+expand_plain(
+    struct loader *ld, int file, const char *v, char *err, size_t errlen)
+{
+	struct expand_var vars[] = {
+	    {"here", ld->files[file].here, false},
+	};
+	char *r = expand_interpolate(
+	    v, vars, TEND_NELEM(vars), ld->envp, err, errlen);
+
+	if (r == NULL && errno == ENOMEM)
+		ld->oom = true;
+	return r;
+}
+
+static bool
+has_glob_magic(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* One pattern of [include] files=, relative to the including file. */
+static void
+include_pattern(struct loader *ld, int file, int line, const char *pat)
+{
+	const char *from = ld->files[file].path;
+	const char *slash = strrchr(from, '/');
+	char *full;
+	glob_t g;
+	size_t i;
+	int rc;
+
+	if (pat[0] == '/' || slash == NULL)
+		full = cfg_xstrdup(ld, pat);
+	else if (asprintf(&full, "%.*s/%s", (int)(slash - from), from, pat) ==
+	         -1)
+		full = NULL;
+	if (full == NULL) {
+		ld->oom = true;
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	rc = glob(full, 0, NULL, &g);
+	if (rc == GLOB_NOMATCH) {
+		/* A glob may match nothing (an empty conf.d/); a plain
+		 * name must exist. */
+		if (!has_glob_magic(full))
+			cfg_lerr(ld, file, line, "include %s: %s", full,
+			    strerror(ENOENT));
+	} else if (rc == GLOB_NOSPACE) {
+		ld->oom = true;
+	} else if (rc != 0) {
+		cfg_lerr(ld, file, line,
+		    "include %s: cannot read the directory", full);
+	} else {
+		for (i = 0; i < g.gl_pathc; i++)
+			cfg_load_file(ld, g.gl_pathv[i], file, line);
+	}
+	globfree(&g);
+	free(full);
+}
+
+/* The [include] cfg_sections FILE held, read after the file, as supervisord. */
+static void
+process_includes(struct loader *ld, int file, size_t first_sec, size_t last_sec)
+{
+	char err[512], *v, *tok, *save = NULL;
+	const struct conf_key *k;
+	size_t i, j;
+
+	for (i = first_sec; i < last_sec; i++) {
+		struct rsec *s = ld->secs[i];
+
+		if (s->info->kind != SK_INCLUDE || s->file != file)
+			continue;
+		for (j = 0; j < s->nkeys; j++) {
+			k = cfg_key_find(cfg_include_keys, s->keys[j].name);
+			if (k == NULL || s->keys[j].value == NULL)
+				continue; /* reported in pass two */
+			v = expand_plain(
+			    ld, file, s->keys[j].value, err, sizeof(err));
+			if (v == NULL) {
+				cfg_lerr(ld, file, s->keys[j].line, "files: %s",
+				    err);
+				continue;
+			}
+			for (tok = strtok_r(v, " \t\n", &save); tok != NULL;
+			     tok = strtok_r(NULL, " \t\n", &save))
+				include_pattern(ld, file, s->keys[j].line, tok);
+			free(v);
+		}
+	}
+}
+
+static int
+add_file(struct loader *ld, const char *path, const struct stat *st)
+{
+	struct rfile *f;
+	char *abs, *slash;
+
+	if (cfg_grow(ld, (void **)&ld->files, &ld->capfiles, ld->nfiles,
+	        sizeof(*ld->files)) == -1)
+		return -1;
+	f = &ld->files[ld->nfiles];
+	f->path = cfg_xstrdup(ld, path);
+	abs = cfg_path_abs(ld, path);
+	if (f->path == NULL || abs == NULL) {
+		free(f->path);
+		free(abs);
+		return -1;
+	}
+	slash = strrchr(abs, '/');
+	if (slash == abs)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	f->here = abs;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	return (int)ld->nfiles++;
+}
+
+static void
+include_loop_error(
+    struct loader *ld, int from, int from_line, const char *path, int again)
+{
+	char chain[1024];
+	size_t off = 0;
+	int i;
+
+	chain[0] = '\0';
+	for (i = 0; i < ld->depth && off < sizeof(chain); i++) {
+		if (ld->stack[i] != again && off == 0)
+			continue;
+		off += (size_t)snprintf(chain + off, sizeof(chain) - off,
+		    "%s -> ", ld->files[ld->stack[i]].path);
+	}
+	cfg_lerr(ld, from, from_line, "include loop: %s%s", chain, path);
+}
+
+void
+cfg_load_file(struct loader *ld, const char *path, int from, int from_line)
+{
+	struct stat st;
+	size_t first_sec, i;
+	int saved, file, rc;
+	FILE *fp;
+
+	fp = fopen(path, "re");
+	if (fp == NULL || fstat(fileno(fp), &st) == -1) {
+		saved = errno;
+		if (from >= 0)
+			cfg_lerr(ld, from, from_line, "include %s: %s", path,
+			    strerror(saved));
+		else
+			cfg_lerr(ld, -1, 0, "%s: %s", path, strerror(saved));
+		if (fp != NULL)
+			(void)fclose(fp);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (from >= 0)
+			cfg_lerr(ld, from, from_line, "include %s: %s", path,
+			    strerror(EISDIR));
+		else
+			cfg_lerr(ld, -1, 0, "%s: %s", path, strerror(EISDIR));
+		(void)fclose(fp);
+		return;
+	}
+	for (i = 0; i < ld->nfiles; i++) {
+		if (ld->files[i].dev != st.st_dev ||
+		    ld->files[i].ino != st.st_ino)
+			continue;
+		for (rc = 0; rc < ld->depth; rc++)
+			if (ld->stack[rc] == (int)i)
+				break;
+		if (rc < ld->depth)
+			include_loop_error(ld, from, from_line, path, (int)i);
+		else
+			cfg_lerr(ld, from, from_line,
+			    "include %s: already included (as %s)", path,
+			    ld->files[i].path);
+		(void)fclose(fp);
+		return;
+	}
+	if (ld->depth >= CONF_MAX_INCLUDE_DEPTH) {
+		cfg_lerr(ld, from, from_line,
+		    "include %s: includes nested more than %d deep", path,
+		    CONF_MAX_INCLUDE_DEPTH);
+		(void)fclose(fp);
+		return;
+	}
+	if ((file = add_file(ld, path, &st)) == -1) {
+		(void)fclose(fp);
+		return;
+	}
+	ld->stack[ld->depth++] = file;
+	saved = ld->curfile;
+	ld->curfile = file;
+	ld->cur = NULL;
+	first_sec = ld->nsecs;
+	rc = config_ini_parse(fp, &ini_ops, ld);
+	if (rc == -1) {
+		if (errno == ENOMEM)
+			ld->oom = true;
+		else
+			cfg_lerr(
+			    ld, -1, 0, "%s: read: %s", path, strerror(errno));
+	}
+	(void)fclose(fp);
+	ld->cur = NULL;
+	process_includes(ld, file, first_sec, ld->nsecs);
+	ld->curfile = saved;
+	ld->depth--;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pass two: globals. */
+
+/* Check every key of S against TAB; fill SLOTS (indexed like TAB). */
+void
+cfg_match_keys(struct loader *ld, const struct rsec *s,
+    const struct conf_key *tab, const struct rkey **slots)
+{
+	const struct conf_key *k;
+	const char *sugg;
+	size_t i;
+
+	for (i = 0; i < s->nkeys; i++) {
+		const struct rkey *rk = &s->keys[i];
+
+		k = cfg_key_find(tab, rk->name);
+		if (k == NULL) {
+			sugg = cfg_key_suggest(tab, rk->name);
+			if (sugg != NULL)
+				cfg_lerr(ld, s->file, rk->line,
+				    "unknown key '%s' in [%s]; did you mean '%s'?",
+				    rk->name, s->name, sugg);
+			else
+				cfg_lerr(ld, s->file, rk->line,
+				    "unknown key '%s' in [%s]", rk->name,
+				    s->name);
+			continue;
+		}
+		slots[k - tab] = rk;
+		if (k->warn != NULL)
+			cfg_lwarn(ld, s->file, rk->line, "%s", k->warn);
+	}
+}
+
+/* Expand and parse one key; errors as "FILE:LINE: key: message". */
+int
+cfg_apply_key(struct loader *ld, int file, int line, const struct conf_key *k,
+    const char *raw, const struct expand_var *vars, size_t nvars, void *base)
+{
+	struct valctx vc = {ld, file, line};
+	char err[768];
+	char *v;
+	int rc;
+
+	/* A refused line: already reported, nothing to parse. */
+	if (raw == NULL)
+		return -1;
+	err[0] = '\0';
+	v = expand_interpolate(raw, vars, nvars, ld->envp, err, sizeof(err));
+	if (v == NULL) {
+		if (errno == ENOMEM)
+			ld->oom = true;
+		else
+			cfg_lerr(ld, file, line, "%s: %s", k->name, err);
+		return -1;
+	}
+	rc = cfg_parse_value(&vc, k, v, base, err, sizeof(err));
+	if (rc == -1 && !ld->oom)
+		cfg_lerr(ld, file, line, "%s: %s", k->name, err);
+	free(v);
+	return rc;
+}
+
+/* The built-in defaults of TAB into BASE (keys whose default needs
+ * no interpolation). */
+void
+cfg_apply_defaults(struct loader *ld, const struct conf_key *tab, void *base)
+{
+	struct valctx vc = {ld, -1, 0};
+	char err[256];
+
+	for (; tab->name != NULL; tab++)
+		if (tab->def != NULL && !(tab->flags & KF_PROC) &&
+		    cfg_parse_value(
+		        &vc, tab, tab->def, base, err, sizeof(err)) == -1 &&
+		    !ld->oom)
+			cfg_lerr(ld, -1, 0, "built-in default of %s: %s",
+			    tab->name, err);
+}
