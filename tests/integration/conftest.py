@@ -23,9 +23,10 @@ import pytest
 
 import tendlib
 
-# Per-test hard limit: a hung test fails (and still runs its teardown)
+# Per-test hard limit (a liveness bound, like every wait: tendlib.LIVENESS):
+# a hung test fails (and still runs its teardown)
 # instead of hanging make check.
-TEST_TIMEOUT = int(os.environ.get("TEND_TEST_TIMEOUT", "60"))
+TEST_TIMEOUT = int(os.environ.get("TEND_TEST_TIMEOUT", "300"))
 
 
 def pytest_configure(config):

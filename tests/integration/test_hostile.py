@@ -2,7 +2,8 @@
 then silence, hundreds of connections, a client that never reads its
 replies, one that hangs up mid-reply, and accept() running out of
 descriptors.  In every case a concurrent good `tendctl status` must still
-answer, well under a second, and tendd and its services carry on."""
+answer (within the liveness bound: how fast is bench/'s business), and
+tendd and its services carry on."""
 
 import os
 import resource
@@ -13,6 +14,7 @@ import time
 
 import pytest
 
+import tendlib
 from tendlib import EXIT_OK
 
 CONF = """
@@ -64,15 +66,12 @@ def connect(tend):
     return s
 
 
-def good_status(tend, limit=1.0):
-    """A well-behaved status must answer, fast."""
-    t0 = time.monotonic()
-    r = tend.ctl("status", "web", timeout=10)
-    took = time.monotonic() - t0
+def good_status(tend):
+    """A well-behaved status must answer (tend.ctl fails the test when
+    no answer comes within tendlib.LIVENESS)."""
+    r = tend.ctl("status", "web")
     assert r.rc == EXIT_OK, r
     assert "RUNNING" in r.out
-    assert took < limit, f"status took {took:.3f} s"
-    return took
 
 
 def running(tend):
@@ -83,7 +82,7 @@ def running(tend):
     return tend.pid_of("web")
 
 
-def recv_all(s, timeout=2):
+def recv_all(s, timeout=tendlib.LIVENESS):
     s.settimeout(timeout)
     data = b""
     try:
@@ -151,13 +150,13 @@ def test_hundreds_of_connections(tend):
         stop.set()
     t = threading.Thread(target=flood)
     t.start()
-    took = []
-    while not stop.is_set() or len(took) < 5:
-        took.append(good_status(tend))
+    answered = 0
+    while not stop.is_set() or answered < 5:
+        good_status(tend)
+        answered += 1
     t.join()
     assert not errors, errors
-    took.append(good_status(tend))
-    assert max(took) < 1.0, took
+    good_status(tend)
     assert "the longest without progress" in tend.log_text()
     for s in socks:
         s.close()

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import tendlib
 from tendlib import EXIT_NOTRUNNING, EXIT_OK, is_alive
 
 
@@ -184,7 +185,7 @@ def test_bad_directory_is_a_spawn_error(tend):
 def test_instant_exit_restarts_and_tendd_stays_responsive(tend):
     """startsecs=0 + autorestart=true + exit at once: RUNNING, EXITED,
     restart, over and over.  The spawn count grows and tendctl still gets
-    quick answers."""
+    answers."""
     tend.start("""
         [program:flap]
         command={H}/crasher 0
@@ -199,11 +200,9 @@ def test_instant_exit_restarts_and_tendd_stays_responsive(tend):
     """)
     first = tend.wait_rec("flap", lambda r: r["spawns"] >= 5,
                           what="flap spawned 5 times")
+    # status answers (within tendlib.LIVENESS) during the loop
     for _ in range(5):
-        t0 = time.monotonic()
         tend.ctl("status", "calm", check=EXIT_OK)
-        took = time.monotonic() - t0
-        assert took < 1.0, f"status took {took:.2f} s during a restart loop"
     later = tend.wait_rec("flap", lambda r: r["spawns"] > first["spawns"],
                           what="flap keeps respawning")
     assert later["spawns"] > first["spawns"]
@@ -214,9 +213,22 @@ def test_instant_exit_restarts_and_tendd_stays_responsive(tend):
                what="no spawns after stop")
 
 
+def restart_gaps(tend, name):
+    """Seconds between each RUNNING -> EXITED and the EXITED -> STARTING
+    that follows, by tendd's own clock (the events history), so a slow
+    poller cannot make them look longer or shorter."""
+    evs = tend.history(name)
+    gaps = []
+    for a, b in zip(evs, evs[1:]):
+        if a["state"] == "EXITED":
+            assert (b["from"], b["state"]) == ("EXITED", "STARTING"), evs
+            gaps.append(b["time"] - a["time"])
+    return gaps
+
+
 def test_restart_delay(tend):
     """restart_delay=1.5: after a crash from RUNNING the process stays
-    EXITED about that long, then runs again."""
+    EXITED that long, then runs again."""
     tend.start("""
         [program:slowpoke]
         command={H}/crasher 1 300
@@ -225,23 +237,16 @@ def test_restart_delay(tend):
         restart_delay=1.5
         stopwaitsecs=1
     """)
-    tend.wait_state("slowpoke", "RUNNING")
-    rec = tend.wait_state("slowpoke", "EXITED", timeout=5)
-    t_exit = time.monotonic()
-    assert rec["spawns"] == 1
-    # Shortly after the crash it is still EXITED, not restarted.
-    tend.stays(lambda: tend.status_of("slowpoke")["spawns"] == 1
-               and tend.state("slowpoke") == "EXITED", 0.8,
-               what="slowpoke EXITED during restart_delay")
-    rec = tend.wait_rec("slowpoke", lambda r: r["spawns"] == 2, timeout=5,
-                        what="the restart")
-    took = time.monotonic() - t_exit
-    assert took >= 1.2, f"restarted {took:.2f} s after the exit"
+    tend.wait_rec("slowpoke", lambda r: r["spawns"] >= 2,
+                  what="the restart")
+    gaps = restart_gaps(tend, "slowpoke")
+    assert gaps and min(gaps) >= 1.4, gaps
 
 
 def test_restart_without_delay_is_prompt(tend):
     """Negative control for restart_delay: the same crash without it is
-    restarted well under the delay used above."""
+    restarted at once, in the loop turn that handles the exit (so far
+    under the delay used above, by tendd's clock)."""
     tend.start("""
         [program:quick]
         command={H}/crasher 1 300
@@ -249,13 +254,10 @@ def test_restart_without_delay_is_prompt(tend):
         autorestart=true
         stopwaitsecs=1
     """)
-    t0 = time.monotonic()
-    tend.wait_state("quick", "RUNNING")
-    # Three runs of 300 ms: with restart_delay=1.5 this would take > 3 s.
-    tend.wait_until(lambda: tend.status_of("quick")["spawns"] >= 3,
-                    timeout=5, what="two restarts")
-    took = time.monotonic() - t0
-    assert took < 2.0, f"3 runs of 0.3 s took {took:.2f} s"
+    tend.wait_rec("quick", lambda r: r["spawns"] >= 3,
+                  what="two restarts")
+    gaps = restart_gaps(tend, "quick")
+    assert len(gaps) >= 2 and max(gaps) < 1.0, gaps
 
 
 def test_readiness_notify(tend):
@@ -334,7 +336,13 @@ def test_depends_on_waits_for_ready(tend, db):
         if dbst != "RUNNING":
             assert not pid and not spawns and app != "RUNNING", \
                 f"app started before db was ready: {seen}"
-    assert any(dbst == "STARTING" for dbst, *_ in seen), seen
+    # tendd's record: app waited without a process until db was RUNNING.
+    hist = tend.history()
+    app = [e for e in hist if e["fullname"] == "app"]
+    assert app[0]["state"] == "STARTING" and not app[0]["pid"], hist
+    assert app[0]["description"] == "waiting for db", hist
+    seqs = {(e["fullname"], e["state"]): e["seq"] for e in hist}
+    assert seqs[("app", "RUNNING")] > seqs[("db", "RUNNING")], hist
 
 
 def test_depends_on_stop_order(tend):
@@ -401,6 +409,6 @@ def test_priority_orders_start_and_shutdown(tend):
     assert spawned == ["early", "middle", "late"], spawned
     tend.ctl("shutdown", check=EXIT_OK)
     tend.expect_dead = True
-    assert tend.proc.wait(10) == 0
+    assert tend.proc.wait(tendlib.live(10)) == 0
     stopped = re.findall(r"stopped: (\w+)", tend.log_text())
     assert stopped == ["late", "middle", "early"], tend.log_tail()

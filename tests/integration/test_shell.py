@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+import tendlib
 from tendlib import TENDCTL
 
 CONF = """
@@ -37,6 +38,7 @@ class Pty:
 
     def expect(self, text, timeout=5):
         text = text.encode() if isinstance(text, str) else text
+        timeout = tendlib.live(timeout)
         deadline = time.monotonic() + timeout
         while text not in self.buf:
             left = deadline - time.monotonic()
@@ -119,7 +121,7 @@ def test_shell_history_and_exit(shell, tend):
     out = shell.expect("tend> ")
     assert str(tend.pid_of("web")) in out, out
     shell.send("quit\r")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + tendlib.LIVENESS
     while time.monotonic() < deadline:
         pid, status = os.waitpid(shell.pid, os.WNOHANG)
         if pid:

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+import tendlib
 from tendlib import (EXIT_OK, TENDCTL, is_alive, poll, proc_stat,
                      wait_gone)
 
@@ -20,7 +21,7 @@ def bg_ctl(tend, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def finish(p, timeout=10):
+def finish(p, timeout=tendlib.LIVENESS):
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -60,20 +61,20 @@ def test_stop_ignoreterm_escalates_to_sigkill(tend):
     took = time.monotonic() - t0
     assert rc == EXIT_OK, (rc, out, err)
     assert "deaf: stopped" in out
+    # (finish() bounds it: the SIGKILL did come)
     assert took >= 0.9, f"SIGKILL came after {took:.2f} s < stopwaitsecs"
-    assert took < 5, took
     rec = tend.wait_state("deaf", "STOPPED")
     assert not is_alive(pid)
     sig = (rec.get("exit") or {}).get("signal")
     assert sig in (signal.SIGKILL, "KILL", "SIGKILL"), rec
 
-    # Negative control: a process that honours TERM stops well before
-    # stopwaitsecs.
+    # Negative control: a process that honours TERM is stopped by it,
+    # no SIGKILL.
     polite = tend.pid_of("polite")
-    t0 = time.monotonic()
     tend.ctl("stop", "polite", check=EXIT_OK)
-    assert time.monotonic() - t0 < 0.8
     assert not is_alive(polite)
+    rec = tend.status_of("polite")
+    assert rec["exit"]["signal"] == signal.SIGTERM, rec
 
 
 def shell_with_child(tend, pidfile, extra="", trap=""):
@@ -209,16 +210,20 @@ def test_shutdown_during_backoff_is_prompt(tend):
         stopwaitsecs=1
     """)
     tend.wait_state("crash", "BACKOFF")
-    t0 = time.monotonic()
     tend.ctl("shutdown", check=EXIT_OK)
     tend.expect_dead = True
-    assert tend.proc.wait(10) == 0
-    assert time.monotonic() - t0 < 3, "shutdown waited for a backoff"
+    assert tend.proc.wait(tendlib.live(10)) == 0
+    # Nothing waits for, retries or stops the process in BACKOFF: it has
+    # no process, and the shutdown ends with web's stop.
+    log = tend.log_text()
+    after = log[log.index("shutting down"):]
+    assert "crash" not in after, log
+    assert "all processes stopped; exiting" in after, log
 
 
 @pytest.mark.parametrize("stopasgroup", [True, False])
 def test_death_order_stopasgroup_vs_stop_leftovers(tend, stopasgroup):
-    """The shell takes 0.5 s to exit on TERM.  With stopasgroup its child
+    """The shell takes 2 s to exit on TERM.  With stopasgroup its child
     gets TERM at once and dies first; without it (stop_leftovers=true, the
     default) the child outlives the shell and is stopped after it.  Either
     way nothing is left and the process ends STOPPED."""
@@ -226,9 +231,9 @@ def test_death_order_stopasgroup_vs_stop_leftovers(tend, stopasgroup):
     tend.track_pidfile(pidfile)
     tend.start(f"""
         [program:grp]
-        command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; /bin/sleep 1000 & echo $! > {pidfile}; wait'
+        command=/bin/sh -c 'trap "sleep 2; exit 0" TERM; /bin/sleep 1000 & echo $! > {pidfile}; wait'
         startsecs=0
-        stopwaitsecs=2
+        stopwaitsecs=10
         stopasgroup={"true" if stopasgroup else "false"}
     """)
     svc = tend.wait_state("grp", "RUNNING")["pid"]

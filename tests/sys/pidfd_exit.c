@@ -70,7 +70,7 @@ main(void)
 	char c = 'x';
 	int rc;
 
-	alarm(10); /* hard guard: a hung case fails instead of hanging */
+	alarm(60); /* hard guard: a hung case fails instead of hanging */
 	if (pipe(gate) < 0)
 		bail("pipe");
 	pid = clone_pidfd(&pidfd);
