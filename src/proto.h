@@ -54,78 +54,11 @@ enum proto_type {
 	PROTO_RECORD = 4, /* server: key/value string pairs */
 	PROTO_DATA = 5,   /* server: raw bytes (log output), the whole body */
 
-	/* 100..: requests from tendctl; body: strings (the arguments) */
-	PROTO_REQ_STATUS = 100,   /* [names...]: one record per process */
-				  /* (see STATUS_FULL for --json) */
-	PROTO_REQ_START = 101,    /* names...: one result per process */
-	PROTO_REQ_STOP = 102,     /* names... */
-	PROTO_REQ_RESTART = 103,  /* names...: stop results, start results */
-	PROTO_REQ_SIGNAL = 104,   /* signal, names... */
-	PROTO_REQ_PID = 105,      /* [names...]; none: tendd's own pid */
-	PROTO_REQ_AVAIL = 106,    /* one record per configured process */
-	PROTO_REQ_VERSION = 107,  /* one record: version, protocol */
-	PROTO_REQ_SHUTDOWN = 108, /* END, then tendd shuts down */
-	/* name, stdout|stderr, bytes|lines, count, 0|1 (follow): DATAs,
-	 * a RECORD "skipped" when a follower was skipped ahead, then END
-	 * (without follow; with it, when the process is removed) */
-	PROTO_REQ_TAIL = 109,
-	PROTO_REQ_MAINTAIL = 110, /* bytes|lines, count, 0|1: as TAIL */
-	PROTO_REQ_CLEAR = 111,    /* names...: one result per process */
-	PROTO_REQ_REOPEN = 112,   /* END once every log file is reopened */
-	/* The reload family (120..129).  Replies: RECORDs "error" (each
-	 * FILE:LINE: message of a refused config, then an ERROR), "note"
-	 * (a global setting not applied, a config warning), "none" (no
-	 * change), and per process name/fault/result[/detail]; update and
-	 * reload send each result once that process got where the plan
-	 * puts it. */
-	PROTO_REQ_REREAD = 120,  /* result: available|changed|disappeared */
-	PROTO_REQ_UPDATE = 121,  /* flags ("" or "n": dry run), [names...] */
-	PROTO_REQ_ADD = 122,     /* names...: only new processes */
-	PROTO_REQ_REMOVE = 123,  /* names...: only stopped processes */
-	PROTO_REQ_RELOAD = 124,  /* flags: update of everything */
-	PROTO_REQ_ROLLING = 125, /* batch size, names...: restart --rolling */
-	/* 130..139: events and timed actions.
-	 * EVENTS: since ("": from now on; N: every event after seq N),
-	 * 0|1 (follow).  Replies: a RECORD "first"/"next" (the history
-	 * held: seq range), then one RECORD per state change (seq, time,
-	 * name, group, fullname, from, state, pid, description[, exit_code,
-	 * exit_signal, exit_core]); a RECORD "lost" (count, next) when the
-	 * history no longer holds what was asked for; "reset" when SINCE
-	 * is past the last seq (tendd restarted).  Without follow, END
-	 * once caught up; with it, the stream goes on. */
-	PROTO_REQ_EVENTS = 130,
-	/* As START/STOP/RESTART, the first string a timeout in seconds:
-	 * processes not there in time get fault TIMED_OUT. */
-	PROTO_REQ_START_T = 131,
-	PROTO_REQ_STOP_T = 132,
-	PROTO_REQ_RESTART_T = 133,
-	/* 140..149: processes.
-	 * PS: [names...].  Per process (a service), a RECORD kind=service
-	 * (fullname, state, pid, tracking, nprocs, rss_kb, pss_kb, cpu_s,
-	 * description), then one RECORD kind=proc per live OS process of
-	 * it (fullname, pid, ppid, main 0|1, state (a letter), threads,
-	 * rss_kb, pss_kb, cpu_s, cpu_pct, uptime, cmd); unknown names get
-	 * a "no such process" record.  Then END. */
-	PROTO_REQ_PS = 140,
-	/* 150..159: monitoring.
-	 * METRICS: no arguments.  Replies: a RECORD kind=tendd (version,
-	 * protocol, pid, start_time, clients, clients_max,
-	 * config_generation, processes, cpu_user, cpu_system, rss_bytes),
-	 * then one RECORD kind=process per process (fullname, name, group,
-	 * state, statecode, pid, spawns, backoff, start_time, uptime,
-	 * log_dropped_bytes, exit 0|1 [exit_code, exit_signal,
-	 * exit_time], and, while it runs and /proc answers, cpu_user,
-	 * cpu_system (seconds), rss_bytes, pss_bytes, threads), then END.
-	 * tendctl prints them in Prometheus's text format. */
-	PROTO_REQ_METRICS = 150,
-	/* 160..169: variants of the core verbs.
-	 * STATUS_FULL: as STATUS, with every field status --json shows:
-	 * times, spawns, logs, the last exit, and what /proc and the cgroup
-	 * say (tracking, nprocs, rss_kb, pss_kb, cpu_s, leftovers,
-	 * unkillable).  Plain STATUS carries only what the table shows
-	 * (fullname, state, description), so the everyday `status` stays
-	 * cheap with thousands of processes. */
-	PROTO_REQ_STATUS_FULL = 160,
+	/* 100..: requests, one per row of req.def (their arguments and
+	 * replies are documented there); body: strings, the arguments */
+#define REQ(name, num, handler, flags) PROTO_REQ_##name = num,
+#include "req.def"
+#undef REQ
 };
 
 /*

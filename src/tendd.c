@@ -20,6 +20,7 @@
 #include "logcap.h"
 #include "proto.h"
 #include "reap.h"
+#include "reload.h"
 #include "ready.h"
 #include "sdnotify.h"
 #include "spawn.h"
@@ -738,11 +739,11 @@ reload_proc_changed(struct proc *p)
 	}
 }
 
-static int reload_note(struct ctl_reload *r, const char *fmt, ...)
+static int reload_note(struct reload_req *r, const char *fmt, ...)
     TEND_PRINTF(2, 3);
 
 static int
-reload_note(struct ctl_reload *r, const char *fmt, ...)
+reload_note(struct reload_req *r, const char *fmt, ...)
 {
 	char **v;
 	va_list ap;
@@ -777,7 +778,7 @@ reload_str_differs(const char *a, const char *b)
  */
 static void
 reload_globals(const struct conf_global *a, const struct conf_global *b,
-    struct ctl_reload *r)
+    struct reload_req *r)
 {
 	static const char *const tail = "takes effect when tendd restarts";
 
@@ -809,7 +810,7 @@ reload_globals(const struct conf_global *a, const struct conf_global *b,
 
 /* Mark the deltas add and remove must not act on, and why. */
 static void
-reload_refuse(struct ctl_reload *r)
+reload_refuse(struct reload_req *r)
 {
 	size_t i;
 
@@ -818,9 +819,9 @@ reload_refuse(struct ctl_reload *r)
 
 		if (!d->selected)
 			continue;
-		if (r->verb == CTL_RELOAD_ADD && d->change != SVCTAB_ADDED)
+		if (r->verb == RELOAD_ADD && d->change != SVCTAB_ADDED)
 			d->refused = "already active";
-		else if (r->verb == CTL_RELOAD_REMOVE && d->p != NULL &&
+		else if (r->verb == RELOAD_REMOVE && d->p != NULL &&
 		         shutdown_pending(d->p))
 			d->refused = "process still running";
 		if (d->refused != NULL)
@@ -831,7 +832,7 @@ reload_refuse(struct ctl_reload *r)
 /* NC's processes must fit in the descriptor limit (fdbudget.c), as at
  * start-up; else the reload is refused and nothing changes. */
 static int
-reload_fd_check(struct ctl_reload *r, const struct tend_conf *nc)
+reload_fd_check(struct reload_req *r, const struct tend_conf *nc)
 {
 	if (fdbudget_check(nc, r->err, sizeof(r->err)) == 0) {
 		if (r->err[0] != '\0')
@@ -845,13 +846,13 @@ reload_fd_check(struct ctl_reload *r, const struct tend_conf *nc)
 
 /* Load (unless removing), diff and select; nothing changes yet. */
 static int
-reload_plan(struct ctl_reload *r, struct tend_conf **ncp)
+reload_plan(struct reload_req *r, struct tend_conf **ncp)
 {
 	struct tend_conf *nc = NULL;
 	size_t i, n = 0;
 
 	*ncp = NULL;
-	if (r->verb != CTL_RELOAD_REMOVE &&
+	if (r->verb != RELOAD_REMOVE &&
 	    (nc = config_load(conf_path, &r->errs)) == NULL) {
 		for (i = 0; i < r->errs.n; i++)
 			log_warnx("%s", r->errs.msgs[i]);
@@ -918,7 +919,7 @@ reload_swap_conf(struct tend_conf *nc)
 
 /* The hook behind reread, update, add, remove, reload and SIGHUP. */
 static int
-tendd_reload(struct ctl_reload *r)
+tendd_reload(struct reload_req *r)
 {
 	struct tend_conf *nc;
 	size_t i, counts[SVCTAB_REMOVED + 1] = {0};
@@ -932,7 +933,7 @@ tendd_reload(struct ctl_reload *r)
 		return -1;
 	for (i = 0; i < r->nnotes; i++)
 		log_warnx("reload: %s", r->notes[i]);
-	if (r->verb == CTL_RELOAD_REREAD || r->dry_run) {
+	if (r->verb == RELOAD_REREAD || r->dry_run) {
 		config_free(nc);
 		return 0;
 	}
@@ -1000,13 +1001,13 @@ nomem:
 static void
 reload_on_signal(void)
 {
-	struct ctl_reload r;
+	struct reload_req r;
 
 	memset(&r, 0, sizeof(r));
-	r.verb = CTL_RELOAD_UPDATE;
+	r.verb = RELOAD_UPDATE;
 	if (tendd_reload(&r) == -1 && r.err[0] != '\0')
 		log_warnx("reload: %s; nothing changed", r.err);
-	ctl_reload_done(&r);
+	reload_req_done(&r);
 }
 
 static void
@@ -1223,7 +1224,7 @@ main(int argc, char **argv)
 	};
 	const char *path = TEND_DEFAULT_CONF;
 	bool check_only = false, verbose = false;
-	struct ctl_hooks hooks = {
+	struct req_hooks hooks = {
 	    .shutdown = shutdown_begin, .reload = tendd_reload};
 	char err[512], cgerr[256];
 	int ch;

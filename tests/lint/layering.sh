@@ -1,5 +1,6 @@
 #!/bin/sh
-# layering.sh: data flows one way, config -> svctab -> fsm -> spawn/reap.
+# layering.sh: data flows one way, config -> svctab -> fsm -> spawn/reap;
+# request handlers (req.c and its rooms) never reach the socket (ctl.h).
 # Each rule names a file and the room headers it must never include.
 # Prints TAP.  A negative control checks that a violation is caught.
 srcdir=${TEND_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/src
@@ -26,7 +27,13 @@ ready.c       spawn.h reap.h logcap.h ctl.h
 procinfo.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 cgroup.c      fsm.h spawn.h reap.h logcap.h ctl.h
 sdnotify.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
-ctl.c         spawn.h reap.h
+ctl.c         spawn.h reap.h fsm.h logcap.h cgroup.h procinfo.h
+req.c         spawn.h reap.h ctl.h
+job.c         spawn.h reap.h logcap.h cgroup.h ctl.h
+reload.c      spawn.h reap.h logcap.h cgroup.h ctl.h
+status.c      spawn.h reap.h ctl.h
+logs.c        spawn.h reap.h fsm.h cgroup.h ctl.h
+events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 tendctl.c     svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 '

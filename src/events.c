@@ -1,0 +1,241 @@
+/*
+ * events.c: state changes as a stream (tendctl events).
+ *
+ * Every state change gets a sequence number and goes into a history ring
+ * of EVENTS_RING entries, allocated once.  A subscriber is only a cursor
+ * into it: it is sent one batch when its previous one is out (rq->pump),
+ * so a slow subscriber costs no memory; one that falls behind the ring's
+ * end is told how many it lost ("lost" record), never silently skipped.
+ * No timer is involved.
+ */
+#include "events.h"
+#include "fsm.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENTS_RING 512 /* state changes kept for events --since */
+#define EVENTS_BATCH 64 /* events per pump of a subscriber */
+
+/* One state change in the history ring. */
+struct events_entry {
+	uint64_t seq; /* 0: slot unused */
+	double wall;
+	enum proc_state from, to;
+	long pid;
+	bool exit; /* the change followed an exit: the facts below */
+	int exit_code, exit_signal;
+	bool exit_core;
+	char fullname[128]; /* cut if longer; names are short in practice */
+	char name[64];
+	char group[64];
+	char desc[160];
+};
+
+/* A subscription: a cursor into the ring. */
+struct events_sub {
+	struct events_sub *next, **prevp;
+	struct req *rq;
+	bool live;         /* follow: wait for more at the end */
+	uint64_t next_seq; /* the next seq to send */
+};
+
+static struct {
+	struct events_entry *ring; /* EVENTS_RING entries */
+	uint64_t lastseq;          /* of the newest event; 0: none yet */
+	struct events_sub *subs;
+} events;
+
+int
+events_init(void)
+{
+	if (events.ring == NULL &&
+	    (events.ring = calloc(EVENTS_RING, sizeof(*events.ring))) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+events_close(void)
+{
+	free(events.ring);
+	events.ring = NULL;
+}
+
+static struct events_entry *
+events_at(uint64_t seq)
+{
+	return &events.ring[seq % EVENTS_RING];
+}
+
+/* The oldest seq the ring still holds (lastseq + 1 when empty). */
+static uint64_t
+events_first(void)
+{
+	return events.lastseq >= EVENTS_RING ? events.lastseq - EVENTS_RING + 1
+	                                     : 1;
+}
+
+void
+events_record(const struct proc *p, enum proc_state from)
+{
+	struct events_entry *e;
+	struct events_sub *s;
+
+	/* The fsm also reports a state entered again (a restart being
+	 * scheduled in EXITED): that is no change to stream. */
+	if (events.ring == NULL || p->state == from)
+		return;
+	e = events_at(++events.lastseq);
+	memset(e, 0, sizeof(*e));
+	e->seq = events.lastseq;
+	e->wall = util_realtime();
+	e->from = from;
+	e->to = p->state;
+	e->pid = (long)p->pid;
+	(void)snprintf(e->fullname, sizeof(e->fullname), "%s", p->fullname);
+	(void)snprintf(e->name, sizeof(e->name), "%s", p->conf->name);
+	(void)snprintf(e->group, sizeof(e->group), "%s", p->conf->group);
+	fsm_describe(p, e->wall, e->desc, sizeof(e->desc));
+	/* Leaving a state with a process for one without: the exit that
+	 * ended it (if it is this run's), as status shows it. */
+	if (p->lastexit.valid && p->lastexit.wall >= p->start_wall &&
+	    (p->state == PROC_BACKOFF || p->state == PROC_EXITED ||
+	        p->state == PROC_FATAL || p->state == PROC_STOPPED) &&
+	    (from == PROC_RUNNING || from == PROC_STARTING ||
+	        from == PROC_STOPPING)) {
+		e->exit = true;
+		e->exit_code = p->lastexit.code;
+		e->exit_signal = p->lastexit.signal;
+		e->exit_core = p->lastexit.core;
+	}
+	for (s = events.subs; s != NULL; s = s->next)
+		req_wake(s->rq);
+}
+
+static void
+events_put(struct req *rq, const struct events_entry *e)
+{
+	req_record(rq);
+	req_kvll(rq, "seq", (long long)e->seq);
+	req_kvsec(rq, "time", e->wall);
+	req_kv(rq, "fullname", e->fullname);
+	req_kv(rq, "name", e->name);
+	req_kv(rq, "group", e->group);
+	req_kv(rq, "from", fsm_state_name(e->from));
+	req_kv(rq, "state", fsm_state_name(e->to));
+	req_kvll(rq, "pid", e->pid);
+	req_kv(rq, "description", e->desc);
+	if (e->exit) {
+		req_kvll(rq, "exit_code", e->exit_code);
+		req_kvll(rq, "exit_signal", e->exit_signal);
+		req_kv(rq, "exit_core", e->exit_core ? "1" : "0");
+	}
+	req_record_end(rq);
+}
+
+static void
+events_sub_free(struct events_sub *s)
+{
+	*s->prevp = s->next;
+	if (s->next != NULL)
+		s->next->prevp = s->prevp;
+	free(s);
+}
+
+static void
+events_cancel(struct req *rq)
+{
+	events_sub_free(rq->state);
+}
+
+/* The previous batch is out: send the next events not seen, a "lost"
+ * record first if the ring moved past the cursor, or END when a one-shot
+ * subscription has caught up. */
+static void
+events_pump(struct req *rq)
+{
+	struct events_sub *s = rq->state;
+	uint64_t first = events_first();
+	int n = 0;
+
+	if (s->next_seq < first) {
+		req_record(rq);
+		req_kvll(rq, "lost", (long long)(first - s->next_seq));
+		req_kvll(rq, "next", (long long)first);
+		req_record_end(rq);
+		log_warnx("control client %d: events: %llu lost (history "
+		          "holds %d)",
+		    (int)rq->pid, (unsigned long long)(first - s->next_seq),
+		    EVENTS_RING);
+		s->next_seq = first;
+	}
+	while (s->next_seq <= events.lastseq && n++ < EVENTS_BATCH &&
+	       !req_dropped(rq))
+		events_put(rq, events_at(s->next_seq++));
+	if (s->next_seq <= events.lastseq || s->live)
+		return; /* more to send, or events_record wakes us */
+	events_sub_free(s);
+	req_end(rq);
+}
+
+/* events SINCE FOLLOW */
+void
+events_do_events(struct req *rq)
+{
+	const char **argv = rq->argv;
+	struct events_sub *s;
+	unsigned long long since = 0;
+	bool reset = false;
+	char *end;
+
+	if (rq->argc != 2 ||
+	    (strcmp(argv[1], "0") != 0 && strcmp(argv[1], "1") != 0)) {
+		req_error(rq, "events: malformed request");
+		return;
+	}
+	if (argv[0][0] == '\0') {
+		since = events.lastseq; /* from now on */
+	} else {
+		errno = 0;
+		since = strtoull(argv[0], &end, 10);
+		if (errno != 0 || *end != '\0' || argv[0][0] == '-') {
+			req_error(
+			    rq, "events: bad sequence number: %s", argv[0]);
+			return;
+		}
+	}
+	/* Past the last event: the client counted events of an earlier
+	 * tendd, whose numbers started over here. */
+	if (since > events.lastseq) {
+		reset = true;
+		since = 0;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		req_error(rq, "tendd: out of memory");
+		return;
+	}
+	s->rq = rq;
+	s->live = argv[1][0] == '1';
+	s->next_seq = since + 1;
+	s->next = events.subs;
+	s->prevp = &events.subs;
+	if (events.subs != NULL)
+		events.subs->prevp = &s->next;
+	events.subs = s;
+	rq->state = s;
+	rq->cancel = events_cancel;
+	rq->pump = events_pump;
+	req_record(rq);
+	req_kvll(rq, "first", (long long)events_first());
+	req_kvll(rq, "next", (long long)events.lastseq + 1);
+	req_kvll(rq, "history", EVENTS_RING);
+	if (reset)
+		req_kv(rq, "reset", "1");
+	req_record_end(rq);
+	/* The sink pumps the first batch once this record is out. */
+}

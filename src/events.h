@@ -1,0 +1,20 @@
+/*
+ * events.h: the history of state changes and the events request (req.def).
+ */
+#ifndef TEND_EVENTS_H
+#define TEND_EVENTS_H
+
+#include "req.h"
+#include "svctab.h"
+
+/* Allocate the history (once).  -1 with errno. */
+int events_init(void);
+/* P changed state from FROM: record it, wake subscribers at the end.
+ * Only copies and wakes: safe inside any fsm call. */
+void events_record(const struct proc *p, enum proc_state from);
+/* Free the history (subscriptions are cancelled by their front end). */
+void events_close(void);
+
+void events_do_events(struct req *rq);
+
+#endif /* TEND_EVENTS_H */

@@ -1,0 +1,199 @@
+/*
+ * logs.c: the log requests: tail and maintail (one-shot or -f), clear,
+ * reopen.
+ *
+ * tail and maintail read the log file through a logcap reader, one piece
+ * at a time and only when the sink has sent the previous one (rq->pump):
+ * a client holds at most one piece, whatever the log's size.  A tail -f
+ * client that falls more than LOGCAP_FOLLOW_BEHIND bytes behind is
+ * skipped ahead (it gets a "skipped" record); the front end cuts off one
+ * that takes nothing for too long.  Neither ever slows a service or the
+ * loop.
+ */
+#include "logs.h"
+#include "job.h"
+#include "log.h"
+#include "logcap.h"
+#include "proto.h"
+#include "util.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A tail in progress. */
+struct logs_tail {
+	struct logcap_follow *f;
+	bool live; /* tail -f: wait for more at the end */
+};
+
+/* A piece of a log: one DATA reply's worth.  Filled and sent in one go,
+ * so the pumps of all tails share it. */
+static unsigned char logs_buf[PROTO_MAX_BODY];
+
+/* logcap says there may be more to read: ask the sink to pump us.  This
+ * runs inside logcap and inside log.c's write of a line, so it must not
+ * log, send or free. */
+static void
+logs_follow_cb(void *arg)
+{
+	req_wake(arg);
+}
+
+static void
+logs_tail_free(struct logs_tail *t)
+{
+	logcap_unfollow(t->f);
+	free(t);
+}
+
+static void
+logs_tail_cancel(struct req *rq)
+{
+	logs_tail_free(rq->state);
+}
+
+/* The previous piece is out: send the next one, or END when a one-shot
+ * tail is done or the followed process went away. */
+static void
+logs_tail_pump(struct req *rq)
+{
+	struct logs_tail *t = rq->state;
+	uint64_t skipped;
+	ssize_t n;
+
+	n = logcap_follow_read(t->f, logs_buf, sizeof(logs_buf), &skipped);
+	if (skipped > 0) {
+		req_record(rq);
+		req_kvll(rq, "skipped", (long long)skipped);
+		req_record_end(rq);
+	}
+	if (n > 0) {
+		req_data(rq, logs_buf, (size_t)n);
+		return;
+	}
+	if (n == 0 && t->live)
+		return; /* logs_follow_cb wakes us */
+	logs_tail_free(t);
+	req_end(rq);
+}
+
+/* "bytes"|"lines", COUNT, "0"|"1" */
+static int
+logs_tail_args(const char **argv, uint64_t *count, bool *lines, bool *follow)
+{
+	long n;
+
+	if (strcmp(argv[0], "bytes") == 0)
+		*lines = false;
+	else if (strcmp(argv[0], "lines") == 0)
+		*lines = true;
+	else
+		return -1;
+	if (util_parse_long(argv[1], 0, LONG_MAX, &n) == -1)
+		return -1;
+	*count = (uint64_t)n;
+	if (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0)
+		return -1;
+	*follow = argv[2][0] == '1';
+	return 0;
+}
+
+void
+logs_do_tail(struct req *rq)
+{
+	const char **argv = rq->argv;
+	int argc = rq->argc;
+	struct logs_tail *t;
+	struct proc *p = NULL;
+	uint64_t count;
+	bool lines, follow;
+	char err[512];
+	int fd = 1;
+
+	if (rq->type == PROTO_REQ_TAIL) {
+		if (argc != 5 || (strcmp(argv[1], "stdout") != 0 &&
+		                     strcmp(argv[1], "stderr") != 0)) {
+			req_error(rq, "tail: malformed request");
+			return;
+		}
+		if ((p = svctab_find(req_env.tab, argv[0])) == NULL) {
+			req_error(rq, "%s: no such process", argv[0]);
+			return;
+		}
+		fd = strcmp(argv[1], "stderr") == 0 ? 2 : 1;
+		argv += 2;
+	} else if (argc != 3) {
+		req_error(rq, "maintail: malformed request");
+		return;
+	}
+	if (logs_tail_args(argv, &count, &lines, &follow) == -1) {
+		req_error(rq, "tail: malformed request");
+		return;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		req_error(rq, "tendd: out of memory");
+		return;
+	}
+	t->f = logcap_follow(
+	    p, fd, count, lines, follow, logs_follow_cb, rq, err, sizeof(err));
+	if (t->f == NULL) {
+		free(t);
+		req_error(rq, "%s", err);
+		return;
+	}
+	t->live = follow;
+	rq->state = t;
+	rq->cancel = logs_tail_cancel;
+	rq->pump = logs_tail_pump;
+	/* The sink pumps the first piece. */
+	req_wake(rq);
+}
+
+void
+logs_do_clear(struct req *rq)
+{
+	struct job_req *r;
+	char err[200];
+	size_t k;
+	int i;
+
+	if (rq->argc == 0) {
+		req_error(rq, "a process name is required");
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
+	for (i = 0; i < rq->argc; i++)
+		if (job_req_add(r, rq->argv[i]) == -1) {
+			job_req_free(r);
+			goto nomem;
+		}
+	for (k = 0; k < r->nw; k++) {
+		struct job_wait *wt = &r->w[k];
+
+		if (wt->p != NULL) {
+			if (logcap_clear(wt->p, err, sizeof(err)) == 0)
+				job_wait_finish(wt, PROTO_F_OK, NULL);
+			else
+				job_wait_finish(wt, PROTO_F_FAILED, err);
+		}
+		job_put_result(rq, wt, "cleared");
+	}
+	job_req_free(r);
+	req_end(rq);
+	return;
+nomem:
+	req_error(rq, "tendd: out of memory");
+}
+
+void
+logs_do_reopen(struct req *rq)
+{
+	log_info(
+	    "reopening log files (asked by control client %d)", (int)rq->pid);
+	if (log_reopen() == -1)
+		log_warn("tendd log: reopen");
+	logcap_reopen_all(req_env.tab);
+	req_end(rq);
+}

@@ -1,0 +1,413 @@
+/*
+ * status.c: the requests that look and change nothing: status (and its
+ * --json fields), pid, ps, avail, version, metrics.  Reads struct proc,
+ * the cgroup's membership and /proc; answers through the reply sink
+ * (req.h).
+ */
+#include "status.h"
+#include "cgroup.h"
+#include "fsm.h"
+#include "job.h"
+#include "logcap.h"
+#include "procinfo.h"
+#include "proto.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What ps and status show of one OS process. */
+struct status_pinfo {
+	struct procinfo pi;
+	double cpu_s;   /* utime + stime, seconds */
+	double cpu_pct; /* over its lifetime, as ps(1) computes %CPU */
+	double uptime;  /* seconds since it started */
+};
+
+static void
+status_pinfo_fill(struct status_pinfo *x, double boot_uptime)
+{
+	double hz = (double)procinfo_hz();
+	double age = boot_uptime - (double)x->pi.st.starttime / hz;
+
+	x->cpu_s = (double)(x->pi.st.utime + x->pi.st.stime) / hz;
+	x->uptime = age > 0 ? age : 0;
+	x->cpu_pct = age > 0.01 ? 100.0 * x->cpu_s / age : 0;
+}
+
+/*
+ * Read every live process of P (its cgroup, or its session in fallback
+ * mode): *V (malloc'd), *N.  Processes that vanish meanwhile are left
+ * out.  -1 with errno when the membership cannot be read.
+ */
+static int
+status_pinfo_read(
+    const struct proc *p, bool cmdline, struct status_pinfo **v, size_t *n)
+{
+	struct cgroup_member *m = NULL;
+	double up = procinfo_uptime();
+	size_t nm = 0, i, k = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (cgroup_members(p, &m, &nm) == -1)
+		return -1;
+	if ((*v = calloc(nm + 1, sizeof(**v))) == NULL) {
+		free(m);
+		return -1;
+	}
+	for (i = 0; i < nm; i++) {
+		if (procinfo_read(m[i].pid, true, cmdline, &(*v)[k].pi) == -1)
+			continue;
+		status_pinfo_fill(&(*v)[k], up);
+		k++;
+	}
+	free(m);
+	*n = k;
+	return 0;
+}
+
+/* tracking, nprocs, rss_kb, pss_kb, cpu_s: P's processes summed (PSS is
+ * what adds up: shared pages are divided among their users). */
+static void
+status_put_usage(struct req *rq, const struct proc *p)
+{
+	struct status_pinfo *v;
+	long long rss = 0, pss = 0;
+	double cpu = 0;
+	size_t n = 0, i;
+
+	req_kv(rq, "tracking", cgroup_tracking(p));
+	if (status_pinfo_read(p, false, &v, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			rss += v[i].pi.mem.rss_kb;
+			pss += v[i].pi.mem.pss_kb;
+			cpu += v[i].cpu_s;
+		}
+		free(v);
+	}
+	req_kvf(rq, "nprocs", "%zu", n);
+	req_kvf(rq, "rss_kb", "%lld", rss);
+	req_kvf(rq, "pss_kb", "%lld", pss);
+	req_kvf(rq, "cpu_s", "%.2f", cpu);
+	req_kvf(rq, "leftovers", "%d", p->pid == 0 ? p->leftovers : 0);
+	req_kv(rq, "unkillable", p->stuck ? "1" : "0");
+}
+
+/* One service and its processes, for ps. */
+static void
+status_put_ps(struct req *rq, const struct proc *p, double now)
+{
+	struct status_pinfo *v = NULL;
+	long long rss = 0, pss = 0;
+	double cpu = 0;
+	size_t n = 0, i;
+	char desc[256];
+
+	if (status_pinfo_read(p, true, &v, &n) == -1)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		rss += v[i].pi.mem.rss_kb;
+		pss += v[i].pi.mem.pss_kb;
+		cpu += v[i].cpu_s;
+	}
+	fsm_describe(p, now, desc, sizeof(desc));
+	req_record(rq);
+	req_kv(rq, "kind", "service");
+	req_kv(rq, "fullname", p->fullname);
+	req_kv(rq, "state", fsm_state_name(p->state));
+	req_kvf(rq, "pid", "%ld", (long)p->pid);
+	req_kv(rq, "tracking", cgroup_tracking(p));
+	req_kvf(rq, "nprocs", "%zu", n);
+	req_kvf(rq, "rss_kb", "%lld", rss);
+	req_kvf(rq, "pss_kb", "%lld", pss);
+	req_kvf(rq, "cpu_s", "%.2f", cpu);
+	req_kv(rq, "description", desc);
+	req_record_end(rq);
+	for (i = 0; i < n; i++) {
+		const struct status_pinfo *x = &v[i];
+
+		req_record(rq);
+		req_kv(rq, "kind", "proc");
+		req_kv(rq, "fullname", p->fullname);
+		req_kvf(rq, "pid", "%ld", (long)x->pi.st.pid);
+		req_kvf(rq, "ppid", "%ld", (long)x->pi.st.ppid);
+		req_kv(rq, "main", x->pi.st.pid == p->pid ? "1" : "0");
+		req_kvf(rq, "state", "%c", x->pi.st.state);
+		req_kvf(rq, "threads", "%ld", x->pi.st.num_threads);
+		req_kvf(rq, "rss_kb", "%ld", x->pi.mem.rss_kb);
+		req_kvf(rq, "pss_kb", "%ld", x->pi.mem.pss_kb);
+		req_kvf(rq, "cpu_s", "%.2f", x->cpu_s);
+		req_kvf(rq, "cpu_pct", "%.1f", x->cpu_pct);
+		req_kvf(rq, "uptime", "%.0f", x->uptime);
+		req_kv(rq, "cmd", x->pi.cmdline);
+		req_record_end(rq);
+	}
+	free(v);
+}
+
+/* supervisorctl's status fields for P; with FULL every field of --json,
+ * its processes' memory and CPU (read from /proc) among them. */
+static void
+status_put_status(struct req *rq, const struct proc *p, double now, bool full)
+{
+	const struct proc_exit *ex = &p->lastexit;
+	char desc[256];
+
+	fsm_describe(p, now, desc, sizeof(desc));
+	req_record(rq);
+	req_kv(rq, "fullname", p->fullname);
+	req_kv(rq, "state", fsm_state_name(p->state));
+	req_kv(rq, "description", desc);
+	if (!full) {
+		/* What the table shows, nothing more: 1,000 of these make
+		 * one `status`. */
+		req_record_end(rq);
+		return;
+	}
+	req_kv(rq, "name", p->conf->name);
+	req_kv(rq, "group", p->conf->group);
+	req_kvll(rq, "statecode", (int)p->state);
+	req_kvll(rq, "pid", (long)p->pid);
+	req_kvsec(rq, "start", p->start_wall);
+	req_kvsec(rq, "stop", p->stop_wall);
+	req_kvsec(rq, "now", now);
+	req_kvsec(rq, "uptime",
+	    p->pid > 0 && p->start_wall > 0 && now > p->start_wall
+	        ? now - p->start_wall
+	        : 0.0);
+	req_kv(rq, "spawnerr", svctab_note(p->spawnerr));
+	req_kvll(rq, "spawns", p->spawns);
+	req_kvll(rq, "log_dropped_bytes", (long long)logcap_dropped(p));
+	req_kv(rq, "stdout_logfile",
+	    logcap_path(p, 1) != NULL ? logcap_path(p, 1) : "");
+	req_kv(rq, "stderr_logfile",
+	    logcap_path(p, 2) != NULL ? logcap_path(p, 2) : "");
+	req_kv(rq, "exit", ex->valid ? "1" : "0");
+	if (ex->valid) {
+		req_kvll(rq, "exit_code", ex->code);
+		req_kvll(rq, "exit_signal", ex->signal);
+		req_kv(rq, "exit_core", ex->core ? "1" : "0");
+		req_kvsec(rq, "exit_utime", ex->utime);
+		req_kvsec(rq, "exit_stime", ex->stime);
+		req_kvll(rq, "exit_maxrss_kb", ex->maxrss_kb);
+		/* how long that run lasted, and when it ended */
+		req_kvsec(rq, "exit_uptime", ex->uptime);
+		req_kvsec(rq, "exit_time", ex->wall);
+		req_kv(rq, "exit_oom", ex->oom ? "1" : "0");
+	}
+	/* /proc reads cost about 0.1 ms a process: only when asked. */
+	status_put_usage(rq, p);
+	req_record_end(rq);
+}
+
+static bool
+status_args_have_all(const char **argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "all") == 0)
+			return true;
+	return false;
+}
+
+/* P's record(s) for a status, ps or pid request of TYPE. */
+static void
+status_put_listed(
+    struct req *rq, uint16_t type, const struct proc *p, double now)
+{
+	if (type == PROTO_REQ_STATUS || type == PROTO_REQ_STATUS_FULL) {
+		status_put_status(rq, p, now, type == PROTO_REQ_STATUS_FULL);
+	} else if (type == PROTO_REQ_PS) {
+		status_put_ps(rq, p, now);
+	} else {
+		req_record(rq);
+		req_kv(rq, "name", p->fullname);
+		req_kvf(rq, "pid", "%ld", (long)p->pid);
+		req_record_end(rq);
+	}
+}
+
+/* status and pid share the name handling: every process for no names or
+ * "all", else each pattern's matches (unknown ones reported), once. */
+void
+status_do_list(struct req *rq)
+{
+	uint16_t type = rq->type;
+	const char **argv = rq->argv;
+	int argc = rq->argc;
+	struct job_req *r;
+	double now = util_realtime();
+	size_t k;
+	int i;
+
+	if (type == PROTO_REQ_PID && argc == 0) {
+		req_record(rq);
+		req_kv(rq, "name", "tendd");
+		req_kvf(rq, "pid", "%ld", (long)getpid());
+		req_record_end(rq);
+		req_end(rq);
+		return;
+	}
+	if (argc == 0 || status_args_have_all(argv, argc)) {
+		/* What job_req_add(r, "all") would list, in the table's
+		 * order, without a copy of 1,000 names first. */
+		for (k = 0; k < req_env.tab->nprocs; k++)
+			status_put_listed(rq, type, req_env.tab->procs[k], now);
+		req_end(rq);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
+	for (i = 0; i < argc; i++)
+		if (job_req_add(r, argv[i]) == -1)
+			goto nomem_free;
+	for (k = 0; k < r->nw; k++) {
+		const struct proc *p = r->w[k].p;
+
+		if (p == NULL && r->w[k].fault == PROTO_F_NO_SUCH_PROCESS)
+			req_unknown(rq, r->w[k].name);
+		else if (p != NULL)
+			status_put_listed(rq, type, p, now);
+	}
+	job_req_free(r);
+	req_end(rq);
+	return;
+nomem_free:
+	job_req_free(r);
+nomem:
+	req_error(rq, "tendd: out of memory");
+}
+
+/* The priority of P's group: its [group:x] section's, else the program's
+ * own (supervisord gives a lone program a group of its own priority). */
+static int
+status_group_priority(const struct conf_proc *cp)
+{
+	const struct tend_conf *conf = req_env.tab->conf;
+	size_t i;
+
+	for (i = 0; conf != NULL && i < conf->ngroups; i++)
+		if (strcmp(conf->groups[i]->name, cp->group) == 0)
+			return conf->groups[i]->priority;
+	return cp->priority;
+}
+
+void
+status_do_avail(struct req *rq)
+{
+	size_t i;
+
+	for (i = 0; i < req_env.tab->nprocs; i++) {
+		const struct proc *p = req_env.tab->procs[i];
+
+		req_record(rq);
+		req_kv(rq, "name", p->fullname);
+		req_kv(rq, "group", p->conf->group);
+		req_kv(rq, "inuse", p->removed ? "0" : "1");
+		req_kv(rq, "autostart", p->conf->autostart ? "1" : "0");
+		req_kvf(rq, "priority", "%d", p->conf->priority);
+		req_kvf(
+		    rq, "group_priority", "%d", status_group_priority(p->conf));
+		req_record_end(rq);
+	}
+	req_end(rq);
+}
+
+void
+status_do_version(struct req *rq)
+{
+	req_record(rq);
+	req_kv(rq, "version", TEND_VERSION);
+	req_kvf(rq, "protocol", "%d", PROTO_VERSION);
+	req_kvf(rq, "pid", "%ld", (long)getpid());
+	req_record_end(rq);
+	req_end(rq);
+}
+
+/* CPU and memory of PID from /proc into the record; nothing when it cannot
+ * be read (gone, or a zombie: smaps_rollup is empty). */
+static void
+status_put_procinfo(struct req *rq, pid_t pid)
+{
+	struct procinfo pi;
+	long hz = procinfo_hz();
+
+	if (pid <= 0 || hz <= 0 || procinfo_read(pid, true, false, &pi) == -1)
+		return;
+	req_kvf(rq, "cpu_user", "%.3f", (double)pi.st.utime / hz);
+	req_kvf(rq, "cpu_system", "%.3f", (double)pi.st.stime / hz);
+	req_kvf(rq, "threads", "%ld", pi.st.num_threads);
+	if (pi.mem.valid) {
+		req_kvf(
+		    rq, "rss_bytes", "%lld", (long long)pi.mem.rss_kb * 1024);
+		req_kvf(
+		    rq, "pss_bytes", "%lld", (long long)pi.mem.pss_kb * 1024);
+	}
+}
+
+static void
+status_put_metrics(struct req *rq, const struct proc *p, double now)
+{
+	const struct proc_exit *ex = &p->lastexit;
+	bool up = p->pid > 0 && p->start_wall > 0;
+
+	req_record(rq);
+	req_kv(rq, "kind", "process");
+	req_kv(rq, "fullname", p->fullname);
+	req_kv(rq, "name", p->conf->name);
+	req_kv(rq, "group", p->conf->group);
+	req_kv(rq, "state", fsm_state_name(p->state));
+	req_kvf(rq, "statecode", "%d", (int)p->state);
+	req_kvf(rq, "pid", "%ld", (long)p->pid);
+	req_kvf(rq, "spawns", "%u", p->spawns);
+	req_kvf(rq, "backoff", "%d", p->backoff);
+	req_kvf(rq, "start_time", "%.3f", up ? p->start_wall : 0.0);
+	req_kvf(rq, "uptime", "%.3f",
+	    up && now > p->start_wall ? now - p->start_wall : 0.0);
+	req_kvf(rq, "log_dropped_bytes", "%llu",
+	    (unsigned long long)logcap_dropped(p));
+	req_kv(rq, "exit", ex->valid ? "1" : "0");
+	if (ex->valid) {
+		req_kvf(rq, "exit_code", "%d", ex->code);
+		req_kvf(rq, "exit_signal", "%d", ex->signal);
+		req_kvf(rq, "exit_time", "%.3f", ex->wall);
+	}
+	/* The main process only: what it forked and reaped itself, or
+	 * left running, is not counted. */
+	status_put_procinfo(rq, p->pid);
+	req_record_end(rq);
+}
+
+/*
+ * tendctl metrics: a record about tendd, then one per process.  The
+ * numbers are raw; tendctl writes Prometheus's text format.  Reading
+ * /proc costs a few system calls per running process, in the loop: a
+ * scrape of 1,000 processes takes milliseconds, not more.
+ */
+void
+status_do_metrics(struct req *rq)
+{
+	double now = util_realtime();
+	size_t i;
+
+	req_config_sync();
+	req_record(rq);
+	req_kv(rq, "kind", "tendd");
+	req_kv(rq, "version", TEND_VERSION);
+	req_kvf(rq, "protocol", "%d", PROTO_VERSION);
+	req_kvf(rq, "pid", "%ld", (long)getpid());
+	req_kvf(rq, "start_time", "%.3f", req_env.started);
+	req_kvf(rq, "clients", "%zu", req_env.nclients);
+	req_kvf(rq, "clients_max", "%zu", req_env.clients_max);
+	req_kvf(rq, "config_generation", "%lu", req_env.generation);
+	req_kvf(rq, "processes", "%zu", req_env.tab->nprocs);
+	status_put_procinfo(rq, getpid());
+	req_record_end(rq);
+	for (i = 0; i < req_env.tab->nprocs; i++)
+		status_put_metrics(rq, req_env.tab->procs[i], now);
+	req_end(rq);
+}
