@@ -86,6 +86,7 @@ struct ctl_client {
 	uid_t uid;
 	pid_t pid;
 	bool hello;   /* versions agreed */
+	uint32_t version; /* the protocol version agreed */
 	bool closing; /* close once the output is sent */
 	bool dropped; /* output discarded: close at the next chance */
 	uint32_t id;  /* of the request in flight */
@@ -473,34 +474,73 @@ ctl_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 ctl_hello(struct ctl_client *c, struct proto_msg *m)
 {
-	uint32_t version;
+	uint32_t lo, hi;
 	const char *who = "?";
+	int v;
 
 	if (m->type != PROTO_HELLO) {
 		ctl_fail(c, m->id, "expected HELLO first");
 		return;
 	}
-	if (proto_get_u32(m, &version) == -1) {
+	if (proto_get_u32(m, &lo) == -1) {
 		ctl_fail(c, m->id, "malformed HELLO");
 		return;
 	}
-	(void)proto_get_str(m, &who);
-	if (version != PROTO_VERSION) {
+	/* A client of protocol 8 sends no highest version. */
+	if (proto_get_str(m, &who) == -1 || proto_get_u32(m, &hi) == -1)
+		hi = lo;
+	if ((v = proto_pick_version(lo, hi)) < 0) {
 		char why[200];
 
 		(void)snprintf(why, sizeof(why),
-		    "protocol version mismatch: client (%s) speaks %u, tendd %s speaks %d",
-		    who, version, TEND_VERSION, PROTO_VERSION);
+		    "protocol version mismatch: client (%s) speaks %u..%u, "
+		    "tendd %s speaks %d..%d",
+		    who, lo, hi, TEND_VERSION, PROTO_VERSION_MIN, PROTO_VERSION);
 		ctl_fail(c, m->id, why);
 		return;
 	}
 	c->hello = true;
+	c->version = (uint32_t)v;
 	c->id = m->id;
 	ctl_frame_begin(c, PROTO_HELLO);
-	proto_put_u32(&c->w, PROTO_VERSION);
+	proto_put_u32(&c->w, c->version);
 	proto_put_str(&c->w, "tend " TEND_VERSION);
 	proto_put_u32(&c->w, (uint32_t)getpid());
 	ctl_frame_end(c);
+}
+
+/* Protocol 8's variants as the options that replaced them: START_T,
+ * STOP_T, RESTART_T (the first argument the timeout) and STATUS_FULL.
+ * OPTS has room for one more pair when ROOM. */
+static void
+ctl_legacy(struct req *rq, const char **opts, bool room)
+{
+	switch (rq->type) {
+	case PROTO_REQ_START_T:
+	case PROTO_REQ_STOP_T:
+	case PROTO_REQ_RESTART_T:
+		rq->type = rq->type == PROTO_REQ_START_T  ? PROTO_REQ_START
+		           : rq->type == PROTO_REQ_STOP_T ? PROTO_REQ_STOP
+		                                          : PROTO_REQ_RESTART;
+		if (!room || rq->argc == 0)
+			return; /* the handler says a name is required */
+		opts[2 * rq->nopts] = "timeout";
+		opts[2 * rq->nopts + 1] = rq->argv[0];
+		rq->nopts++;
+		rq->argv++;
+		rq->argc--;
+		break;
+	case PROTO_REQ_STATUS_FULL:
+		rq->type = PROTO_REQ_STATUS;
+		if (!room)
+			return;
+		opts[2 * rq->nopts] = "full";
+		opts[2 * rq->nopts + 1] = "1";
+		rq->nopts++;
+		break;
+	default:
+		break;
+	}
 }
 
 /* One complete frame from C. */
@@ -508,9 +548,9 @@ static void
 ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 {
 	struct proto_msg m;
-	const char **argv;
+	const char **argv, *opts[2 * PROTO_MAX_OPTS + 2];
 	char err[128];
-	int argc, i;
+	int argc, nopts, i;
 
 	if (proto_decode(frame, len, &m, err, sizeof(err)) == -1) {
 		ctl_fail(c, m.id, err);
@@ -526,7 +566,8 @@ ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 		ctl_fail(c, m.id, err);
 		return;
 	}
-	if ((argc = proto_count_strs(&m)) < 0) {
+	if ((nopts = proto_get_opts(&m, opts, PROTO_MAX_OPTS)) < 0 ||
+	    (argc = proto_count_strs(&m)) < 0) {
 		ctl_fail(c, m.id, "malformed request body");
 		return;
 	}
@@ -544,6 +585,9 @@ ctl_dispatch(struct ctl_client *c, const unsigned char *frame, size_t len)
 	c->rq.type = m.type;
 	c->rq.argv = argv;
 	c->rq.argc = argc;
+	c->rq.opts = opts;
+	c->rq.nopts = nopts;
+	ctl_legacy(&c->rq, opts, nopts < PROTO_MAX_OPTS);
 	c->rq.pid = c->pid;
 	c->rq.uid = c->uid;
 	if (req_dispatch(&c->rq) == -1)

@@ -193,23 +193,77 @@ ctlc_send(struct ctlc *c, const unsigned char *buf, size_t len, char *err,
 	return 0;
 }
 
-int
-ctlc_request(struct ctlc *c, uint16_t type, char *const *argv, int argc,
-    uint32_t *id, char *err, size_t errlen)
+/*
+ * A tendd of protocol 8 takes no options: the variants it had instead
+ * (START_T... with the timeout first, STATUS_FULL).  *TYPE and *LEAD (an
+ * argument to put first, or NULL) say how; -1 with ERR for an option it
+ * cannot express.
+ */
+static int
+ctlc_legacy(uint16_t *type, const char *const *opts, int nopts,
+    const char **lead, char *err, size_t errlen)
+{
+	*lead = NULL;
+	if (nopts == 0)
+		return 0;
+	if (nopts == 1 && strcmp(opts[0], "timeout") == 0 &&
+	    (*type == PROTO_REQ_START || *type == PROTO_REQ_STOP ||
+	        *type == PROTO_REQ_RESTART)) {
+		*type = *type == PROTO_REQ_START  ? PROTO_REQ_START_T
+		        : *type == PROTO_REQ_STOP ? PROTO_REQ_STOP_T
+		                                  : PROTO_REQ_RESTART_T;
+		*lead = opts[1];
+		return 0;
+	}
+	if (nopts == 1 && strcmp(opts[0], "full") == 0 &&
+	    *type == PROTO_REQ_STATUS) {
+		*type = PROTO_REQ_STATUS_FULL;
+		return 0;
+	}
+	(void)snprintf(err, errlen,
+	    "tendd speaks protocol 8, which has no option %s for this request",
+	    opts[0]);
+	return -1;
+}
+
+/* Pack a request at BUF (CAP bytes) for a tendd of protocol VERSION.
+ * Its size, or -1 with ERR. */
+static ssize_t
+ctlc_pack(struct ctlc *c, void *buf, size_t cap, uint32_t version,
+    const struct ctlc_req *rq, uint32_t *id, char *err, size_t errlen)
 {
 	struct proto_writer w;
+	uint16_t type = rq->type;
+	const char *lead = NULL;
 	ssize_t n;
 	int i;
 
-	*id = ++c->nextid;
-	proto_begin(&w, c->buf, sizeof(c->buf), type, *id);
-	for (i = 0; i < argc; i++)
-		proto_put_str(&w, argv[i]);
-	if ((n = proto_finish(&w)) < 0) {
-		(void)snprintf(err, errlen, "request too long (limit %d bytes)",
-		    PROTO_MAX_FRAME);
+	if (version < 9 &&
+	    ctlc_legacy(&type, rq->opts, rq->nopts, &lead, err, errlen) == -1)
 		return -1;
-	}
+	*id = ++c->nextid;
+	proto_begin(&w, buf, cap, type, *id);
+	if (version >= 9)
+		proto_put_opts(&w, rq->opts, rq->nopts);
+	if (lead != NULL)
+		proto_put_str(&w, lead);
+	for (i = 0; i < rq->argc; i++)
+		proto_put_str(&w, rq->argv[i]);
+	if ((n = proto_finish(&w)) < 0)
+		(void)snprintf(err, errlen, "request too long (limit %d bytes)",
+		    (int)(cap < PROTO_MAX_FRAME ? cap : PROTO_MAX_FRAME));
+	return n;
+}
+
+int
+ctlc_request(struct ctlc *c, const struct ctlc_req *rq, uint32_t *id, char *err,
+    size_t errlen)
+{
+	ssize_t n;
+
+	if ((n = ctlc_pack(c, c->buf, sizeof(c->buf), c->version, rq, id, err,
+	         errlen)) < 0)
+		return -1;
 	return ctlc_send(c, c->buf, (size_t)n, err, errlen);
 }
 
@@ -220,8 +274,11 @@ ctlc_pack_hello(struct ctlc *c)
 	struct proto_writer w;
 
 	proto_begin(&w, c->buf, sizeof(c->buf), PROTO_HELLO, ++c->nextid);
-	proto_put_u32(&w, PROTO_VERSION);
+	/* The lowest version first: a tendd of protocol 8 reads only that
+	 * (and refuses anything but 8); a newer one reads the range. */
+	proto_put_u32(&w, PROTO_VERSION_MIN);
 	proto_put_str(&w, "tendctl " TEND_VERSION);
+	proto_put_u32(&w, PROTO_VERSION);
 	return proto_finish(&w);
 }
 
@@ -265,12 +322,13 @@ ctlc_hello_reply(struct ctlc *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "bad reply from tendd: no HELLO");
 		return -1;
 	}
-	if (v != PROTO_VERSION) {
+	if (v < PROTO_VERSION_MIN || v > PROTO_VERSION) {
 		(void)snprintf(err, errlen,
-		    "protocol version mismatch: tendd speaks %u, tendctl %s speaks %d",
-		    v, TEND_VERSION, PROTO_VERSION);
+		    "protocol version mismatch: tendd speaks %u, tendctl %s speaks %d..%d",
+		    v, TEND_VERSION, PROTO_VERSION_MIN, PROTO_VERSION);
 		return -1;
 	}
+	c->version = v;
 	if (proto_get_str(&m, &s) == 0)
 		(void)snprintf(c->server, sizeof(c->server), "%s", s);
 	if (proto_get_u32(&m, &pid) == 0)
@@ -304,6 +362,7 @@ ctlc_connect(struct ctlc *c, const char *path, char *err, size_t errlen)
 	c->nextid = 0;
 	c->server[0] = '\0';
 	c->server_pid = 0;
+	c->version = 0;
 	c->rlen = c->roff = 0;
 	(void)snprintf(c->path, sizeof(c->path), "%s", path);
 	memset(&sun, 0, sizeof(sun));
@@ -353,26 +412,27 @@ ctlc_open(struct ctlc *c, const char *path, char *err, size_t errlen)
 }
 
 int
-ctlc_open_request(struct ctlc *c, const char *path, uint16_t type,
-    char *const *argv, int argc, uint32_t *id, char *err, size_t errlen)
+ctlc_open_request(struct ctlc *c, const char *path, const struct ctlc_req *rq,
+    uint32_t *id, char *err, size_t errlen)
 {
-	struct proto_writer w;
 	ssize_t n1, n2;
-	int i;
 
+	/* Options depend on the version tendd speaks: ask first. */
+	if (rq->nopts > 0) {
+		if (ctlc_open(c, path, err, errlen) == -1)
+			return -1;
+		if (ctlc_request(c, rq, id, err, errlen) == -1)
+			goto fail;
+		return 0;
+	}
 	if (ctlc_connect(c, path, err, errlen) == -1)
 		return -1;
 	if ((n1 = ctlc_pack_hello(c)) < 0)
 		goto fail;
-	*id = ++c->nextid;
-	proto_begin(&w, c->buf + n1, sizeof(c->buf) - (size_t)n1, type, *id);
-	for (i = 0; i < argc; i++)
-		proto_put_str(&w, argv[i]);
-	if ((n2 = proto_finish(&w)) < 0) {
-		(void)snprintf(err, errlen, "request too long (limit %d bytes)",
-		    PROTO_MAX_FRAME - (int)n1);
+	/* Without options a request means the same in every version. */
+	if ((n2 = ctlc_pack(c, c->buf + n1, sizeof(c->buf) - (size_t)n1,
+	         PROTO_VERSION_MIN, rq, id, err, errlen)) < 0)
 		goto fail;
-	}
 	/* One write, one wake-up of tendd for both frames. */
 	if (ctlc_send_hello(c, (size_t)(n1 + n2), err, errlen) == -1 ||
 	    ctlc_hello_reply(c, err, errlen) == -1)

@@ -20,11 +20,22 @@ struct ctlc {
 	char path[108];
 	char server[64]; /* "tend 0.1.0", from tendd's HELLO */
 	long server_pid;
+	uint32_t version; /* the protocol version tendd chose */
 	unsigned char buf[PROTO_MAX_FRAME]; /* a request being packed */
 	/* Replies are read in as large pieces as the socket holds and cut
 	 * into frames here: one read per many small records, not two. */
 	unsigned char rbuf[2 * PROTO_MAX_FRAME];
 	size_t rlen, roff; /* bytes in rbuf; the next frame's offset */
+};
+
+/* A request: its type, options (OPTS[2i] a key, OPTS[2i+1] its value),
+ * arguments. */
+struct ctlc_req {
+	uint16_t type;
+	const char *const *opts;
+	int nopts;
+	char *const *argv;
+	int argc;
 };
 
 /*
@@ -38,14 +49,16 @@ void ctlc_close(struct ctlc *c);
 /*
  * ctlc_open() and ctlc_request() in one: the HELLO and the request go out
  * in one write, so a short verb costs tendd one wake-up and the client
- * one round trip.  Errors as ctlc_open's (tendctl exits 4).
+ * one round trip (a request with options waits for the HELLO first: how
+ * to send them depends on tendd's version).  Errors as ctlc_open's (tendctl exits 4).
  */
-int ctlc_open_request(struct ctlc *c, const char *path, uint16_t type,
-    char *const *argv, int argc, uint32_t *id, char *err, size_t errlen);
+int ctlc_open_request(struct ctlc *c, const char *path,
+    const struct ctlc_req *rq, uint32_t *id, char *err, size_t errlen);
 
-/* Send a request of TYPE with ARGC string arguments; its id goes in *ID. */
-int ctlc_request(struct ctlc *c, uint16_t type, char *const *argv, int argc,
-    uint32_t *id, char *err, size_t errlen);
+/* Send RQ, encoded for the protocol version tendd chose (protocol 8: the
+ * variants that options replaced); its id goes in *ID. */
+int ctlc_request(struct ctlc *c, const struct ctlc_req *rq, uint32_t *id,
+    char *err, size_t errlen);
 
 /*
  * Read the next frame into M (valid until the next read), waiting at most

@@ -402,25 +402,16 @@ job_do_startstop(struct req *rq)
 	uint16_t type = rq->type;
 	const char **argv = rq->argv;
 	int argc = rq->argc;
+	const char *t = req_opt(rq, "timeout");
 	struct job_req *r;
 	double secs = 0;
 	char *end;
 	int i;
 
-	if (type == PROTO_REQ_START_T || type == PROTO_REQ_STOP_T ||
-	    type == PROTO_REQ_RESTART_T) {
-		/* the first argument is the timeout */
-		if (argc < 1 || (secs = strtod(argv[0], &end), *end != '\0') ||
-		    !(secs > 0 && secs <= 1e6)) {
-			req_error(rq, "bad timeout: %s",
-			    argc > 0 ? argv[0] : "(none)");
-			return;
-		}
-		type = type == PROTO_REQ_START_T  ? PROTO_REQ_START
-		       : type == PROTO_REQ_STOP_T ? PROTO_REQ_STOP
-		                                  : PROTO_REQ_RESTART;
-		argv++;
-		argc--;
+	if (t != NULL && ((secs = strtod(t, &end), *end != '\0' || *t == '\0') ||
+	                     !(secs > 0 && secs <= 1e6))) {
+		req_error(rq, "bad timeout: %s", t);
+		return;
 	}
 	if (argc == 0) {
 		req_error(rq, "a process name is required");

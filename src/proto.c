@@ -23,9 +23,13 @@ static const struct {
     {PROTO_END, "END"},
     {PROTO_RECORD, "RECORD"},
     {PROTO_DATA, "DATA"},
-#define REQ(name, num, handler, flags) {PROTO_REQ_##name, "REQ_" #name},
+#define REQ(name, num, handler, flags, opts) {PROTO_REQ_##name, "REQ_" #name},
 #include "req.def"
 #undef REQ
+    {PROTO_REQ_START_T, "REQ_START_T"},
+    {PROTO_REQ_STOP_T, "REQ_STOP_T"},
+    {PROTO_REQ_RESTART_T, "REQ_RESTART_T"},
+    {PROTO_REQ_STATUS_FULL, "REQ_STATUS_FULL"},
 };
 
 static const char *const proto_faults[] = {
@@ -186,6 +190,34 @@ proto_put_kvf(struct proto_writer *w, const char *key, const char *fmt, ...)
 	proto_put_kv(w, key, buf);
 }
 
+void
+proto_put_opts(struct proto_writer *w, const char *const *kv, int n)
+{
+	unsigned char *p;
+	int i;
+
+	if (n <= 0)
+		return;
+	if (n > PROTO_MAX_OPTS || (p = proto_reserve(w, 4)) == NULL) {
+		w->overflow = true;
+		return;
+	}
+	proto_be16(p, PROTO_OPTS_MARK);
+	proto_be16(p + 2, (uint16_t)n);
+	for (i = 0; i < 2 * n; i++)
+		proto_put_str(w, kv[i]);
+}
+
+int
+proto_pick_version(uint32_t lo, uint32_t hi)
+{
+	uint32_t v = hi < PROTO_VERSION ? hi : PROTO_VERSION;
+
+	if (lo > hi || v < lo || v < PROTO_VERSION_MIN)
+		return -1;
+	return (int)v;
+}
+
 ssize_t
 proto_finish(struct proto_writer *w)
 {
@@ -289,6 +321,26 @@ proto_get_str(struct proto_msg *m, const char **s)
 	*s = (const char *)m->body + m->off + 2;
 	m->off += n;
 	return 0;
+}
+
+int
+proto_get_opts(struct proto_msg *m, const char **kv, int max)
+{
+	struct proto_msg c = *m;
+	int n, i;
+
+	if (c.bodylen - c.off < 4 ||
+	    proto_rd16(c.body + c.off) != PROTO_OPTS_MARK)
+		return 0;
+	n = proto_rd16(c.body + c.off + 2);
+	c.off += 4;
+	if (n > max)
+		return -1;
+	for (i = 0; i < 2 * n; i++)
+		if (proto_get_str(&c, &kv[i]) == -1)
+			return -1;
+	*m = c;
+	return n;
 }
 
 void

@@ -10,10 +10,16 @@
  * at most PROTO_MAX_FRAME bytes; a reader checks that from the first four
  * bytes, before it buffers anything more.
  *
- * A session: the client sends HELLO (u32 PROTO_VERSION, str its name and
- * version); the server answers HELLO (u32 PROTO_VERSION, str "tend X.Y.Z",
- * u32 its pid) or ERROR and closes.  Then each request (a PROTO_REQ_*
- * message, body: strings, its arguments) is answered, under the same
+ * A session: the client sends HELLO (u32 the lowest protocol version it
+ * speaks, str its name and version, u32 the highest; a client of protocol
+ * 8 sent no highest: it speaks only the lowest); the server picks the
+ * highest version both speak and answers HELLO (u32 that version, str
+ * "tend X.Y.Z", u32 its pid), or ERROR and closes when there is none.
+ * (A server of protocol 8 accepts a HELLO whose first field is 8 and
+ * ignores what follows: so a newer client opens with 8.)  Then each
+ * request (a PROTO_REQ_* message, a row of req.def; body: from protocol 9
+ * an optional options block, then strings, its arguments) is answered,
+ * under the same
  * request id, by zero or more RECORDs (key/value string pairs, so records
  * can grow new keys) and one END, or by one ERROR (the request failed as a
  * whole).  A malformed frame, an unknown type or a request before HELLO
@@ -31,7 +37,7 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 8 /* 2: DATA, tail, maintail, clear, reopen;
+#define PROTO_VERSION 9 /* 2: DATA, tail, maintail, clear, reopen;
 			   3: reread, update, add, remove, reload,
 			   rolling restart;
 			   4: events, start/stop/restart with a timeout,
@@ -39,7 +45,12 @@
 			   5: metrics;
 			   6: ps, tracking/rss/pss/cpu in status;
 			   7: STATUS is the table's fields, STATUS_FULL the rest;
-			   8: STATUS only fullname, state, description */
+			   8: STATUS only fullname, state, description;
+			   9: version ranges in HELLO, request options
+			   (START/STOP/RESTART timeout, STATUS full) */
+/* The oldest version this side still speaks: a new tendctl can still
+ * status and shut down a tendd of protocol 8. */
+#define PROTO_VERSION_MIN 8
 
 #define PROTO_MAX_FRAME 65536 /* bytes, the length field included */
 #define PROTO_LEN_SIZE 4      /* the length field */
@@ -56,9 +67,16 @@ enum proto_type {
 
 	/* 100..: requests, one per row of req.def (their arguments and
 	 * replies are documented there); body: strings, the arguments */
-#define REQ(name, num, handler, flags) PROTO_REQ_##name = num,
+#define REQ(name, num, handler, flags, opts) PROTO_REQ_##name = num,
 #include "req.def"
 #undef REQ
+	/* Retired with protocol 9 (numbers never reused); tendd still
+	 * decodes them: START/STOP/RESTART with the first string a timeout
+	 * in seconds, STATUS with every field. */
+	PROTO_REQ_START_T = 131,
+	PROTO_REQ_STOP_T = 132,
+	PROTO_REQ_RESTART_T = 133,
+	PROTO_REQ_STATUS_FULL = 160,
 };
 
 /*
@@ -77,6 +95,19 @@ enum proto_fault {
 	PROTO_F_SHUTTING_DOWN = 8,
 	PROTO_F_TIMED_OUT = 9, /* start/stop -t: not there in time */
 };
+
+/*
+ * A request's options (protocol 9): first in its body, u16
+ * PROTO_OPTS_MARK (never the length of a string: those are shorter), u16
+ * N, then N pairs of strings (key, value).  Without the block a request is
+ * as protocol 8 sent it.
+ */
+#define PROTO_OPTS_MARK 0xffff
+#define PROTO_MAX_OPTS 16
+
+/* The version a side speaking PROTO_VERSION_MIN..PROTO_VERSION picks for
+ * a peer speaking LO..HI: the highest both speak, -1 if none. */
+int proto_pick_version(uint32_t lo, uint32_t hi);
 
 /* "already started" etc.: supervisorctl's words for F; "" for OK. */
 const char *proto_fault_text(int f);
@@ -101,6 +132,9 @@ void proto_put_kv(struct proto_writer *w, const char *key, const char *value);
 void proto_put_bytes(struct proto_writer *w, const void *buf, size_t n);
 void proto_put_kvf(struct proto_writer *w, const char *key, const char *fmt,
     ...) TEND_PRINTF(3, 4);
+/* The options block: N pairs, KV[2i] the key and KV[2i+1] the value.
+ * Nothing for N == 0. */
+void proto_put_opts(struct proto_writer *w, const char *const *kv, int n);
 /* Seal the frame; returns its size, or -1 (errno EMSGSIZE) if it did not
  * fit in the buffer or in PROTO_MAX_FRAME. */
 ssize_t proto_finish(struct proto_writer *w);
@@ -134,6 +168,10 @@ int proto_decode(const void *frame, size_t len, struct proto_msg *m, char *err,
 /* Read the next field.  0 ok; -1 if the body ends or is malformed. */
 int proto_get_u32(struct proto_msg *m, uint32_t *v);
 int proto_get_str(struct proto_msg *m, const char **s);
+/* An options block at the cursor: up to MAX pairs into KV (2 * MAX
+ * pointers into the body), the cursor past it.  The number of pairs; 0
+ * when the body does not start with one; -1 if malformed or over MAX. */
+int proto_get_opts(struct proto_msg *m, const char **kv, int max);
 /* The rest of the body, raw (a DATA frame's bytes). */
 void proto_get_rest(struct proto_msg *m, const unsigned char **p, size_t *n);
 /* True when every field has been read. */

@@ -22,8 +22,10 @@ static const struct {
 	uint16_t type;
 	int flags;
 	void (*handler)(struct req *rq);
+	const char *name;
+	const char *opts; /* the options it takes, space-separated */
 } req_table[] = {
-#define REQ(name, num, handler, flags) {num, flags, handler},
+#define REQ(name, num, handler, flags, opts) {num, flags, handler, #name, opts},
 #include "req.def"
 #undef REQ
 };
@@ -47,10 +49,34 @@ req_flags(uint16_t type)
 	return i < 0 ? -1 : req_table[i].flags;
 }
 
+const char *
+req_opt(const struct req *rq, const char *key)
+{
+	int i;
+
+	for (i = 0; i < rq->nopts; i++)
+		if (strcmp(rq->opts[2 * i], key) == 0)
+			return rq->opts[2 * i + 1];
+	return NULL;
+}
+
+/* Is KEY a word of the row's option list? */
+static bool
+req_opt_known(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = list; (p = strstr(p, key)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return n > 0;
+	return false;
+}
+
 int
 req_dispatch(struct req *rq)
 {
-	int i = req_row(rq->type);
+	int i = req_row(rq->type), k;
 
 	if (i < 0)
 		return -1;
@@ -58,6 +84,12 @@ req_dispatch(struct req *rq)
 	rq->state = NULL;
 	rq->cancel = NULL;
 	rq->pump = NULL;
+	for (k = 0; k < rq->nopts; k++)
+		if (!req_opt_known(req_table[i].opts, rq->opts[2 * k])) {
+			req_error(rq, "%s: unknown option %s",
+			    req_table[i].name, rq->opts[2 * k]);
+			return 0;
+		}
 	if (req_env.shutting_down && !(req_table[i].flags & REQ_F_SHUTDOWN)) {
 		req_error(rq, "tendd is shutting down");
 		return 0;

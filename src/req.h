@@ -11,6 +11,10 @@
  * log output), then exactly one req_end() or one req_error() (the request
  * failed as a whole).  After either, the handler never touches RQ again.
  *
+ * Variants are options, not new types: `start -t 5` is START with
+ * timeout=5, `status --json` STATUS with full=1.  A row lists the options
+ * it takes; req_dispatch() refuses any other.
+ *
  * A handler that answers at once calls req_end() before it returns.  One
  * that waits (start/stop, update, a rolling restart) keeps its state in
  * rq->state, sets rq->cancel and answers later, from a state-change
@@ -76,6 +80,10 @@ struct req {
 	const char **argv; /* the arguments, NULL-terminated; valid only
 	                      during the handler's call */
 	int argc;
+	/* options (req.def's row names those it takes): OPTS[2i] a key,
+	 * OPTS[2i+1] its value; valid only during the handler's call */
+	const char *const *opts;
+	int nopts;
 	pid_t pid; /* who asked, for logs (-1: unknown) */
 	uid_t uid;
 	/* set by a handler whose reply outlives its call */
@@ -137,6 +145,8 @@ void req_flush(struct req *rq);
 int req_dispatch(struct req *rq);
 /* The row's flags; -1 for an unknown type. */
 int req_flags(uint16_t type);
+/* The value of option KEY, NULL when not given. */
+const char *req_opt(const struct req *rq, const char *key);
 
 /* The config generation: count a config the table took since. */
 void req_config_sync(void);

@@ -219,8 +219,11 @@ static void
 status_put_listed(
     struct req *rq, uint16_t type, const struct proc *p, double now)
 {
-	if (type == PROTO_REQ_STATUS || type == PROTO_REQ_STATUS_FULL) {
-		status_put_status(rq, p, now, type == PROTO_REQ_STATUS_FULL);
+	if (type == PROTO_REQ_STATUS) {
+		const char *full = req_opt(rq, "full");
+
+		status_put_status(
+		    rq, p, now, full != NULL && strcmp(full, "1") == 0);
 	} else if (type == PROTO_REQ_PS) {
 		status_put_ps(rq, p, now);
 	} else {

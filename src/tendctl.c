@@ -56,6 +56,9 @@ struct tc {
 	char sock[256];
 	bool json;
 	bool shell;
+	/* the options of the request being made (req.def) */
+	const char *const *opts;
+	int nopts;
 };
 
 /* A RECORD copied out of its frame: key/value pairs.  The strings live
@@ -328,8 +331,9 @@ tc_call_msgs(struct tc *t, const char *verb, uint16_t type, char **argv,
 	uint32_t id;
 	int rc = EXIT_OK, r;
 
-	if (ctlc_open_request(&c, t->sock, type, argv, argc, &id, err,
-	        sizeof(err)) == -1) {
+	struct ctlc_req rq = {type, t->opts, t->nopts, argv, argc};
+
+	if (ctlc_open_request(&c, t->sock, &rq, &id, err, sizeof(err)) == -1) {
 		tc_err("%s", err);
 		return EXIT_UNREACHABLE;
 	}
@@ -520,7 +524,12 @@ tc_status_json_call(struct tc *t, const struct verb *v, int argc, char **argv)
 	size_t i;
 	int rc;
 
-	rc = tc_call(t, v->name, PROTO_REQ_STATUS_FULL, argv, argc,
+	static const char *const full[] = {"full", "1"};
+	struct tc local = *t;
+
+	local.opts = full;
+	local.nopts = 1;
+	rc = tc_call(&local, v->name, PROTO_REQ_STATUS, argv, argc,
 	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
 	if (rc != EXIT_OK) {
 		recs_free(&rs);
@@ -769,7 +778,8 @@ static int
 tc_startstop(struct tc *t, const struct verb *v, uint16_t type, int argc,
     char **argv, struct tc_results *res)
 {
-	const char *val = NULL;
+	const char *val = NULL, *opts[2] = {"timeout", NULL};
+	struct tc local = *t;
 	char **args, *end;
 	double secs;
 	int i, n = 1, rc;
@@ -810,13 +820,11 @@ tc_startstop(struct tc *t, const struct verb *v, uint16_t type, int argc,
 		free(args);
 		return EXIT_USAGE;
 	}
-	args[0] = (char *)(val != NULL ? val : "");
-	if (val != NULL)
-		type = type == PROTO_REQ_START  ? PROTO_REQ_START_T
-		       : type == PROTO_REQ_STOP ? PROTO_REQ_STOP_T
-		                                : PROTO_REQ_RESTART_T;
-	rc = tc_call(t, v->name, type, val != NULL ? args : args + 1,
-	    val != NULL ? n : n - 1, CTLC_FOREVER, tc_result_cb, res);
+	opts[1] = val;
+	local.opts = opts;
+	local.nopts = val != NULL;
+	rc = tc_call(&local, v->name, type, args + 1, n - 1, CTLC_FOREVER,
+	    tc_result_cb, res);
 	free(args);
 	if (rc != EXIT_OK)
 		return rc;
@@ -1259,7 +1267,9 @@ tc_events(struct tc *t, const struct verb *v, int argc, char **argv)
 	}
 	args[0] = (char *)since;
 	args[1] = follow ? "1" : "0";
-	if (ctlc_open_request(&c, t->sock, PROTO_REQ_EVENTS, args, 2, &id,
+	struct ctlc_req rq = {PROTO_REQ_EVENTS, NULL, 0, args, 2};
+
+	if (ctlc_open_request(&c, t->sock, &rq, &id,
 	        err, sizeof(err)) == -1) {
 		tc_err("%s", err);
 		return EXIT_UNREACHABLE;
@@ -1332,8 +1342,9 @@ tc_stream(struct tc *t, const char *verb, uint16_t type, char **argv,
 	size_t n;
 	int rc = EXIT_OK;
 
-	if (ctlc_open_request(&c, t->sock, type, argv, argc, &id, err,
-	        sizeof(err)) == -1) {
+	struct ctlc_req rq = {type, NULL, 0, argv, argc};
+
+	if (ctlc_open_request(&c, t->sock, &rq, &id, err, sizeof(err)) == -1) {
 		tc_err("%s", err);
 		return EXIT_UNREACHABLE;
 	}
