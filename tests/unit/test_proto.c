@@ -364,6 +364,73 @@ test_default_socket(void **state)
 	}
 }
 
+/* Protocol 9's options block: a round trip, a body without one (as
+ * protocol 8 sent it), and malformed blocks. */
+static void
+test_options(void **state)
+{
+	static const char *const kv[] = {"timeout", "2.5", "full", "1"};
+	const char *got[2 * PROTO_MAX_OPTS], *s;
+	struct proto_writer w;
+	struct proto_msg m;
+	ssize_t n;
+
+	proto_begin(&w, frame, sizeof(frame), PROTO_REQ_START, 3);
+	proto_put_opts(&w, kv, 2);
+	proto_put_str(&w, "web");
+	assert_true((n = proto_finish(&w)) > 0);
+	assert_int_equal(proto_decode(frame, (size_t)n, &m, err, sizeof(err)),
+	    0);
+	assert_int_equal(proto_get_opts(&m, got, PROTO_MAX_OPTS), 2);
+	assert_string_equal(got[0], "timeout");
+	assert_string_equal(got[1], "2.5");
+	assert_string_equal(got[3], "1");
+	assert_int_equal(proto_count_strs(&m), 1);
+	assert_int_equal(proto_get_str(&m, &s), 0);
+	assert_string_equal(s, "web");
+	/* Over the caller's limit: refused. */
+	assert_int_equal(proto_decode(frame, (size_t)n, &m, err, sizeof(err)),
+	    0);
+	assert_int_equal(proto_get_opts(&m, got, 1), -1);
+
+	/* No block: 0, the cursor stays at the first string. */
+	proto_begin(&w, frame, sizeof(frame), PROTO_REQ_STATUS, 4);
+	proto_put_str(&w, "web");
+	assert_true((n = proto_finish(&w)) > 0);
+	assert_int_equal(proto_decode(frame, (size_t)n, &m, err, sizeof(err)),
+	    0);
+	assert_int_equal(proto_get_opts(&m, got, PROTO_MAX_OPTS), 0);
+	assert_int_equal(proto_count_strs(&m), 1);
+
+	/* A block announcing more pairs than it holds. */
+	proto_begin(&w, frame, sizeof(frame), PROTO_REQ_STATUS, 5);
+	proto_put_opts(&w, kv, 1);
+	assert_true((n = proto_finish(&w)) > 0);
+	frame[PROTO_HDR_SIZE + 3] = 2;
+	assert_int_equal(proto_decode(frame, (size_t)n, &m, err, sizeof(err)),
+	    0);
+	assert_int_equal(proto_get_opts(&m, got, PROTO_MAX_OPTS), -1);
+}
+
+/* HELLO's ranges: the highest common version, none when disjoint; a
+ * client of protocol 8 (no range) gets 8. */
+static void
+test_pick_version(void **state)
+{
+	assert_int_equal(proto_pick_version(8, 8), 8);
+	assert_int_equal(proto_pick_version(PROTO_VERSION_MIN, PROTO_VERSION),
+	    PROTO_VERSION);
+	assert_int_equal(proto_pick_version(8, 1000), PROTO_VERSION);
+	assert_int_equal(proto_pick_version(PROTO_VERSION + 1, 1000), -1);
+	assert_int_equal(proto_pick_version(1, PROTO_VERSION_MIN - 1), -1);
+	assert_int_equal(proto_pick_version(9, 8), -1);
+	/* The retired variants keep their names (and numbers). */
+	assert_string_equal(proto_type_name(PROTO_REQ_STATUS_FULL),
+	    "REQ_STATUS_FULL");
+	assert_int_equal(PROTO_REQ_START_T, 131);
+	assert_null(proto_type_name(161));
+}
+
 int
 main(void)
 {
@@ -381,6 +448,8 @@ main(void)
 	    cmocka_unit_test(test_garbage_random),
 	    cmocka_unit_test(test_fault_text),
 	    cmocka_unit_test(test_default_socket),
+	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_pick_version),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
