@@ -30,9 +30,10 @@ struct events_entry {
 	bool exit; /* the change followed an exit: the facts below */
 	int exit_code, exit_signal;
 	bool exit_core;
-	char fullname[128]; /* cut if longer; names are short in practice */
-	char name[64];
-	char group[64];
+	/* "fullname\0name\0group\0", whole (names have no length limit);
+	 * the slot keeps its buffer for the next event */
+	char *names;
+	size_t namescap;
 	char desc[160];
 };
 
@@ -62,6 +63,10 @@ events_init(void)
 void
 events_close(void)
 {
+	size_t i;
+
+	for (i = 0; events.ring != NULL && i < EVENTS_RING; i++)
+		free(events.ring[i].names);
 	free(events.ring);
 	events.ring = NULL;
 }
@@ -80,6 +85,29 @@ events_first(void)
 	                                     : 1;
 }
 
+/* E's names become P's; the rest of E is cleared.  -1 (ENOMEM). */
+static int
+events_names(struct events_entry *e, const struct proc *p)
+{
+	size_t a = strlen(p->fullname) + 1, b = strlen(p->conf->name) + 1;
+	size_t c = strlen(p->conf->group) + 1;
+	char *names = e->names;
+	size_t cap = e->namescap;
+
+	if (a + b + c > cap) {
+		if ((names = realloc(e->names, a + b + c)) == NULL)
+			return -1;
+		cap = a + b + c;
+	}
+	memset(e, 0, sizeof(*e));
+	e->names = names;
+	e->namescap = cap;
+	memcpy(names, p->fullname, a);
+	memcpy(names + a, p->conf->name, b);
+	memcpy(names + a + b, p->conf->group, c);
+	return 0;
+}
+
 void
 events_record(const struct proc *p, enum proc_state from)
 {
@@ -90,16 +118,16 @@ events_record(const struct proc *p, enum proc_state from)
 	 * scheduled in EXITED): that is no change to stream. */
 	if (events.ring == NULL || p->state == from)
 		return;
-	e = events_at(++events.lastseq);
-	memset(e, 0, sizeof(*e));
-	e->seq = events.lastseq;
+	e = events_at(events.lastseq + 1);
+	if (events_names(e, p) == -1) {
+		log_warn("events: %s: recording a state change", p->fullname);
+		return;
+	}
+	e->seq = ++events.lastseq;
 	e->wall = util_realtime();
 	e->from = from;
 	e->to = p->state;
 	e->pid = (long)p->pid;
-	(void)snprintf(e->fullname, sizeof(e->fullname), "%s", p->fullname);
-	(void)snprintf(e->name, sizeof(e->name), "%s", p->conf->name);
-	(void)snprintf(e->group, sizeof(e->group), "%s", p->conf->group);
 	fsm_describe(p, e->wall, e->desc, sizeof(e->desc));
 	/* Leaving a state with a process for one without: the exit that
 	 * ended it (if it is this run's), as status shows it. */
@@ -120,12 +148,14 @@ events_record(const struct proc *p, enum proc_state from)
 static void
 events_put(struct req *rq, const struct events_entry *e)
 {
+	const char *name = e->names + strlen(e->names) + 1;
+
 	req_record(rq);
 	req_kvll(rq, "seq", (long long)e->seq);
 	req_kvsec(rq, "time", e->wall);
-	req_kv(rq, "fullname", e->fullname);
-	req_kv(rq, "name", e->name);
-	req_kv(rq, "group", e->group);
+	req_kv(rq, "fullname", e->names);
+	req_kv(rq, "name", name);
+	req_kv(rq, "group", name + strlen(name) + 1);
 	req_kv(rq, "from", fsm_state_name(e->from));
 	req_kv(rq, "state", fsm_state_name(e->to));
 	req_kvll(rq, "pid", e->pid);

@@ -20,7 +20,7 @@ stopwaitsecs=1
 autostart=false
 """
 
-# The history ring in ctl.c (CTL_EVENTS_RING), as tendctl(1) documents it.
+# The history ring in events.c (EVENTS_RING), as tendctl(1) documents it.
 HISTORY = 512
 
 EVENT_KEYS = {"seq", "time", "name", "group", "fullname", "from", "state",
@@ -95,6 +95,28 @@ def test_events_stream_live_and_resume(tend):
     missed, _ = events(tend, "--since", str(last))
     assert [e["state"] for e in missed] == ["STOPPING", "STOPPED"]
     assert missed[0]["seq"] == last + 1
+
+
+def test_events_keep_long_names_whole(tend):
+    """Names have no length limit; events carried them cut at 64 (name,
+    group) and 128 (fullname) bytes."""
+    prog, group = "p" * 150, "g" * 90
+    tend.start(f"""
+        [group:{group}]
+        programs={prog}
+
+        [program:{prog}]
+        command={{H}}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    full = f"{group}:{prog}"
+    tend.wait_state(full, "RUNNING")
+    evs, _ = events(tend, "--since", "0")
+    mine = [e for e in evs if e.get("name") == prog]
+    assert mine, evs
+    for e in mine:
+        assert e["fullname"] == full and e["group"] == group, e
 
 
 def test_events_overflow_is_reported(tend):
