@@ -13,7 +13,7 @@ cd "$(dirname "$0")" || exit 1
 top=$(pwd)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libev-dev
-libinih-dev libsystemd-dev libedit-dev"
+libsystemd-dev libedit-dev"
 # Also zsh, logrotate, python3-yaml and shellcheck: tests/lint/contrib.sh's
 # checks of contrib/ (each is skipped when its tool is missing).  Debian's
 # prometheus (promtool check metrics) is used by test_metrics.py when

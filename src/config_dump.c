@@ -240,11 +240,8 @@ dump_keys(FILE *fp, const struct conf_key *tab, const void *base)
 static void
 dump_proc(FILE *fp, const struct conf_proc *p)
 {
-	char full[512];
-
-	(void)fprintf(fp, "process %s ([program:%s] at %s:%d)\n",
-	    cfg_proc_fullname(p, full, sizeof(full)), p->program, p->file,
-	    p->line);
+	(void)fprintf(fp, "process %s%s%s ([program:%s] at %s:%d)\n",
+	    CFG_FULLNAME(p), p->program, p->file, p->line);
 	(void)fprintf(fp, "    %-24s%s\n", "group", p->group);
 	(void)fprintf(fp, "    %-24s%d of %d\n", "process_num", p->process_num,
 	    p->numprocs);

@@ -255,6 +255,11 @@ void cfg_apply_defaults(
 void cfg_resolve_all(struct loader *ld);
 void cfg_proc_free(struct conf_proc *p);
 void cfg_strpool_free(struct conf_strpool *sp);
-const char *cfg_proc_fullname(const struct conf_proc *p, char *buf, size_t len);
+/* A process's full name, "group:name" or "name", as the arguments of
+ * "%s%s%s". */
+bool cfg_proc_grouped(const struct conf_proc *p);
+#define CFG_FULLNAME(p)                                                        \
+	cfg_proc_grouped(p) ? (p)->group : "", cfg_proc_grouped(p) ? ":" : "", \
+	    (p)->name
 
 #endif /* TEND_CONFIG_IMPL_H */

@@ -1,33 +1,30 @@
 /*
- * config_ini.c: libinih glue.  Owns line reading, line numbers and the
- * checks that keep libinih's limits from ever changing a value; leaves
- * every interpretation of sections and keys to config.c.
+ * config_ini.c: the INI syntax under the config loader, tend's own reader
+ * of supervisord's dialect.  Owns line reading, line numbers, comments,
+ * section headers, "key = value" lines and continuation lines; leaves
+ * every interpretation of sections and keys to config_read.c.
  *
- * Why a checking reader: Debian's libinih 55 reads through a fixed
- * 200-byte buffer (INI_MAX_LINE) and silently splits a longer line in two,
- * handing the cut value to the handler; it keeps section and key names in
- * 50-byte arrays (also cut silently); it reports only the first syntax
- * error, and its handler gets no line number.  So this reader reads whole
- * physical lines itself (getline(3)), numbers them, and classifies each
- * before libinih sees it:
+ * The dialect is Python's configparser as supervisord 4.2 sets it up
+ * (RawConfigParser with inline_comment_prefixes ; and #, strict off,
+ * empty_lines_in_values on), read from its source:
  *
- *   blank or comment        handed over as a blank line
- *   [section]               reported to ops->section, handed over as "[s]"
- *                           (we keep the full name ourselves)
- *   key = value             handed over with inline comments removed
- *   indented, after a key   a continuation, handed over indented
- *   anything else           ops->error, handed over as a blank line
+ *   - a line whose first non-blank character is ';' or '#' is a comment;
+ *   - elsewhere ';' or '#' starts a comment when a blank precedes it (or it
+ *     opens the line): "a;b" is a value, "a ;b" is "a";
+ *   - "[NAME]" opens a section; "key = value" or "key: value" splits at the
+ *     first '=' or ':', both sides stripped of blanks;
+ *   - a line indented deeper than the line of its key continues the value:
+ *     the value gets "\n" and the line, stripped; blank lines between
+ *     continuation lines are kept as empty lines, trailing ones dropped;
+ *     a comment line inside a value is skipped.
  *
- * A line longer than the buffer libinih offers (ini_parse_stream passes
- * its size as NUM) is refused with its line number and length.  After a
- * refused line its continuation lines are swallowed, so one mistake gives
- * one message.  Multi-line values: libinih calls the handler once per
- * continuation line with the same key (INI_ALLOW_MULTILINE, checked with
- * Debian's build); config.c joins them with "\n" as configparser does.
+ * Lines have no length limit (getline(3)): values are byte-exact.  What
+ * configparser refuses (a key before any section, a line that is neither a
+ * header nor a key, an empty key name) is an error with its line number;
+ * the rest of the file is still read, so every mistake is reported.  A
+ * NUL byte is refused too (no C string could carry the value).
  */
 #include "config_ini.h"
-
-#include <ini.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,18 +34,15 @@
 #include <string.h>
 
 struct ini_state {
-	FILE *fp;
 	const struct config_ini_ops *ops;
 	void *user;
 	int lineno;
-	char *buf; /* getline(3) buffer */
-	size_t cap;
-	char *section; /* current section, full name; NULL before any */
+	char *section; /* current section; NULL before any */
 	char *key;     /* key that continuation lines extend; NULL if none */
-	bool poisoned; /* last key line was refused: drop its continuations */
+	size_t indent; /* indentation of the key's line */
+	int blanks;    /* blank lines seen since the key's last line */
 	bool skipping; /* bad section header: drop its keys until the next */
-	bool cont;     /* the line handed out is a continuation line */
-	int err;       /* errno of a read or allocation failure */
+	int err;       /* errno of an allocation failure */
 };
 
 static void ini_error(struct ini_state *st, const char *fmt, ...)
@@ -66,8 +60,7 @@ ini_error(struct ini_state *st, const char *fmt, ...)
 	st->ops->error(st->user, st->lineno, msg);
 }
 
-/* Cut an inline comment: ';' or '#' with a blank (or nothing) before it,
- * as supervisord's configparser (inline_comment_prefixes ; and #). */
+/* Cut an inline comment: ';' or '#' opening the line or after a blank. */
 static void
 strip_inline_comment(char *s)
 {
@@ -83,29 +76,24 @@ strip_inline_comment(char *s)
 }
 
 static char *
-rstrip(char *s)
+strip(char *s)
 {
-	size_t n = strlen(s);
+	size_t n;
 
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static char *
-lskip(char *s)
-{
 	while (isspace((unsigned char)*s))
 		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
 	return s;
 }
 
 static int
 set_string(struct ini_state *st, char **dst, const char *s, size_t n)
 {
-	char *copy = strndup(s, n);
+	char *copy = NULL;
 
-	if (copy == NULL) {
+	if (s != NULL && (copy = strndup(s, n)) == NULL) {
 		st->err = ENOMEM;
 		return -1;
 	}
@@ -127,233 +115,151 @@ excerpt(const char *line, char *out, size_t len)
 		memcpy(out + len - 4, "...", 4);
 }
 
-/* "[name]": record it; hand libinih a placeholder (see the top). */
-static const char *
-classify_section(struct ini_state *st, char *line)
+/* "[name]" (comment already cut, stripped). */
+static void
+section_line(struct ini_state *st, char *line)
 {
-	char *end, *name;
+	char *end = strrchr(line, ']'), *name;
 
-	strip_inline_comment(line);
-	rstrip(line);
-	end = line + strlen(line) - 1;
-	if (*end != ']') {
+	(void)set_string(st, &st->key, NULL, 0);
+	if (end == NULL) {
 		ini_error(st, "syntax error: section header without ']'");
 		goto refuse;
 	}
+	if (end[1] != '\0')
+		ini_error(st, "syntax error: text after the section header");
 	*end = '\0';
-	name = rstrip(lskip(line + 1));
-	if (*name == '\0' || strchr(name, ']') != NULL ||
-	    strchr(name, '[') != NULL) {
+	name = strip(line + 1);
+	if (*name == '\0' || strpbrk(name, "[]") != NULL) {
 		ini_error(st, "syntax error: bad section header '[%s]'", name);
 		goto refuse;
 	}
 	if (set_string(st, &st->section, name, strlen(name)) == -1)
-		return NULL;
-	free(st->key);
-	st->key = NULL;
-	st->poisoned = false;
+		return;
 	st->skipping = false;
 	st->ops->section(st->user, st->section, st->lineno);
-	return "[s]";
+	return;
 refuse:
 	/* Keys below a broken header belong to no section we know: drop
 	 * them quietly instead of filing them under the previous one. */
-	free(st->key);
-	st->key = NULL;
-	st->poisoned = true;
 	st->skipping = true;
-	return "";
 }
 
-/* "key = value" (or "key: value"). */
-static const char *
-classify_key(struct ini_state *st, char *line)
+/* "key = value" or "key: value" (comment already cut, stripped). */
+static void
+key_line(struct ini_state *st, char *line, size_t indent)
 {
-	char ex[48];
-	size_t klen;
+	size_t klen = strcspn(line, "=:");
+	char ex[48], *value;
 
+	(void)set_string(st, &st->key, NULL, 0);
 	if (st->skipping)
-		return "";
-	strip_inline_comment(line);
-	rstrip(line);
-	klen = strcspn(line, "=:");
+		return;
 	if (line[klen] == '\0') {
 		excerpt(line, ex, sizeof(ex));
 		ini_error(st,
 		    "syntax error: '%s' is neither '[section]' nor 'key = value'",
 		    ex);
-		goto refuse;
+		return;
 	}
+	value = strip(line + klen + 1);
 	while (klen > 0 && isspace((unsigned char)line[klen - 1]))
 		klen--;
 	if (klen == 0) {
 		ini_error(st, "syntax error: no key name before '%c'",
 		    line[strcspn(line, "=:")]);
-		goto refuse;
+		return;
 	}
 	if (st->section == NULL) {
 		excerpt(line, ex, sizeof(ex));
 		ini_error(
 		    st, "syntax error: '%s' comes before any [section]", ex);
-		goto refuse;
+		return;
 	}
 	if (set_string(st, &st->key, line, klen) == -1)
-		return NULL;
-	st->poisoned = false;
-	return line;
-refuse:
-	free(st->key);
-	st->key = NULL;
-	st->poisoned = true;
-	return "";
+		return;
+	st->indent = indent;
+	st->blanks = 0;
+	st->ops->key(st->user, st->section, st->key, value, st->lineno, false);
 }
 
-/*
- * A key line refused whole: tell the caller the key was there (so a
- * missing required key is not reported as well), without a value.
- */
+/* A continuation of st->key: first the blank lines it kept, then TEXT. */
 static void
-refuse_key(struct ini_state *st, char *line)
+continuation_line(struct ini_state *st, const char *text)
 {
-	size_t klen = strcspn(line, "=:");
-
-	free(st->key);
-	st->key = NULL;
-	st->poisoned = true;
-	if (st->skipping || st->section == NULL || line[klen] == '\0')
-		return;
-	while (klen > 0 && isspace((unsigned char)line[klen - 1]))
-		klen--;
-	if (klen == 0)
-		return;
-	line[klen] = '\0';
-	st->ops->key(st->user, st->section, line, NULL, st->lineno, false);
+	for (; st->blanks > 0; st->blanks--)
+		st->ops->key(
+		    st->user, st->section, st->key, "", st->lineno, true);
+	st->ops->key(st->user, st->section, st->key, text, st->lineno, true);
 }
 
-/*
- * Classify one physical line (without its newline) and return the text to
- * hand to libinih, or NULL on allocation failure.
- */
-static const char *
-classify(struct ini_state *st, char *line, size_t len, int limit)
+/* One physical line, without its newline. */
+static void
+parse_line(struct ini_state *st, char *line, size_t len)
 {
-	bool indented = line[0] == ' ' || line[0] == '\t';
-	char *start = lskip(line);
+	size_t indent = strspn(line, " \t");
+	char *text = line + indent;
 
-	st->cont = false;
-	/* Blank lines and whole-line comments carry no value, however long. */
-	if (*start == '\0' || *start == ';' || *start == '#')
-		return "";
+	if (*text == ';' || *text == '#')
+		return; /* a comment, even inside a value */
 	if (memchr(line, '\0', len) != NULL) {
 		ini_error(st, "NUL byte in line");
-		st->poisoned = true;
-		return "";
+		(void)set_string(st, &st->key, NULL, 0);
+		return;
 	}
-	if (indented && (st->key != NULL || st->poisoned)) {
-		if (st->poisoned)
-			return "";
-		if ((int)len > limit) {
-			ini_error(st, "line too long (%zu bytes, limit %d)",
-			    len, limit);
-			st->poisoned = true;
-			return "";
-		}
-		strip_inline_comment(start);
-		rstrip(start);
-		if (*start == '\0')
-			return "";
-		/* libinih treats an indented line as a continuation. */
-		st->cont = true;
-		return start - 1;
+	strip_inline_comment(text);
+	text = strip(text);
+	if (*text == '\0') {
+		/* Blank (a comment needs a blank before it, so only a blank
+		 * line is empty here): kept if more of the value follows. */
+		st->blanks++;
+		return;
 	}
-	if (*start == '[')
-		return classify_section(st, start);
-	if ((int)len > limit) {
-		ini_error(
-		    st, "line too long (%zu bytes, limit %d)", len, limit);
-		refuse_key(st, start);
-		return "";
+	if (st->key != NULL && indent > st->indent) {
+		continuation_line(st, text);
+		return;
 	}
-	return classify_key(st, start);
-}
-
-/* The ini_reader: fgets(3)-like, NUM bytes of room at STR. */
-static char *
-reader_cb(char *str, int num, void *stream)
-{
-	struct ini_state *st = stream;
-	const char *out;
-	ssize_t n;
-	char *line;
-
-	errno = 0;
-	n = getline(&st->buf, &st->cap, st->fp);
-	if (n == -1) {
-		if (ferror(st->fp))
-			st->err = errno ? errno : EIO;
-		return NULL;
-	}
-	st->lineno++;
-	line = st->buf;
-	if (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (n > 0 && line[n - 1] == '\r')
-		line[--n] = '\0';
-	/* A UTF-8 byte order mark is not part of the first line. */
-	if (st->lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-		line += 3;
-		n -= 3;
-	}
-	out = classify(st, line, (size_t)n, num - 1);
-	if (out == NULL)
-		return NULL;
-	/* classify() guarantees strlen(out) <= num - 1. */
-	(void)snprintf(str, (size_t)num, "%s", out);
-	return str;
-}
-
-/* The ini_handler: called once per key line or continuation line, right
- * after reader_cb() handed that line over, so st->lineno is its line. */
-static int
-handler_cb(void *user, const char *section, const char *name, const char *value)
-{
-	struct ini_state *st = user;
-
-	(void)section; /* possibly cut to 49 bytes; st->section is not */
-	if (st->cont)
-		st->ops->key(
-		    st->user, st->section, st->key, value, st->lineno, true);
+	if (*text == '[')
+		section_line(st, text);
 	else
-		st->ops->key(
-		    st->user, st->section, name, value, st->lineno, false);
-	return 1;
+		key_line(st, text, indent);
 }
 
 int
 config_ini_parse(FILE *fp, const struct config_ini_ops *ops, void *user)
 {
 	struct ini_state st;
-	int rc;
+	char *buf = NULL, *line;
+	size_t cap = 0;
+	ssize_t n;
 
 	memset(&st, 0, sizeof(st));
-	st.fp = fp;
 	st.ops = ops;
 	st.user = user;
-	rc = ini_parse_stream(reader_cb, &st, handler_cb, &st);
-	free(st.buf);
+	errno = 0;
+	while (st.err == 0 && (n = getline(&buf, &cap, fp)) != -1) {
+		st.lineno++;
+		line = buf;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		/* A UTF-8 byte order mark is not part of the first line. */
+		if (st.lineno == 1 && n >= 3 &&
+		    memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			line += 3;
+			n -= 3;
+		}
+		parse_line(&st, line, (size_t)n);
+	}
+	if (st.err == 0 && ferror(fp))
+		st.err = errno ? errno : EIO;
+	free(buf);
 	free(st.section);
 	free(st.key);
 	if (st.err != 0) {
 		errno = st.err;
 		return -1;
 	}
-	if (rc == -2) {
-		errno = ENOMEM;
-		return -1;
-	}
-	/* Every line libinih sees was checked; a complaint would be a bug
-	 * here, so say so rather than lose it. */
-	if (rc > 0)
-		ops->error(user, rc, "syntax error");
 	return 0;
 }

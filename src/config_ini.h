@@ -1,17 +1,11 @@
 /*
- * config_ini.h: the INI syntax layer under config.c.
+ * config_ini.h: the INI syntax layer under the config loader.
  *
- * config_ini_parse() feeds a FILE through libinih's ini_parse_stream() with
- * a reader that numbers the lines and checks each one before libinih sees
- * it.  It reports sections, keys and continuation lines with their line
- * numbers, and refuses (with a message, never silently) what libinih would
- * mangle: lines longer than libinih's buffer, malformed lines, NUL bytes.
- * A refused line is replaced by a blank one, so no truncated or partial
- * value ever reaches the callbacks; the caller refuses the file as a whole.
- *
- * Comments follow supervisord's configparser settings: whole-line comments
- * start with ';' or '#', inline comments with " ;" or " #" (a blank before
- * the mark).  Key names are given as written (the caller folds case).
+ * config_ini_parse() reads supervisord's dialect (Python configparser as
+ * supervisord 4.2 configures it; config_ini.c lists the rules) line by
+ * line, of any length, and reports sections, keys and continuation lines
+ * with their line numbers.  Key names are given as written (the caller
+ * folds case); values are stripped of blanks and inline comments.
  */
 #ifndef TEND_CONFIG_INI_H
 #define TEND_CONFIG_INI_H
@@ -27,9 +21,8 @@ struct config_ini_ops {
 	 * "KEY = VALUE" on LINE inside SECTION.  CONT is true for an
 	 * indented continuation line; KEY is then the key being continued
 	 * and VALUE the text of that line, to be joined with "\n" as
-	 * Python's configparser does.  VALUE is NULL when the line was
-	 * refused (already reported through ops->error): the key exists
-	 * but has no usable value.
+	 * Python's configparser does (a kept blank line is an empty
+	 * VALUE).
 	 */
 	void (*key)(void *user, const char *section, const char *key,
 	    const char *value, int line, bool cont);

@@ -79,20 +79,31 @@ group_of(const struct loader *ld, const char *program, size_t *idx)
 	return NULL;
 }
 
+/* The raw [program:NAME] section, or NULL. */
+static struct rsec *
+find_program(const struct loader *ld, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nsecs; i++)
+		if (ld->secs[i]->info->kind == SK_PROGRAM &&
+		    strcmp(ld->secs[i]->sub, name) == 0)
+			return ld->secs[i];
+	return NULL;
+}
+
 static void
 check_group_members(
     struct loader *ld, struct conf_group *gr, int file, int line)
 {
 	struct rsec *ps;
 	struct conf_group *other;
-	char want[512];
 	size_t i, j;
 
 	for (i = 0; gr->programs != NULL && gr->programs[i] != NULL; i++) {
 		const char *name = gr->programs[i];
 
-		(void)snprintf(want, sizeof(want), "program:%s", name);
-		ps = cfg_find_section(ld, want);
+		ps = find_program(ld, name);
 		if (ps == NULL) {
 			const char *sugg = NULL;
 
@@ -131,7 +142,6 @@ resolve_groups(struct loader *ld)
 	const struct rkey *slots[4];
 	struct conf_group *gr;
 	struct rsec *ps;
-	char want[512];
 	size_t i;
 
 	for (i = 0; i < ld->nsecs; i++) {
@@ -180,8 +190,7 @@ resolve_groups(struct loader *ld)
 	 * "web:*"), so a [group:web] beside it would be ambiguous. */
 	for (i = 0; i < ld->conf->ngroups; i++) {
 		gr = ld->conf->groups[i];
-		(void)snprintf(want, sizeof(want), "program:%s", gr->name);
-		ps = cfg_find_section(ld, want);
+		ps = find_program(ld, gr->name);
 		if (ps != NULL && group_of(ld, gr->name, NULL) == NULL)
 			cfg_lerr(ld, cfg_file_index(ld, gr->file), gr->line,
 			    "[group:%s] has the name of [%s] (%s:%d), which is in no group",
@@ -518,20 +527,24 @@ resolve_program(
 		cfg_free_value(k, &t);
 }
 
-const char *
-cfg_proc_fullname(const struct conf_proc *p, char *buf, size_t len)
+bool
+cfg_proc_grouped(const struct conf_proc *p)
 {
-	if (p->group != NULL && strcmp(p->group, p->name) != 0)
-		(void)snprintf(buf, len, "%s:%s", p->group, p->name);
-	else
-		(void)snprintf(buf, len, "%s", p->name ? p->name : "");
-	return buf;
+	return p->group != NULL && strcmp(p->group, p->name) != 0;
+}
+
+/* Same full name?  (A name has no ':', so "g:n" is never a plain name.) */
+static bool
+same_fullname(const struct conf_proc *p, const struct conf_proc *q)
+{
+	return cfg_proc_grouped(p) == cfg_proc_grouped(q) &&
+	       strcmp(p->name, q->name) == 0 &&
+	       (!cfg_proc_grouped(p) || strcmp(p->group, q->group) == 0);
 }
 
 static void
 check_duplicate_names(struct loader *ld)
 {
-	char a[512], b[512];
 	size_t i, j;
 
 	for (i = 1; i < ld->nprocs; i++) {
@@ -539,7 +552,6 @@ check_duplicate_names(struct loader *ld)
 
 		if (p->name == NULL)
 			continue;
-		cfg_proc_fullname(p, a, sizeof(a));
 		for (j = 0; j < i; j++) {
 			struct conf_proc *q = ld->procs[j].p;
 
@@ -547,12 +559,12 @@ check_duplicate_names(struct loader *ld)
 			 * already said why the names collide. */
 			if (q->name == NULL ||
 			    ld->procs[j].order == ld->procs[i].order ||
-			    strcmp(a, cfg_proc_fullname(q, b, sizeof(b))) != 0)
+			    !same_fullname(p, q))
 				continue;
 			cfg_lerr(ld, ld->secs[ld->procs[i].order]->file,
 			    p->line,
-			    "duplicate process name '%s' (also made by [program:%s] at %s:%d)",
-			    a, q->program, q->file, q->line);
+			    "duplicate process name '%s%s%s' (also made by [program:%s] at %s:%d)",
+			    CFG_FULLNAME(p), q->program, q->file, q->line);
 			break;
 		}
 	}

@@ -1,13 +1,13 @@
 /*
  * ctlclient.c: tendctl's connection to tendd.  Owns finding the socket
- * path in a config file (libinih, only the few keys that name it), the
+ * path in a config file (config_ini.c, only the few keys that name it), the
  * connection with its timeouts, the HELLO exchange and frame I/O.  It
  * prints nothing and knows no verbs: tendctl.c does.
  */
 #include "ctlclient.h"
+#include "config_ini.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -527,12 +527,23 @@ ctlc_conf_set(char *dst, size_t len, const char *value)
 		(void)snprintf(dst, len, "%s", value);
 }
 
-static int
-ctlc_conf_handler(
-    void *user, const char *section, const char *name, const char *value)
+static void
+ctlc_conf_section(void *user, const char *name, int line)
+{
+	(void)user;
+	(void)name;
+	(void)line;
+}
+
+static void
+ctlc_conf_key(void *user, const char *section, const char *name,
+    const char *value, int line, bool cont)
 {
 	struct ctlc_conf *cc = user;
 
+	(void)line;
+	if (cont)
+		return;
 	if (strcmp(section, "tend") == 0 && strcmp(name, "socket") == 0)
 		ctlc_conf_set(cc->socket, sizeof(cc->socket), value);
 	else if (strcmp(section, "unix_http_server") == 0 &&
@@ -542,8 +553,23 @@ ctlc_conf_handler(
 	         strcmp(name, "serverurl") == 0 &&
 	         strncmp(value, "unix://", 7) == 0)
 		ctlc_conf_set(cc->serverurl, sizeof(cc->serverurl), value + 7);
-	return 1; /* keep going: the rest of the file is not our business */
 }
+
+/* Syntax errors are not tendctl's business: it only needs the socket,
+ * and must work while the config is being edited. */
+static void
+ctlc_conf_error(void *user, int line, const char *msg)
+{
+	(void)user;
+	(void)line;
+	(void)msg;
+}
+
+static const struct config_ini_ops ctlc_ini_ops = {
+    ctlc_conf_section,
+    ctlc_conf_key,
+    ctlc_conf_error,
+};
 
 int
 ctlc_socket_from_config(
@@ -559,9 +585,7 @@ ctlc_socket_from_config(
 		(void)snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return -1;
 	}
-	/* Parse errors are ignored on purpose: tendctl only needs the
-	 * socket, and must work while the config is being edited. */
-	(void)ini_parse_file(fp, ctlc_conf_handler, &cc);
+	(void)config_ini_parse(fp, &ctlc_ini_ops, &cc);
 	(void)fclose(fp);
 	if (cc.socket[0] != '\0')
 		v = cc.socket;

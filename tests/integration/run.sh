@@ -33,8 +33,8 @@ for f in src/tendd src/tendctl; do
 	fi
 done
 
-# Test configs hold absolute paths under this directory, and tend (like
-# libinih) refuses config lines over 200 bytes: keep the prefix short.
+# Test configs and sockets live under this directory: a unix socket's
+# path is limited to 107 bytes, so keep the prefix short.
 tmp=${TMPDIR:-/tmp}
 [ ${#tmp} -le 40 ] || tmp=/tmp
 work=$(mktemp -d "$tmp/tend-it.XXXXXX") || {

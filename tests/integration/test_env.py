@@ -39,7 +39,7 @@ def sleeper_report(tend, path, pid):
     return tend.wait_until(report, what=f"sleeper report in {path}")
 
 
-# Two programs: libinih cuts lines at 200 bytes, tend refuses longer ones.
+# Two programs, from when tend refused config lines over 199 bytes.
 VARS1 = ("SUPERVISOR_ENABLED SUPERVISOR_PROCESS_NAME SUPERVISOR_GROUP_NAME "
          "SUPERVISOR_SERVER_URL NOTSET")
 VARS2 = "FOO BAR QUOTED FILEVAR FILEQ GLOBALVAR HERE NAMES"
@@ -94,6 +94,28 @@ def test_environment_reaches_the_process(tend):
     env = sleeper_report(tend, tend.dir / "env.out", pid)
     assert env["cwd"] == str(tend.dir / "wd"), env
     assert env["umask"] == "0027", env
+
+
+def test_long_values_reach_the_process_byte_exact(tend):
+    """A 64 KiB value on one line, an inline comment after it, and a
+    multi-line value: the process gets them byte for byte (Debian's
+    libinih, once tend's reader, cut lines at 200 bytes)."""
+    big = "".join(chr(ord("a") + i % 26) for i in range(64 * 1024))
+    tend.start(f"""
+        [program:long]
+        command={{H}}/sleeper --print-env BIG MULTI
+        environment=BIG="{big}" ; a comment after 64 KiB
+            ,MULTI="one
+            two"
+        stdout_logfile={{T}}/long.out
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    pid = tend.wait_state("long", "RUNNING")["pid"]
+    env = sleeper_report(tend, tend.dir / "long.out", pid)
+    assert env["BIG"] == big, len(env["BIG"] or "")
+    out = (tend.dir / "long.out").read_text()
+    assert "\nMULTI=one\ntwo\n" in out, out[-200:]
 
 
 def test_tendd_environment_is_inherited_not_polluted(tend):
