@@ -98,3 +98,17 @@ def test_exec_failures_in_a_burst_are_reported(tend):
         assert "no-such-command" in text and \
             "No such file or directory" in text, rec
     assert tend.state("ok") == "RUNNING"
+
+
+def test_spawn_way_is_the_one_asked(tend):
+    """TEND_SPAWN=fork (tests/integration/spawn-fork.sh runs this file
+    so) makes every child a fork-like clone, and tendd says so once."""
+    tend.start("""
+        [program:one]
+        command={H}/sleeper
+        startsecs=0
+    """)
+    tend.wait_state("one", "RUNNING")
+    said = tend.log_text().count("TEND_SPAWN=fork: children are cloned")
+    assert said == (1 if os.environ.get("TEND_SPAWN") == "fork" else 0), \
+        tend.log_tail()
