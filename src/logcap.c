@@ -124,14 +124,19 @@ static struct {
 	int syslog_fd;
 	bool syslog_failing;
 	double syslog_retry_at;
-	char outbuf[65536 + LOGFILE_LINE_MAX + 256];
 	size_t outlen;
 	struct logcap_sink *outsink;
 	double stamp_t; /* the time logcap.stamp shows */
 	char stamp[40];
 	size_t stamplen;
-	char buf[65536];
 } lc = {.syslog_fd = -1, .stamp_t = -1};
+
+/* The two buffers, apart from lc: zero-initialised, so they take no room
+ * in the executable (.bss, not .data) and no memory until used. */
+static struct {
+	char outbuf[65536 + LOGFILE_LINE_MAX + 256];
+	char buf[65536];
+} lcbuf;
 
 static const char *const logcap_channels[2] = {"stdout", "stderr"};
 
@@ -356,17 +361,17 @@ static void
 out_flush(void)
 {
 	if (lc.outlen > 0)
-		sink_write(lc.outsink, lc.outbuf, lc.outlen);
+		sink_write(lc.outsink, lcbuf.outbuf, lc.outlen);
 	lc.outlen = 0;
 }
 
 static void
 out_add(struct logcap_sink *k, const char *s, size_t n)
 {
-	if (lc.outsink != k || lc.outlen + n > sizeof(lc.outbuf))
+	if (lc.outsink != k || lc.outlen + n > sizeof(lcbuf.outbuf))
 		out_flush();
 	lc.outsink = k;
-	memcpy(lc.outbuf + lc.outlen, s, n);
+	memcpy(lcbuf.outbuf + lc.outlen, s, n);
 	lc.outlen += n;
 }
 
@@ -594,8 +599,8 @@ stream_splice(struct logcap_stream *s)
 	/* With rotation, move what one read(2) would take at most, so that
 	 * files stay within maxbytes give or take one pipe read, as with
 	 * supervisord. */
-	if (k->maxbytes > 0 && len > sizeof(lc.buf))
-		len = sizeof(lc.buf);
+	if (k->maxbytes > 0 && len > sizeof(lcbuf.buf))
+		len = sizeof(lcbuf.buf);
 	n = splice(s->fd, NULL, k->fd, &off, len, SPLICE_F_NONBLOCK);
 	if (n == -1) {
 		if (errno == EAGAIN)
@@ -653,11 +658,11 @@ stream_drain(struct logcap_stream *s, int max, bool to_end)
 				return false;
 			/* Anything else: let read(2) decide. */
 		}
-		n = read(s->fd, lc.buf, sizeof(lc.buf));
+		n = read(s->fd, lcbuf.buf, sizeof(lcbuf.buf));
 		if (n > 0) {
 			stream_grow(s, (size_t)n);
-			stream_chunk(s, lc.buf, (size_t)n);
-			if ((size_t)n < sizeof(lc.buf) && !to_end)
+			stream_chunk(s, lcbuf.buf, (size_t)n);
+			if ((size_t)n < sizeof(lcbuf.buf) && !to_end)
 				return false;
 			continue;
 		}
