@@ -68,7 +68,6 @@ static struct {
 	const struct svctab *tab;
 	cgroup_empty_fn *on_empty;
 	bool on;             /* cgroup mode */
-	char base[PATH_MAX]; /* absolute path of tend.PID */
 	int basefd;
 	char controllers[128]; /* enabled for the processes' cgroups */
 	int ifd;               /* inotify, -1 */
@@ -78,6 +77,12 @@ static struct {
 	size_t nscan;
 	double scan_at;
 } cg = {.basefd = -1, .ifd = -1};
+
+/* The absolute path of tend.PID, apart from cg: zero-initialised, so it
+ * takes no room in the executable (.bss). */
+static struct {
+	char base[PATH_MAX];
+} cgpath;
 
 /* ---- small file helpers ----------------------------------------------- */
 
@@ -230,8 +235,8 @@ cgroup_setup(const char *setting, char *note, size_t notelen)
 	}
 	if (snprintf(parent, sizeof(parent), "%s%s", mnt,
 	        strcmp(own, "/") == 0 ? "" : own) >= (int)sizeof(parent) ||
-	    snprintf(cg.base, sizeof(cg.base), "%s/tend.%ld", parent,
-	        (long)getpid()) >= (int)sizeof(cg.base)) {
+	    snprintf(cgpath.base, sizeof(cgpath.base), "%s/tend.%ld", parent,
+	        (long)getpid()) >= (int)sizeof(cgpath.base)) {
 		(void)snprintf(note, notelen, "cgroup path too long");
 		return -1;
 	}
@@ -241,28 +246,28 @@ cgroup_setup(const char *setting, char *note, size_t notelen)
 		return -1;
 	}
 	cgroup_sweep_stale(parent);
-	if (mkdir(cg.base, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(cgpath.base, 0755) == -1 && errno != EEXIST) {
 		(void)snprintf(
-		    note, notelen, "mkdir %s: %s", cg.base, strerror(errno));
+		    note, notelen, "mkdir %s: %s", cgpath.base, strerror(errno));
 		return -1;
 	}
-	cg.basefd = open(cg.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg.basefd = open(cgpath.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg.basefd < 0) {
 		(void)snprintf(
-		    note, notelen, "open %s: %s", cg.base, strerror(errno));
-		(void)rmdir(cg.base);
+		    note, notelen, "open %s: %s", cgpath.base, strerror(errno));
+		(void)rmdir(cgpath.base);
 		return -1;
 	}
 	/* Ours while we live: cgroup_sweep_stale() of other tendds skips a
 	 * locked directory (the lock goes with the fd when we die). */
 	if (flock(cg.basefd, LOCK_EX | LOCK_NB) == -1)
-		log_warn("flock %s", cg.base);
+		log_warn("flock %s", cgpath.base);
 	/* Can we move a process there?  Ourselves would change our own
 	 * cgroup; writing to cgroup.procs needs write access to it and to
 	 * the common ancestor's (cgroup-v2.rst "Delegation Containment"),
 	 * which access(2) approximates without side effects. */
 	if (faccessat(cg.basefd, "cgroup.procs", W_OK, 0) == -1) {
-		(void)snprintf(note, notelen, "%s/cgroup.procs: %s", cg.base,
+		(void)snprintf(note, notelen, "%s/cgroup.procs: %s", cgpath.base,
 		    strerror(errno));
 		goto undo;
 	}
@@ -290,7 +295,7 @@ cgroup_setup(const char *setting, char *note, size_t notelen)
 undo:
 	(void)close(cg.basefd);
 	cg.basefd = -1;
-	(void)rmdir(cg.base);
+	(void)rmdir(cgpath.base);
 	return -1;
 }
 
@@ -316,7 +321,7 @@ cgroup_init(struct ev_loop *loop, const struct svctab *tab, const char *setting,
 		return -1;
 	}
 	if (cgroup_setup(setting, note, notelen) == -1) {
-		cg.base[0] = '\0';
+		cgpath.base[0] = '\0';
 		return 0;
 	}
 	cg.on = true;
@@ -324,7 +329,7 @@ cgroup_init(struct ev_loop *loop, const struct svctab *tab, const char *setting,
 	ev_io_start(loop, &cg.iio);
 	log_info("tracking processes with cgroup v2 under %s (controllers: "
 	         "%s)",
-	    cg.base, cg.controllers[0] != '\0' ? cg.controllers : "none");
+	    cgpath.base, cg.controllers[0] != '\0' ? cg.controllers : "none");
 	return 0;
 }
 
@@ -343,7 +348,7 @@ cgroup_mode(void)
 const char *
 cgroup_base(void)
 {
-	return cg.on ? cg.base : "";
+	return cg.on ? cgpath.base : "";
 }
 
 const char *
@@ -376,7 +381,7 @@ cgroup_check_conf(const struct conf_proc *c, const char *fullname,
 			(void)snprintf(msg, sizeof(msg),
 			    "%s: %s: not applied: the %s controller is not "
 			    "available in %s (enabled: %s)",
-			    fullname, keys[i].key, keys[i].ctl, cg.base,
+			    fullname, keys[i].key, keys[i].ctl, cgpath.base,
 			    cg.controllers[0] != '\0' ? cg.controllers
 			                              : "none");
 		else
@@ -520,7 +525,7 @@ cgroup_prepare(struct proc *p)
 		made = mkdirat(cg.basefd, cgroup_name(p), 0755) == 0;
 		if (!made && errno != EEXIST) {
 			log_warn("%s: mkdir %s/%s; tracking by session",
-			    p->fullname, cg.base, cgroup_name(p));
+			    p->fullname, cgpath.base, cgroup_name(p));
 			return -1;
 		}
 		t->unlimited = made; /* a new cgroup has no limits */
@@ -531,7 +536,7 @@ cgroup_prepare(struct proc *p)
 	fd = openat(cg.basefd, cgroup_name(p), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		log_warn("%s: open %s/%s; tracking by session", p->fullname,
-		    cg.base, cgroup_name(p));
+		    cgpath.base, cgroup_name(p));
 		/* Made or not, cgroup_forget() removes it. */
 		return -1;
 	}
@@ -852,7 +857,7 @@ cgroup_watch(struct proc *p, struct cgroup_track *t)
 
 	if (t->wd >= 0 || !t->dir)
 		return;
-	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cg.base,
+	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cgpath.base,
 	        cgroup_name(p)) < (int)sizeof(path))
 		t->wd = inotify_add_watch(cg.ifd, path, IN_MODIFY);
 	if (t->wd < 0)
@@ -1117,7 +1122,7 @@ cgroup_forget(struct proc *p)
 	if (cg.basefd >= 0 &&
 	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == -1 &&
 	    errno != ENOENT)
-		log_warn("%s: rmdir %s/%s", p->fullname, cg.base,
+		log_warn("%s: rmdir %s/%s", p->fullname, cgpath.base,
 		    cgroup_name(p));
 	free(t);
 	p->track = NULL;
@@ -1140,8 +1145,8 @@ cgroup_close(const struct svctab *tab)
 	cg.ifd = -1;
 	if (cg.basefd >= 0) {
 		(void)close(cg.basefd);
-		if (rmdir(cg.base) == -1 && errno != ENOENT)
-			log_warn("rmdir %s", cg.base);
+		if (rmdir(cgpath.base) == -1 && errno != ENOENT)
+			log_warn("rmdir %s", cgpath.base);
 	}
 	cg.basefd = -1;
 	free(cg.scan);

@@ -55,8 +55,13 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	bool bound_file; /* a filesystem socket to unlink at the end */
 	struct ready_stats st;
-	char buf[READY_MSG_MAX + 1];
 } ready = {.fd = -1};
+
+/* The message buffer, apart from ready: zero-initialised, so it takes no
+ * room in the executable (.bss). */
+static struct {
+	char buf[READY_MSG_MAX + 1];
+} readybuf;
 
 /* ---- parsing (pure) ----------------------------------------------------- */
 
@@ -319,7 +324,7 @@ ready_receive_one(void)
 		char buf[CMSG_SPACE(sizeof(struct ucred)) +
 		         CMSG_SPACE(sizeof(int) * READY_MAX_FDS)];
 	} ctl;
-	struct iovec iov = {.iov_base = ready.buf, .iov_len = READY_MSG_MAX};
+	struct iovec iov = {.iov_base = readybuf.buf, .iov_len = READY_MSG_MAX};
 	struct msghdr mh = {.msg_iov = &iov,
 	    .msg_iovlen = 1,
 	    .msg_control = ctl.buf,
@@ -381,7 +386,7 @@ ready_receive_one(void)
 		return true;
 	}
 	ready.st.accepted++;
-	ready_parse(ready.buf, (size_t)n, &m);
+	ready_parse(readybuf.buf, (size_t)n, &m);
 	ready_apply(p, cred.pid, &m);
 	return true;
 }
