@@ -11,12 +11,18 @@
  *                                    pause() for ever: what bench/run uses)
  *   benchsvc flood FIFO STAMPS BYTES wait until FIFO has a writer, write
  *                                    BYTES of 512-byte lines to stdout in
- *                                    64 KiB writes, append "T0 T1" to
- *                                    STAMPS, then pause() for ever
+ *                                    64 KiB writes, append "T0 T1 CPU"
+ *                                    (CPU: its own, ns) to STAMPS, then
+ *                                    pause() for ever
  *   benchsvc forkloop N FILE PROG..  the bare baseline: fork+exec
  *                                    "benchsvc mark FILE PROG.." N times
  *   benchsvc respawn SECS PROG ARG.. the bare restart loop: waitpid(2),
  *                                    then fork+exec PROG again, for SECS
+ *   benchsvc spawnloop N FILE STOPS  the bare baselines at scale:
+ *                                    posix_spawn "benchsvc mark FILE" N
+ *                                    times; then, on SIGUSR1, SIGTERM
+ *                                    each child and reap them all,
+ *                                    appending "T0 T1" to STOPS
  *
  * Without a mode as first argument (s6 and runit run ./run, a symlink to
  * this program; s6-supervise passes the service name) the arguments are read
@@ -27,6 +33,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +44,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define BENCHSVC_CHUNK 65536
 #define BENCHSVC_LINE 512
@@ -50,6 +59,18 @@ benchsvc_now(void)
 	/* clock_gettime(2) on CLOCK_MONOTONIC is a vDSO call: no syscall,
 	 * and the same clock Python's time.monotonic_ns() reads. */
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* This process's CPU time (user + system), ns: what writing its output
+ * costs the service. */
+static uint64_t
+benchsvc_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -141,8 +162,8 @@ benchsvc_flood(int argc, char **argv)
 {
 	static char buf[BENCHSVC_CHUNK];
 	unsigned long long total, done;
-	uint64_t t0, t1;
-	char rec[64];
+	uint64_t t0, t1, c0, c1;
+	char rec[80];
 	size_t i;
 	int fd, n;
 
@@ -160,6 +181,7 @@ benchsvc_flood(int argc, char **argv)
 		benchsvc_die("open", argv[0]);
 	close(fd);
 	t0 = benchsvc_now();
+	c0 = benchsvc_cpu();
 	for (done = 0; done < total; done += BENCHSVC_CHUNK) {
 		size_t len = total - done < BENCHSVC_CHUNK
 		                 ? (size_t)(total - done)
@@ -169,8 +191,9 @@ benchsvc_flood(int argc, char **argv)
 			benchsvc_die("write", "stdout");
 	}
 	t1 = benchsvc_now();
-	n = snprintf(
-	    rec, sizeof(rec), "%020" PRIu64 " %020" PRIu64 "\n", t0, t1);
+	c1 = benchsvc_cpu();
+	n = snprintf(rec, sizeof(rec),
+	    "%020" PRIu64 " %020" PRIu64 " %020" PRIu64 "\n", t0, t1, c1 - c0);
 	benchsvc_append(argv[1], rec, (size_t)n);
 	benchsvc_pause_forever();
 	return 0;
@@ -210,12 +233,87 @@ benchsvc_forkloop(int argc, char **argv)
 	return 0;
 }
 
+/* SIGTERM each of the N children in PIDS and reap them all: what a
+ * supervisor's "stop all" cannot beat. */
+static void
+benchsvc_killall(const pid_t *pids, long n, const char *stops)
+{
+	uint64_t t0, t1;
+	char rec[64];
+	long i;
+	int status, len;
+
+	t0 = benchsvc_now();
+	for (i = 0; i < n; i++)
+		if (kill(pids[i], SIGTERM) < 0)
+			benchsvc_die("kill", "child");
+	for (i = 0; i < n; i++)
+		if (waitpid(pids[i], &status, 0) < 0)
+			benchsvc_die("waitpid", "child");
+	t1 = benchsvc_now();
+	len = snprintf(
+	    rec, sizeof(rec), "%020" PRIu64 " %020" PRIu64 "\n", t0, t1);
+	benchsvc_append(stops, rec, (size_t)len);
+}
+
+static int
+benchsvc_spawnloop(int argc, char **argv)
+{
+	char self[4096], *args[4];
+	sigset_t usr1;
+	pid_t *pids;
+	ssize_t len;
+	long n, i;
+	int sig;
+
+	if (argc != 3)
+		return 100;
+	n = strtol(argv[0], NULL, 10);
+	if (n <= 0 || (pids = calloc((size_t)n, sizeof(*pids))) == NULL)
+		return 100;
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0)
+		benchsvc_die("readlink", "/proc/self/exe");
+	self[len] = '\0';
+	args[0] = self;
+	args[1] = "mark";
+	args[2] = argv[1];
+	args[3] = NULL;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0)
+		benchsvc_die("sigprocmask", "SIGUSR1");
+	for (i = 0; i < n; i++) {
+		posix_spawnattr_t attr;
+		sigset_t none;
+		int e;
+
+		/* The children must not inherit the blocked SIGUSR1. */
+		sigemptyset(&none);
+		if (posix_spawnattr_init(&attr) != 0 ||
+		    posix_spawnattr_setsigmask(&attr, &none) != 0 ||
+		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK) != 0)
+			benchsvc_die("posix_spawnattr", "child");
+		e = posix_spawn(&pids[i], self, NULL, &attr, args, environ);
+		posix_spawnattr_destroy(&attr);
+		if (e != 0) {
+			errno = e;
+			benchsvc_die("posix_spawn", self);
+		}
+	}
+	if (sigwait(&usr1, &sig) != 0)
+		benchsvc_die("sigwait", "SIGUSR1");
+	benchsvc_killall(pids, n, argv[2]);
+	free(pids);
+	return 0;
+}
+
 static int
 benchsvc_is_mode(const char *s)
 {
 	return strcmp(s, "restart") == 0 || strcmp(s, "mark") == 0 ||
 	       strcmp(s, "flood") == 0 || strcmp(s, "forkloop") == 0 ||
-	       strcmp(s, "respawn") == 0;
+	       strcmp(s, "respawn") == 0 || strcmp(s, "spawnloop") == 0;
 }
 
 /* The floor for the restart workload: wait for the child, fork+exec it
@@ -294,6 +392,8 @@ main(int argc, char **argv)
 		return benchsvc_forkloop(argc - 1, argv + 1);
 	if (strcmp(argv[0], "respawn") == 0)
 		return benchsvc_respawn(argc - 1, argv + 1);
+	if (strcmp(argv[0], "spawnloop") == 0)
+		return benchsvc_spawnloop(argc - 1, argv + 1);
 	fprintf(stderr, "benchsvc: %s: unknown mode\n", argv[0]);
 	return 100;
 }

@@ -48,7 +48,12 @@
 #define LOGCAP_RETRY 1.0        /* seconds between retries of a failing sink */
 #define LOGCAP_CHECK 1.0        /* seconds between checks that PATH is ours */
 #define LOGCAP_HOLD 1.0         /* seconds an unfinished line is held back */
-#define LOGCAP_SPLICE_MAX (1u << 20)
+#define LOGCAP_PIPE_MAX (1u << 20) /* a flooding stream's pipe */
+/* One splice(2) moves at most this much.  The pipe's lock is held for the
+ * whole of a splice into a file, and a writer waiting for it spins
+ * (mutex_spin_on_owner): at 1 MiB the service paid that in its own CPU
+ * (bench/README.md, "logs: the writer's CPU"). */
+#define LOGCAP_SPLICE_MAX (64u << 10)
 
 struct logcap_proc;
 
@@ -552,7 +557,7 @@ stream_grow(struct logcap_stream *s, size_t got)
 	if ((size = fcntl(s->fd, F_GETPIPE_SZ)) == -1 ||
 	    (size_t)got < (size_t)size)
 		return;
-	(void)fcntl(s->fd, F_SETPIPE_SZ, (int)LOGCAP_SPLICE_MAX);
+	(void)fcntl(s->fd, F_SETPIPE_SZ, (int)LOGCAP_PIPE_MAX);
 }
 
 /*
