@@ -138,19 +138,69 @@ job_wait_issue(struct job_wait *wt, enum job_phase phase)
 	}
 }
 
-/* How many depends_on levels lie below P (0: depends on nothing).  The
- * config refused cycles; LIMIT only bounds the recursion. */
-static int
-job_dep_depth(const struct proc *p, int limit)
-{
-	int d, best = 0;
-	size_t i;
+/*
+ * Dependency depths, memoized: how many depends_on levels lie below a
+ * process (0: depends on nothing).  Without the memo, a depth walks every
+ * path: six levels of 100 processes, each depending on the whole level
+ * below, are 10^10 calls per process of the top level.  An open-addressing
+ * table keyed by the proc's address, sized for every process of the
+ * table; the config refused cycles and LIMIT only bounds the recursion.
+ */
+struct job_depth_memo {
+	const struct proc **key;
+	int *depth;
+	size_t mask;
+};
 
-	if (p == NULL || limit <= 0)
+static int
+job_depth_memo_init(struct job_depth_memo *m, size_t nprocs)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * nprocs + 2)
+		cap <<= 1;
+	m->mask = cap - 1;
+	m->key = calloc(cap, sizeof(*m->key));
+	m->depth = calloc(cap, sizeof(*m->depth));
+	return m->key != NULL && m->depth != NULL ? 0 : -1;
+}
+
+static void
+job_depth_memo_free(struct job_depth_memo *m)
+{
+	free(m->key);
+	free(m->depth);
+}
+
+/* P's slot in M: the one holding it, or the free one it would take. */
+static size_t
+job_depth_slot(const struct job_depth_memo *m, const struct proc *p)
+{
+	size_t h = (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull);
+
+	for (h &= m->mask; m->key[h] != NULL && m->key[h] != p;
+	     h = (h + 1) & m->mask)
+		;
+	return h;
+}
+
+static int
+job_dep_depth(struct job_depth_memo *m, const struct proc *p, int limit)
+{
+	size_t i, h;
+	int d, best = 0;
+
+	if (p == NULL || limit <= 0 || p->ndeps == 0)
 		return 0;
+	if (m->key[h = job_depth_slot(m, p)] == p)
+		return m->depth[h];
 	for (i = 0; i < p->ndeps; i++)
-		if ((d = 1 + job_dep_depth(p->deps[i], limit - 1)) > best)
+		if ((d = 1 + job_dep_depth(m, p->deps[i], limit - 1)) > best)
 			best = d;
+	/* The recursion filled slots: look again. */
+	h = job_depth_slot(m, p);
+	m->key[h] = p;
+	m->depth[h] = best;
 	return best;
 }
 
@@ -166,6 +216,7 @@ job_dep_depth(const struct proc *p, int limit)
 static void
 job_req_order(struct job_req *r)
 {
+	struct job_depth_memo memo = {0};
 	size_t i, j, s, e, t;
 	int *depth;
 	bool any = false;
@@ -177,11 +228,16 @@ job_req_order(struct job_req *r)
 			r->order[i] =
 			    r->phase == JOB_PHASE_START ? i : e - 1 - (i - s);
 	}
-	if ((depth = calloc(r->nw + 1, sizeof(*depth))) == NULL)
+	if ((depth = calloc(r->nw + 1, sizeof(*depth))) == NULL ||
+	    job_depth_memo_init(&memo, req_env.tab->nprocs) == -1) {
+		free(depth);
+		job_depth_memo_free(&memo);
 		return; /* the fsm still enforces the order */
+	}
 	for (i = 0; i < r->nw; i++)
-		if ((depth[i] = job_dep_depth(r->w[i].p, 64)) > 0)
+		if ((depth[i] = job_dep_depth(&memo, r->w[i].p, 64)) > 0)
 			any = true;
+	job_depth_memo_free(&memo);
 	/* Insertion sort: stable, and only run when depends_on is used. */
 	for (i = 1; any && i < r->nw; i++) {
 		t = r->order[i];

@@ -370,6 +370,27 @@ def test_depends_on_stop_order(tend):
     assert not is_alive(db_pid)
 
 
+def test_stop_all_over_a_wide_dependency_graph_answers(tend):
+    """Six levels of 100 processes, each level depending on all of the
+    one below: ordering a stop by dependency depth must not walk every
+    path (100^5 per process of the top level).  Nothing runs, so stop all
+    has nothing to do; it must say so within a liveness bound."""
+    levels = 6
+    body = ""
+    for k in range(levels):
+        body += (f"[program:l{k}]\n"
+                 "command={H}/sleeper\n"
+                 "numprocs=100\n"
+                 "process_name=%(program_name)s_%(process_num)d\n"
+                 "autostart=false\n"
+                 "startsecs=0\n" +
+                 (f"depends_on=l{k - 1}\n" if k > 0 else "") + "\n")
+    tend.start(body)
+    r = tend.ctl("stop", "all", check=EXIT_OK, timeout=60)
+    assert r.out == "", r
+    assert tend.state("l5:l5_99") == "STOPPED"
+
+
 def test_crash_by_signal_is_recorded(tend):
     tend.start("""
         [program:segv]
