@@ -712,10 +712,16 @@ job_roll(struct job_op *o)
 	for (i = 0; i < o->ns; i++) {
 		struct job_step *st = &o->s[i];
 
-		if (st->done || st->p == NULL)
-			continue;
-		if (st->goal == JOB_GOAL_ROLL_STOP &&
-		    !fsm_is_active(st->p->state)) {
+		if (st->done || st->p == NULL || st->p->removed)
+			continue; /* a reload removes it: job_ops_gone() */
+		if (st->goal == JOB_GOAL_ROLL_STOP && st->p->next_conf != NULL) {
+			/* A reload changed it while it stopped: the reload
+			 * starts it with its new config. */
+			st->goal = JOB_GOAL_RUNNING;
+			moved = true;
+			job_step_eval(st);
+		} else if (st->goal == JOB_GOAL_ROLL_STOP &&
+		           !fsm_is_active(st->p->state)) {
 			/* Its predecessor is down: the replacement starts
 			 * right away. */
 			st->goal = JOB_GOAL_RUNNING;
@@ -744,7 +750,8 @@ job_roll(struct job_op *o)
 	for (i = 0; i < o->ns && !moved; i++) {
 		struct job_step *st = &o->s[i];
 
-		if (st->done || st->goal != JOB_GOAL_ROLL_WAIT)
+		if (st->done || st->goal != JOB_GOAL_ROLL_WAIT ||
+		    st->p->removed)
 			continue;
 		if (o->failed) {
 			job_step_finish(st, PROTO_F_FAILED,
@@ -837,7 +844,12 @@ job_ops_gone(struct proc *p)
 
 			if (st->p != p)
 				continue;
-			if (!st->done && st->goal == JOB_GOAL_GONE)
+			if (!st->done && o->rolling)
+				/* A reload took it out of the pool: the job
+				 * shrinks with it. */
+				st->success = "removed";
+			if (!st->done &&
+			    (st->goal == JOB_GOAL_GONE || o->rolling))
 				job_step_finish(st, PROTO_F_OK, NULL, NULL);
 			else if (!st->done)
 				job_step_finish(st,

@@ -5,6 +5,7 @@ running set stays exactly as it was."""
 
 import os
 import signal
+import threading
 from textwrap import dedent
 
 import pytest
@@ -448,3 +449,47 @@ def test_log_rotation_sizes_apply_without_restart(tend):
     tend.wait_until(backup.exists, timeout=10, what="a rotation at 1KB")
     assert tend.pid_of("talker") == pid, "the process was restarted"
     assert os.path.getsize(backup) <= 1024
+
+
+def test_rolling_restart_follows_a_reload_that_shrinks_the_pool(tend):
+    """A reload to numprocs=6 lands while `restart --rolling` walks a pool
+    of 10: the job's steps follow it.  The removed members are reported
+    as removed (no failure), every member still configured is restarted
+    exactly once, and the job succeeds."""
+    roll = pool(10, "startsecs=1\n")
+    tend.start(roll)
+    names = [f"web:web_{i}" for i in range(10)]
+    wait_running(tend, *names)
+    before = pids(tend)
+    mark = len(tend.log_text())
+    result = {}
+
+    def rolling():
+        result["r"] = tend.ctl("restart", "--rolling", "web:*", timeout=90)
+    t = threading.Thread(target=rolling, daemon=True)
+    t.start()
+    # Reload once the first replacement is up and the second is under way.
+    tend.wait_until(lambda: tend.pid_of("web:web_0") != before["web:web_0"]
+                    and tend.state("web:web_0") == "RUNNING",
+                    timeout=30, what="web_0 replaced")
+    tend.write_config(pool(6, "startsecs=1\n"))
+    r = tend.ctl("update", check=EXIT_OK, timeout=30)
+    assert sorted(r.out.splitlines()) == [
+        f"web:web_{i}: removed" for i in range(6, 10)], r.out
+    t.join(90)
+    assert not t.is_alive(), "the rolling restart never finished"
+    r = result["r"]
+    assert r.rc == EXIT_OK, (r, tend.log_tail())
+    assert sorted(r.out.splitlines()) == sorted(
+        [f"web:web_{i}: restarted" for i in range(6)] +
+        [f"web:web_{i}: removed" for i in range(6, 10)]), r.out
+    after = pids(tend)
+    assert set(after) == set(names[:6]), after
+    log = tend.log_text()[mark:]
+    for n in names[:6]:
+        assert after[n] != before[n] and not is_alive(before[n]), n
+        assert log.count(f"spawned: '{n}' ") == 1, (n, log)
+    for n in names[6:]:
+        assert f"spawned: '{n}' " not in log, (n, log)
+        assert not is_alive(before[n]), n
+
