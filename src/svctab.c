@@ -14,6 +14,7 @@
  * per reaped orphan and is the first candidate for a hash if that changes.
  */
 #include "svctab.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -139,19 +140,30 @@ svctab_edge_add(struct proc ***v, size_t *n, struct proc *q)
 	return 0;
 }
 
-int
-svctab_link_deps(struct svctab *tab)
+/* One proc's edges while svctab_link_deps() builds them. */
+struct svctab_edges {
+	struct proc **deps, **rdeps;
+	size_t ndeps, nrdeps;
+};
+
+static void
+svctab_edges_free(struct svctab_edges *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].deps);
+		free(e[i].rdeps);
+	}
+	free(e);
+}
+
+/* Build every proc's edges into E (one per table entry); -1 on ENOMEM. */
+static int
+svctab_edges_make(const struct svctab *tab, struct svctab_edges *e)
 {
 	size_t i, j, k;
 
-	for (i = 0; i < tab->nprocs; i++) {
-		struct proc *p = tab->procs[i];
-
-		free(p->deps);
-		free(p->rdeps);
-		p->deps = p->rdeps = NULL;
-		p->ndeps = p->nrdeps = 0;
-	}
 	/* Quadratic in the worst case, but only over procs that declare
 	 * depends_on, once per load. */
 	for (i = 0; i < tab->nprocs; i++) {
@@ -168,15 +180,41 @@ svctab_link_deps(struct svctab *tab)
 				if (q == p || (q->removed && !p->removed) ||
 				    !svctab_dep_names(names[k], q))
 					continue;
-				if (svctab_edge_add(&p->deps, &p->ndeps, q) ==
-					-1 ||
-				    svctab_edge_add(&q->rdeps, &q->nrdeps, p) ==
-					-1) {
-					errno = ENOMEM;
+				if (svctab_edge_add(&e[i].deps, &e[i].ndeps,
+				        q) == -1 ||
+				    svctab_edge_add(&e[j].rdeps, &e[j].nrdeps,
+				        p) == -1)
 					return -1;
-				}
 			}
 	}
+	return 0;
+}
+
+int
+svctab_link_deps(struct svctab *tab)
+{
+	struct svctab_edges *e;
+	size_t i;
+
+	/* Built aside first: out of memory leaves the old edges. */
+	if ((e = calloc(tab->nprocs + 1, sizeof(*e))) == NULL ||
+	    svctab_edges_make(tab, e) == -1) {
+		if (e != NULL)
+			svctab_edges_free(e, tab->nprocs);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < tab->nprocs; i++) {
+		struct proc *p = tab->procs[i];
+
+		free(p->deps);
+		free(p->rdeps);
+		p->deps = e[i].deps;
+		p->ndeps = e[i].ndeps;
+		p->rdeps = e[i].rdeps;
+		p->nrdeps = e[i].nrdeps;
+	}
+	free(e);
 	return 0;
 }
 
@@ -559,33 +597,33 @@ svctab_change_name(enum svctab_change c)
 	return "?";
 }
 
-int
-svctab_apply(
-    struct svctab *tab, const struct tend_conf *conf, struct svctab_plan *plan)
+/* What svctab_apply() changes in a kept proc, to put back on failure. */
+struct svctab_undo {
+	const struct conf_proc *conf, *next_conf;
+	bool removed, reload_start;
+};
+
+/* Free the procs svctab_apply() made for PLAN's ADDED deltas. */
+static void
+svctab_apply_unadd(struct svctab_plan *plan)
 {
-	struct proc **v;
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		if (plan->v[i].change == SVCTAB_ADDED && plan->v[i].selected) {
+			svctab_proc_free(plan->v[i].p);
+			plan->v[i].p = NULL;
+		}
+}
+
+/* Point PLAN's procs at their new configs, saving the old in U, and list
+ * them in V in the new order; returns how many. */
+static size_t
+svctab_apply_mark(
+    struct svctab_plan *plan, struct svctab_undo *u, struct proc **v)
+{
 	size_t i, n = 0;
 
-	/* Allocate everything first: a failure changes nothing. */
-	if ((v = calloc(plan->n + 1, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0; i < plan->n; i++) {
-		struct svctab_delta *d = &plan->v[i];
-
-		if (d->change != SVCTAB_ADDED || !d->selected)
-			continue;
-		if ((d->p = svctab_proc_new(d->conf)) == NULL) {
-			while (i-- > 0)
-				if (plan->v[i].change == SVCTAB_ADDED &&
-				    plan->v[i].selected) {
-					svctab_proc_free(plan->v[i].p);
-					plan->v[i].p = NULL;
-				}
-			free(v);
-			errno = ENOMEM;
-			return -1;
-		}
-	}
 	for (i = 0; i < plan->n; i++) {
 		struct svctab_delta *d = &plan->v[i];
 		struct proc *p = d->p;
@@ -593,6 +631,8 @@ svctab_apply(
 		if (p == NULL)
 			continue; /* an ADDED one left out */
 		v[n++] = p;
+		u[i] = (struct svctab_undo){
+		    p->conf, p->next_conf, p->removed, p->reload_start};
 		if (d->change == SVCTAB_UNCHANGED ||
 		    (d->change == SVCTAB_UPDATED && d->selected)) {
 			/* Same process: only the config it reads moves. */
@@ -609,11 +649,69 @@ svctab_apply(
 			p->reload_start = false;
 		}
 	}
-	free(tab->procs);
+	return n;
+}
+
+static void
+svctab_apply_undo(struct svctab_plan *plan, const struct svctab_undo *u)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct proc *p = plan->v[i].p;
+
+		if (p == NULL || plan->v[i].change == SVCTAB_ADDED)
+			continue;
+		p->conf = u[i].conf;
+		p->next_conf = u[i].next_conf;
+		p->removed = u[i].removed;
+		p->reload_start = u[i].reload_start;
+	}
+	svctab_apply_unadd(plan);
+}
+
+int
+svctab_apply(
+    struct svctab *tab, const struct tend_conf *conf, struct svctab_plan *plan)
+{
+	struct proc **v, **old = tab->procs;
+	struct svctab_undo *u;
+	size_t i, n, oldn = tab->nprocs;
+
+	/* Allocate first; then change, and put everything back if linking
+	 * the dependencies fails: a failure changes nothing. */
+	v = calloc(plan->n + 1, sizeof(*v));
+	u = calloc(plan->n + 1, sizeof(*u));
+	for (i = 0; v != NULL && u != NULL && i < plan->n; i++) {
+		struct svctab_delta *d = &plan->v[i];
+
+		if (d->change == SVCTAB_ADDED && d->selected &&
+		    (d->p = svctab_proc_new(d->conf)) == NULL)
+			break;
+	}
+	if (v == NULL || u == NULL || i < plan->n) {
+		if (v != NULL && u != NULL)
+			svctab_apply_unadd(plan);
+		goto nomem;
+	}
+	n = svctab_apply_mark(plan, u, v);
 	tab->procs = v;
 	tab->nprocs = n;
+	if (util_fault("svctab_apply") || svctab_link_deps(tab) == -1) {
+		tab->procs = old;
+		tab->nprocs = oldn;
+		svctab_apply_undo(plan, u);
+		goto nomem;
+	}
+	free(old);
+	free(u);
 	tab->conf = conf;
-	return svctab_link_deps(tab);
+	return 0;
+nomem:
+	free(v);
+	free(u);
+	errno = ENOMEM;
+	return -1;
 }
 
 int
@@ -639,6 +737,15 @@ svctab_drop(struct svctab *tab, struct proc *p)
 	memmove(&tab->procs[i], &tab->procs[i + 1],
 	    (tab->nprocs - i - 1) * sizeof(*tab->procs));
 	tab->nprocs--;
+	if (svctab_link_deps(tab) == -1) {
+		/* The old edges still point at P: keep it (a later drop
+		 * tries again). */
+		memmove(&tab->procs[i + 1], &tab->procs[i],
+		    (tab->nprocs - i) * sizeof(*tab->procs));
+		tab->procs[i] = p;
+		tab->nprocs++;
+		return -1;
+	}
 	svctab_proc_free(p);
-	return svctab_link_deps(tab);
+	return 0;
 }

@@ -233,7 +233,8 @@ int svctab_apply(struct svctab *tab, const struct tend_conf *conf,
 /* P is stopped: take its next_conf (if any) and relink dependencies. */
 int svctab_commit(struct svctab *tab, struct proc *p);
 /* Take P out of the table and free it (the caller has let go of every
- * watcher and reference: ctl_proc_gone(), logcap_forget()). */
+ * watcher and reference: ctl_proc_gone(), logcap_forget()).  -1 with
+ * errno ENOMEM: P is still in the table, linked as before. */
 int svctab_drop(struct svctab *tab, struct proc *p);
 
 #endif /* TEND_SVCTAB_H */

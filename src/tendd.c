@@ -900,21 +900,29 @@ nomem:
 	return -1;
 }
 
-/* Make NC the current config, keeping the old one while it is used. */
+/* Room in old_confs for the config a reload replaces: taken before the
+ * table changes, so the swap itself cannot fail. */
 static int
-reload_swap_conf(struct tend_conf *nc)
+reload_reserve(void)
 {
 	struct tend_conf **v;
 
 	if ((v = realloc(old_confs, (nold_confs + 1) * sizeof(*v))) == NULL)
 		return -1;
 	old_confs = v;
+	return 0;
+}
+
+/* Make NC the current config (reload_reserve() made room to keep the old
+ * one while it is used) and apply its global settings. */
+static void
+reload_swap_conf(struct tend_conf *nc)
+{
 	old_confs[nold_confs++] = conf;
 	conf = nc;
 	logcap_init(loop, &conf->global);
 	log_set_level((enum log_level)conf->global.loglevel);
 	ctl_config_sync();
-	return 0;
 }
 
 /* The hook behind reread, update, add, remove, reload and SIGHUP. */
@@ -938,12 +946,15 @@ tendd_reload(struct reload_req *r)
 		return 0;
 	}
 	sdnotify_reloading();
-	if (nc != NULL && reload_swap_conf(nc) == -1) {
+	/* Everything that can fail comes first; the config and its global
+	 * settings are swapped in only once the table has taken it. */
+	if ((nc != NULL && reload_reserve() == -1) ||
+	    svctab_apply(&tab, nc != NULL ? nc : conf, &r->plan) == -1) {
 		config_free(nc);
 		goto nomem;
 	}
-	if (svctab_apply(&tab, conf, &r->plan) == -1)
-		goto nomem;
+	if (nc != NULL)
+		reload_swap_conf(nc);
 	/* Added processes: grow the descriptor table now, not under the
 	 * children that share it (see spawn_reserve). */
 	spawn_reserve(tab.nprocs);

@@ -208,3 +208,23 @@ util_format_uptime(double seconds, char *buf, size_t len)
 	else
 		(void)snprintf(buf, len, "%ld:%02ld:%02ld", h, m, s);
 }
+
+#ifdef TEND_FAULTS
+bool
+util_fault(const char *site)
+{
+	static long fired;
+	const char *spec = getenv("TEND_FAULT");
+	size_t len = strlen(site);
+	long n;
+
+	if (spec == NULL || strncmp(spec, site, len) != 0 ||
+	    spec[len] != ':' ||
+	    util_parse_long(spec + len + 1, 0, LONG_MAX, &n) == -1 ||
+	    fired >= n)
+		return false;
+	fired++;
+	errno = ENOMEM;
+	return true;
+}
+#endif

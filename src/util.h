@@ -32,4 +32,16 @@ double util_realtime(void);
 /* Format H:MM:SS or "N days, H:MM:SS" as supervisorctl does. */
 void util_format_uptime(double seconds, char *buf, size_t len);
 
+/*
+ * Test fault hooks, compiled in by --enable-debug only: true the first N
+ * times SITE is reached when tendd runs with TEND_FAULT=SITE:N (one site
+ * at a time); the caller then fails as if out of memory.  Release
+ * builds have no hooks and pay nothing.
+ */
+#ifdef TEND_FAULTS
+bool util_fault(const char *site);
+#else
+#define util_fault(site) false
+#endif
+
 #endif /* TEND_UTIL_H */

@@ -4,12 +4,14 @@ alone), and a bad config is refused with every FILE:LINE error while the
 running set stays exactly as it was."""
 
 import os
+import re
 import signal
 import threading
 from textwrap import dedent
 
 import pytest
 
+import tendlib
 from tendlib import EXIT_FAIL, EXIT_OK, is_alive
 
 BEFORE = dedent("""
@@ -493,3 +495,50 @@ def test_rolling_restart_follows_a_reload_that_shrinks_the_pool(tend):
         assert f"spawned: '{n}' " not in log, (n, log)
         assert not is_alive(before[n]), n
 
+
+def fault_hooks_built():
+    """Is this a build with TEND_FAULT hooks (--enable-debug)?"""
+    try:
+        text = (tendlib.BUILDDIR / "autoconf.h").read_text()
+    except OSError:
+        return False
+    return "#define TEND_FAULTS 1" in text
+
+
+def test_reload_that_cannot_apply_changes_nothing(tend, monkeypatch):
+    """The process table's apply runs out of memory (a test fault hook):
+    the client hears the reload failed, and the running set, the config
+    and its globals are exactly as before; the next update applies it."""
+    if not fault_hooks_built():
+        pytest.skip("tendd built without --enable-debug (no fault hooks)")
+    monkeypatch.setenv("TEND_FAULT", "svctab_apply:1")
+    tend.start(prog("keep") + prog("changed"))
+    wait_running(tend, "keep", "changed")
+    before = pids(tend)
+    gen = config_generation(tend)
+    tend.write_config(prog("keep") + prog("changed", "environment=X=1\n") +
+                      prog("new"), extra="umask=077")
+    r = tend.ctl("update", check=EXIT_FAIL)
+    assert "out of memory; nothing changed" in r.err, r
+    assert "added" not in r.out and "restarted" not in r.out, r
+    tend.stays(lambda: pids(tend) == before, 0.5, what="nothing changed")
+    assert config_generation(tend) == gen
+    # The old config is still the one in force: the diff and the global
+    # setting are still ahead.
+    r = tend.ctl("reread", check=EXIT_OK)
+    assert sorted(r.out.splitlines()) == [
+        "changed: changed", "new: available"], r
+    assert "umask: changed from 022 to 077" in r.err, r
+    # The fault was a one-off: the next update applies it all.
+    r = tend.ctl("update", check=EXIT_OK)
+    assert sorted(r.out.splitlines()) == [
+        "changed: restarted", "new: added and started"], r
+    assert tend.pid_of("keep") == before["keep"]
+    assert config_generation(tend) == gen + 1
+
+
+def config_generation(tend):
+    out = tend.ctl("metrics", check=EXIT_OK).out
+    m = re.search(r"^tend_config_generation (\d+)$", out, re.M)
+    assert m, out
+    return int(m.group(1))
