@@ -13,13 +13,14 @@ cd "$(dirname "$0")" || exit 1
 top=$(pwd)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libev-dev
-libsystemd-dev libedit-dev"
+libsystemd-dev libedit-dev libmicrohttpd-dev
+libxmlrpc-core-c3-dev"
 # Also zsh, logrotate, python3-yaml and shellcheck: tests/lint/contrib.sh's
 # checks of contrib/ (each is skipped when its tool is missing).  Debian's
 # prometheus (promtool check metrics) is used by test_metrics.py when
 # installed; it is not pulled in here, as it brings a server along.
 TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
-logrotate python3-yaml"
+logrotate python3-yaml supervisor prometheus-node-exporter"
 
 install_deps() {
 	missing=

@@ -160,6 +160,12 @@ struct conf_global {
 	uid_t socket_uid;    /* (uid_t)-1: unchanged */
 	gid_t socket_gid;
 	char *serverurl;     /* [supervisorctl] serverurl, as written */
+	/* supervisord's API (http.c): basic auth on the control socket
+	 * ([unix_http_server]) and on [inet_http_server]'s TCP listener;
+	 * a password is plain or "{SHA}" and 40 hex digits */
+	char *unix_http_username, *unix_http_password;
+	char *inet_http_port; /* "HOST:PORT"; NULL: no TCP listener */
+	char *inet_http_username, *inet_http_password;
 
 	char *logfile;	     /* NULL: stderr */
 	uint64_t logfile_maxbytes;

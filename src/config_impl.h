@@ -93,6 +93,8 @@ enum sect_kind {
 	SK_SUPERVISORD,
 	SK_UNIX_HTTP_SERVER,
 	SK_SUPERVISORCTL,
+	SK_INET_HTTP_SERVER,
+	SK_RPCINTERFACE,
 	SK_IGNORED, /* supervisord cfg_sections tend does not implement */
 	SK_UNKNOWN,
 };

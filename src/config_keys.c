@@ -158,10 +158,23 @@ const struct conf_key cfg_unix_http_server_keys[] = {
     {"file", KT_PATH, G(socket), NULL, 0, 0, 0, NULL},
     {"chmod", KT_OCTAL, G(socket_mode), NULL, 0, 0, 0, NULL},
     {"chown", KT_OWNER, G(socket_owner), NULL, 0, 0, 0, NULL},
-    {"username", KT_IGNORED, NOFIELD, NULL, 0, 0, 0,
-        "username= is ignored: tend authenticates clients with SO_PEERCRED and the socket's mode and owner"},
-    {"password", KT_IGNORED, NOFIELD, NULL, 0, 0, 0,
-        "password= is ignored: tend authenticates clients with SO_PEERCRED and the socket's mode and owner"},
+    {"username", KT_STRING, G(unix_http_username), NULL, 0, 0, 0, NULL},
+    {"password", KT_STRING, G(unix_http_password), NULL, 0, 0, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+/* supervisord's TCP listener for its API (http.c). */
+const struct conf_key cfg_inet_http_server_keys[] = {
+    {"port", KT_STRING, G(inet_http_port), NULL, 0, 0, 0, NULL},
+    {"username", KT_STRING, G(inet_http_username), NULL, 0, 0, 0, NULL},
+    {"password", KT_STRING, G(inet_http_password), NULL, 0, 0, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+};
+
+/* [rpcinterface:supervisor]: the API tendd serves anyway. */
+const struct conf_key cfg_rpcinterface_keys[] = {
+    {"supervisor.rpcinterface_factory", KT_IGNORED, NOFIELD, NULL, 0, 0, 0,
+        NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -182,8 +195,9 @@ const struct sect_info cfg_sections[] = {
     {"supervisord", false, SK_SUPERVISORD, cfg_supervisord_keys},
     {"unix_http_server", false, SK_UNIX_HTTP_SERVER, cfg_unix_http_server_keys},
     {"supervisorctl", false, SK_SUPERVISORCTL, cfg_supervisorctl_keys},
-    {"inet_http_server", false, SK_IGNORED, NULL},
-    {"rpcinterface", true, SK_IGNORED, NULL},
+    {"inet_http_server", false, SK_INET_HTTP_SERVER,
+        cfg_inet_http_server_keys},
+    {"rpcinterface", true, SK_RPCINTERFACE, cfg_rpcinterface_keys},
     {"eventlistener", true, SK_IGNORED, NULL},
     {"fcgi-program", true, SK_IGNORED, NULL},
     {"ctlplugin", true, SK_IGNORED, NULL},
@@ -202,7 +216,8 @@ cfg_global_key(size_t i)
 {
 	static const struct conf_key *const tabs[] = {cfg_tend_keys,
 	    cfg_supervisord_keys, cfg_unix_http_server_keys,
-	    cfg_supervisorctl_keys};
+	    cfg_supervisorctl_keys, cfg_inet_http_server_keys,
+	    cfg_rpcinterface_keys};
 	const struct conf_key *k;
 	size_t t;
 
@@ -223,7 +238,8 @@ cfg_global_key_alias(const struct conf_key *k)
 	size_t i;
 
 	for (i = 0; (e = cfg_global_key(i)) != NULL && e != k; i++)
-		if (e->off == NOFIELD ? strcmp(e->name, k->name) == 0
+		if (e->off == NOFIELD ? k->off == NOFIELD &&
+		                            strcmp(e->name, k->name) == 0
 		                      : e->off == k->off)
 			return e;
 	return NULL;

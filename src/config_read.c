@@ -82,7 +82,9 @@ ini_section_cb(void *user, const char *name, int line)
 			    name);
 		return;
 	}
-	if (info->kind == SK_IGNORED) {
+	if (info->kind == SK_IGNORED ||
+	    (info->kind == SK_RPCINTERFACE &&
+	        strcmp(name, "rpcinterface:supervisor") != 0)) {
 		cfg_lwarn(ld, ld->curfile, line,
 		    "[%s] is not implemented by tend; section ignored", name);
 		return;

@@ -20,6 +20,8 @@ resolve_globals(struct loader *ld)
 	    SK_SUPERVISORCTL,
 	    SK_SUPERVISORD,
 	    SK_UNIX_HTTP_SERVER,
+	    SK_INET_HTTP_SERVER,
+	    SK_RPCINTERFACE,
 	    SK_TEND,
 	};
 	struct conf_global *g = &ld->conf->global;

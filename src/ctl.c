@@ -40,6 +40,9 @@
 #include "ctl.h"
 #include "events.h"
 #include "job.h"
+#ifdef HAVE_HTTP
+#include "http.h"
+#endif
 #include "log.h"
 #include "proto.h"
 #include "req.h"
@@ -157,9 +160,11 @@ ctl_client_free(struct ctl_client *c)
 	if (c->rq.live && c->rq.cancel != NULL)
 		c->rq.cancel(&c->rq);
 	c->rq.live = false;
-	ctl_discard_input(c->fd);
-	if (close(c->fd) == -1)
-		log_warn("control client %d: close", (int)c->pid);
+	if (c->fd != -1) {
+		ctl_discard_input(c->fd);
+		if (close(c->fd) == -1)
+			log_warn("control client %d: close", (int)c->pid);
+	}
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -614,6 +619,26 @@ ctl_grow_in(struct ctl_client *c)
 	return 0;
 }
 
+#ifdef HAVE_HTTP
+/* A frame starts with a zero byte (its length is at most 64 KiB), an
+ * HTTP request with a method name: supervisorctl's and XML-RPC clients'
+ * connections go to http.c, unread. */
+static bool
+ctl_http_handoff(struct ctl_client *c)
+{
+	char b;
+	int fd = c->fd;
+
+	if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1 || b < 'A' ||
+	    b > 'Z')
+		return false;
+	c->fd = -1;
+	http_adopt_unix(fd, c->pid, c->uid);
+	ctl_client_free(c);
+	return true;
+}
+#endif
+
 /* Read what is there of one frame: the header first, then exactly the
  * rest, so the buffer never holds more than one frame. */
 static void
@@ -630,6 +655,10 @@ again:
 		ctl_peek_eof(c);
 		return;
 	}
+#ifdef HAVE_HTTP
+	if (!c->hello && c->inlen == 0 && ctl_http_handoff(c))
+		return;
+#endif
 	want = c->inneed ? c->inneed - c->inlen : PROTO_LEN_SIZE - c->inlen;
 	n = recv(c->fd, c->in + c->inlen, want, MSG_DONTWAIT);
 	if (n == -1) {

@@ -16,6 +16,9 @@
 #include "ctl.h"
 #include "fdbudget.h"
 #include "fsm.h"
+#ifdef HAVE_HTTP
+#include "http.h"
+#endif
 #include "log.h"
 #include "logcap.h"
 #include "proto.h"
@@ -1305,6 +1308,14 @@ main(int argc, char **argv)
 	if (ctl_init(loop, &tab, &conf->global, socket_path, &hooks, err,
 		sizeof(err)) == -1)
 		fatalx("%s", err);
+#ifdef HAVE_HTTP
+	if (http_init(loop, &conf->global, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+#else
+	if (conf->global.inet_http_port != NULL)
+		log_warnx("[inet_http_server]: this tendd was built "
+		          "--without-http; no HTTP listener");
+#endif
 	write_pidfile(conf->global.pidfile);
 
 	ready_default_path(socket_path, notify_path, sizeof(notify_path));
@@ -1328,6 +1339,9 @@ main(int argc, char **argv)
 
 	ready_close();
 	sdnotify_close();
+#ifdef HAVE_HTTP
+	http_close();
+#endif
 	ctl_close();
 	if (pidfile_written != NULL) {
 		(void)unlink(pidfile_written);

@@ -34,6 +34,8 @@ reload.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 status.c      spawn.h reap.h ctl.h
 logs.c        spawn.h reap.h fsm.h cgroup.h ctl.h
 events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
+http.c        svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h
+xmlrpc.c      fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 tendctl.c     svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 '

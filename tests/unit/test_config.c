@@ -615,22 +615,23 @@ test_unknown_keys_and_sections(void **state)
 	        "t.conf:6: unknown key 'sockt' in [tend]; did you mean 'socket'?"));
 	/* Unimplemented supervisord sections: a warning, and the rest runs. */
 	write_file("t.conf", "[inet_http_server]\nport=9001\n"
-	                     "[rpcinterface:supervisor]\nx=y\n"
+	                     "[rpcinterface:twiddler]\nx=y\n"
 	                     "[eventlistener:e]\ncommand=x\n"
 	                     "[fcgi-program:f]\ncommand=x\n"
 	                     "[ctlplugin:c]\nx=y\n"
+	                     "[rpcinterface:supervisor]\n"
+	                     "supervisor.rpcinterface_factory=x:y\n"
 	                     "[program:x]\ncommand=a\n");
 	conf = config_load("t.conf", &errs);
 	assert_non_null(conf);
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(conf->nprocs, 1);
-	assert_int_equal(conf->nwarnings, 5);
+	assert_int_equal(conf->nwarnings, 4);
 	assert_string_equal(conf->warnings[0],
-	    "t.conf:1: [inet_http_server] is not implemented by tend; section ignored");
-	assert_string_equal(conf->warnings[1],
-	    "t.conf:3: [rpcinterface:supervisor] is not implemented by tend; section ignored");
-	assert_string_equal(conf->warnings[4],
+	    "t.conf:3: [rpcinterface:twiddler] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[3],
 	    "t.conf:9: [ctlplugin:c] is not implemented by tend; section ignored");
+	assert_string_equal(conf->global.inet_http_port, "9001");
 	config_free(conf);
 }
 
@@ -903,10 +904,10 @@ test_globals_aliases(void **state)
 	assert_string_equal(g->socket_owner, "root:root");
 	assert_int_equal(g->socket_uid, 0);
 	assert_int_equal(g->socket_gid, 0);
-	assert_int_equal(conf->nwarnings, 3);
+	assert_int_equal(conf->nwarnings, 1);
+	assert_string_equal(g->unix_http_username, "u");
+	assert_string_equal(g->unix_http_password, "p");
 	assert_string_equal(conf->warnings[0],
-	    "t.conf:5: username= is ignored: tend authenticates clients with SO_PEERCRED and the socket's mode and owner");
-	assert_string_equal(conf->warnings[2],
 	    "t.conf:8: serverurl 'http://localhost:9001' is not a unix:// URL; tend ignores it");
 	config_free(conf);
 
@@ -990,15 +991,14 @@ test_fixture_supervisord(void **state)
 	back_to_tmp();
 	assert_int_equal(errs.n, 0);
 	assert_non_null(conf);
-	assert_int_equal(conf->nwarnings, 5);
+	/* The API's sections are understood (http.c serves them). */
+	assert_int_equal(conf->nwarnings, 1);
 	assert_string_equal(conf->warnings[0],
-	    "supervisord.conf:9: username= is ignored: tend authenticates clients with SO_PEERCRED and the socket's mode and owner");
-	assert_string_equal(conf->warnings[2],
-	    "supervisord.conf:12: [inet_http_server] is not implemented by tend; section ignored");
-	assert_string_equal(conf->warnings[3],
-	    "supervisord.conf:34: [rpcinterface:supervisor] is not implemented by tend; section ignored");
-	assert_string_equal(conf->warnings[4],
 	    "supervisord.conf:76: [eventlistener:crashmail] is not implemented by tend; section ignored");
+	assert_string_equal(conf->global.unix_http_username, "user");
+	assert_string_equal(conf->global.unix_http_password, "123");
+	assert_string_equal(conf->global.inet_http_port, "127.0.0.1:9001");
+	assert_string_equal(conf->global.inet_http_username, "user");
 	assert_string_equal(conf->global.socket, "/tmp/tend-fixture.sock");
 	assert_int_equal(conf->global.socket_mode, 0770);
 	/* web (100), pool (150: worker_01..04), cron, queue (999). */
@@ -1119,7 +1119,7 @@ test_dump(void **state)
 
 	(void)state;
 	conf = load_ok("[program:x]\ncommand=/bin/echo 'a b'\n"
-	               "[inet_http_server]\n");
+	               "[fcgi-program:f]\n");
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	config_dump(conf, fp);
@@ -1130,7 +1130,7 @@ test_dump(void **state)
 	assert_non_null(strstr(buf, "    stopsignal              TERM\n"));
 	assert_non_null(strstr(buf, "    socket_mode             0700\n"));
 	assert_non_null(strstr(buf,
-	    "warning: t.conf:3: [inet_http_server] is not implemented by tend; section ignored\n"));
+	    "warning: t.conf:3: [fcgi-program:f] is not implemented by tend; section ignored\n"));
 	free(buf);
 	config_free(conf);
 }
@@ -1182,7 +1182,7 @@ test_key_names(void **state)
 	assert_string_equal(config_section_kind(0), "program");
 	for (i = 0; config_section_kind(i) != NULL; i++)
 		;
-	assert_int_equal(i, 7);
+	assert_int_equal(i, 9);
 	for (i = 0; config_key_name("program", i) != NULL; i++) {
 		if (strcmp(config_key_name("program", i), "pdeathsig") == 0)
 			seen_pdeathsig = true;
