@@ -1281,8 +1281,15 @@ main(int argc, char **argv)
 	/* Orphans of our services (double forks) are re-parented to us, so
 	 * we can reap them and see every process a service leaves behind
 	 * (prctl(2) PR_SET_CHILD_SUBREAPER). */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
-		fatal("prctl(PR_SET_CHILD_SUBREAPER)");
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1) {
+		/* Only an emulator says EINVAL (qemu-user; the kernel has
+		 * it since 3.4): orphans go to init, and only cgroups still
+		 * tie them to their service. */
+		if (errno != EINVAL)
+			fatal("prctl(PR_SET_CHILD_SUBREAPER)");
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER); orphans of services "
+		         "are not adopted");
+	}
 
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop (ev_loop_new)");
