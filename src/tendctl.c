@@ -446,6 +446,16 @@ rec_is_unknown(const struct rec *r)
 
 /* --- verbs -------------------------------------------------------------- */
 
+/* supervisorctl's STOPPED_STATES, which make `status` exit 3: STOPPED,
+ * EXITED, FATAL (and UNKNOWN).  STARTING, RUNNING and BACKOFF count as
+ * running (RUNNING_STATES), and so does STOPPING. */
+static bool
+tc_state_stopped(const char *state)
+{
+	return strcmp(state, "STOPPED") == 0 || strcmp(state, "EXITED") == 0 ||
+	       strcmp(state, "FATAL") == 0 || strcmp(state, "UNKNOWN") == 0;
+}
+
 static void
 tc_status_json(const struct recs *rs)
 {
@@ -543,7 +553,7 @@ tc_status_json_call(struct tc *t, const struct verb *v, int argc, char **argv)
 			    rec_str(&rs.v[i], "name"));
 			continue;
 		}
-		if (strcmp(rec_str(&rs.v[i], "state"), "RUNNING") != 0)
+		if (tc_state_stopped(rec_str(&rs.v[i], "state")))
 			notrunning = true;
 	}
 	tc_status_json(&rs);
@@ -648,7 +658,7 @@ tc_table_cb(struct tc *t, struct proto_msg *m, void *arg)
 		(void)tc_table_put(tb, name != NULL ? name : "");
 		return 0;
 	}
-	if (state == NULL || strcmp(state, "RUNNING") != 0)
+	if (state == NULL || tc_state_stopped(state))
 		tb->notrunning = true;
 	if ((n = tc_table_put(tb, full != NULL ? full : "")) > tb->width)
 		tb->width = n;
@@ -670,6 +680,37 @@ tc_pad(char *p, const char *s, size_t len, size_t width)
 	return p;
 }
 
+static const char *tc_sort_arena;
+
+/* FULL's group and name: "g:n", or a lone program's "n" (group n). */
+static void
+tc_split_fullname(const char *full, const char **name, size_t *glen)
+{
+	const char *colon = strchr(full, ':');
+
+	*name = colon != NULL ? colon + 1 : full;
+	*glen = colon != NULL ? (size_t)(colon - full) : strlen(full);
+}
+
+/* Rows by (group, name), as supervisord lists its processes. */
+static int
+tc_row_cmp(const void *a, const void *b)
+{
+	const char *fa = tc_sort_arena + ((const struct tc_row *)a)->off;
+	const char *fb = tc_sort_arena + ((const struct tc_row *)b)->off;
+	const char *na, *nb;
+	size_t ga, gb;
+	int c;
+
+	tc_split_fullname(fa, &na, &ga);
+	tc_split_fullname(fb, &nb, &gb);
+	if ((c = memcmp(fa, fb, ga < gb ? ga : gb)) != 0)
+		return c;
+	if (ga != gb)
+		return ga < gb ? -1 : 1;
+	return strcmp(na, nb);
+}
+
 /* supervisorctl's layout: errors first, then the table, NAME padded to
  * the longest name plus 3 (at least 33 columns), STATE to 10. */
 static void
@@ -682,6 +723,9 @@ tc_table_print(const struct tc_table *tb)
 	for (i = 0; i < tb->n; i++)
 		if (tb->rows[i].unknown)
 			tc_print_unknown(tb->arena + tb->rows[i].off);
+	/* In supervisorctl's order: by group, then name. */
+	tc_sort_arena = tb->arena;
+	qsort(tb->rows, tb->n, sizeof(*tb->rows), tc_row_cmp);
 	/* Each row's strings take at most its share of the arena, plus
 	 * padding: a bound for the whole table. */
 	out = tc_xmalloc(tb->len + tb->n * (w + 10 + 1));
@@ -1576,12 +1620,98 @@ tc_update(struct tc *t, const struct verb *v, int argc, char **argv)
 	return rc;
 }
 
+/* add and remove answer per argument, in supervisorctl's words. */
+enum tc_group_res {
+	TC_GROUP_DONE = 0,
+	TC_GROUP_ACTIVE,  /* add: already there */
+	TC_GROUP_RUNNING, /* remove: a process still runs */
+	TC_GROUP_UNKNOWN,
+	TC_GROUP_FAILED, /* said as start says it */
+};
+
+struct tc_groups {
+	char **names;
+	int n;
+	enum tc_group_res *res;
+	bool answered; /* results came: the request was carried out */
+};
+
+/* Which argument named FULL (a fullname tendd answered for)? */
+static int
+tc_group_of(const struct tc_groups *g, const char *full)
+{
+	size_t n;
+	int i;
+
+	for (i = 0; i < g->n; i++) {
+		n = strlen(g->names[i]);
+		if (n > 2 && strcmp(g->names[i] + n - 2, ":*") == 0)
+			n -= 2;
+		if (strncmp(full, g->names[i], n) == 0 &&
+		    (full[n] == '\0' || full[n] == ':'))
+			return i;
+	}
+	return -1;
+}
+
+static int
+tc_group_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	struct tc_groups *g = arg;
+	long long fault = rec_int(r, "fault");
+	const char *result = rec_str(r, "result");
+	enum tc_group_res res = TC_GROUP_FAILED;
+	int i;
+
+	if (rec_get(r, "none") != NULL)
+		return 0; /* each argument gets its line */
+	if (rec_get(r, "error") != NULL || rec_get(r, "note") != NULL)
+		return tc_reload_cb(t, r, NULL);
+	g->answered = true;
+	if ((i = tc_group_of(g, rec_str(r, "name"))) < 0)
+		return tc_result_cb(t, r, &(struct tc_results){0});
+	if (fault == PROTO_F_OK)
+		return 0;
+	if (fault == PROTO_F_NO_SUCH_PROCESS)
+		res = TC_GROUP_UNKNOWN;
+	else if (strcmp(result, "already active") == 0)
+		res = TC_GROUP_ACTIVE;
+	else if (strcmp(result, "process still running") == 0)
+		res = TC_GROUP_RUNNING;
+	if (res == TC_GROUP_FAILED)
+		(void)tc_result_cb(t, r, &(struct tc_results){0});
+	if (g->res[i] == TC_GROUP_DONE)
+		g->res[i] = res;
+	return 1;
+}
+
+/* add/remove NAME...: "NAME: added process group", "ERROR: no such
+ * process/group: NAME"... as supervisorctl prints them. */
 static int
 tc_addremove(struct tc *t, const struct verb *v, int argc, char **argv)
 {
-	return tc_reload_call(t, v,
-	    strcmp(v->name, "add") == 0 ? PROTO_REQ_ADD : PROTO_REQ_REMOVE,
-	    argv, argc);
+	bool add = strcmp(v->name, "add") == 0;
+	struct tc_groups g = {argv, argc, NULL, false};
+	int i, rc;
+
+	g.res = tc_xmalloc(((size_t)argc + 1) * sizeof(*g.res));
+	memset(g.res, 0, ((size_t)argc + 1) * sizeof(*g.res));
+	rc = tc_call(t, v->name, add ? PROTO_REQ_ADD : PROTO_REQ_REMOVE, argv,
+	    argc, CTLC_FOREVER, tc_group_cb, &g);
+	for (i = 0; i < argc && rc != EXIT_UNREACHABLE; i++) {
+		if (g.res[i] == TC_GROUP_DONE && (rc == EXIT_OK || g.answered))
+			printf("%s: %s process group\n", argv[i],
+			    add ? "added" : "removed");
+		else if (g.res[i] == TC_GROUP_ACTIVE)
+			printf("ERROR: process group already active\n");
+		else if (g.res[i] == TC_GROUP_RUNNING)
+			printf("ERROR: process/group still running: %s\n",
+			    argv[i]);
+		else if (g.res[i] == TC_GROUP_UNKNOWN)
+			printf("ERROR: no such process/group: %s\n", argv[i]);
+	}
+	free(g.res);
+	return rc;
 }
 
 /* restart --rolling [-N n] NAME...: one batch of n at a time. */
@@ -1947,7 +2077,8 @@ tc_help(struct tc *t, const struct verb *v, int argc, char **argv)
 
 static const struct verb verbs[] = {
     {"status", "[NAME...]", tc_status,
-        "show processes; exit 3 if one is not RUNNING", 0, -1, TC_JSON},
+        "show processes; exit 3 if one is stopped, exited or fatal", 0, -1,
+        TC_JSON},
     {"start", "[-t SECS] NAME...", tc_action,
         "start processes, wait until RUNNING (-t: at most SECS)", 1, -1, 0},
     {"stop", "[-t SECS] NAME...", tc_action,
@@ -2013,6 +2144,30 @@ tc_usage(FILE *fp)
 	    "verbs.\n");
 }
 
+static int tc_split(char *line, char **words);
+static int tc_run(struct tc *t, int argc, char **argv);
+
+#define TC_MAXWORDS 128
+
+/* ARGV[0] holds blanks: its words, then the other arguments. */
+static int
+tc_run_split(struct tc *t, int argc, char **argv)
+{
+	char *words[TC_MAXWORDS], **all;
+	int n, i, rc;
+
+	if ((n = tc_split(argv[0], words)) == 0 || n + argc > TC_MAXWORDS + 1)
+		return tc_run(t, argc - 1, argv + 1);
+	all = tc_xmalloc(((size_t)n + (size_t)argc) * sizeof(*all));
+	memcpy(all, words, (size_t)n * sizeof(*all));
+	for (i = 1; i < argc; i++)
+		all[n++] = argv[i];
+	all[n] = NULL;
+	rc = tc_run(t, n, all);
+	free(all);
+	return rc;
+}
+
 /* Run one command line (ARGV[0] is the verb).  The settings in T may be
  * changed by --json for this command only. */
 static int
@@ -2023,6 +2178,10 @@ tc_run(struct tc *t, int argc, char **argv)
 	char **args;
 	int n = 0, i, rc;
 
+	/* supervisorctl joins its arguments into one command line: `'signal
+	 * HUP' web` is `signal HUP web` (Ansible's module runs that). */
+	if (argc > 0 && strpbrk(argv[0], " \t") != NULL)
+		return tc_run_split(t, argc, argv);
 	if ((v = tc_find_verb(argv[0])) == NULL ||
 	    (!t->shell && (v->flags & TC_SHELL))) {
 		tc_err("unknown verb: %s", argv[0]);
@@ -2062,8 +2221,6 @@ tc_run(struct tc *t, int argc, char **argv)
 }
 
 /* --- the interactive shell ---------------------------------------------- */
-
-#define TC_MAXWORDS 128
 
 /* Split LINE on blanks in place (supervisorctl does no quoting). */
 static int

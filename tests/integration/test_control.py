@@ -207,7 +207,10 @@ def test_signal_hup_and_usr1(tend):
     assert "one: signalled" in r.out, r
     rec = tend.wait_state("one", "EXITED")
     assert rec["exit"]["signal"] == signal.SIGHUP, rec
-    r = tend.ctl("signal", "USR1", "two", check=EXIT_OK)
+    # supervisorctl's habit (Ansible's module runs it so): the verb and
+    # the signal in one argument.
+    r = tend.ctl("signal USR1", "two", check=EXIT_OK)
+    assert r.out.splitlines() == ["two: signalled"], r
     rec = tend.wait_state("two", "EXITED")
     assert rec["exit"]["signal"] == signal.SIGUSR1, rec
     # Negative control: ignoreterm ignores TERM and stays RUNNING.

@@ -248,20 +248,26 @@ def test_add_and_remove(tend):
     wait_running(tend, "a", "b")
     before = pids(tend)
     # remove only takes a stopped process, as supervisorctl's does
+    # (supervisorctl's words: Ansible's and Salt's modules read them)
     r = tend.ctl("remove", "b", check=EXIT_FAIL)
-    assert r.out.splitlines() == ["b: ERROR (process still running)"], r.out
+    assert r.out.splitlines() == ["ERROR: process/group still running: b"], \
+        r.out
     tend.ctl("stop", "b", check=EXIT_OK)
     r = tend.ctl("remove", "b", check=EXIT_OK)
-    assert r.out.splitlines() == ["b: removed"], r.out
+    assert r.out.splitlines() == ["b: removed process group"], r.out
+    r = tend.ctl("remove", "nosuch", check=EXIT_FAIL)
+    assert r.out.splitlines() == ["ERROR: no such process/group: nosuch"], \
+        r.out
     assert set(pids(tend)) == {"a"}
     # still in the file: reread offers it, add brings it back
     assert tend.ctl("reread", check=EXIT_OK).out.splitlines() == \
         ["b: available"]
     tend.write_config(prog("a") + prog("b") + prog("c"))
     r = tend.ctl("add", "b", check=EXIT_OK)
-    assert r.out.splitlines() == ["b: added and started"], r.out
+    assert r.out.splitlines() == ["b: added process group"], r.out
     r = tend.ctl("add", "a", check=EXIT_FAIL)
-    assert r.out.splitlines() == ["a: ERROR (already active)"], r.out
+    assert r.out.splitlines() == ["ERROR: process group already active"], \
+        r.out
     after = pids(tend)
     assert set(after) == {"a", "b"} and after["a"] == before["a"]
 

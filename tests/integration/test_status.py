@@ -242,3 +242,53 @@ def test_tendctl_reads_supervisorctl_serverurl(tend, tmp_path):
     ctlconf.write_text(f"[supervisorctl]\nserverurl=unix://{tend.sock}\n")
     r = run([TENDCTL, "-c", ctlconf, "status", "web"])
     assert r.rc == EXIT_OK and "RUNNING" in r.out, r
+
+
+def test_status_exit_code_follows_supervisorctl(tend):
+    """Exit 3 only for STOPPED, EXITED, FATAL: STARTING and BACKOFF count
+    as running (supervisorctl's RUNNING_STATES)."""
+    tend.start("""
+        [program:slow]
+        command={H}/sleeper
+        startsecs=100
+        stopwaitsecs=1
+
+        [program:flaky]
+        command=/bin/false
+        startsecs=1
+        startretries=100
+    """)
+    tend.wait_state("slow", "STARTING")
+    tend.wait_state("flaky", "BACKOFF", "STARTING")
+    tend.ctl("status", "slow", check=EXIT_OK)
+    tend.ctl("status", "flaky", check=EXIT_OK)
+    tend.ctl("stop", "slow", check=EXIT_OK)
+    tend.ctl("status", "slow", check=EXIT_NOTRUNNING)
+
+
+def test_status_sorted_by_group_then_name(tend):
+    """supervisorctl lists processes by group, then name, whatever the
+    priority: "web:x" (group web) before the lone program "web-1"."""
+    tend.start("""
+        [program:web-1]
+        command={H}/sleeper
+        priority=1
+        startsecs=0
+
+        [group:web]
+        programs=x
+
+        [program:x]
+        command={H}/sleeper
+        priority=5
+        startsecs=0
+
+        [program:alpha]
+        command={H}/sleeper
+        priority=9
+        startsecs=0
+    """)
+    tend.wait_all()
+    r = tend.ctl("status", check=EXIT_OK)
+    names = [line.split()[0] for line in r.out.splitlines()]
+    assert names == ["alpha", "web:x", "web-1"], r.out
