@@ -23,7 +23,7 @@ static const struct {
     {PROTO_END, "END"},
     {PROTO_RECORD, "RECORD"},
     {PROTO_DATA, "DATA"},
-#define REQ(name, num, handler, flags, opts) {PROTO_REQ_##name, "REQ_" #name},
+#define REQ(name, num, handler, flags, opts, verb) {PROTO_REQ_##name, "REQ_" #name},
 #include "req.def"
 #undef REQ
     {PROTO_REQ_START_T, "REQ_START_T"},

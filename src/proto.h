@@ -67,7 +67,7 @@ enum proto_type {
 
 	/* 100..: requests, one per row of req.def (their arguments and
 	 * replies are documented there); body: strings, the arguments */
-#define REQ(name, num, handler, flags, opts) PROTO_REQ_##name = num,
+#define REQ(name, num, handler, flags, opts, verb) PROTO_REQ_##name = num,
 #include "req.def"
 #undef REQ
 	/* Retired with protocol 9 (numbers never reused); tendd still

@@ -25,7 +25,8 @@ static const struct {
 	const char *name;
 	const char *opts; /* the options it takes, space-separated */
 } req_table[] = {
-#define REQ(name, num, handler, flags, opts) {num, flags, handler, #name, opts},
+#define REQ(name, num, handler, flags, opts, verb) \
+	{num, flags, handler, #name, opts},
 #include "req.def"
 #undef REQ
 };

@@ -1,0 +1,387 @@
+/*
+ * tcaction.c: the verbs that act and print per-process results in
+ * supervisorctl's words: start, stop, restart (-t, --rolling), signal,
+ * clear, shutdown, and the reload family (reread, update, add, remove,
+ * reload).
+ */
+#include "tc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What a start/stop/signal result counts as: supervisorctl shrugs at
+ * "already started" for start and "not running" for stop. */
+struct tc_results {
+	uint16_t type;
+	int failed;
+};
+
+static int
+tc_result_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	struct tc_results *res = arg;
+	long long fault = rec_int(r, "fault");
+	const char *name = rec_str(r, "name");
+	const char *detail = rec_get(r, "detail");
+
+	if (fault == PROTO_F_OK) {
+		printf("%s: %s\n", name, rec_str(r, "result"));
+		return 0;
+	}
+	if (fault == PROTO_F_NO_SUCH_PROCESS)
+		tc_print_unknown(name);
+	else
+		printf("%s: ERROR (%s)\n", name, rec_str(r, "result"));
+	/* The why, which supervisorctl leaves to the logs. */
+	if (detail != NULL && *detail != '\0')
+		tc_err("%s: %s", name, detail);
+	(void)fflush(stdout);
+	if ((fault == PROTO_F_ALREADY_STARTED &&
+	        (res->type == PROTO_REQ_START ||
+	            res->type == PROTO_REQ_RESTART)) ||
+	    (fault == PROTO_F_NOT_RUNNING &&
+	        (res->type == PROTO_REQ_STOP ||
+	            res->type == PROTO_REQ_RESTART)))
+		return 0;
+	res->failed = 1;
+	return 0;
+}
+
+static int tc_rolling(
+    struct tc *t, const struct verb *v, int argc, char **argv);
+
+/*
+ * start/stop/restart [-t SECONDS] NAME...: wait until each process got
+ * there; with -t, tendd reports "ERROR (timed out)" for those that did
+ * not in time (they carry on).  Without -t a start or stop waits as long
+ * as tendd takes (startsecs, startretries and stopwaitsecs bound it) and
+ * EOF tells if tendd dies.
+ */
+static int
+tc_startstop(struct tc *t, const struct verb *v, uint16_t type, int argc,
+    char **argv, struct tc_results *res)
+{
+	const char *val = NULL, *opts[2] = {"timeout", NULL};
+	struct tc local = *t;
+	char **args, *end;
+	double secs;
+	int i, n = 1, rc;
+
+	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0 ||
+		    strcmp(argv[i], "--timeout") == 0) {
+			val = i + 1 < argc ? argv[++i] : "";
+			continue;
+		}
+		if (strncmp(argv[i], "-t", 2) == 0) {
+			val = argv[i] + 2;
+			continue;
+		}
+		if (strncmp(argv[i], "--timeout=", 10) == 0) {
+			val = argv[i] + 10;
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			tc_err("%s: unknown option %s (usage: %s %s)", v->name,
+			    argv[i], v->name, v->args);
+			free(args);
+			return EXIT_USAGE;
+		}
+		args[n++] = argv[i];
+	}
+	if (val != NULL &&
+	    (secs = strtod(val, &end),
+	        *val == '\0' || *end != '\0' || !(secs > 0 && secs <= 1e6))) {
+		tc_err("%s: -t needs a number of seconds above 0, not '%s'",
+		    v->name, val);
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (n == 1) {
+		tc_err("%s: a process name is required (usage: %s %s)", v->name,
+		    v->name, v->args);
+		free(args);
+		return EXIT_USAGE;
+	}
+	opts[1] = val;
+	local.opts = opts;
+	local.nopts = val != NULL;
+	rc = tc_call(&local, v->name, type, args + 1, n - 1, CTLC_FOREVER,
+	    tc_result_cb, res);
+	free(args);
+	if (rc != EXIT_OK)
+		return rc;
+	return res->failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int
+tc_action(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct tc_results res = {0};
+	uint16_t type;
+	int rc, i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(v->name, "restart") == 0 &&
+		    (strcmp(argv[i], "--rolling") == 0 ||
+		        strncmp(argv[i], "-N", 2) == 0))
+			return tc_rolling(t, v, argc, argv);
+	if (strcmp(v->name, "start") == 0)
+		type = PROTO_REQ_START;
+	else if (strcmp(v->name, "stop") == 0)
+		type = PROTO_REQ_STOP;
+	else if (strcmp(v->name, "restart") == 0)
+		type = PROTO_REQ_RESTART;
+	else if (strcmp(v->name, "clear") == 0)
+		type = PROTO_REQ_CLEAR;
+	else
+		type = PROTO_REQ_SIGNAL;
+	res.type = type;
+	if (type == PROTO_REQ_START || type == PROTO_REQ_STOP ||
+	    type == PROTO_REQ_RESTART)
+		return tc_startstop(t, v, type, argc, argv, &res);
+	rc = tc_call(t, v->name, type, argv, argc,
+	    type == PROTO_REQ_SIGNAL ? CTLC_REPLY_TIMEOUT : CTLC_FOREVER,
+	    tc_result_cb, &res);
+	if (rc != EXIT_OK)
+		return rc;
+	return res.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int
+tc_shutdown(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_SHUTDOWN, argv, argc, CTLC_FOREVER,
+	    NULL, NULL);
+	if (rc == EXIT_OK)
+		printf("Shut down\n");
+	return rc;
+}
+
+/* --- reread, update, add, remove, reload, restart --rolling ----------- */
+
+/* One record of the reload family: a config error or a note (stderr),
+ * "none", or a per-process result (as start's). */
+static int
+tc_reload_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	const char *s;
+
+	if ((s = rec_get(r, "error")) != NULL) {
+		(void)fflush(stdout);
+		fprintf(stderr, "%s\n", s);
+		return 0;
+	}
+	if ((s = rec_get(r, "note")) != NULL) {
+		tc_err("%s", s);
+		return 0;
+	}
+	if ((s = rec_get(r, "none")) != NULL) {
+		printf("%s\n", s);
+		return 0;
+	}
+	return tc_result_cb(t, r, arg);
+}
+
+static int
+tc_reload_call(
+    struct tc *t, const struct verb *v, uint16_t type, char **argv, int argc)
+{
+	struct tc_results res = {0};
+	int rc;
+
+	res.type = type;
+	/* update and reload wait for the stops and starts they cause, which
+	 * tendd bounds with stopwaitsecs and startsecs. */
+	rc = tc_call(t, v->name, type, argv, argc,
+	    type == PROTO_REQ_REREAD ? CTLC_REPLY_TIMEOUT : CTLC_FOREVER,
+	    tc_reload_cb, &res);
+	if (rc != EXIT_OK)
+		return rc;
+	return res.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int
+tc_reread(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	return tc_reload_call(t, v, PROTO_REQ_REREAD, argv, argc);
+}
+
+/* update [-n] [NAME...] and reload [-n]: the first field carries the
+ * flags. */
+int
+tc_update(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	char **args, flags[2] = "";
+	int i, n = 0, rc;
+	bool reload = strcmp(v->name, "reload") == 0;
+
+	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
+	args[n++] = flags;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-n") == 0 ||
+		    strcmp(argv[i], "--dry-run") == 0) {
+			flags[0] = 'n';
+			continue;
+		}
+		if (argv[i][0] == '-' || reload) {
+			tc_err("%s: unexpected argument %s (usage: %s %s)",
+			    v->name, argv[i], v->name, v->args);
+			free(args);
+			return EXIT_USAGE;
+		}
+		args[n++] = argv[i];
+	}
+	rc = tc_reload_call(
+	    t, v, reload ? PROTO_REQ_RELOAD : PROTO_REQ_UPDATE, args, n);
+	free(args);
+	return rc;
+}
+
+/* add and remove answer per argument, in supervisorctl's words. */
+enum tc_group_res {
+	TC_GROUP_DONE = 0,
+	TC_GROUP_ACTIVE,  /* add: already there */
+	TC_GROUP_RUNNING, /* remove: a process still runs */
+	TC_GROUP_UNKNOWN,
+	TC_GROUP_FAILED, /* said as start says it */
+};
+
+struct tc_groups {
+	char **names;
+	int n;
+	enum tc_group_res *res;
+	bool answered; /* results came: the request was carried out */
+};
+
+/* Which argument named FULL (a fullname tendd answered for)? */
+static int
+tc_group_of(const struct tc_groups *g, const char *full)
+{
+	size_t n;
+	int i;
+
+	for (i = 0; i < g->n; i++) {
+		n = strlen(g->names[i]);
+		if (n > 2 && strcmp(g->names[i] + n - 2, ":*") == 0)
+			n -= 2;
+		if (strncmp(full, g->names[i], n) == 0 &&
+		    (full[n] == '\0' || full[n] == ':'))
+			return i;
+	}
+	return -1;
+}
+
+static int
+tc_group_cb(struct tc *t, const struct rec *r, void *arg)
+{
+	struct tc_groups *g = arg;
+	long long fault = rec_int(r, "fault");
+	const char *result = rec_str(r, "result");
+	enum tc_group_res res = TC_GROUP_FAILED;
+	int i;
+
+	if (rec_get(r, "none") != NULL)
+		return 0; /* each argument gets its line */
+	if (rec_get(r, "error") != NULL || rec_get(r, "note") != NULL)
+		return tc_reload_cb(t, r, NULL);
+	g->answered = true;
+	if ((i = tc_group_of(g, rec_str(r, "name"))) < 0)
+		return tc_result_cb(t, r, &(struct tc_results){0});
+	if (fault == PROTO_F_OK)
+		return 0;
+	if (fault == PROTO_F_NO_SUCH_PROCESS)
+		res = TC_GROUP_UNKNOWN;
+	else if (strcmp(result, "already active") == 0)
+		res = TC_GROUP_ACTIVE;
+	else if (strcmp(result, "process still running") == 0)
+		res = TC_GROUP_RUNNING;
+	if (res == TC_GROUP_FAILED)
+		(void)tc_result_cb(t, r, &(struct tc_results){0});
+	if (g->res[i] == TC_GROUP_DONE)
+		g->res[i] = res;
+	return 1;
+}
+
+/* add/remove NAME...: "NAME: added process group", "ERROR: no such
+ * process/group: NAME"... as supervisorctl prints them. */
+int
+tc_addremove(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	bool add = strcmp(v->name, "add") == 0;
+	struct tc_groups g = {argv, argc, NULL, false};
+	int i, rc;
+
+	g.res = tc_xmalloc(((size_t)argc + 1) * sizeof(*g.res));
+	memset(g.res, 0, ((size_t)argc + 1) * sizeof(*g.res));
+	rc = tc_call(t, v->name, add ? PROTO_REQ_ADD : PROTO_REQ_REMOVE, argv,
+	    argc, CTLC_FOREVER, tc_group_cb, &g);
+	for (i = 0; i < argc && rc != EXIT_UNREACHABLE; i++) {
+		if (g.res[i] == TC_GROUP_DONE && (rc == EXIT_OK || g.answered))
+			printf("%s: %s process group\n", argv[i],
+			    add ? "added" : "removed");
+		else if (g.res[i] == TC_GROUP_ACTIVE)
+			printf("ERROR: process group already active\n");
+		else if (g.res[i] == TC_GROUP_RUNNING)
+			printf("ERROR: process/group still running: %s\n",
+			    argv[i]);
+		else if (g.res[i] == TC_GROUP_UNKNOWN)
+			printf("ERROR: no such process/group: %s\n", argv[i]);
+	}
+	free(g.res);
+	return rc;
+}
+
+/* restart --rolling [-N n] NAME...: one batch of n at a time. */
+static int
+tc_rolling(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	char **args, width[16] = "1", *end;
+	const char *nval;
+	unsigned long n;
+	int i, k = 0, rc;
+
+	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
+	args[k++] = width;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--rolling") == 0)
+			continue;
+		if (strncmp(argv[i], "-N", 2) == 0) {
+			nval = argv[i][2] != '\0' ? argv[i] + 2
+			       : i + 1 < argc     ? argv[++i]
+			                          : "";
+			n = strtoul(nval, &end, 10);
+			if (*nval == '\0' || *end != '\0' || n == 0 ||
+			    n > 1000000) {
+				tc_err("restart: -N needs a positive number, "
+				       "not '%s'",
+				    nval);
+				free(args);
+				return EXIT_USAGE;
+			}
+			(void)snprintf(width, sizeof(width), "%lu", n);
+			continue;
+		}
+		args[k++] = argv[i];
+	}
+	if (k < 2) {
+		tc_err("restart: a process name is required (usage: restart "
+		       "--rolling [-N n] NAME...)");
+		free(args);
+		return EXIT_USAGE;
+	}
+	rc = tc_reload_call(t, v, PROTO_REQ_ROLLING, args, k);
+	free(args);
+	return rc;
+}

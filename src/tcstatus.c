@@ -1,0 +1,903 @@
+/*
+ * tcstatus.c: the verbs that look: status (the table, --json), ps, pid,
+ * avail, version, metrics (Prometheus's text format).
+ */
+#include "tc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- verbs -----------------------------------------------------------------
+ */
+
+/* supervisorctl's STOPPED_STATES, which make `status` exit 3: STOPPED,
+ * EXITED, FATAL (and UNKNOWN).  STARTING, RUNNING and BACKOFF count as
+ * running (RUNNING_STATES), and so does STOPPING. */
+static bool
+tc_state_stopped(const char *state)
+{
+	return strcmp(state, "STOPPED") == 0 || strcmp(state, "EXITED") == 0 ||
+	       strcmp(state, "FATAL") == 0 || strcmp(state, "UNKNOWN") == 0;
+}
+
+static void
+tc_status_json(const struct recs *rs)
+{
+	bool first, efirst;
+	size_t i, shown = 0;
+
+	putchar('[');
+	for (i = 0; i < rs->n; i++) {
+		const struct rec *r = &rs->v[i];
+
+		if (rec_is_unknown(r))
+			continue;
+		printf(shown++ ? ",\n {" : "\n {");
+		first = true;
+		json_kstr("name", rec_str(r, "name"), &first);
+		json_kstr("group", rec_str(r, "group"), &first);
+		json_kstr("fullname", rec_str(r, "fullname"), &first);
+		json_kstr("state", rec_str(r, "state"), &first);
+		json_kint("statecode", rec_int(r, "statecode"), &first);
+		json_kint("pid", rec_int(r, "pid"), &first);
+		json_kint("start", (long long)rec_num(r, "start"), &first);
+		json_kint("stop", (long long)rec_num(r, "stop"), &first);
+		json_kint("now", (long long)rec_num(r, "now"), &first);
+		json_kint("uptime", (long long)rec_num(r, "uptime"), &first);
+		json_kstr("description", rec_str(r, "description"), &first);
+		json_kstr("spawnerr", rec_str(r, "spawnerr"), &first);
+		json_key("exit", &first);
+		if (rec_int(r, "exit") != 0) {
+			efirst = true;
+			putchar('{');
+			json_kint("code", rec_int(r, "exit_code"), &efirst);
+			json_kint("signal", rec_int(r, "exit_signal"), &efirst);
+			json_key("core", &efirst);
+			fputs(
+			    rec_int(r, "exit_core") ? "true" : "false", stdout);
+			json_knum("utime", rec_num(r, "exit_utime"), &efirst);
+			json_knum("stime", rec_num(r, "exit_stime"), &efirst);
+			json_kint(
+			    "maxrss_kb", rec_int(r, "exit_maxrss_kb"), &efirst);
+			json_knum("uptime", rec_num(r, "exit_uptime"), &efirst);
+			json_kint("time", (long long)rec_num(r, "exit_time"),
+			    &efirst);
+			json_key("oom", &efirst);
+			fputs(
+			    rec_int(r, "exit_oom") ? "true" : "false", stdout);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		json_kint("spawns", rec_int(r, "spawns"), &first);
+		json_kint("log_dropped_bytes", rec_int(r, "log_dropped_bytes"),
+		    &first);
+		json_kstr(
+		    "stdout_logfile", rec_str(r, "stdout_logfile"), &first);
+		json_kstr(
+		    "stderr_logfile", rec_str(r, "stderr_logfile"), &first);
+		json_kstr("tracking", rec_str(r, "tracking"), &first);
+		json_kint("nprocs", rec_int(r, "nprocs"), &first);
+		json_kint("rss_kb", rec_int(r, "rss_kb"), &first);
+		json_kint("pss_kb", rec_int(r, "pss_kb"), &first);
+		json_knum("cpu_s", rec_num(r, "cpu_s"), &first);
+		json_kint("leftovers", rec_int(r, "leftovers"), &first);
+		json_key("unkillable", &first);
+		fputs(rec_int(r, "unkillable") ? "true" : "false", stdout);
+		putchar('}');
+	}
+	printf("%s]\n", shown ? "\n" : "");
+}
+
+/* status --json: full records (with /proc's memory and CPU, which the
+ * table does not show), unknown names on stderr. */
+static int
+tc_status_json_call(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool unknown = false, notrunning = false;
+	size_t i;
+	int rc;
+
+	static const char *const full[] = {"full", "1"};
+	struct tc local = *t;
+
+	local.opts = full;
+	local.nopts = 1;
+	rc = tc_call(&local, v->name, PROTO_REQ_STATUS, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	for (i = 0; i < rs.n; i++) {
+		if (rec_is_unknown(&rs.v[i])) {
+			unknown = true;
+			(void)fflush(stdout);
+			fprintf(stderr, "%s: ERROR (no such process)\n",
+			    rec_str(&rs.v[i], "name"));
+			continue;
+		}
+		if (tc_state_stopped(rec_str(&rs.v[i], "state")))
+			notrunning = true;
+	}
+	tc_status_json(&rs);
+	recs_free(&rs);
+	if (unknown)
+		return EXIT_FAIL;
+	return notrunning ? EXIT_NOTRUNNING : EXIT_OK;
+}
+
+/*
+ * The status table, gathered as the records come in: each row's strings
+ * (fullname, state, description; or the unknown name) back to back in one
+ * arena, NUL-terminated, instead of a copy of every record; printed with
+ * one write.  A `status` of 1,000 processes is 1,000 records.
+ */
+struct tc_row {
+	size_t off;   /* of the row's first string in the arena */
+	bool unknown; /* "no such process": only the name */
+};
+
+struct tc_table {
+	char *arena;
+	size_t len, cap;
+	struct tc_row *rows;
+	size_t n, rcap;
+	size_t width; /* of the longest fullname */
+	bool notrunning, unknown;
+};
+
+static void *
+tc_xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n *= 2;
+	if ((p = realloc(p, n * size)) == NULL) {
+		tc_err("out of memory");
+		exit(EXIT_FAIL);
+	}
+	*cap = n;
+	return p;
+}
+
+/* Append S and its NUL to the arena; S's length. */
+static size_t
+tc_table_put(struct tc_table *tb, const char *s)
+{
+	size_t n = strlen(s);
+
+	tb->arena = tc_xgrow(tb->arena, &tb->cap, tb->len + n + 1, 1);
+	memcpy(tb->arena + tb->len, s, n + 1);
+	tb->len += n + 1;
+	return n;
+}
+
+/* The first value of a key wins, as rec_get() has it. */
+static void
+tc_first(const char **dst, const char *v)
+{
+	if (*dst == NULL)
+		*dst = v;
+}
+
+/* A tc_msg_fn: one status record into the table. */
+static int
+tc_table_cb(struct tc *t, struct proto_msg *m, void *arg)
+{
+	struct tc_table *tb = arg;
+	const char *k, *v, *full = NULL, *name = NULL, *state = NULL;
+	const char *desc = NULL, *pid = NULL, *fault = NULL;
+	struct tc_row *row;
+	size_t n;
+
+	while (!proto_at_end(m)) {
+		if (proto_get_str(m, &k) == -1 || proto_get_str(m, &v) == -1)
+			return -1;
+		if (strcmp(k, "fullname") == 0)
+			tc_first(&full, v);
+		else if (strcmp(k, "name") == 0)
+			tc_first(&name, v);
+		else if (strcmp(k, "state") == 0)
+			tc_first(&state, v);
+		else if (strcmp(k, "description") == 0)
+			tc_first(&desc, v);
+		else if (strcmp(k, "pid") == 0)
+			tc_first(&pid, v);
+		else if (strcmp(k, "fault") == 0)
+			tc_first(&fault, v);
+	}
+	tb->rows = tc_xgrow(tb->rows, &tb->rcap, tb->n + 1, sizeof(*tb->rows));
+	row = &tb->rows[tb->n++];
+	row->off = tb->len;
+	/* as rec_is_unknown() */
+	row->unknown = fault != NULL &&
+	               strtoll(fault, NULL, 10) == PROTO_F_NO_SUCH_PROCESS &&
+	               state == NULL && pid == NULL;
+	if (row->unknown) {
+		tb->unknown = true;
+		(void)tc_table_put(tb, name != NULL ? name : "");
+		return 0;
+	}
+	if (state == NULL || tc_state_stopped(state))
+		tb->notrunning = true;
+	if ((n = tc_table_put(tb, full != NULL ? full : "")) > tb->width)
+		tb->width = n;
+	(void)tc_table_put(tb, state != NULL ? state : "");
+	(void)tc_table_put(tb, desc != NULL ? desc : "");
+	return 0;
+}
+
+/* Copy S to P, then blanks up to WIDTH bytes (printf's %-*s); the end. */
+static char *
+tc_pad(char *p, const char *s, size_t len, size_t width)
+{
+	memcpy(p, s, len);
+	p += len;
+	if (len < width) {
+		memset(p, ' ', width - len);
+		p += width - len;
+	}
+	return p;
+}
+
+static const char *tc_sort_arena;
+
+/* FULL's group and name: "g:n", or a lone program's "n" (group n). */
+static void
+tc_split_fullname(const char *full, const char **name, size_t *glen)
+{
+	const char *colon = strchr(full, ':');
+
+	*name = colon != NULL ? colon + 1 : full;
+	*glen = colon != NULL ? (size_t)(colon - full) : strlen(full);
+}
+
+/* Rows by (group, name), as supervisord lists its processes. */
+static int
+tc_row_cmp(const void *a, const void *b)
+{
+	const char *fa = tc_sort_arena + ((const struct tc_row *)a)->off;
+	const char *fb = tc_sort_arena + ((const struct tc_row *)b)->off;
+	const char *na, *nb;
+	size_t ga, gb;
+	int c;
+
+	tc_split_fullname(fa, &na, &ga);
+	tc_split_fullname(fb, &nb, &gb);
+	if ((c = memcmp(fa, fb, ga < gb ? ga : gb)) != 0)
+		return c;
+	if (ga != gb)
+		return ga < gb ? -1 : 1;
+	return strcmp(na, nb);
+}
+
+/* supervisorctl's layout: errors first, then the table, NAME padded to
+ * the longest name plus 3 (at least 33 columns), STATE to 10. */
+static void
+tc_table_print(const struct tc_table *tb)
+{
+	size_t i, w = (tb->width > 30 ? tb->width : 30) + 3, fl, sl, dl;
+	char *out, *p;
+	const char *f, *st, *d;
+
+	for (i = 0; i < tb->n; i++)
+		if (tb->rows[i].unknown)
+			tc_print_unknown(tb->arena + tb->rows[i].off);
+	/* In supervisorctl's order: by group, then name. */
+	tc_sort_arena = tb->arena;
+	qsort(tb->rows, tb->n, sizeof(*tb->rows), tc_row_cmp);
+	/* Each row's strings take at most its share of the arena, plus
+	 * padding: a bound for the whole table. */
+	out = tc_xmalloc(tb->len + tb->n * (w + 10 + 1));
+	p = out;
+	for (i = 0; i < tb->n; i++) {
+		if (tb->rows[i].unknown)
+			continue;
+		f = tb->arena + tb->rows[i].off;
+		fl = strlen(f);
+		st = f + fl + 1;
+		sl = strlen(st);
+		d = st + sl + 1;
+		dl = strlen(d);
+		p = tc_pad(p, f, fl, w);
+		p = tc_pad(p, st, sl, 10);
+		memcpy(p, d, dl);
+		p += dl;
+		*p++ = '\n';
+	}
+	(void)fwrite(out, 1, (size_t)(p - out), stdout);
+	free(out);
+}
+
+int
+tc_status(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct tc_table tb = {0};
+	int rc;
+
+	if (t->json)
+		return tc_status_json_call(t, v, argc, argv);
+	rc = tc_call_msgs(t, v->name, PROTO_REQ_STATUS, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_table_cb, &tb);
+	if (rc == EXIT_OK)
+		tc_table_print(&tb);
+	free(tb.arena);
+	free(tb.rows);
+	if (rc != EXIT_OK)
+		return rc;
+	if (tb.unknown)
+		return EXIT_FAIL;
+	return tb.notrunning ? EXIT_NOTRUNNING : EXIT_OK;
+}
+
+/* --- ps: each service's process tree ----------------------------------- */
+
+/* "12.3M" from kilobytes, ps-like. */
+static void
+tc_ps_size(long long kb, char *buf, size_t len)
+{
+	if (kb < 10 * 1024)
+		(void)snprintf(buf, len, "%lldK", kb);
+	else if (kb < 10 * 1024 * 1024)
+		(void)snprintf(buf, len, "%.1fM", (double)kb / 1024);
+	else
+		(void)snprintf(buf, len, "%.1fG", (double)kb / (1024 * 1024));
+}
+
+/* Is record K (a proc of the service whose records are V[A..B)) the
+ * child of a process of the same service? */
+static bool
+tc_ps_has_parent(const struct recs *rs, size_t a, size_t b, size_t k)
+{
+	long long ppid = rec_int(&rs->v[k], "ppid");
+	size_t i;
+
+	for (i = a; i < b; i++)
+		if (i != k && rec_int(&rs->v[i], "pid") == ppid)
+			return true;
+	return false;
+}
+
+static void
+tc_ps_proc(const struct tc *t, const struct rec *r, int depth, bool *first)
+{
+	char rss[32], pss[32], up[64];
+	bool f = true;
+	int i;
+
+	if (t->json) {
+		printf(*first ? "\n   {" : ",\n   {");
+		*first = false;
+		json_kint("pid", rec_int(r, "pid"), &f);
+		json_kint("ppid", rec_int(r, "ppid"), &f);
+		json_key("main", &f);
+		fputs(rec_int(r, "main") ? "true" : "false", stdout);
+		json_kint("depth", depth, &f);
+		json_kstr("state", rec_str(r, "state"), &f);
+		json_kint("threads", rec_int(r, "threads"), &f);
+		json_kint("rss_kb", rec_int(r, "rss_kb"), &f);
+		json_kint("pss_kb", rec_int(r, "pss_kb"), &f);
+		json_knum("cpu_s", rec_num(r, "cpu_s"), &f);
+		json_knum("cpu_pct", rec_num(r, "cpu_pct"), &f);
+		json_kint("uptime", rec_int(r, "uptime"), &f);
+		json_kstr("cmd", rec_str(r, "cmd"), &f);
+		putchar('}');
+		return;
+	}
+	tc_ps_size(rec_int(r, "rss_kb"), rss, sizeof(rss));
+	tc_ps_size(rec_int(r, "pss_kb"), pss, sizeof(pss));
+	util_format_uptime(rec_num(r, "uptime"), up, sizeof(up));
+	printf("  %7lld %7lld %s %4lld %7s %7s %5.1f %10s ", rec_int(r, "pid"),
+	    rec_int(r, "ppid"), rec_str(r, "state"), rec_int(r, "threads"), rss,
+	    pss, rec_num(r, "cpu_pct"), up);
+	for (i = 0; i < depth; i++)
+		fputs(i + 1 == depth ? " \\_ " : "    ", stdout);
+	printf("%s\n", rec_str(r, "cmd"));
+}
+
+/* Print the subtree of the process PID (records V[A..B)), children in
+ * pid order (records come in cgroup.procs order, which is by pid). */
+static void
+tc_ps_tree(const struct tc *t, const struct recs *rs, size_t a, size_t b,
+    size_t k, int depth, bool *first)
+{
+	long long pid = rec_int(&rs->v[k], "pid");
+	size_t i;
+
+	tc_ps_proc(t, &rs->v[k], depth, first);
+	if (depth > 64)
+		return;
+	for (i = a; i < b; i++)
+		if (i != k && rec_int(&rs->v[i], "ppid") == pid)
+			tc_ps_tree(t, rs, a, b, i, depth + 1, first);
+}
+
+/* One service: its record at S, its processes in V[S+1..B). */
+static void
+tc_ps_service(
+    const struct tc *t, const struct recs *rs, size_t s, size_t b, bool *sfirst)
+{
+	const struct rec *r = &rs->v[s];
+	char rss[32], pss[32];
+	bool f = true, pfirst = true;
+	size_t k;
+
+	if (t->json) {
+		printf(*sfirst ? "\n {" : ",\n {");
+		json_kstr("name", rec_str(r, "fullname"), &f);
+		json_kstr("state", rec_str(r, "state"), &f);
+		json_kint("pid", rec_int(r, "pid"), &f);
+		json_kstr("tracking", rec_str(r, "tracking"), &f);
+		json_kint("nprocs", rec_int(r, "nprocs"), &f);
+		json_kint("rss_kb", rec_int(r, "rss_kb"), &f);
+		json_kint("pss_kb", rec_int(r, "pss_kb"), &f);
+		json_knum("cpu_s", rec_num(r, "cpu_s"), &f);
+		json_kstr("description", rec_str(r, "description"), &f);
+		json_key("processes", &f);
+		putchar('[');
+	} else {
+		tc_ps_size(rec_int(r, "rss_kb"), rss, sizeof(rss));
+		tc_ps_size(rec_int(r, "pss_kb"), pss, sizeof(pss));
+		printf("%s%-32s %-9s %lld process%s, RSS %s, PSS %s, CPU %.2fs "
+		       "(%s)\n",
+		    *sfirst ? "" : "\n", rec_str(r, "fullname"),
+		    rec_str(r, "state"), rec_int(r, "nprocs"),
+		    rec_int(r, "nprocs") == 1 ? "" : "es", rss, pss,
+		    rec_num(r, "cpu_s"), rec_str(r, "tracking"));
+		if (s + 1 < b)
+			printf("  %7s %7s %s %4s %7s %7s %5s %10s %s\n", "PID",
+			    "PPID", "S", "THR", "RSS", "PSS", "%CPU", "UPTIME",
+			    "COMMAND");
+	}
+	*sfirst = false;
+	for (k = s + 1; k < b; k++)
+		if (!tc_ps_has_parent(rs, s + 1, b, k))
+			tc_ps_tree(t, rs, s + 1, b, k, 0, &pfirst);
+	if (t->json)
+		printf("%s]}", pfirst ? "" : "\n  ");
+}
+
+int
+tc_ps(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool first = true;
+	size_t i, j;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_PS, argv, argc, CTLC_REPLY_TIMEOUT,
+	    tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	if (t->json)
+		putchar('[');
+	for (i = 0; i < rs.n; i = j) {
+		j = i + 1;
+		if (rec_is_unknown(&rs.v[i])) {
+			(void)fflush(stdout);
+			tc_print_unknown(rec_str(&rs.v[i], "name"));
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (strcmp(rec_str(&rs.v[i], "kind"), "service") != 0)
+			continue;
+		while (
+		    j < rs.n && strcmp(rec_str(&rs.v[j], "kind"), "proc") == 0)
+			j++;
+		tc_ps_service(t, &rs, i, j, &first);
+	}
+	if (t->json)
+		printf("%s]\n", first ? "" : "\n");
+	recs_free(&rs);
+	return rc;
+}
+
+int
+tc_pid(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool first, all = argc == 0;
+	int rc, i;
+	size_t k, shown = 0;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "all") == 0)
+			all = true;
+	rc = tc_call(t, v->name, PROTO_REQ_PID, argv, argc, CTLC_REPLY_TIMEOUT,
+	    tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	if (t->json)
+		putchar('[');
+	for (k = 0; k < rs.n; k++) {
+		const struct rec *r = &rs.v[k];
+
+		if (rec_is_unknown(r)) {
+			(void)fflush(stdout);
+			fprintf(stderr, "%s: ERROR (no such process)\n",
+			    rec_str(r, "name"));
+			rc = EXIT_FAIL;
+			continue;
+		}
+		/* A named process that is not running is a failed
+		 * lookup (supervisorctl exits non-zero too). */
+		if (!all && rec_int(r, "pid") == 0)
+			rc = EXIT_FAIL;
+		if (t->json) {
+			printf(shown++ ? ",\n {" : "\n {");
+			first = true;
+			json_kstr("name", rec_str(r, "name"), &first);
+			json_kint("pid", rec_int(r, "pid"), &first);
+			putchar('}');
+		} else {
+			printf("%lld\n", rec_int(r, "pid"));
+		}
+	}
+	if (t->json)
+		printf("%s]\n", shown ? "\n" : "");
+	recs_free(&rs);
+	return rc;
+}
+
+int
+tc_avail(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	char prio[64];
+	bool first;
+	size_t k;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_AVAIL, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	if (t->json)
+		putchar('[');
+	for (k = 0; k < rs.n; k++) {
+		const struct rec *r = &rs.v[k];
+
+		if (t->json) {
+			printf(k ? ",\n {" : "\n {");
+			first = true;
+			json_kstr("name", rec_str(r, "name"), &first);
+			json_kstr("group", rec_str(r, "group"), &first);
+			json_key("inuse", &first);
+			fputs(rec_int(r, "inuse") ? "true" : "false", stdout);
+			json_key("autostart", &first);
+			fputs(
+			    rec_int(r, "autostart") ? "true" : "false", stdout);
+			json_kint("priority", rec_int(r, "priority"), &first);
+			json_kint("group_priority",
+			    rec_int(r, "group_priority"), &first);
+			putchar('}');
+			continue;
+		}
+		/* supervisorctl's "%-32s %-9s %-9s GROUP:PROCESS priority" */
+		(void)snprintf(prio, sizeof(prio), "%lld:%lld",
+		    rec_int(r, "group_priority"), rec_int(r, "priority"));
+		printf("%-32s %-9s %-9s %s\n", rec_str(r, "name"),
+		    rec_int(r, "inuse") ? "in use" : "avail",
+		    rec_int(r, "autostart") ? "auto" : "manual", prio);
+	}
+	if (t->json)
+		printf("%s]\n", rs.n ? "\n" : "");
+	recs_free(&rs);
+	return EXIT_OK;
+}
+
+int
+tc_version(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	bool first = true;
+	int rc;
+
+	rc = tc_call(t, v->name, PROTO_REQ_VERSION, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK || rs.n == 0) {
+		recs_free(&rs);
+		return rc != EXIT_OK ? rc : EXIT_FAIL;
+	}
+	if (t->json) {
+		putchar('{');
+		json_kstr("tendd", rec_str(&rs.v[0], "version"), &first);
+		json_kstr("tendctl", TEND_VERSION, &first);
+		json_kint("protocol", rec_int(&rs.v[0], "protocol"), &first);
+		printf("}\n");
+	} else {
+		printf("%s\n", rec_str(&rs.v[0], "version"));
+	}
+	recs_free(&rs);
+	return EXIT_OK;
+}
+
+/* --- metrics: Prometheus's text format ---------------------------------- */
+
+/* A label value: backslash, double quote and newline escaped, as the
+ * text format wants; bytes that are not UTF-8 become U+FFFD. */
+static void
+tc_prom_label(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p != '\0') {
+		if (*p == '\\' || *p == '"') {
+			putchar('\\');
+			putchar(*p++);
+		} else if (*p == '\n') {
+			fputs("\\n", stdout);
+			p++;
+		} else if ((n = json_utf8_len(p)) == 0) {
+			fputs("\xef\xbf\xbd", stdout);
+			p++;
+		} else {
+			(void)fwrite(p, 1, n, stdout);
+			p += n;
+		}
+	}
+}
+
+/* A sample value: integers as such, the rest with milliseconds. */
+static void
+tc_prom_value(double d)
+{
+	/* (no floor(): tendctl does not link libm) */
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d)
+		printf(" %.0f\n", d);
+	else
+		printf(" %.3f\n", d);
+}
+
+/*
+ * What `tendctl metrics` prints: one family per row, in this order.  KEY
+ * is the record key holding the value (a sample only where the record
+ * has it); rows of one family follow each other, told apart by an extra
+ * label LKEY="LVAL".  KEY NULL: computed (see tc_prom_special).
+ */
+struct tc_prom_row {
+	bool tendd; /* from the tendd record; else one sample per process */
+	const char *metric;
+	const char *type;
+	const char *help;
+	const char *key;
+	const char *lkey, *lval;
+};
+
+static const struct tc_prom_row tc_prom_rows[] = {
+    {true, "tend_info", "gauge",
+        "tendd's version and control protocol version (always 1).", NULL, NULL,
+        NULL},
+    {true, "tend_start_time_seconds", "gauge",
+        "When tendd started, in seconds since the epoch.", "start_time", NULL,
+        NULL},
+    {true, "tend_control_clients", "gauge",
+        "Control clients connected to tendd, this one included.", "clients",
+        NULL, NULL},
+    {true, "tend_control_clients_max", "gauge",
+        "Control clients tendd accepts at once.", "clients_max", NULL, NULL},
+    {true, "tend_config_generation", "gauge",
+        "Configurations tendd has taken: 1 at start, one more per applied "
+        "reload.",
+        "config_generation", NULL, NULL},
+    {true, "tend_processes", "gauge", "Processes in tendd's table.",
+        "processes", NULL, NULL},
+    {true, "tend_cpu_seconds_total", "counter", "CPU time tendd has used.",
+        "cpu_user", "mode", "user"},
+    {true, "tend_cpu_seconds_total", NULL, NULL, "cpu_system", "mode",
+        "system"},
+    {true, "tend_resident_memory_bytes", "gauge",
+        "tendd's resident memory (RSS).", "rss_bytes", NULL, NULL},
+    {false, "tend_process_state", "gauge",
+        "1 for the state the process is in, 0 for the others.", NULL, "state",
+        NULL},
+    {false, "tend_process_spawns_total", "counter",
+        "Times the process was spawned since tendd started.", "spawns", NULL,
+        NULL},
+    {false, "tend_process_restarts_total", "counter",
+        "Spawns after the first (automatic and requested restarts).", NULL,
+        NULL, NULL},
+    {false, "tend_process_failed_starts", "gauge",
+        "Failed starts in a row (supervisord's backoff count; FATAL after "
+        "startretries).",
+        "backoff", NULL, NULL},
+    {false, "tend_process_start_time_seconds", "gauge",
+        "When the running process was spawned, in seconds since the epoch.",
+        "start_time", NULL, NULL},
+    {false, "tend_process_uptime_seconds", "gauge",
+        "How long the process has been running (0 when it is not).", "uptime",
+        NULL, NULL},
+    {false, "tend_process_last_exit_code", "gauge",
+        "Exit status of the last run (0 when a signal ended it).", "exit_code",
+        NULL, NULL},
+    {false, "tend_process_last_exit_signal", "gauge",
+        "Signal that ended the last run (0 when it exited).", "exit_signal",
+        NULL, NULL},
+    {false, "tend_process_last_exit_time_seconds", "gauge",
+        "When the last run ended, in seconds since the epoch.", "exit_time",
+        NULL, NULL},
+    {false, "tend_process_cpu_seconds_total", "counter",
+        "CPU time of the running main process (its own, not its children's).",
+        "cpu_user", "mode", "user"},
+    {false, "tend_process_cpu_seconds_total", NULL, NULL, "cpu_system", "mode",
+        "system"},
+    {false, "tend_process_resident_memory_bytes", "gauge",
+        "Resident memory (RSS) of the running main process.", "rss_bytes", NULL,
+        NULL},
+    {false, "tend_process_proportional_memory_bytes", "gauge",
+        "Proportional set size (PSS: shared pages divided among their "
+        "users) of the running main process.",
+        "pss_bytes", NULL, NULL},
+    {false, "tend_process_threads", "gauge",
+        "Threads of the running main process.", "threads", NULL, NULL},
+    {false, "tend_process_log_dropped_bytes_total", "counter",
+        "Output bytes that could not be written to the log files.",
+        "log_dropped_bytes", NULL, NULL},
+};
+
+static const char *const tc_prom_states[] = {"STOPPED", "STARTING", "RUNNING",
+    "BACKOFF", "STOPPING", "EXITED", "FATAL", "UNKNOWN"};
+
+/* The labels of R's samples: {name="G:P",group="G"[,LKEY="LVAL"]}. */
+static void
+tc_prom_labels(const struct rec *r, const char *lkey, const char *lval)
+{
+	putchar('{');
+	if (r != NULL) {
+		fputs("name=\"", stdout);
+		tc_prom_label(rec_str(r, "fullname"));
+		fputs("\",group=\"", stdout);
+		tc_prom_label(rec_str(r, "group"));
+		putchar('"');
+	}
+	if (lkey != NULL) {
+		printf("%s%s=\"", r != NULL ? "," : "", lkey);
+		tc_prom_label(lval);
+		putchar('"');
+	}
+	putchar('}');
+}
+
+/* The samples of a computed row for record R (tendd's or a process's);
+ * returns how many it printed (PRINT false: only counts). */
+static int
+tc_prom_special(const struct tc_prom_row *row, const struct rec *r, bool print)
+{
+	size_t i;
+	long long spawns;
+
+	if (strcmp(row->metric, "tend_info") == 0) {
+		if (print) {
+			fputs(row->metric, stdout);
+			printf("{version=\"");
+			tc_prom_label(rec_str(r, "version"));
+			printf("\",protocol=\"");
+			tc_prom_label(rec_str(r, "protocol"));
+			printf("\"} 1\n");
+		}
+		return 1;
+	}
+	if (strcmp(row->metric, "tend_process_state") == 0) {
+		for (i = 0; print && i < TEND_NELEM(tc_prom_states); i++) {
+			fputs(row->metric, stdout);
+			tc_prom_labels(r, "state", tc_prom_states[i]);
+			printf(" %d\n", strcmp(rec_str(r, "state"),
+			                    tc_prom_states[i]) == 0);
+		}
+		return (int)TEND_NELEM(tc_prom_states);
+	}
+	/* tend_process_restarts_total */
+	spawns = rec_int(r, "spawns");
+	if (print) {
+		fputs(row->metric, stdout);
+		tc_prom_labels(r, NULL, NULL);
+		printf(" %lld\n", spawns > 0 ? spawns - 1 : 0);
+	}
+	return 1;
+}
+
+/* Print (or, PRINT false, count) ROW's samples over the records. */
+static int
+tc_prom_samples(
+    const struct tc_prom_row *row, const struct recs *rs, bool print)
+{
+	const struct rec *r;
+	const char *kind;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < rs->n; i++) {
+		r = &rs->v[i];
+		kind = rec_str(r, "kind");
+		if (strcmp(kind, row->tendd ? "tendd" : "process") != 0)
+			continue;
+		if (row->key == NULL) {
+			n += tc_prom_special(row, r, print);
+			continue;
+		}
+		if (rec_get(r, row->key) == NULL)
+			continue;
+		/* A process that never ran has no start time. */
+		if (strcmp(row->key, "start_time") == 0 &&
+		    rec_num(r, row->key) <= 0)
+			continue;
+		n++;
+		if (!print)
+			continue;
+		fputs(row->metric, stdout);
+		if (!row->tendd || row->lkey != NULL)
+			tc_prom_labels(
+			    row->tendd ? NULL : r, row->lkey, row->lval);
+		tc_prom_value(rec_num(r, row->key));
+	}
+	return n;
+}
+
+/*
+ * metrics: tendd's numbers in Prometheus's text exposition format, for
+ * node_exporter's textfile collector or any scraper that runs a command.
+ * Nothing is printed unless tendd answered in full, so
+ * `tendctl metrics > f.tmp && mv f.tmp f.prom` never publishes half a
+ * file.  A family without samples (no process has exited yet) is left
+ * out, HELP and TYPE included.
+ */
+int
+tc_metrics(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	struct recs rs = {0};
+	const struct tc_prom_row *row, *head = NULL;
+	size_t i, k;
+	int rc, n;
+
+	rc = tc_call(t, v->name, PROTO_REQ_METRICS, argv, argc,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK) {
+		recs_free(&rs);
+		return rc;
+	}
+	for (i = 0; i < TEND_NELEM(tc_prom_rows); i++) {
+		row = &tc_prom_rows[i];
+		if (row->type != NULL) {
+			/* A family's first row: HELP and TYPE, if any row
+			 * of it has a sample. */
+			head = row;
+			for (n = 0, k = i; k < TEND_NELEM(tc_prom_rows); k++) {
+				if (k > i && tc_prom_rows[k].type != NULL)
+					break;
+				n += tc_prom_samples(
+				    &tc_prom_rows[k], &rs, false);
+			}
+			if (n > 0)
+				printf("# HELP %s %s\n# TYPE %s %s\n",
+				    head->metric, head->help, head->metric,
+				    head->type);
+		}
+		(void)tc_prom_samples(row, &rs, true);
+	}
+	recs_free(&rs);
+	if (fflush(stdout) == EOF) {
+		tc_err("metrics: standard output: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
