@@ -79,7 +79,6 @@
  */
 #define CTL_PRIORITY EV_MAXPRI
 
-
 struct ctl_client {
 	struct ctl_client *next;
 	ev_io rio;
@@ -88,15 +87,15 @@ struct ctl_client {
 	int fd;
 	uid_t uid;
 	pid_t pid;
-	bool hello;   /* versions agreed */
-	uint32_t version; /* the protocol version agreed */
-	bool closing; /* close once the output is sent */
-	bool dropped; /* output discarded: close at the next chance */
-	uint32_t id;  /* of the request in flight */
-	struct req rq; /* the request in flight (rq.live) */
+	bool hello;            /* versions agreed */
+	uint32_t version;      /* the protocol version agreed */
+	bool closing;          /* close once the output is sent */
+	bool dropped;          /* output discarded: close at the next chance */
+	uint32_t id;           /* of the request in flight */
+	struct req rq;         /* the request in flight (rq.live) */
 	struct proto_writer w; /* the record being packed, in OUT */
-	uint64_t active;      /* ctl.tick of its last progress (eviction) */
-	unsigned char *in;    /* INCAP bytes, grown for a larger frame */
+	uint64_t active;       /* ctl.tick of its last progress (eviction) */
+	unsigned char *in;     /* INCAP bytes, grown for a larger frame */
 	size_t incap, inlen;
 	size_t inneed; /* frame size, once the header is in */
 	unsigned char *out;
@@ -117,7 +116,7 @@ static struct {
 	int socket_mode;
 	/* where the frames of a dropped client go, unsent */
 	unsigned char scratch[PROTO_MAX_FRAME];
-	uint64_t tick;		/* counts client progress, for eviction */
+	uint64_t tick; /* counts client progress, for eviction */
 } ctl = {.fd = -1};
 
 static void ctl_read_cb(struct ev_loop *, ev_io *, int);
@@ -262,8 +261,8 @@ static void
 ctl_frame_begin(struct ctl_client *c, uint16_t type)
 {
 	if (c->dropped || !ctl_out_room(c)) {
-		proto_begin(&c->w, ctl.scratch, sizeof(ctl.scratch), type,
-		    c->id);
+		proto_begin(
+		    &c->w, ctl.scratch, sizeof(ctl.scratch), type, c->id);
 		return;
 	}
 	proto_begin(&c->w, c->out + c->outlen, PROTO_MAX_FRAME, type, c->id);
@@ -390,6 +389,14 @@ ctl_sink_dropped(const struct req *rq)
 	return ctl_of(rq)->dropped;
 }
 
+static bool
+ctl_sink_busy(const struct req *rq)
+{
+	const struct ctl_client *c = ctl_of(rq);
+
+	return c->outoff < c->outlen;
+}
+
 static void
 ctl_sink_flush(struct req *rq)
 {
@@ -405,6 +412,7 @@ static const struct req_sink_ops ctl_sink_ops = {
     .error = ctl_sink_error,
     .wake = ctl_sink_wake,
     .dropped = ctl_sink_dropped,
+    .busy = ctl_sink_busy,
     .flush = ctl_sink_flush,
 };
 
@@ -500,7 +508,8 @@ ctl_hello(struct ctl_client *c, struct proto_msg *m)
 		(void)snprintf(why, sizeof(why),
 		    "protocol version mismatch: client (%s) speaks %u..%u, "
 		    "tendd %s speaks %d..%d",
-		    who, lo, hi, TEND_VERSION, PROTO_VERSION_MIN, PROTO_VERSION);
+		    who, lo, hi, TEND_VERSION, PROTO_VERSION_MIN,
+		    PROTO_VERSION);
 		ctl_fail(c, m->id, why);
 		return;
 	}

@@ -25,7 +25,7 @@ static const struct {
 	const char *name;
 	const char *opts; /* the options it takes, space-separated */
 } req_table[] = {
-#define REQ(name, num, handler, flags, opts, verb) \
+#define REQ(name, num, handler, flags, opts, verb)                             \
 	{num, flags, handler, #name, opts},
 #include "req.def"
 #undef REQ
@@ -258,6 +258,12 @@ bool
 req_dropped(const struct req *rq)
 {
 	return rq->ops->dropped(rq);
+}
+
+bool
+req_busy(const struct req *rq)
+{
+	return rq->ops->busy(rq);
 }
 
 void

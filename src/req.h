@@ -67,6 +67,9 @@ struct req_sink_ops {
 	/* True when the client is gone or over its output cap: stop
 	 * producing (the front end will cancel the request). */
 	bool (*dropped)(const struct req *rq);
+	/* True while output sent earlier has not left yet: a producer that
+	 * may pace itself waits for rq->pump. */
+	bool (*busy)(const struct req *rq);
 	/* Push queued output out now (tendd may exit before the loop turns
 	 * again: shutdown). */
 	void (*flush)(struct req *rq);
@@ -135,6 +138,7 @@ void req_end(struct req *rq);
 void req_error(struct req *rq, const char *fmt, ...) TEND_PRINTF(2, 3);
 void req_wake(struct req *rq);
 bool req_dropped(const struct req *rq);
+bool req_busy(const struct req *rq);
 void req_flush(struct req *rq);
 
 /*

@@ -292,3 +292,51 @@ def test_status_sorted_by_group_then_name(tend):
     r = tend.ctl("status", check=EXIT_OK)
     names = [line.split()[0] for line in r.out.splitlines()]
     assert names == ["alpha", "web:x", "web-1"], r.out
+
+
+def test_status_json_is_read_in_turns_while_others_are_served(tend):
+    """status --json reads /proc for every process: done in one go it held
+    the loop while exits and other clients waited.  It goes out a chunk
+    per loop turn, and not faster than the client takes it: a client
+    that reads nothing holds up only its own reply (500 records are more
+    than a socket buffer holds)."""
+    import os
+    import socket
+    import struct
+    from test_protocol import HELLO, END, OPTS_MARK, STATUS, frame, pstr, \
+        read_frame
+    tend.start("""
+        [program:pool]
+        command={H}/sleeper
+        process_name=pool_%(process_num)03d
+        numprocs=500
+        startsecs=0
+        stopwaitsecs=1
+    """, extra="loglevel=debug")
+    tend.wait_all(timeout=60)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(str(tend.sock))
+    try:
+        s.sendall(frame(HELLO, 1, struct.pack(">I", 8) + pstr("slow")
+                        + struct.pack(">I", 9))
+                  + frame(STATUS, 2, struct.pack(">HH", OPTS_MARK, 1)
+                          + pstr("full") + pstr("1")))
+        tend.wait_request(os.getpid(), "REQ_STATUS")
+        # Another client is served meanwhile, and the walk is not over.
+        r = tend.ctl("pid", "pool:pool_000", check=EXIT_OK)
+        assert r.out.strip().isdigit(), r
+        mine = f"control client {os.getpid()}: status of 500 processes sent"
+        assert mine not in tend.log_text()
+        # Now take it all: 500 records, then END.
+        n = 0
+        while (f := read_frame(s)) is not None:
+            if f[1] == 2 and f[0] == END:
+                break
+            n += f[0] == 4 and f[1] == 2
+    finally:
+        s.close()
+    assert n == 500
+    m = re.search(rf"control client {os.getpid()}: status of 500 processes "
+                  r"sent in (\d+) turns", tend.log_text())
+    assert m and int(m.group(1)) > 1, tend.log_tail()
