@@ -23,6 +23,9 @@ libxmlrpc-core-c3-dev"
 # checks of contrib/ (each is skipped when its tool is missing).  Debian's
 # prometheus (promtool check metrics) is used by test_metrics.py when
 # installed; it is not pulled in here, as it brings a server along.
+# supervisor: its config parser, which test_config_compat.py compares
+# tend's with (where an init system runs, the package may also start a
+# system supervisord; no test talks to it).
 TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
 logrotate python3-yaml supervisor prometheus-node-exporter"
 

@@ -471,13 +471,73 @@ export_errors(struct loader *ld, struct conf_errors *errs)
 	nv[errs->n] = NULL;
 }
 
+/* Strict: every warning becomes an error. */
+static void
+warnings_to_errors(struct loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nwarns; i++) {
+		if (cfg_grow(ld, (void **)&ld->errs, &ld->caperrs, ld->nerrs,
+		        sizeof(*ld->errs)) == -1)
+			return;
+		ld->errs[ld->nerrs++] = ld->warns[i];
+		ld->warns[i].msg = NULL;
+	}
+	ld->nwarns = 0;
+}
+
+/* Give up: every message into ERRS, nothing returned. */
+static struct tend_conf *
+load_failed(struct loader *ld, struct tend_conf *conf, struct conf_errors *errs)
+{
+	export_errors(ld, errs);
+	loader_free(ld);
+	config_free(conf);
+	return NULL;
+}
+
+/* Move the processes (sorted) and warnings of LD into CONF. */
+static int
+load_finish(struct loader *ld, struct tend_conf *conf)
+{
+	size_t i;
+
+	if (ld->nprocs > 0)
+		qsort(ld->procs, ld->nprocs, sizeof(*ld->procs), procent_cmp);
+	conf->procs = calloc(ld->nprocs + 1, sizeof(*conf->procs));
+	conf->warnings = calloc(ld->nwarns + 1, sizeof(*conf->warnings));
+	if (conf->procs == NULL || conf->warnings == NULL) {
+		ld->oom = true;
+		return -1;
+	}
+	for (i = 0; i < ld->nprocs; i++) {
+		conf->procs[i] = ld->procs[i].p;
+		ld->procs[i].p = NULL;
+	}
+	conf->nprocs = ld->nprocs;
+	if (ld->nwarns > 0)
+		qsort(ld->warns, ld->nwarns, sizeof(*ld->warns), lmsg_cmp);
+	for (i = 0; i < ld->nwarns; i++) {
+		conf->warnings[i] = ld->warns[i].msg;
+		ld->warns[i].msg = NULL;
+	}
+	conf->nwarnings = ld->nwarns;
+	return 0;
+}
+
 struct tend_conf *
 config_load(const char *path, struct conf_errors *errs)
+{
+	return config_load_flags(path, 0, errs);
+}
+
+struct tend_conf *
+config_load_flags(const char *path, unsigned flags, struct conf_errors *errs)
 {
 	struct loader ld;
 	struct tend_conf *conf;
 	struct utsname un;
-	size_t i;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.curfile = -1;
@@ -486,10 +546,7 @@ config_load(const char *path, struct conf_errors *errs)
 	ld.cwd = getcwd(NULL, 0);
 	if (conf == NULL || ld.cwd == NULL) {
 		cfg_lerr(&ld, -1, 0, "%s: getcwd: %s", path, strerror(errno));
-		export_errors(&ld, errs);
-		loader_free(&ld);
-		free(conf);
-		return NULL;
+		return load_failed(&ld, conf, errs);
 	}
 	ld.conf = conf;
 	if (uname(&un) == 0)
@@ -499,42 +556,10 @@ config_load(const char *path, struct conf_errors *errs)
 		conf->path = cfg_path_abs(&ld, path);
 		cfg_resolve_all(&ld);
 	}
-	if (ld.nerrs > 0 || ld.oom) {
-		export_errors(&ld, errs);
-		loader_free(&ld);
-		config_free(conf);
-		return NULL;
-	}
-	if (ld.nprocs > 0)
-		qsort(ld.procs, ld.nprocs, sizeof(*ld.procs), procent_cmp);
-	conf->procs = calloc(ld.nprocs + 1, sizeof(*conf->procs));
-	if (conf->procs == NULL) {
-		ld.oom = true;
-		export_errors(&ld, errs);
-		loader_free(&ld);
-		config_free(conf);
-		return NULL;
-	}
-	for (i = 0; i < ld.nprocs; i++) {
-		conf->procs[i] = ld.procs[i].p;
-		ld.procs[i].p = NULL;
-	}
-	conf->nprocs = ld.nprocs;
-	if (ld.nwarns > 0)
-		qsort(ld.warns, ld.nwarns, sizeof(*ld.warns), lmsg_cmp);
-	conf->warnings = calloc(ld.nwarns + 1, sizeof(*conf->warnings));
-	if (conf->warnings == NULL) {
-		ld.oom = true;
-		export_errors(&ld, errs);
-		loader_free(&ld);
-		config_free(conf);
-		return NULL;
-	}
-	for (i = 0; i < ld.nwarns; i++) {
-		conf->warnings[i] = ld.warns[i].msg;
-		ld.warns[i].msg = NULL;
-	}
-	conf->nwarnings = ld.nwarns;
+	if ((flags & CONFIG_STRICT) || conf->global.strict)
+		warnings_to_errors(&ld);
+	if (ld.nerrs > 0 || ld.oom || load_finish(&ld, conf) == -1)
+		return load_failed(&ld, conf, errs);
 	loader_free(&ld);
 	return conf;
 }

@@ -183,6 +183,7 @@ struct conf_global {
 				    PID 1, else none) */
 	char *cgroup;	     /* cgroup=: "auto", "off", or the path in the
 				cgroup2 hierarchy to create processes under */
+	bool strict;	     /* strict=: every warning is an error */
 };
 
 struct tend_conf {
@@ -208,6 +209,11 @@ struct conf_errors {
  * ERRS empty; on failure returns NULL with every error in ERRS.
  */
 struct tend_conf *config_load(const char *path, struct conf_errors *errs);
+/* As config_load(); with CONFIG_STRICT every warning is an error, as with
+ * [tend] strict=true (tendd -n --strict). */
+#define CONFIG_STRICT 0x1
+struct tend_conf *config_load_flags(
+    const char *path, unsigned flags, struct conf_errors *errs);
 void config_free(struct tend_conf *conf);
 void config_errors_free(struct conf_errors *errs);
 

@@ -67,6 +67,10 @@ enum key_type {
 #define KF_SET 0x10     /* changes which processes exist (compared by name) */
 #define KF_INHERIT 0x20 /* unset means tendd's own (printed "(tendd's)") */
 #define KF_POOLED 0x40  /* its strings go to the conf's string pool */
+#define KF_DIRPATH                                                             \
+	0x80            /* path whose directory must exist (supervisord's      \
+	                   existing_dirpath: logfile=, pidfile=) */
+#define KF_SYSLOG 0x100 /* path: "syslog" means syslog(3), not a file */
 
 #define NOFIELD ((size_t)-1)
 

@@ -113,11 +113,11 @@ const struct conf_key cfg_tend_keys[] = {
     {"socket", KT_PATH, G(socket), NULL, 0, 0, 0, NULL},
     {"socket_mode", KT_OCTAL, G(socket_mode), "0700", 0, 0, 0, NULL},
     {"socket_owner", KT_OWNER, G(socket_owner), NULL, 0, 0, 0, NULL},
-    {"logfile", KT_PATH, G(logfile), NULL, 0, 0, 0, NULL},
+    {"logfile", KT_PATH, G(logfile), NULL, 0, 0, KF_DIRPATH | KF_SYSLOG, NULL},
     {"logfile_maxbytes", KT_SIZE, G(logfile_maxbytes), "50MB", 0, 0, 0, NULL},
     {"logfile_backups", KT_INT, G(logfile_backups), "10", 0, INT_MAX, 0, NULL},
     {"loglevel", KT_LOGLEVEL, G(loglevel), "info", 0, 0, 0, NULL},
-    {"pidfile", KT_PATH, G(pidfile), NULL, 0, 0, 0, NULL},
+    {"pidfile", KT_PATH, G(pidfile), NULL, 0, 0, KF_DIRPATH, NULL},
     {"umask", KT_OCTAL, G(umask), "022", 0, 0, 0, NULL},
     {"directory", KT_DIR, G(directory), NULL, 0, 0, 0, NULL},
     {"childlogdir", KT_DIR, G(childlogdir), NULL, 0, 0, 0, NULL},
@@ -127,16 +127,17 @@ const struct conf_key cfg_tend_keys[] = {
     {"minprocs", KT_LONG, G(minprocs), "200", 0, LONG_MAX, 0, NULL},
     {"shutdown_timeout", KT_SECONDS, G(shutdown_timeout), "0", 0, 0, 0, NULL},
     {"cgroup", KT_STRING, G(cgroup), "auto", 0, 0, 0, NULL},
+    {"strict", KT_BOOL, G(strict), "false", 0, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
 /* [supervisord]: read into the same fields as [tend]. */
 const struct conf_key cfg_supervisord_keys[] = {
-    {"logfile", KT_PATH, G(logfile), NULL, 0, 0, 0, NULL},
+    {"logfile", KT_PATH, G(logfile), NULL, 0, 0, KF_DIRPATH | KF_SYSLOG, NULL},
     {"logfile_maxbytes", KT_SIZE, G(logfile_maxbytes), NULL, 0, 0, 0, NULL},
     {"logfile_backups", KT_INT, G(logfile_backups), NULL, 0, INT_MAX, 0, NULL},
     {"loglevel", KT_LOGLEVEL, G(loglevel), NULL, 0, 0, 0, NULL},
-    {"pidfile", KT_PATH, G(pidfile), NULL, 0, 0, 0, NULL},
+    {"pidfile", KT_PATH, G(pidfile), NULL, 0, 0, KF_DIRPATH, NULL},
     {"umask", KT_OCTAL, G(umask), NULL, 0, 0, 0, NULL},
     {"nodaemon", KT_IGNBOOL, NOFIELD, NULL, 0, 0, 0, NULL},
     {"silent", KT_IGNBOOL, NOFIELD, NULL, 0, 0, 0, NULL},

@@ -73,13 +73,15 @@ ini_section_cb(void *user, const char *name, int line)
 	ld->cur = NULL;
 	if (info == NULL) {
 		sugg = section_suggest(name);
+		/* supervisord ignores a section it does not know. */
 		if (sugg != NULL)
-			cfg_lerr(ld, ld->curfile, line,
-			    "unknown section [%s]; did you mean [%s%s]?", name,
-			    sugg, strchr(name, ':') ? strchr(name, ':') : "");
+			cfg_lwarn(ld, ld->curfile, line,
+			    "unknown section [%s] (ignored); did you mean [%s%s]?",
+			    name, sugg,
+			    strchr(name, ':') ? strchr(name, ':') : "");
 		else
-			cfg_lerr(ld, ld->curfile, line, "unknown section [%s]",
-			    name);
+			cfg_lwarn(ld, ld->curfile, line,
+			    "unknown section [%s] (ignored)", name);
 		return;
 	}
 	if (info->kind == SK_IGNORED ||
@@ -95,6 +97,14 @@ ini_section_cb(void *user, const char *name, int line)
 		return;
 	}
 	prev = cfg_find_section(ld, name);
+	if (prev != NULL && info->prefix && prev->file == ld->curfile) {
+		/* configparser (strict off) adds the keys to the first. */
+		cfg_lwarn(ld, ld->curfile, line,
+		    "duplicate section [%s]: its keys are added to line %d's",
+		    name, prev->line);
+		ld->cur = prev;
+		return;
+	}
 	if (prev != NULL && info->prefix) {
 		cfg_lerr(ld, ld->curfile, line,
 		    "duplicate section [%s] (first defined at %s:%d)", name,
@@ -240,10 +250,11 @@ include_pattern(struct loader *ld, int file, int line, const char *pat)
 	rc = glob(full, 0, NULL, &g);
 	if (rc == GLOB_NOMATCH) {
 		/* A glob may match nothing (an empty conf.d/); a plain
-		 * name must exist. */
+		 * name that does not exist (yet: some are made at run
+		 * time) is skipped with a warning, as supervisord. */
 		if (!has_glob_magic(full))
-			cfg_lerr(ld, file, line, "include %s: %s", full,
-			    strerror(ENOENT));
+			cfg_lwarn(ld, file, line, "include %s: %s (skipped)",
+			    full, strerror(ENOENT));
 	} else if (rc == GLOB_NOSPACE) {
 		ld->oom = true;
 	} else if (rc != 0) {
@@ -414,29 +425,61 @@ cfg_load_file(struct loader *ld, const char *path, int from, int from_line)
 /* ------------------------------------------------------------------ */
 /* Pass two: globals. */
 
+/* The other section kind whose keys include NAME: supervisord's names
+ * first, [tend] last; NULL if none. */
+static const struct sect_info *
+key_home(const struct sect_info *own, const char *name)
+{
+	const struct sect_info *tend = NULL, *si;
+	size_t i;
+
+	for (i = 0; i < cfg_nsections; i++) {
+		si = &cfg_sections[i];
+		if (si->keys == NULL || si->keys == own->keys ||
+		    cfg_key_find(si->keys, name) == NULL)
+			continue;
+		if (si->kind != SK_TEND)
+			return si;
+		tend = si;
+	}
+	return tend;
+}
+
+/* A key S's table does not have: a warning, as supervisord ignores it,
+ * with where it belongs or what it may be a misspelling of. */
+static void
+unknown_key(struct loader *ld, const struct rsec *s, const struct rkey *rk)
+{
+	const struct sect_info *home = key_home(s->info, rk->name);
+	const char *sugg = cfg_key_suggest(s->info->keys, rk->name);
+
+	if (home != NULL)
+		cfg_lwarn(ld, s->file, rk->line,
+		    "unknown key '%s' in [%s] (ignored); '%s' belongs in [%s%s]",
+		    rk->name, s->name, rk->name, home->name,
+		    home->prefix ? ":x" : "");
+	else if (sugg != NULL)
+		cfg_lwarn(ld, s->file, rk->line,
+		    "unknown key '%s' in [%s] (ignored); did you mean '%s'?",
+		    rk->name, s->name, sugg);
+	else
+		cfg_lwarn(ld, s->file, rk->line,
+		    "unknown key '%s' in [%s] (ignored)", rk->name, s->name);
+}
+
 /* Check every key of S against TAB; fill SLOTS (indexed like TAB). */
 void
 cfg_match_keys(struct loader *ld, const struct rsec *s,
     const struct conf_key *tab, const struct rkey **slots)
 {
 	const struct conf_key *k;
-	const char *sugg;
 	size_t i;
 
 	for (i = 0; i < s->nkeys; i++) {
 		const struct rkey *rk = &s->keys[i];
 
-		k = cfg_key_find(tab, rk->name);
-		if (k == NULL) {
-			sugg = cfg_key_suggest(tab, rk->name);
-			if (sugg != NULL)
-				cfg_lerr(ld, s->file, rk->line,
-				    "unknown key '%s' in [%s]; did you mean '%s'?",
-				    rk->name, s->name, sugg);
-			else
-				cfg_lerr(ld, s->file, rk->line,
-				    "unknown key '%s' in [%s]", rk->name,
-				    s->name);
+		if ((k = cfg_key_find(tab, rk->name)) == NULL) {
+			unknown_key(ld, s, rk);
 			continue;
 		}
 		slots[k - tab] = rk;

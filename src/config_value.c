@@ -234,12 +234,29 @@ lookup_group(const char *s, gid_t *gid, char *err, size_t errlen)
 	return 0;
 }
 
+/* supervisord's existing_dirpath(): PATH's directory must exist now. */
 static int
-parse_logfile(struct loader *ld, const struct conf_key *k, const char *v,
-    struct conf_log *log, char *err, size_t errlen)
+check_dirpath(char *path, char *err, size_t errlen)
 {
-	char *path, *slash;
+	char *slash = strrchr(path, '/');
 	struct stat st;
+	int rc = 0;
+
+	*slash = '\0';
+	if (stat(*path ? path : "/", &st) == -1 || !S_ISDIR(st.st_mode)) {
+		(void)snprintf(err, errlen, "directory '%s' does not exist",
+		    *path ? path : "/");
+		rc = -1;
+	}
+	*slash = '/';
+	return rc;
+}
+
+static int
+parse_logfile(struct loader *ld, const char *v, struct conf_log *log, char *err,
+    size_t errlen)
+{
+	char *path;
 
 	free(log->path);
 	log->path = NULL;
@@ -251,25 +268,12 @@ parse_logfile(struct loader *ld, const struct conf_key *k, const char *v,
 		log->kind = CONF_LOG_NONE;
 		return 0;
 	}
-	if (strcasecmp(v, "syslog") == 0) {
-		(void)snprintf(err, errlen,
-		    "'syslog' as a log file is not supported; use %.6s_syslog=true",
-		    k->name);
+	if ((path = cfg_path_abs(ld, v)) == NULL)
 		return -1;
-	}
-	path = cfg_path_abs(ld, v);
-	if (path == NULL)
-		return -1;
-	/* supervisord's existing_dirpath(): the directory must exist now. */
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	if (stat(*path ? path : "/", &st) == -1 || !S_ISDIR(st.st_mode)) {
-		(void)snprintf(err, errlen, "directory '%s' does not exist",
-		    *path ? path : "/");
+	if (check_dirpath(path, err, errlen) == -1) {
 		free(path);
 		return -1;
 	}
-	*slash = '/';
 	log->kind = CONF_LOG_FILE;
 	log->path = path;
 	return 0;
@@ -378,9 +382,16 @@ pv_path(const struct valctx *vc, const struct conf_key *k, const char *v,
 {
 	char *s = NULL;
 
+	if ((k->flags & KF_SYSLOG) && strcmp(v, "syslog") == 0)
+		return set_str(k, base, cfg_xstrdup(vc->ld, v));
 	if (*v != '\0' && strcasecmp(v, "NONE") != 0 &&
 	    (s = cfg_path_abs(vc->ld, v)) == NULL)
 		return -1;
+	if (s != NULL && (k->flags & KF_DIRPATH) &&
+	    check_dirpath(s, err, errlen) == -1) {
+		free(s);
+		return -1;
+	}
 	free(*FIELD(k, base, char *));
 	*FIELD(k, base, char *) = s;
 	return 0;
@@ -548,8 +559,20 @@ static int
 pv_logfile(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	return parse_logfile(
-	    vc->ld, k, v, FIELD(k, base, struct conf_log), err, errlen);
+	struct conf_log *log = FIELD(k, base, struct conf_log);
+
+	/* supervisord's deprecated spelling of *_syslog=true. */
+	if (strcasecmp(v, "syslog") == 0) {
+		cfg_lwarn(vc->ld, vc->file, vc->line,
+		    "%s=syslog is deprecated (as in supervisord): it means %.6s_logfile=NONE with %.6s_syslog=true",
+		    k->name, k->name, k->name);
+		free(log->path);
+		log->path = NULL;
+		log->kind = CONF_LOG_NONE;
+		log->syslog = true;
+		return 0;
+	}
+	return parse_logfile(vc->ld, v, log, err, errlen);
 }
 
 static int

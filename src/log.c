@@ -1,8 +1,9 @@
 /*
  * log.c: tendd's own log.  Lines are "YYYY-mm-dd HH:MM:SS,mmm LEVEL msg",
- * supervisord's layout, on stderr or in logfile=.  Every entry point keeps
- * errno so callers can log and then still report it.  Knows nothing about
- * services.
+ * supervisord's layout, on stderr or in logfile=; with logfile=syslog (as
+ * supervisord) each message goes to syslog instead, facility daemon.  Every
+ * entry point keeps errno so callers can log and then still report it.  Knows
+ * nothing about services.
  */
 #include "log.h"
 #include "logfile.h"
@@ -16,6 +17,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +33,9 @@ static uint64_t log_size;
 static bool log_seekable;
 static bool log_rotating; /* rotation logs too: no recursion */
 static void (*log_written)(void);
+static bool log_syslog;             /* logfile=syslog */
+static int log_syslog_fd = -1;      /* a datagram socket to /dev/log */
+static char log_ident[64] = "tend"; /* syslog's ident (identifier=) */
 
 static const char *const level_names[] = {
 	[LOG_LVL_CRIT] = "CRIT",   [LOG_LVL_ERROR] = "ERRO",
@@ -76,7 +83,40 @@ log_set_level(enum log_level lvl)
 void
 log_set_ident(const char *ident)
 {
-	(void)ident; /* the layout carries no ident; kept for API symmetry */
+	if (ident != NULL)
+		(void)snprintf(log_ident, sizeof(log_ident), "%s", ident);
+}
+
+/*
+ * logfile=syslog: one datagram per message to /dev/log (TEND_SYSLOG_SOCKET
+ * for tests), never blocking: syslog(3) would stall tendd while the syslog
+ * daemon is slow.  A message it does not take is lost.
+ */
+static int
+log_open_syslog(void)
+{
+	const char *path = getenv("TEND_SYSLOG_SOCKET");
+	struct sockaddr_un sun;
+	int fd, saved;
+
+	if (path == NULL || *path == '\0')
+		path = "/dev/log";
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	log_close();
+	log_syslog_fd = fd;
+	log_syslog = true;
+	return 0;
 }
 
 int
@@ -86,6 +126,8 @@ log_open(const char *path)
 	int fd, saved;
 	char *copy;
 
+	if (strcmp(path, LOG_PATH_SYSLOG) == 0)
+		return log_open_syslog();
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return -1;
@@ -162,8 +204,46 @@ log_close(void)
 	if (log_fd != STDERR_FILENO)
 		(void)close(log_fd);
 	log_fd = STDERR_FILENO;
+	if (log_syslog_fd != -1)
+		(void)close(log_syslog_fd);
+	log_syslog_fd = -1;
+	log_syslog = false;
 	free(log_path);
 	log_path = NULL;
+}
+
+static void
+log_to_syslog(enum log_level lvl, const char *fmt, va_list ap, int err)
+{
+	static const int prio[] = {
+	    [LOG_LVL_CRIT] = LOG_CRIT,
+	    [LOG_LVL_ERROR] = LOG_ERR,
+	    [LOG_LVL_WARN] = LOG_WARNING,
+	    [LOG_LVL_INFO] = LOG_INFO,
+	    [LOG_LVL_DEBUG] = LOG_DEBUG,
+	    [LOG_LVL_TRACE] = LOG_DEBUG,
+	};
+	char msg[2048], date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	(void)localtime_r(&now, &tm);
+	(void)strftime(date, sizeof(date), "%b %e %H:%M:%S", &tm);
+	/* RFC 3164, as syslog(3) writes it: <PRI>TIMESTAMP TAG[PID]: MSG */
+	n = snprintf(msg, sizeof(msg),
+	    "<%d>%s %s[%d]: ", LOG_DAEMON | prio[lvl], date, log_ident,
+	    (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	if (err != 0) {
+		n = (int)strlen(msg);
+		(void)snprintf(
+		    msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(err));
+	}
+	(void)send(
+	    log_syslog_fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void
@@ -178,6 +258,11 @@ vlog(enum log_level lvl, const char *fmt, va_list ap, int err)
 
 	if (lvl > log_level)
 		return;
+	if (log_syslog) {
+		log_to_syslog(lvl, fmt, ap, err);
+		errno = saved;
+		return;
+	}
 	(void)gettimeofday(&tv, NULL);
 	(void)localtime_r(&tv.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
@@ -220,14 +305,14 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define LOG_FN(fn, lvl, with_errno)                                          \
-	void fn(const char *fmt, ...)                                        \
-	{                                                                    \
-		va_list ap;                                                  \
-		int err = with_errno ? errno : 0;                            \
-		va_start(ap, fmt);                                           \
-		vlog(lvl, fmt, ap, err);                                     \
-		va_end(ap);                                                  \
+#define LOG_FN(fn, lvl, with_errno)                                            \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		va_list ap;                                                    \
+		int err = with_errno ? errno : 0;                              \
+		va_start(ap, fmt);                                             \
+		vlog(lvl, fmt, ap, err);                                       \
+		va_end(ap);                                                    \
 	}
 
 LOG_FN(log_debug, LOG_LVL_DEBUG, 0)

@@ -24,7 +24,9 @@ int log_level_parse(const char *name);
 const char *log_level_name(enum log_level lvl);
 void log_set_level(enum log_level lvl);
 void log_set_ident(const char *ident);
-/* Log to PATH (append) instead of stderr; -1 with errno on failure. */
+/* Log to PATH (append) instead of stderr, or to syslog(3) when PATH is
+ * LOG_PATH_SYSLOG (logfile=syslog); -1 with errno on failure. */
+#define LOG_PATH_SYSLOG "syslog"
 int log_open(const char *path);
 /* Rotate the log file by size (logfile_maxbytes, 0: never; with
  * logfile_backups numbered backups); only regular files rotate. */

@@ -1171,6 +1171,7 @@ apply_globals(const struct tend_conf *c)
 	const struct conf_global *g = &c->global;
 
 	log_set_rotation(g->logfile_maxbytes, g->logfile_backups);
+	log_set_ident(g->identifier);
 	if (g->logfile != NULL && log_open(g->logfile) == -1)
 		fatal("logfile %s", g->logfile);
 	log_set_level((enum log_level)g->loglevel);
@@ -1185,20 +1186,21 @@ usage(FILE *fp)
 	fprintf(fp, "usage: tendd [-nvV] [-c file]\n"
 		    "  -c file  configuration (default %s)\n"
 		    "  -n       check the configuration and exit\n"
+		    "  --strict every warning about the configuration is an error\n"
 		    "  -v       with -n, print the resolved process table\n"
 		    "  -V       print the version and exit\n",
 	    TEND_DEFAULT_CONF);
 }
 
 static struct tend_conf *
-load_or_exit(const char *path, bool check_only, bool verbose)
+load_or_exit(const char *path, bool check_only, bool verbose, bool strict)
 {
 	struct conf_errors errs = {0};
 	struct tend_conf *c;
 	char msg[512];
 	size_t i;
 
-	c = config_load(path, &errs);
+	c = config_load_flags(path, strict ? CONFIG_STRICT : 0, &errs);
 	if (c == NULL) {
 		for (i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msgs[i]);
@@ -1234,10 +1236,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
+		{"strict", no_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = TEND_DEFAULT_CONF;
-	bool check_only = false, verbose = false;
+	bool check_only = false, verbose = false, strict = false;
 	struct req_hooks hooks = {
 	    .shutdown = shutdown_begin, .reload = tendd_reload};
 	char err[512], cgerr[256];
@@ -1253,6 +1256,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'S':
+			strict = true;
 			break;
 		case 'V':
 			printf("tendd %s\n", TEND_VERSION);
@@ -1270,7 +1276,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	conf = load_or_exit(path, check_only, verbose);
+	conf = load_or_exit(path, check_only, verbose, strict);
 	conf_path = path;
 	apply_globals(conf);
 	/* A container's init: orphans of the whole PID namespace land on

@@ -57,14 +57,14 @@ startsecs=0
 command=/bin/sleep 100
 startsecs=abc
 autorestart=maybe
-no_such_key=1
+startretries=-1
 
 [program:dep]
 command=/bin/sleep 100
 depends_on=nothere
 """
 # line -> a word the message must contain
-BAD_LINES = {10: "startsecs", 11: "autorestart", 12: "no_such_key",
+BAD_LINES = {10: "startsecs", 11: "autorestart", 12: "startretries",
              16: "nothere"}
 
 
@@ -95,7 +95,7 @@ def test_bad_config_reports_every_error_and_starts_nothing(tmp_path):
 @pytest.mark.parametrize("body,line,word", [
     ("[program:x]\ncommand=/bin/sleep 1\ndepends_on=y\n\n"
      "[program:y]\ncommand=/bin/sleep 1\ndepends_on=x\n", None, ""),
-    ("[program:x]\ncomand=/bin/sleep 1\n", 2, "comand"),
+    ("[program:x]\ncomand=/bin/sleep 1\n", None, "command"),
     ("[program:x]\ncommand=/bin/sleep 1\nnumprocs=2\n", None, "process_name"),
     ("[program:x]\ncommand=/bin/sleep 1\nstopsignal=NOPE\n", 3, "NOPE"),
     ("[program:x]\ncommand=/bin/sleep 1\nreadiness=maybe\n", 3, "maybe"),

@@ -83,13 +83,13 @@ def test_bad_reload_is_refused_and_nothing_changes(tend):
         [program:broken]
         command={H}/sleeper
         startsecs=soon
-        no_such_key=1
+        startretries=-1
     """))
     for verb in ("reread", "update"):
         r = tend.ctl(verb, check=EXIT_FAIL)
         errs = r.out + r.err
         assert f"{tend.conf}:" in errs and "startsecs" in errs \
-            and "no_such_key" in errs, r
+            and "startretries" in errs, r
     after = tend.status_json()
     assert set(after) == set(before)
     for n in before:
@@ -282,11 +282,11 @@ def test_bad_key_in_included_file_refused_on_reload(tend):
     wait_running(tend, "keep", "gone", "changed", "extra")
     before = tend.status_json()
     inc.write_text(tend.subst(prog("extra", "stopsignal=NOPE\n")
-                              + prog("extra2", "bogus_key=1\n")))
+                              + prog("extra2", "startretries=-1\n")))
     r = tend.ctl("reload", check=EXIT_FAIL)
     errs = r.out + r.err
     assert f"{inc}:" in errs and "stopsignal" in errs \
-        and "bogus_key" in errs, r
+        and "startretries" in errs, r
     assert "nothing changed" in r.err, r
     assert "stopsignal" in tend.log_text()
     after = tend.status_json()

@@ -97,15 +97,16 @@ load_ok(const char *text)
 	return conf;
 }
 
-/* Load FILE; expect failure with exactly the messages WANT (NULL-term). */
+/* Load FILE with FLAGS; expect failure with exactly the messages WANT
+ * (NULL-terminated). */
 static void
-load_file_fails(const char *file, const char *const *want)
+load_file_fails_flags(const char *file, unsigned flags, const char *const *want)
 {
 	struct conf_errors errs = {NULL, 0};
 	struct tend_conf *conf;
 	size_t i, n = 0;
 
-	conf = config_load(file, &errs);
+	conf = config_load_flags(file, flags, &errs);
 	assert_null(conf);
 	while (want[n] != NULL)
 		n++;
@@ -120,10 +121,37 @@ load_file_fails(const char *file, const char *const *want)
 }
 
 static void
+load_file_fails(const char *file, const char *const *want)
+{
+	load_file_fails_flags(file, 0, want);
+}
+
+static void
 load_fails(const char *text, const char *const *want)
 {
 	write_file("t.conf", text);
 	load_file_fails("t.conf", want);
+}
+
+/* Load TEXT; expect success with exactly the warnings WANT, and (strict)
+ * failure with them as errors. */
+static void
+load_warns(const char *text, const char *const *want)
+{
+	struct tend_conf *conf = load_ok(text);
+	size_t i, n = 0;
+
+	while (want[n] != NULL)
+		n++;
+	for (i = 0; i < conf->nwarnings; i++)
+		if (i >= n || strcmp(conf->warnings[i], want[i]) != 0)
+			print_message("got:  %s\nwant: %s\n", conf->warnings[i],
+			    i < n ? want[i] : "(nothing)");
+	assert_int_equal(conf->nwarnings, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(conf->warnings[i], want[i]);
+	config_free(conf);
+	load_file_fails_flags("t.conf", CONFIG_STRICT, want);
 }
 
 /* One bad value in an otherwise good [program:x] (its line is 3). */
@@ -561,9 +589,11 @@ test_duplicates(void **state)
 	struct tend_conf *conf;
 
 	(void)state;
-	load_fails("[program:a]\ncommand=x\n[program:a]\ncommand=y\n",
-	    STRV(
-	        "t.conf:3: duplicate section [program:a] (first defined at t.conf:1)"));
+	/* A section twice in a file: one section (configparser, strict
+	 * off). */
+	load_warns("[program:a]\ncommand=x\n[program:a]\ncommand=y\n",
+	    STRV("t.conf:3: duplicate section [program:a]: its keys are added to line 1's",
+	        "t.conf:4: duplicate key 'command' in [program:a]; this one replaces line 2"));
 	/* Process names are unique within a group (supervisord). */
 	load_fails("[program:a]\ncommand=x\nprocess_name=p\n"
 	           "[program:b]\ncommand=y\nprocess_name=p\n"
@@ -604,15 +634,37 @@ test_unknown_keys_and_sections(void **state)
 	struct tend_conf *conf;
 
 	(void)state;
-	load_fails("[program:x]\ncommand=a\nautostrat=true\nfrobnicate=1\n",
+	/* supervisord ignores what it does not know: warnings, and the file
+	 * runs (errors with -n --strict or [tend] strict=true). */
+	load_warns("[program:x]\ncommand=a\nautostrat=true\nfrobnicate=1\n"
+	           "auto_start=false\n",
 	    STRV(
-	        "t.conf:3: unknown key 'autostrat' in [program:x]; did you mean 'autostart'?",
-	        "t.conf:4: unknown key 'frobnicate' in [program:x]"));
-	load_fails("[programs:x]\ncommand=a\n[web]\nx=1\n[tend]\nsockt=/x\n",
+	        "t.conf:3: unknown key 'autostrat' in [program:x] (ignored); did you mean 'autostart'?",
+	        "t.conf:4: unknown key 'frobnicate' in [program:x] (ignored)",
+	        "t.conf:5: unknown key 'auto_start' in [program:x] (ignored); did you mean 'autostart'?"));
+	load_warns("[programs:x]\ncommand=a\n[web]\nx=1\n[tend]\nsockt=/x\n"
+	           "[program:y]\ncommand=a\n",
 	    STRV(
-	        "t.conf:1: unknown section [programs:x]; did you mean [program:x]?",
-	        "t.conf:3: unknown section [web]",
-	        "t.conf:6: unknown key 'sockt' in [tend]; did you mean 'socket'?"));
+	        "t.conf:1: unknown section [programs:x] (ignored); did you mean [program:x]?",
+	        "t.conf:3: unknown section [web] (ignored)",
+	        "t.conf:6: unknown key 'sockt' in [tend] (ignored); did you mean 'socket'?"));
+	/* Keys in the wrong section, as real configs have them. */
+	load_warns("[supervisord]\nnodaemon=true\nstdout_logfile=/dev/stdout\n"
+	           "stopsignal=QUIT\nautorestart=true\n"
+	           "[unix_http_server]\nfile=/tmp/t.sock\nnodaemon=true\n"
+	           "[supervisorctl]\nfiles=x\n"
+	           "[program:y]\ncommand=a\nprograms=y\n",
+	    STRV(
+	        "t.conf:3: unknown key 'stdout_logfile' in [supervisord] (ignored); 'stdout_logfile' belongs in [program:x]",
+	        "t.conf:4: unknown key 'stopsignal' in [supervisord] (ignored); 'stopsignal' belongs in [program:x]",
+	        "t.conf:5: unknown key 'autorestart' in [supervisord] (ignored); 'autorestart' belongs in [program:x]",
+	        "t.conf:8: unknown key 'nodaemon' in [unix_http_server] (ignored); 'nodaemon' belongs in [supervisord]",
+	        "t.conf:10: unknown key 'files' in [supervisorctl] (ignored); 'files' belongs in [include]",
+	        "t.conf:13: unknown key 'programs' in [program:y] (ignored); 'programs' belongs in [group:x]"));
+	/* [tend] strict=true: the same as tendd -n --strict. */
+	load_fails("[tend]\nstrict=true\n[program:x]\ncommand=a\nautostrat=1\n",
+	    STRV(
+	        "t.conf:5: unknown key 'autostrat' in [program:x] (ignored); did you mean 'autostart'?"));
 	/* Unimplemented supervisord sections: a warning, and the rest runs. */
 	write_file("t.conf", "[inet_http_server]\nport=9001\n"
 	                     "[rpcinterface:twiddler]\nx=y\n"
@@ -952,16 +1004,19 @@ test_missing_file(void **state)
 	(void)state;
 	load_file_fails(
 	    "nope.conf", STRV("nope.conf: No such file or directory"));
-	load_fails("[include]\nfiles=missing.conf none-*.conf\n",
-	    STRV("t.conf:2: include missing.conf: No such file or directory"));
+	/* supervisord skips a missing include with a warning (some are
+	 * made at run time); a glob may match nothing. */
+	load_warns("[include]\nfiles=missing.conf none-*.conf\n",
+	    STRV("t.conf:2: include missing.conf: No such file or directory (skipped)"));
 	assert_int_equal(mkdir("adir.conf", 0700), 0);
 	load_fails("[include]\nfiles=adir.conf\n",
 	    STRV("t.conf:2: include adir.conf: Is a directory"));
 	assert_int_equal(rmdir("adir.conf"), 0);
-	load_fails("[include]\nfiles=%(ENV_TEND_TEST_UNSET)s\nfilez=x\n",
+	write_file("t.conf", "[include]\nfiles=%(ENV_TEND_TEST_UNSET)s\nfilez=x\n");
+	load_file_fails_flags("t.conf", CONFIG_STRICT,
 	    STRV(
 	        "t.conf:2: files: %(ENV_TEND_TEST_UNSET): TEND_TEST_UNSET is not set in tendd's environment",
-	        "t.conf:3: unknown key 'filez' in [include]; did you mean 'files'?"));
+	        "t.conf:3: unknown key 'filez' in [include] (ignored); did you mean 'files'?"));
 }
 
 /* ---- fixtures ---- */
@@ -1049,11 +1104,11 @@ test_fixture_many_mistakes(void **state)
 {
 	(void)state;
 	in_fixtures();
-	load_file_fails("dozen.conf",
+	load_file_fails_flags("dozen.conf", CONFIG_STRICT,
 	    STRV(
 	        "dozen.conf:3: loglevel: unknown log level 'chatty' (critical, error, warn, info, debug, trace, blather)",
 	        "dozen.conf:6: command: unbalanced single quote",
-	        "dozen.conf:7: unknown key 'autostrat' in [program:web]; did you mean 'autostart'?",
+	        "dozen.conf:7: unknown key 'autostrat' in [program:web] (ignored); did you mean 'autostart'?",
 	        "dozen.conf:8: numprocs: 'two' is not an integer",
 	        "dozen.conf:9: startretries: '-1' is less than 0",
 	        "dozen.conf:10: autorestart: 'maybe' is not one of true, false, unexpected",
