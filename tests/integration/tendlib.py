@@ -25,6 +25,7 @@ cannot make a test fail.  How fast something happens is measured in
 bench/, not asserted here.
 """
 
+import contextlib
 import ctypes
 import errno
 import json as jsonlib
@@ -705,3 +706,20 @@ def make_stale_socket(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(str(path))
     s.close()
+
+
+@contextlib.contextmanager
+def syslog_listener(monkeypatch):
+    """A datagram socket standing in for /dev/log (TEND_SYSLOG_SOCKET is
+    set to it for tendd); yields it, with a liveness timeout on recv."""
+    d = tempfile.mkdtemp(prefix="tend-syslog-")
+    path = os.path.join(d, "log")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.bind(path)
+        s.settimeout(LIVENESS)
+        monkeypatch.setenv("TEND_SYSLOG_SOCKET", path)
+        yield s
+    finally:
+        s.close()
+        shutil.rmtree(d, ignore_errors=True)

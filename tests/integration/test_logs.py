@@ -10,9 +10,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -402,13 +400,7 @@ def test_dev_stdout_is_not_rotated(tend):
 
 
 def test_syslog(tend, monkeypatch):
-    d = tempfile.mkdtemp(prefix="tend-syslog-")
-    path = os.path.join(d, "log")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        s.bind(path)
-        s.settimeout(tendlib.LIVENESS)
-        monkeypatch.setenv("TEND_SYSLOG_SOCKET", path)
+    with tendlib.syslog_listener(monkeypatch) as s:
         tend.start("""
             [program:sl]
             command=/bin/sh -c 'echo to-syslog; echo err-syslog >&2; exec sleep 1000'
@@ -427,9 +419,6 @@ def test_syslog(tend, monkeypatch):
         # the files still get the output
         tend.wait_until(lambda: read_bytes(tend.logdir / "sl-stdout.log")
                         == b"to-syslog\n", what="sl-stdout.log")
-    finally:
-        s.close()
-        shutil.rmtree(d, ignore_errors=True)
 
 
 # --- tail ----------------------------------------------------------------

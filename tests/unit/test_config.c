@@ -97,6 +97,23 @@ load_ok(const char *text)
 	return conf;
 }
 
+/* The N messages GOT are exactly WANT (NULL-terminated). */
+static void
+assert_msgs(char *const *got, size_t ngot, const char *const *want)
+{
+	size_t i, n = 0;
+
+	while (want[n] != NULL)
+		n++;
+	for (i = 0; i < ngot; i++)
+		if (i >= n || strcmp(got[i], want[i]) != 0)
+			print_message("got:  %s\nwant: %s\n", got[i],
+			    i < n ? want[i] : "(nothing)");
+	assert_int_equal(ngot, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], want[i]);
+}
+
 /* Load FILE with FLAGS; expect failure with exactly the messages WANT
  * (NULL-terminated). */
 static void
@@ -104,19 +121,10 @@ load_file_fails_flags(const char *file, unsigned flags, const char *const *want)
 {
 	struct conf_errors errs = {NULL, 0};
 	struct tend_conf *conf;
-	size_t i, n = 0;
 
 	conf = config_load_flags(file, flags, &errs);
 	assert_null(conf);
-	while (want[n] != NULL)
-		n++;
-	for (i = 0; i < errs.n; i++)
-		if (i >= n || strcmp(errs.msgs[i], want[i]) != 0)
-			print_message("got:  %s\nwant: %s\n", errs.msgs[i],
-			    i < n ? want[i] : "(nothing)");
-	assert_int_equal(errs.n, n);
-	for (i = 0; i < n; i++)
-		assert_string_equal(errs.msgs[i], want[i]);
+	assert_msgs(errs.msgs, errs.n, want);
 	config_errors_free(&errs);
 }
 
@@ -139,17 +147,8 @@ static void
 load_warns(const char *text, const char *const *want)
 {
 	struct tend_conf *conf = load_ok(text);
-	size_t i, n = 0;
 
-	while (want[n] != NULL)
-		n++;
-	for (i = 0; i < conf->nwarnings; i++)
-		if (i >= n || strcmp(conf->warnings[i], want[i]) != 0)
-			print_message("got:  %s\nwant: %s\n", conf->warnings[i],
-			    i < n ? want[i] : "(nothing)");
-	assert_int_equal(conf->nwarnings, n);
-	for (i = 0; i < n; i++)
-		assert_string_equal(conf->warnings[i], want[i]);
+	assert_msgs(conf->warnings, conf->nwarnings, want);
 	config_free(conf);
 	load_file_fails_flags("t.conf", CONFIG_STRICT, want);
 }
