@@ -1,12 +1,17 @@
 /*
- * job.c: the jobs that wait on processes (job.h): start, stop, restart,
- * signal, the steps of an update and of a rolling restart, shutdown.
+ * job.c: the one job engine (job.h): everything that waits on processes.
+ * start, stop, restart (-t), the steps of an update (reload.c) and of a
+ * rolling restart are each a struct job with one step per process; one
+ * evaluator (job_step_eval) decides when a step reached its goal, one
+ * encoder (job_step_put) sends its result.  signal, clear and status use
+ * the same lists without waiting (JOB_LIST).
  *
- * A start or stop does not block: the request waits in job.pending and
- * job_proc_changed() completes it when its processes reach a final
- * state.  update, add, remove and reload (reload.c) and rolling restarts
- * are job_ops: a step per process, moved on the same way.  Results go out
- * through the request's reply sink (req.h) as each completes, in order.
+ * A queued job's steps are linked to their processes (proc->waiters):
+ * a state change evaluates only the steps waiting on that process and
+ * marks their jobs dirty; job_sweep() then moves the dirty jobs on.  A
+ * reload that removes a process completes its steps (job_proc_gone): a
+ * rolling restart shrinks with its pool, an update's removal is done,
+ * a start or stop waiting on it failed.
  *
  * Acts only through fsm.h and svctab.h; never forks, signals or reaps.
  */
@@ -22,118 +27,217 @@
 #include <string.h>
 
 static struct {
-	struct job_req *pending;
+	struct job *head; /* queued jobs */
 	bool sweeping;
 } job;
 
-static void job_ops_touch(struct proc *p);
-static void job_ops_gone(struct proc *p);
-static void job_req_cancel(struct req *rq);
+static void job_cancel(struct req *rq);
+static void job_sweep(void);
 
-/* --- results of start/stop/signal ---------------------------------- */
+/* --- steps --------------------------------------------------------- */
 
-void
-job_put_result(struct req *rq, const struct job_wait *wt, const char *success)
+struct job *
+job_new(enum job_kind kind)
 {
-	req_result(rq, wt->name, wt->fault,
-	    wt->fault == PROTO_F_OK ? success : NULL, wt->detail);
+	struct job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	j->kind = kind;
+	return j;
+}
+
+struct job_step *
+job_add_step(struct job *j, struct proc *p, const char *name,
+    enum job_goal goal, const char *success)
+{
+	struct job_step *ns, *st;
+
+	if ((ns = realloc(j->s, (j->ns + 1) * sizeof(*ns))) == NULL)
+		return NULL;
+	j->s = ns;
+	st = &j->s[j->ns];
+	memset(st, 0, sizeof(*st));
+	if ((st->name = strdup(name)) == NULL)
+		return NULL;
+	j->ns++;
+	st->p = p;
+	st->job = j;
+	st->goal = goal;
+	st->success = success;
+	st->pat = j->npat;
+	/* An update's steps were acted on by the reload itself. */
+	st->issued = j->kind == JOB_UPDATE || j->kind == JOB_ROLLING;
+	return st;
 }
 
 void
-job_wait_finish(struct job_wait *wt, int fault, const char *detail)
+job_step_finish(
+    struct job_step *st, int fault, const char *result, const char *detail)
 {
-	wt->done = true;
-	wt->fault = fault;
+	st->done = true;
+	st->fault = fault;
+	st->result = result;
 	(void)snprintf(
-	    wt->detail, sizeof(wt->detail), "%s", detail != NULL ? detail : "");
+	    st->detail, sizeof(st->detail), "%s", detail != NULL ? detail : "");
 }
 
-/* Has the start or stop of WT reached a final state? */
-static void
-job_wait_eval(struct job_wait *wt, enum job_phase phase)
+void
+job_step_put(struct req *rq, const struct job_step *st)
 {
-	struct proc *p = wt->p;
+	req_result(rq, st->name, st->fault,
+	    st->fault == PROTO_F_OK ? st->success : st->result, st->detail);
+}
 
-	if (wt->done || !wt->issued || p == NULL)
-		return;
-	if (phase == JOB_PHASE_STOP) {
-		/* STOPPED, EXITED or FATAL: nothing runs any more. */
-		if (!fsm_is_active(p->state))
-			job_wait_finish(wt, PROTO_F_OK, NULL);
-		/* Survived SIGKILL (D state): waiting would never end. */
-		else if (p->stuck)
-			job_wait_finish(wt, PROTO_F_FAILED,
-			    "unkillable: survives SIGKILL (see status)");
-		return;
+/* Take ST off its process's list of waiters. */
+static void
+job_step_unlink(struct job_step *st)
+{
+	struct job_step **pp;
+
+	if (st->p == NULL || !st->job->queued)
+		return; /* never linked */
+	for (pp = &st->p->waiters; *pp != NULL; pp = &(*pp)->wnext)
+		if (*pp == st) {
+			*pp = st->wnext;
+			break;
+		}
+	st->wnext = NULL;
+}
+
+void
+job_free(struct job *j)
+{
+	struct job **pp;
+	size_t i;
+
+	for (pp = &job.head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	ev_timer_stop(req_env.loop, &j->timeout);
+	for (i = 0; i < j->ns; i++) {
+		job_step_unlink(&j->s[i]);
+		free(j->s[i].name);
 	}
-	/* supervisord's startProcess: RUNNING is success, a spawn error is
-	 * one, leaving STARTING any other way is an abnormal end. */
+	free(j->s);
+	free(j->order);
+	free(j);
+}
+
+/* --- the evaluator -------------------------------------------------- */
+
+/* Did a start of ST's process end, and how?  supervisord's startProcess:
+ * RUNNING is success, a spawn error is one, leaving STARTING any other
+ * way is an abnormal end. */
+static void
+job_step_eval_start(struct job_step *st)
+{
+	const struct proc *p = st->p;
+	char why[64];
+
 	switch (p->state) {
 	case PROC_RUNNING:
-		job_wait_finish(wt, PROTO_F_OK, NULL);
+		job_step_finish(st, PROTO_F_OK, NULL, NULL);
 		break;
 	case PROC_STARTING:
 		break;
 	default:
 		if (p->state == PROC_STOPPED && p->stopnote != NULL)
 			/* a dependency is down: "dependency db is FATAL" */
-			job_wait_finish(
-			    wt, PROTO_F_ABNORMAL_TERMINATION, p->stopnote);
+			job_step_finish(st, PROTO_F_ABNORMAL_TERMINATION, NULL,
+			    p->stopnote);
 		else if (p->spawnerr != NULL)
-			job_wait_finish(wt, PROTO_F_SPAWN_ERROR, p->spawnerr);
+			job_step_finish(
+			    st, PROTO_F_SPAWN_ERROR, NULL, p->spawnerr);
 		else {
-			char why[64];
-
 			(void)snprintf(why, sizeof(why),
 			    "it became %s before RUNNING",
 			    fsm_state_name(p->state));
-			job_wait_finish(wt, PROTO_F_ABNORMAL_TERMINATION, why);
+			job_step_finish(
+			    st, PROTO_F_ABNORMAL_TERMINATION, NULL, why);
 		}
 		break;
 	}
 }
 
-/* Make the fsm call for one wait of a start or stop phase. */
+/* Has ST reached its goal?  Only reads state (no fsm calls). */
 static void
-job_wait_issue(struct job_wait *wt, enum job_phase phase)
+job_step_eval(struct job_step *st)
+{
+	const struct proc *p = st->p;
+
+	if (st->done || p == NULL || !st->issued)
+		return;
+	switch (st->goal) {
+	case JOB_GOAL_STOPPED:
+		/* STOPPED, EXITED or FATAL: nothing runs any more. */
+		if (!fsm_is_active(p->state))
+			job_step_finish(st, PROTO_F_OK, NULL, NULL);
+		/* Survived SIGKILL (D state): waiting would never end. */
+		else if (p->stuck)
+			job_step_finish(st, PROTO_F_FAILED, NULL,
+			    "unkillable: survives SIGKILL (see status)");
+		break;
+	case JOB_GOAL_RUNNING:
+		/* A changed process restarts once its stop is over and
+		 * tendd has given it the new config. */
+		if (p->next_conf == NULL)
+			job_step_eval_start(st);
+		break;
+	case JOB_GOAL_SETTLED:
+		if (p->next_conf == NULL)
+			job_step_finish(st, PROTO_F_OK, NULL, NULL);
+		break;
+	case JOB_GOAL_NONE:
+	case JOB_GOAL_GONE: /* job_proc_gone() finishes it */
+	case JOB_GOAL_ROLL_WAIT:
+	case JOB_GOAL_ROLL_STOP: /* job_roll() moves these on */
+		break;
+	}
+}
+
+/* --- start, stop, restart ------------------------------------------ */
+
+/* Make the fsm call for one step of a start or stop phase. */
+static void
+job_step_issue(struct job_step *st, enum job_phase phase)
 {
 	char err[200] = "";
 	enum fsm_result res;
 
-	if (wt->done || wt->p == NULL)
+	if (st->done || st->p == NULL)
 		return;
 	if (phase == JOB_PHASE_STOP) {
 		/* Already on its way down (fsm_stop says FSM_OK, and a
 		 * stop asked for here replaces one caused by a dependency,
 		 * which would come back with it). */
-		res = fsm_stop(wt->p);
+		res = fsm_stop(st->p);
 	} else {
 		if (req_env.shutting_down) {
-			job_wait_finish(wt, PROTO_F_SHUTTING_DOWN, NULL);
+			job_step_finish(st, PROTO_F_SHUTTING_DOWN, NULL, NULL);
 			return;
 		}
-		res = fsm_start(wt->p, err, sizeof(err));
+		res = fsm_start(st->p, err, sizeof(err));
 	}
 	switch (res) {
 	case FSM_OK:
-		wt->issued = true;
-		job_wait_eval(wt, phase);
+	case FSM_SIGNAL_ERROR:
+		/* A stop whose first signal failed goes on (SIGKILL after
+		 * stopwaitsecs): wait for it as for any other. */
+		st->issued = true;
+		job_step_eval(st);
 		break;
 	case FSM_ALREADY_STARTED:
-		job_wait_finish(wt, PROTO_F_ALREADY_STARTED, NULL);
+		job_step_finish(st, PROTO_F_ALREADY_STARTED, NULL, NULL);
 		break;
 	case FSM_NOT_RUNNING:
-		job_wait_finish(wt, PROTO_F_NOT_RUNNING, NULL);
+		job_step_finish(st, PROTO_F_NOT_RUNNING, NULL, NULL);
 		break;
 	case FSM_SPAWN_ERROR:
-		job_wait_finish(wt, PROTO_F_SPAWN_ERROR,
-		    err[0] ? err : svctab_note(wt->p->spawnerr));
-		break;
-	case FSM_SIGNAL_ERROR:
-		/* The stop goes on (SIGKILL after stopwaitsecs): wait, and
-		 * say why the first signal failed if it never stops. */
-		wt->issued = true;
-		job_wait_eval(wt, phase);
+		job_step_finish(st, PROTO_F_SPAWN_ERROR, NULL,
+		    err[0] ? err : svctab_note(st->p->spawnerr));
 		break;
 	}
 }
@@ -214,551 +318,176 @@ job_dep_depth(struct job_depth_memo *m, const struct proc *p, int limit)
  * started itself.
  */
 static void
-job_req_order(struct job_req *r)
+job_order(struct job *j)
 {
 	struct job_depth_memo memo = {0};
-	size_t i, j, s, e, t;
+	size_t i, k, s, e, t;
 	int *depth;
 	bool any = false;
 
-	for (s = 0; s < r->nw; s = e) {
-		for (e = s; e < r->nw && r->w[e].pat == r->w[s].pat; e++)
+	for (s = 0; s < j->ns; s = e) {
+		for (e = s; e < j->ns && j->s[e].pat == j->s[s].pat; e++)
 			;
 		for (i = s; i < e; i++)
-			r->order[i] =
-			    r->phase == JOB_PHASE_START ? i : e - 1 - (i - s);
+			j->order[i] =
+			    j->phase == JOB_PHASE_START ? i : e - 1 - (i - s);
 	}
-	if ((depth = calloc(r->nw + 1, sizeof(*depth))) == NULL ||
+	if ((depth = calloc(j->ns + 1, sizeof(*depth))) == NULL ||
 	    job_depth_memo_init(&memo, req_env.tab->nprocs) == -1) {
 		free(depth);
 		job_depth_memo_free(&memo);
 		return; /* the fsm still enforces the order */
 	}
-	for (i = 0; i < r->nw; i++)
-		if ((depth[i] = job_dep_depth(&memo, r->w[i].p, 64)) > 0)
+	for (i = 0; i < j->ns; i++)
+		if ((depth[i] = job_dep_depth(&memo, j->s[i].p, 64)) > 0)
 			any = true;
 	job_depth_memo_free(&memo);
 	/* Insertion sort: stable, and only run when depends_on is used. */
-	for (i = 1; any && i < r->nw; i++) {
-		t = r->order[i];
-		for (j = i; j > 0; j--) {
-			int a = depth[r->order[j - 1]], b = depth[t];
+	for (i = 1; any && i < j->ns; i++) {
+		t = j->order[i];
+		for (k = i; k > 0; k--) {
+			int a = depth[j->order[k - 1]], b = depth[t];
 
-			if (r->phase == JOB_PHASE_START ? a <= b : a >= b)
+			if (j->phase == JOB_PHASE_START ? a <= b : a >= b)
 				break;
-			r->order[j] = r->order[j - 1];
+			j->order[k] = j->order[k - 1];
 		}
-		r->order[j] = t;
+		j->order[k] = t;
 	}
 	free(depth);
 }
 
-/* Reset the waits for a new phase and make the fsm calls, skipping the
+/* Reset the steps for a new phase and make the fsm calls, skipping the
  * no-ops of group members (supervisord's startProcessGroup starts only
  * what is not running, stopProcessGroup stops only what runs). */
 static void
-job_req_issue(struct job_req *r)
+job_issue(struct job *j)
 {
+	bool start = j->phase == JOB_PHASE_START;
 	size_t i;
-	bool active;
 
-	r->issuing = true;
-	r->emitted = 0;
-	job_req_order(r);
-	for (i = 0; i < r->nw; i++) {
-		struct job_wait *wt = &r->w[i];
+	j->issuing = true;
+	j->emitted = 0;
+	job_order(j);
+	for (i = 0; i < j->ns; i++) {
+		struct job_step *st = &j->s[i];
 
-		if (wt->p == NULL)
+		if (st->p == NULL)
 			continue; /* "no such process" stays */
-		wt->done = wt->issued = false;
-		wt->fault = PROTO_F_OK;
-		wt->detail[0] = '\0';
-		active = fsm_is_active(wt->p->state);
-		if (r->group[i] && (r->phase == JOB_PHASE_START) == active) {
-			/* Marked done with a fault we never print. */
-			job_wait_finish(wt, -1, NULL);
-			continue;
+		st->done = st->issued = st->sent = st->quiet = false;
+		st->fault = PROTO_F_OK;
+		st->result = NULL;
+		st->detail[0] = '\0';
+		st->goal = start ? JOB_GOAL_RUNNING : JOB_GOAL_STOPPED;
+		st->success = start ? "started" : "stopped";
+		if (st->group && start == fsm_is_active(st->p->state)) {
+			job_step_finish(st, PROTO_F_OK, NULL, NULL);
+			st->quiet = true;
 		}
 	}
-	for (i = 0; i < r->nw; i++)
-		job_wait_issue(&r->w[r->order[i]], r->phase);
-	r->issuing = false;
-	r->dirty = true;
-}
-
-/* Send the completed prefix of results; true when the request is over. */
-static bool
-job_req_progress(struct job_req *r)
-{
-	const char *success =
-	    r->phase == JOB_PHASE_START ? "started" : "stopped";
-
-	while (r->emitted < r->nw && r->w[r->order[r->emitted]].done) {
-		const struct job_wait *wt = &r->w[r->order[r->emitted++]];
-
-		if (wt->fault >= 0)
-			job_put_result(r->rq, wt, success);
-	}
-	if (r->emitted < r->nw)
-		return false;
-	if (r->phase == JOB_PHASE_STOP && r->restart) {
-		r->phase = JOB_PHASE_START;
-		job_req_issue(r);
-		return false;
-	}
-	req_end(r->rq);
-	return true;
-}
-
-void
-job_req_free(struct job_req *r)
-{
-	struct job_req **pp;
-	size_t i;
-
-	for (pp = &job.pending; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == r) {
-			*pp = r->next;
-			break;
-		}
-	ev_timer_stop(req_env.loop, &r->timeout);
-	for (i = 0; i < r->nw; i++)
-		free(r->w[i].name);
-	free(r->w);
-	free(r->group);
-	free(r->order);
-	free(r);
-}
-
-/* Progress every dirty request until none is.  Re-entrant calls (an fsm
- * call made here changes a state, which lands in ctl_proc_changed) only
- * mark requests dirty; the outermost sweep finishes the work, so no
- * request is freed under a caller's feet. */
-static void
-job_sweep(void)
-{
-	struct job_req *r;
-	bool again;
-
-	if (job.sweeping)
-		return;
-	job.sweeping = true;
-	do {
-		again = false;
-		for (r = job.pending; r != NULL; r = r->next) {
-			if (!r->dirty || r->issuing)
-				continue;
-			r->dirty = false;
-			again = true;
-			if (job_req_progress(r)) {
-				/* Reading resumes once the reply is out
-				 * (ctl_write_cb). */
-				job_req_free(r);
-				break;
-			}
-		}
-	} while (again);
-	job.sweeping = false;
-}
-
-/* --- requests ----------------------------------------------------- */
-
-/* Append one wait per process PATTERN names to R (no duplicates); a
- * pattern naming nothing becomes a "no such process" result.  -1 on
- * ENOMEM. */
-int
-job_req_add(struct job_req *r, const char *pattern)
-{
-	struct proc_list list = {0};
-	struct job_wait *nw;
-	bool *ng, group;
-	size_t i, j, k, nw0 = r->nw;
-	unsigned pat = r->npat++;
-	int n;
-
-	if ((n = svctab_match(req_env.tab, pattern, &list)) < 0)
-		return -1;
-	/* A single process named exactly reports its no-ops; a group,
-	 * GROUP:* or all skips them (supervisorctl). */
-	group = n == 0 || svctab_find(req_env.tab, pattern) == NULL;
-	nw = realloc(r->w, (r->nw + list.n + 1) * sizeof(*nw));
-	if (nw != NULL)
-		r->w = nw;
-	ng = realloc(r->group, (r->nw + list.n + 1) * sizeof(*ng));
-	if (ng != NULL)
-		r->group = ng;
-	if (nw == NULL || ng == NULL) {
-		proc_list_free(&list);
-		return -1;
-	}
-	if (n == 0) {
-		memset(&r->w[r->nw], 0, sizeof(r->w[0]));
-		r->group[r->nw] = false;
-		r->w[r->nw].pat = pat;
-		if ((r->w[r->nw].name = strdup(pattern)) == NULL) {
-			proc_list_free(&list);
-			return -1;
-		}
-		job_wait_finish(&r->w[r->nw], PROTO_F_NO_SUCH_PROCESS, NULL);
-		r->nw++;
-	}
-	for (k = 0; k < list.n; k++) {
-		struct proc *p = list.v[k];
-
-		/* svctab_match lists each process once: look for it only
-		 * among earlier arguments' (status all of 1,000 processes
-		 * must not cost a million comparisons). */
-		for (j = 0; j < nw0; j++)
-			if (r->w[j].p == p)
-				break;
-		if (j < nw0)
-			continue;
-		i = r->nw;
-		memset(&r->w[i], 0, sizeof(r->w[i]));
-		r->w[i].p = p;
-		r->w[i].pat = pat;
-		r->group[i] = group;
-		if ((r->w[i].name = strdup(p->fullname)) == NULL) {
-			proc_list_free(&list);
-			return -1;
-		}
-		r->nw++;
-	}
-	proc_list_free(&list);
-	return 0;
+	for (i = 0; i < j->ns; i++)
+		job_step_issue(&j->s[j->order[i]], j->phase);
+	j->issuing = false;
+	j->dirty = true;
 }
 
 /* start/stop -t ran out: whatever has not got there fails "timed out"
  * (the process itself carries on towards where it was sent), and a
  * restart does not go on to its start phase. */
 static void
-job_req_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+job_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct job_req *r = w->data;
+	struct job *j = w->data;
 	char why[96];
 	size_t i;
 
-	for (i = 0; i < r->nw; i++) {
-		struct job_wait *wt = &r->w[i];
+	for (i = 0; i < j->ns; i++) {
+		struct job_step *st = &j->s[i];
 
-		if (wt->done || wt->p == NULL)
+		if (st->done || st->p == NULL)
 			continue;
 		(void)snprintf(why, sizeof(why), "still %s after %g seconds",
-		    fsm_state_name(wt->p->state), r->timeout_secs);
-		job_wait_finish(wt, PROTO_F_TIMED_OUT, why);
+		    fsm_state_name(st->p->state), j->timeout_secs);
+		job_step_finish(st, PROTO_F_TIMED_OUT, NULL, why);
 	}
-	r->restart = false;
-	r->dirty = true;
+	j->restart = false;
+	j->dirty = true;
 	job_sweep();
 }
 
-void
-job_do_startstop(struct req *rq)
-{
-	uint16_t type = rq->type;
-	const char **argv = rq->argv;
-	int argc = rq->argc;
-	const char *t = req_opt(rq, "timeout");
-	struct job_req *r;
-	double secs = 0;
-	char *end;
-	int i;
+/* --- rolling restarts ----------------------------------------------- */
 
-	if (t != NULL && ((secs = strtod(t, &end), *end != '\0' || *t == '\0') ||
-	                     !(secs > 0 && secs <= 1e6))) {
-		req_error(rq, "bad timeout: %s", t);
-		return;
-	}
-	if (argc == 0) {
-		req_error(rq, "a process name is required");
-		return;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		goto nomem;
-	r->rq = rq;
-	ev_timer_init(&r->timeout, job_req_timeout_cb, secs, 0.);
-	r->timeout.data = r;
-	r->timeout_secs = secs;
-	r->restart = type == PROTO_REQ_RESTART;
-	r->phase = type == PROTO_REQ_START ? JOB_PHASE_START : JOB_PHASE_STOP;
-	for (i = 0; i < argc; i++)
-		if (job_req_add(r, argv[i]) == -1) {
-			job_req_free(r);
-			goto nomem;
-		}
-	if ((r->order = calloc(r->nw + 1, sizeof(*r->order))) == NULL) {
-		job_req_free(r);
-		goto nomem;
-	}
-	r->next = job.pending;
-	job.pending = r;
-	rq->state = r;
-	rq->cancel = job_req_cancel;
-	if (secs > 0)
-		ev_timer_start(req_env.loop, &r->timeout);
-	job_req_issue(r);
-	job_sweep();
-	return;
-nomem:
-	req_error(rq, "tendd: out of memory");
-}
-
-void
-job_do_signal(struct req *rq)
-{
-	const char **argv = rq->argv;
-	int argc = rq->argc;
-	struct job_req *r;
-	char err[200];
-	int sig, i;
-	size_t k;
-
-	if (argc < 2) {
-		req_error(rq, "a signal and a process name are required");
-		return;
-	}
-	sig = util_signal_parse(argv[0]);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		goto nomem;
-	for (i = 1; i < argc; i++)
-		if (job_req_add(r, argv[i]) == -1) {
-			job_req_free(r);
-			goto nomem;
-		}
-	for (k = 0; k < r->nw; k++) {
-		struct job_wait *wt = &r->w[k];
-
-		if (wt->p == NULL) {
-			/* no such process, already finished */
-		} else if (sig <= 0) {
-			job_wait_finish(wt, PROTO_F_BAD_SIGNAL, NULL);
-		} else {
-			err[0] = '\0';
-			switch (fsm_signal(wt->p, sig, err, sizeof(err))) {
-			case FSM_OK:
-				job_wait_finish(wt, PROTO_F_OK, NULL);
-				break;
-			case FSM_NOT_RUNNING:
-				job_wait_finish(wt, PROTO_F_NOT_RUNNING, NULL);
-				break;
-			default:
-				job_wait_finish(wt, PROTO_F_FAILED, err);
-				break;
-			}
-		}
-		job_put_result(rq, wt, "signalled");
-	}
-	job_req_free(r);
-	req_end(rq);
-	return;
-nomem:
-	req_error(rq, "tendd: out of memory");
-}
-
-/* Decimal digits of V into the end of BUF (LEN bytes); returns where
- * they start.  status formats a dozen numbers per process: printf's
- * float path (a multi-precision division per %.3f) cost more than the
- * rest of a status of 1,000 processes together. */
-
-/* --- reload family and rolling restarts -------------------------------- */
-
-/*
- * update, add, remove and reload ask tendd.c (hooks->reload) to load the
- * config and apply the per-process diff; the reply then waits, as start
- * and stop do, until every process acted on is where the plan puts it:
- * removed ones freed, changed ones restarted with their new config,
- * added ones RUNNING.  A rolling restart is driven from here: one batch
- * of `width` processes at a time is stopped, started again and awaited
- * at RUNNING (READY=1 with readiness=notify) before the next begins; the
- * first replacement that fails ends it.  Both live in ctl.ops and move
- * on from ctl_proc_changed(), never blocking the loop.
- */
-
-static struct {
-	struct job_op *head;
-	bool sweeping;
-} job_ops;
-
-void
-job_op_free(struct job_op *o)
-{
-	struct job_op **pp;
-	size_t i;
-
-	for (pp = &job_ops.head; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == o) {
-			*pp = o->next;
-			break;
-		}
-	for (i = 0; i < o->ns; i++)
-		free(o->s[i].name);
-	free(o->s);
-	free(o);
-}
-
-/* Add a step for P (NAME) to O; -1 on ENOMEM. */
-struct job_step *
-job_op_add(struct job_op *o, struct proc *p, const char *name,
-    enum job_goal goal, const char *success)
-{
-	struct job_step *ns, *st;
-
-	if ((ns = realloc(o->s, (o->ns + 1) * sizeof(*ns))) == NULL)
-		return NULL;
-	o->s = ns;
-	st = &o->s[o->ns];
-	memset(st, 0, sizeof(*st));
-	if ((st->name = strdup(name)) == NULL)
-		return NULL;
-	o->ns++;
-	st->p = p;
-	st->goal = goal;
-	st->success = success;
-	return st;
-}
-
-void
-job_step_finish(
-    struct job_step *st, int fault, const char *result, const char *detail)
-{
-	st->done = true;
-	st->fault = fault;
-	st->result = result;
-	(void)snprintf(
-	    st->detail, sizeof(st->detail), "%s", detail != NULL ? detail : "");
-}
-
-/* Did a start of ST's process end, and how (start's rules)? */
-static void
-job_step_eval_start(struct job_step *st)
-{
-	const struct proc *p = st->p;
-	char why[64];
-
-	switch (p->state) {
-	case PROC_RUNNING:
-		job_step_finish(st, PROTO_F_OK, NULL, NULL);
-		break;
-	case PROC_STARTING:
-		break;
-	default:
-		if (p->spawnerr != NULL) {
-			job_step_finish(
-			    st, PROTO_F_SPAWN_ERROR, NULL, p->spawnerr);
-			break;
-		}
-		(void)snprintf(why, sizeof(why), "it became %s before RUNNING",
-		    fsm_state_name(p->state));
-		job_step_finish(st, PROTO_F_ABNORMAL_TERMINATION, NULL, why);
-		break;
-	}
-}
-
-/* Look at ST's process; only reads state (no fsm calls). */
-static void
-job_step_eval(struct job_step *st)
-{
-	if (st->done || st->p == NULL)
-		return;
-	switch (st->goal) {
-	case JOB_GOAL_GONE:
-		break; /* job_ops_gone() finishes it */
-	case JOB_GOAL_RUNNING:
-		/* A changed process restarts once its stop is over and
-		 * tendd has given it the new config. */
-		if (st->p->next_conf == NULL)
-			job_step_eval_start(st);
-		break;
-	case JOB_GOAL_SETTLED:
-		if (st->p->next_conf == NULL)
-			job_step_finish(st, PROTO_F_OK, NULL, NULL);
-		break;
-	case JOB_GOAL_ROLL_WAIT:
-	case JOB_GOAL_ROLL_STOP:
-		break; /* job_roll() moves these on */
-	}
-}
-
-static void
-job_step_send(struct job_op *o, struct job_step *st)
-{
-	req_result(o->rq, st->name, st->fault,
-	    st->fault == PROTO_F_OK ? st->success : st->result, st->detail);
-	st->sent = true;
-}
-
-/* A rolling restart's turn for ST: stop it (or, not running, start it
- * at once).  May change states synchronously. */
+/* A rolling restart's turn for ST: stop it (stopped already: it is
+ * started at once by job_roll).  May change states synchronously. */
 static void
 job_roll_begin(struct job_step *st)
 {
+	st->goal = JOB_GOAL_ROLL_STOP;
 	if (fsm_is_active(st->p->state) ||
-	    (st->p->state == PROC_EXITED && st->p->restart_wall != 0)) {
-		st->goal = JOB_GOAL_ROLL_STOP;
+	    (st->p->state == PROC_EXITED && st->p->restart_wall != 0))
 		(void)fsm_stop(st->p);
-	} else {
-		st->goal = JOB_GOAL_ROLL_STOP; /* stopped already */
-	}
 }
 
-/* Move a rolling restart on; true if it did anything. */
-static bool
-job_roll(struct job_op *o)
+/* ST's predecessor is down: start the replacement (a reload that changed
+ * it meanwhile starts it with its new config). */
+static void
+job_roll_start(struct job_step *st)
 {
 	char err[200] = "";
+
+	st->goal = JOB_GOAL_RUNNING;
+	if (st->p->next_conf == NULL) {
+		if (req_env.shutting_down) {
+			job_step_finish(st, PROTO_F_SHUTTING_DOWN, NULL, NULL);
+			return;
+		}
+		if (fsm_start(st->p, err, sizeof(err)) == FSM_SPAWN_ERROR) {
+			job_step_finish(st, PROTO_F_SPAWN_ERROR, NULL,
+			    err[0] ? err : svctab_note(st->p->spawnerr));
+			return;
+		}
+	}
+	job_step_eval(st);
+}
+
+/* Move a rolling restart on; true if it did anything.  A step whose
+ * process a reload removes waits for job_proc_gone(), out of the count
+ * of those in flight. */
+static bool
+job_roll(struct job *j)
+{
 	size_t i, inflight = 0;
 	bool moved = false;
 
-	for (i = 0; i < o->ns; i++) {
-		struct job_step *st = &o->s[i];
+	for (i = 0; i < j->ns; i++) {
+		struct job_step *st = &j->s[i];
 
+		if (st->done && st->fault != PROTO_F_OK)
+			j->failed = true;
 		if (st->done || st->p == NULL || st->p->removed)
-			continue; /* a reload removes it: job_ops_gone() */
-		if (st->goal == JOB_GOAL_ROLL_STOP && st->p->next_conf != NULL) {
-			/* A reload changed it while it stopped: the reload
-			 * starts it with its new config. */
-			st->goal = JOB_GOAL_RUNNING;
+			continue;
+		if (st->goal == JOB_GOAL_ROLL_STOP &&
+		    (st->p->next_conf != NULL ||
+		        !fsm_is_active(st->p->state))) {
+			job_roll_start(st);
 			moved = true;
-			job_step_eval(st);
-		} else if (st->goal == JOB_GOAL_ROLL_STOP &&
-		           !fsm_is_active(st->p->state)) {
-			/* Its predecessor is down: the replacement starts
-			 * right away. */
-			st->goal = JOB_GOAL_RUNNING;
-			moved = true;
-			if (req_env.shutting_down) {
-				job_step_finish(
-				    st, PROTO_F_SHUTTING_DOWN, NULL, NULL);
-				continue;
-			}
-			if (fsm_start(st->p, err, sizeof(err)) ==
-			    FSM_SPAWN_ERROR) {
-				job_step_finish(st, PROTO_F_SPAWN_ERROR, NULL,
-				    err[0] ? err
-				           : svctab_note(st->p->spawnerr));
-				continue;
-			}
-			job_step_eval(st);
 		}
 		if (st->goal == JOB_GOAL_ROLL_STOP ||
 		    (st->goal == JOB_GOAL_RUNNING && !st->done))
 			inflight++;
 	}
-	for (i = 0; i < o->ns; i++)
-		if (o->s[i].done && o->s[i].fault != PROTO_F_OK)
-			o->failed = true;
-	for (i = 0; i < o->ns && !moved; i++) {
-		struct job_step *st = &o->s[i];
+	for (i = 0; i < j->ns && !moved; i++) {
+		struct job_step *st = &j->s[i];
 
 		if (st->done || st->goal != JOB_GOAL_ROLL_WAIT ||
 		    st->p->removed)
 			continue;
-		if (o->failed) {
+		if (j->failed) {
 			job_step_finish(st, PROTO_F_FAILED,
 			    "not restarted: an earlier replacement failed",
 			    NULL);
 			moved = true;
-		} else if (inflight < o->width) {
+		} else if (inflight < j->width) {
 			inflight++;
 			job_roll_begin(st);
 			moved = true;
@@ -767,176 +496,372 @@ job_roll(struct job_op *o)
 	return moved;
 }
 
-/* Send what is complete; true when O is over (END sent). */
+/* --- progress ------------------------------------------------------- */
+
+/* Send J's completed results: a start or stop in the order of its fsm
+ * calls, the others as they complete.  True when every step is done. */
 static bool
-job_op_progress(struct job_op *o)
+job_send(struct job *j)
 {
 	size_t i;
 	bool all = true;
 
-	do {
-		for (i = 0; i < o->ns; i++)
-			job_step_eval(&o->s[i]);
-	} while (o->rolling && job_roll(o));
-	for (i = 0; i < o->ns; i++) {
-		struct job_step *st = &o->s[i];
+	if (j->kind == JOB_STARTSTOP) {
+		while (j->emitted < j->ns && j->s[j->order[j->emitted]].done) {
+			const struct job_step *st = &j->s[j->order[j->emitted++]];
 
-		if (st->done && !st->sent)
-			job_step_send(o, st);
+			if (!st->quiet)
+				job_step_put(j->rq, st);
+		}
+		return j->emitted == j->ns;
+	}
+	for (i = 0; i < j->ns; i++) {
+		struct job_step *st = &j->s[i];
+
+		if (st->done && !st->sent && !st->quiet) {
+			job_step_put(j->rq, st);
+			st->sent = true;
+		}
 		if (!st->done)
 			all = false;
 	}
-	if (!all)
+	return all;
+}
+
+/* Move J on and send what is complete; true when J is over (END sent). */
+static bool
+job_progress(struct job *j)
+{
+	size_t i;
+
+	do {
+		for (i = 0; i < j->ns; i++)
+			job_step_eval(&j->s[i]);
+	} while (j->kind == JOB_ROLLING && job_roll(j));
+	if (!job_send(j))
 		return false;
-	req_end(o->rq);
+	if (j->kind == JOB_STARTSTOP && j->phase == JOB_PHASE_STOP &&
+	    j->restart) {
+		j->phase = JOB_PHASE_START;
+		job_issue(j);
+		return false;
+	}
+	req_end(j->rq);
 	return true;
 }
 
-/* Progress every dirty op; re-entrant calls (an fsm call made here)
- * only mark ops dirty, and the outermost sweep finishes the work. */
+/* Progress every dirty job until none is.  Re-entrant calls (an fsm call
+ * made here changes a state, which lands in job_proc_changed) only mark
+ * jobs dirty; the outermost sweep finishes the work, so no job is freed
+ * under a caller's feet. */
 static void
-job_ops_sweep(void)
+job_sweep(void)
 {
-	struct job_op *o;
+	struct job *j;
 	bool again;
 
-	if (job_ops.sweeping)
+	if (job.sweeping)
 		return;
-	job_ops.sweeping = true;
+	job.sweeping = true;
 	do {
 		again = false;
-		for (o = job_ops.head; o != NULL; o = o->next) {
-			if (!o->dirty)
+		for (j = job.head; j != NULL; j = j->next) {
+			if (!j->dirty || j->issuing)
 				continue;
-			o->dirty = false;
+			j->dirty = false;
 			again = true;
-			if (job_op_progress(o)) {
-				job_op_free(o);
+			if (job_progress(j)) {
+				/* Reading resumes once the reply is out. */
+				job_free(j);
 				break;
 			}
 		}
 	} while (again);
-	job_ops.sweeping = false;
+	job.sweeping = false;
 }
 
 static void
-job_ops_touch(struct proc *p)
+job_cancel(struct req *rq)
 {
-	struct job_op *o;
-	size_t i;
-
-	for (o = job_ops.head; o != NULL; o = o->next)
-		for (i = 0; i < o->ns; i++)
-			if (o->s[i].p == p)
-				o->dirty = true;
-	job_ops_sweep();
+	job_free(rq->state);
 }
 
-static void
-job_ops_gone(struct proc *p)
-{
-	struct job_op *o;
-	size_t i;
-
-	for (o = job_ops.head; o != NULL; o = o->next)
-		for (i = 0; i < o->ns; i++) {
-			struct job_step *st = &o->s[i];
-
-			if (st->p != p)
-				continue;
-			if (!st->done && o->rolling)
-				/* A reload took it out of the pool: the job
-				 * shrinks with it. */
-				st->success = "removed";
-			if (!st->done &&
-			    (st->goal == JOB_GOAL_GONE || o->rolling))
-				job_step_finish(st, PROTO_F_OK, NULL, NULL);
-			else if (!st->done)
-				job_step_finish(st,
-				    PROTO_F_ABNORMAL_TERMINATION, NULL,
-				    "removed from the configuration");
-			st->p = NULL;
-			o->dirty = true;
-		}
-	job_ops_sweep();
-}
-
-static void
-job_op_cancel(struct req *rq)
-{
-	job_op_free(rq->state);
-}
-
-/* Queue O, the reply to RQ, and move it on. */
 void
-job_op_queue(struct req *rq, struct job_op *o)
+job_queue(struct req *rq, struct job *j)
 {
-	o->rq = rq;
-	o->next = job_ops.head;
-	job_ops.head = o;
-	rq->state = o;
-	rq->cancel = job_op_cancel;
-	o->dirty = true;
-	job_ops_sweep();
+	size_t i;
+
+	j->rq = rq;
+	j->next = job.head;
+	job.head = j;
+	j->queued = true;
+	for (i = 0; i < j->ns; i++) {
+		struct job_step *st = &j->s[i];
+
+		if (st->p != NULL) {
+			st->wnext = st->p->waiters;
+			st->p->waiters = st;
+		}
+	}
+	rq->state = j;
+	rq->cancel = job_cancel;
+	if (j->kind == JOB_STARTSTOP) {
+		if (j->timeout_secs > 0)
+			ev_timer_start(req_env.loop, &j->timeout);
+		job_issue(j);
+	}
+	j->dirty = true;
+	job_sweep();
 }
 
+/* --- notifications ------------------------------------------------- */
+
+void
+job_proc_changed(struct proc *p)
+{
+	struct job_step *st;
+
+	for (st = p->waiters; st != NULL; st = st->wnext) {
+		job_step_eval(st);
+		st->job->dirty = true;
+	}
+	job_sweep();
+}
+
+void
+job_proc_gone(struct proc *p)
+{
+	struct job_step *st, *next;
+
+	for (st = p->waiters; st != NULL; st = next) {
+		next = st->wnext;
+		st->wnext = NULL;
+		st->p = NULL;
+		st->job->dirty = true;
+		if (st->done)
+			continue;
+		if (st->job->kind == JOB_ROLLING) {
+			/* A reload took it out of the pool: the job shrinks
+			 * with it. */
+			st->success = "removed";
+			job_step_finish(st, PROTO_F_OK, NULL, NULL);
+		} else if (st->goal == JOB_GOAL_GONE) {
+			job_step_finish(st, PROTO_F_OK, NULL, NULL);
+		} else {
+			job_step_finish(st, PROTO_F_ABNORMAL_TERMINATION, NULL,
+			    "removed from the configuration");
+		}
+	}
+	p->waiters = NULL;
+	job_sweep();
+}
+
+void
+job_close(void)
+{
+	while (job.head != NULL)
+		job_free(job.head);
+}
+
+/* --- requests ----------------------------------------------------- */
+
+int
+job_add(struct job *j, const char *pattern)
+{
+	struct proc_list list = {0};
+	struct job_step *st;
+	size_t k, i, n0 = j->ns;
+	bool group;
+	int n;
+
+	if ((n = svctab_match(req_env.tab, pattern, &list)) < 0)
+		return -1;
+	/* A single process named exactly reports its no-ops; a group,
+	 * GROUP:* or all skips them (supervisorctl). */
+	group = n == 0 || svctab_find(req_env.tab, pattern) == NULL;
+	if (n == 0) {
+		if ((st = job_add_step(j, NULL, pattern, JOB_GOAL_NONE,
+		         NULL)) == NULL)
+			goto nomem;
+		job_step_finish(st, PROTO_F_NO_SUCH_PROCESS, NULL, NULL);
+	}
+	for (k = 0; k < list.n; k++) {
+		struct proc *p = list.v[k];
+
+		/* svctab_match lists each process once: look for it only
+		 * among earlier arguments' (status all of 1,000 processes
+		 * must not cost a million comparisons). */
+		for (i = 0; i < n0 && j->s[i].p != p; i++)
+			;
+		if (i < n0)
+			continue;
+		if ((st = job_add_step(j, p, p->fullname, JOB_GOAL_NONE,
+		         NULL)) == NULL)
+			goto nomem;
+		st->group = group;
+	}
+	proc_list_free(&list);
+	j->npat++;
+	return 0;
+nomem:
+	proc_list_free(&list);
+	return -1;
+}
+
+/* A job of the processes RQ's arguments from FIRST on name; NULL on
+ * ENOMEM. */
+static struct job *
+job_of_args(struct req *rq, enum job_kind kind, int first)
+{
+	struct job *j;
+	int i;
+
+	if ((j = job_new(kind)) == NULL)
+		return NULL;
+	for (i = first; i < rq->argc; i++)
+		if (job_add(j, rq->argv[i]) == -1) {
+			job_free(j);
+			return NULL;
+		}
+	return j;
+}
+
+void
+job_do_startstop(struct req *rq)
+{
+	const char *t = req_opt(rq, "timeout");
+	struct job *j;
+	double secs = 0;
+	char *end;
+
+	if (t != NULL && ((secs = strtod(t, &end), *end != '\0' || *t == '\0') ||
+	                     !(secs > 0 && secs <= 1e6))) {
+		req_error(rq, "bad timeout: %s", t);
+		return;
+	}
+	if (rq->argc == 0) {
+		req_error(rq, "a process name is required");
+		return;
+	}
+	if ((j = job_of_args(rq, JOB_STARTSTOP, 0)) == NULL ||
+	    (j->order = calloc(j->ns + 1, sizeof(*j->order))) == NULL) {
+		if (j != NULL)
+			job_free(j);
+		req_error(rq, "tendd: out of memory");
+		return;
+	}
+	ev_timer_init(&j->timeout, job_timeout_cb, secs, 0.);
+	j->timeout.data = j;
+	j->timeout_secs = secs;
+	j->restart = rq->type == PROTO_REQ_RESTART;
+	j->phase = rq->type == PROTO_REQ_START ? JOB_PHASE_START
+	                                       : JOB_PHASE_STOP;
+	job_queue(rq, j);
+}
+
+/* Signal ST's process with SIG. */
+static void
+job_step_signal(struct job_step *st, int sig)
+{
+	char err[200] = "";
+
+	st->success = "signalled";
+	if (st->p == NULL)
+		return; /* no such process, already finished */
+	if (sig <= 0) {
+		job_step_finish(st, PROTO_F_BAD_SIGNAL, NULL, NULL);
+		return;
+	}
+	switch (fsm_signal(st->p, sig, err, sizeof(err))) {
+	case FSM_OK:
+		job_step_finish(st, PROTO_F_OK, NULL, NULL);
+		break;
+	case FSM_NOT_RUNNING:
+		job_step_finish(st, PROTO_F_NOT_RUNNING, NULL, NULL);
+		break;
+	default:
+		job_step_finish(st, PROTO_F_FAILED, NULL, err);
+		break;
+	}
+}
+
+void
+job_do_signal(struct req *rq)
+{
+	struct job *j;
+	size_t k;
+	int sig;
+
+	if (rq->argc < 2) {
+		req_error(rq, "a signal and a process name are required");
+		return;
+	}
+	sig = util_signal_parse(rq->argv[0]);
+	if ((j = job_of_args(rq, JOB_LIST, 1)) == NULL) {
+		req_error(rq, "tendd: out of memory");
+		return;
+	}
+	for (k = 0; k < j->ns; k++) {
+		job_step_signal(&j->s[k], sig);
+		job_step_put(rq, &j->s[k]);
+	}
+	job_free(j);
+	req_end(rq);
+}
+
+/* restart --rolling: ARGV[0] the batch width, then names. */
 void
 job_do_rolling(struct req *rq)
 {
-	const char **argv = rq->argv;
-	int argc = rq->argc;
 	struct proc_list list = {0};
-	struct job_op *o;
+	struct job *j;
 	char *end;
 	unsigned long width;
-	size_t k;
-	int i, n;
+	size_t k, i;
+	int a, n;
 
-	if (argc < 2) {
+	if (rq->argc < 2) {
 		req_error(rq, "a batch size and a name are required");
 		return;
 	}
-	width = strtoul(argv[0], &end, 10);
-	if (*argv[0] == '\0' || *end != '\0' || width == 0 || width > 1000000) {
-		req_error(rq, "bad batch size %s", argv[0]);
+	width = strtoul(rq->argv[0], &end, 10);
+	if (*rq->argv[0] == '\0' || *end != '\0' || width == 0 ||
+	    width > 1000000) {
+		req_error(rq, "bad batch size %s", rq->argv[0]);
 		return;
 	}
-	if ((o = calloc(1, sizeof(*o))) == NULL)
+	if ((j = job_new(JOB_ROLLING)) == NULL)
 		goto nomem;
-	o->rolling = true;
-	o->width = (unsigned)width;
-	for (i = 1; i < argc; i++) {
-		if ((n = svctab_match(req_env.tab, argv[i], &list)) < 0)
+	j->width = (unsigned)width;
+	for (a = 1; a < rq->argc; a++) {
+		if ((n = svctab_match(req_env.tab, rq->argv[a], &list)) < 0)
 			goto nomem_free;
 		if (n == 0)
-			req_unknown(rq, argv[i]);
+			req_unknown(rq, rq->argv[a]);
 	}
 	/* In table order: ascending priority, then as configured. */
 	for (k = 0; k < req_env.tab->nprocs; k++) {
 		struct proc *p = req_env.tab->procs[k];
-		size_t j;
 
-		for (j = 0; j < list.n && list.v[j] != p; j++)
+		for (i = 0; i < list.n && list.v[i] != p; i++)
 			;
-		if (j == list.n)
-			continue;
-		if (job_op_add(o, p, p->fullname, JOB_GOAL_ROLL_WAIT,
-		        "restarted") == NULL)
+		if (i < list.n && job_add_step(j, p, p->fullname,
+		                      JOB_GOAL_ROLL_WAIT, "restarted") == NULL)
 			goto nomem_free;
 	}
 	proc_list_free(&list);
-	if (o->ns == 0) {
-		free(o);
+	if (j->ns == 0) {
+		job_free(j);
 		req_end(rq);
 		return;
 	}
-	log_info("rolling restart of %zu process%s, %lu at a time", o->ns,
-	    o->ns == 1 ? "" : "es", width);
-	job_op_queue(rq, o);
+	log_info("rolling restart of %zu process%s, %lu at a time", j->ns,
+	    j->ns == 1 ? "" : "es", width);
+	job_queue(rq, j);
 	return;
 nomem_free:
 	proc_list_free(&list);
-	job_op_free(o);
+	job_free(j);
 nomem:
 	req_error(rq, "tendd: out of memory");
 }
@@ -958,57 +883,4 @@ job_do_shutdown(struct req *rq)
 	req_flush(rq);
 	if (req_env.hooks != NULL && req_env.hooks->shutdown != NULL)
 		req_env.hooks->shutdown();
-}
-
-/* --- notifications ------------------------------------------------- */
-
-static void
-job_req_cancel(struct req *rq)
-{
-	job_req_free(rq->state);
-}
-
-void
-job_proc_changed(struct proc *p)
-{
-	struct job_req *r;
-	size_t i;
-
-	for (r = job.pending; r != NULL; r = r->next)
-		for (i = 0; i < r->nw; i++)
-			if (r->w[i].p == p && r->w[i].issued && !r->w[i].done) {
-				job_wait_eval(&r->w[i], r->phase);
-				r->dirty = true;
-			}
-	job_sweep();
-	job_ops_touch(p);
-}
-
-void
-job_proc_gone(struct proc *p)
-{
-	struct job_req *r;
-	size_t i;
-
-	for (r = job.pending; r != NULL; r = r->next)
-		for (i = 0; i < r->nw; i++)
-			if (r->w[i].p == p) {
-				if (!r->w[i].done)
-					job_wait_finish(&r->w[i],
-					    PROTO_F_ABNORMAL_TERMINATION,
-					    "removed from the configuration");
-				r->w[i].p = NULL;
-				r->dirty = true;
-			}
-	job_sweep();
-	job_ops_gone(p);
-}
-
-void
-job_close(void)
-{
-	while (job.pending != NULL)
-		job_req_free(job.pending);
-	while (job_ops.head != NULL)
-		job_op_free(job_ops.head);
 }

@@ -12,87 +12,92 @@
 
 #include <ev.h>
 
-/* One process a start/stop/restart request acts on. */
-struct job_wait {
-	struct proc *p; /* NULL: no such process, or removed */
-	char *name;     /* what to print: fullname, or the unknown pattern */
-	unsigned pat;   /* which argument named it */
-	bool issued;    /* the fsm call was made; waiting for a final state */
-	bool done;
-	int fault; /* enum proto_fault */
-	char detail[200];
+/*
+ * One job engine: start, stop, restart, update's and a rolling restart's
+ * steps are all a struct job with one step per process.  A step is
+ * linked to its process (proc->waiters) while the job is queued, so a
+ * state change looks only at the steps waiting on that process.
+ */
+enum job_kind {
+	JOB_LIST = 0,  /* a list of what names name, never queued: status,
+			  clear, signal */
+	JOB_STARTSTOP, /* start, stop, restart (-t): phases, results in
+			  the order the fsm calls were made */
+	JOB_UPDATE,    /* update, add, remove, reload (reload.c) */
+	JOB_ROLLING,   /* restart --rolling: `width` at a time */
 };
 
 enum job_phase { JOB_PHASE_STOP, JOB_PHASE_START };
 
-/* A start, stop or restart in flight (or, with no RQ, only a list of the
- * processes some names name: status, clear). */
-struct job_req {
-	struct job_req *next; /* in the pending list */
-	struct req *rq;
-	ev_timer timeout; /* start/stop -t; active only while it runs */
-	double timeout_secs;
-	enum job_phase phase;
-	bool restart; /* a start phase follows the stop phase */
-	bool issuing; /* fsm calls under way: the sweep leaves it alone */
-	bool dirty;   /* a wait may have completed: the sweep looks */
-	struct job_wait *w;
-	size_t nw;
-	size_t *order;  /* this phase's order of fsm calls and results */
-	size_t emitted; /* results of this phase already sent */
-	unsigned npat;  /* arguments added so far */
-	bool *group;    /* per wait: named through a group (skip no-ops) */
-};
-
-/* Append one wait per process PATTERN names to R (calloc'd; no
- * duplicates); a pattern naming nothing becomes a "no such process"
- * result.  -1 on ENOMEM. */
-int job_req_add(struct job_req *r, const char *pattern);
-void job_req_free(struct job_req *r);
-void job_wait_finish(struct job_wait *wt, int fault, const char *detail);
-/* WT's result record: SUCCESS when it went well. */
-void job_put_result(
-    struct req *rq, const struct job_wait *wt, const char *success);
-
 enum job_goal {
-	JOB_GOAL_GONE = 0,  /* removed: done once freed (ctl_proc_gone) */
-	JOB_GOAL_RUNNING,   /* (re)started: done at RUNNING, or failed */
+	JOB_GOAL_NONE = 0,  /* a list entry: nothing to wait for */
+	JOB_GOAL_STOPPED,   /* stopped: done once nothing runs */
+	JOB_GOAL_RUNNING,   /* (re)started: done at RUNNING (with a pending
+			       next_conf in), or failed */
+	JOB_GOAL_GONE,      /* removed: done once freed (job_proc_gone) */
 	JOB_GOAL_SETTLED,   /* changed, not started: done with next_conf in */
 	JOB_GOAL_ROLL_WAIT, /* rolling: its turn has not come */
 	JOB_GOAL_ROLL_STOP, /* rolling: stopping, to be started again */
 };
 
-/* One process an update or a rolling restart acts on. */
+struct job;
+
+/* One process a job acts on. */
 struct job_step {
-	struct proc *p; /* NULL once freed */
-	char *name;
+	struct proc *p;	      /* NULL: no such process, or removed */
+	struct job *job;
+	struct job_step *wnext; /* the next step waiting on p */
+	char *name;	 /* what to print: fullname, or the unknown pattern */
 	enum job_goal goal;
 	const char *success; /* the result word when it succeeds */
+	unsigned pat;	     /* which argument named it */
+	bool group;	     /* named through a group: no-ops are skipped */
+	bool issued;	     /* acted on: waiting for the goal */
 	bool done, sent;
-	int fault;          /* enum proto_fault */
-	const char *result; /* PROTO_F_FAILED: what to print */
+	bool quiet; /* done without a result (a group member's no-op) */
+	int fault;  /* enum proto_fault */
+	const char *result; /* not PROTO_F_OK: what to print, NULL: the
+			       fault's text */
 	char detail[200];
 };
 
-struct job_op {
-	struct job_op *next; /* in job_ops */
-	struct req *rq;
-	bool rolling;
-	unsigned width; /* rolling: processes in flight at most */
-	bool failed;    /* rolling: a replacement failed; begin no more */
-	bool dirty;
+struct job {
+	struct job *next; /* in the queue */
+	struct req *rq;	  /* NULL for a JOB_LIST */
+	enum job_kind kind;
+	enum job_phase phase; /* JOB_STARTSTOP */
+	bool restart;	      /* a start phase follows the stop phase */
+	ev_timer timeout;     /* start/stop -t; active only while it runs */
+	double timeout_secs;
+	unsigned width; /* JOB_ROLLING: processes in flight at most */
+	bool failed;	/* JOB_ROLLING: a replacement failed; begin no more */
+	bool issuing;	/* fsm calls under way: the sweep leaves it alone */
+	bool dirty;	/* a step may have moved: the sweep looks */
+	bool queued;	/* its steps are linked to their processes */
 	struct job_step *s;
 	size_t ns;
+	size_t *order;	/* JOB_STARTSTOP: this phase's order of calls and
+			   results */
+	size_t emitted; /* results of this phase already sent in order */
+	unsigned npat;	/* arguments added so far */
 };
 
-/* Add a step for P (NAME) to O; NULL on ENOMEM. */
-struct job_step *job_op_add(struct job_op *o, struct proc *p, const char *name,
-    enum job_goal goal, const char *success);
+/* A new empty job of KIND; NULL on ENOMEM. */
+struct job *job_new(enum job_kind kind);
+/* Append a step per process PATTERN names to J (no duplicates); a
+ * pattern naming nothing becomes a "no such process" result.  -1 on
+ * ENOMEM. */
+int job_add(struct job *j, const char *pattern);
+/* Add a step for P (NAME) to J; NULL on ENOMEM. */
+struct job_step *job_add_step(struct job *j, struct proc *p,
+    const char *name, enum job_goal goal, const char *success);
 void job_step_finish(
     struct job_step *st, int fault, const char *result, const char *detail);
-void job_op_free(struct job_op *o);
-/* O answers RQ from now on: queue it and move it on. */
-void job_op_queue(struct req *rq, struct job_op *o);
+/* ST's result record (the one encoder of every job's results). */
+void job_step_put(struct req *rq, const struct job_step *st);
+void job_free(struct job *j);
+/* J answers RQ from now on: link its steps, queue it and move it on. */
+void job_queue(struct req *rq, struct job *j);
 
 /* P changed state: move on the jobs waiting on it. */
 void job_proc_changed(struct proc *p);

@@ -153,7 +153,7 @@ logs_do_tail(struct req *rq)
 void
 logs_do_clear(struct req *rq)
 {
-	struct job_req *r;
+	struct job *r;
 	char err[200];
 	size_t k;
 	int i;
@@ -162,25 +162,26 @@ logs_do_clear(struct req *rq)
 		req_error(rq, "a process name is required");
 		return;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = job_new(JOB_LIST)) == NULL)
 		goto nomem;
 	for (i = 0; i < rq->argc; i++)
-		if (job_req_add(r, rq->argv[i]) == -1) {
-			job_req_free(r);
+		if (job_add(r, rq->argv[i]) == -1) {
+			job_free(r);
 			goto nomem;
 		}
-	for (k = 0; k < r->nw; k++) {
-		struct job_wait *wt = &r->w[k];
+	for (k = 0; k < r->ns; k++) {
+		struct job_step *st = &r->s[k];
 
-		if (wt->p != NULL) {
-			if (logcap_clear(wt->p, err, sizeof(err)) == 0)
-				job_wait_finish(wt, PROTO_F_OK, NULL);
+		st->success = "cleared";
+		if (st->p != NULL) {
+			if (logcap_clear(st->p, err, sizeof(err)) == 0)
+				job_step_finish(st, PROTO_F_OK, NULL, NULL);
 			else
-				job_wait_finish(wt, PROTO_F_FAILED, err);
+				job_step_finish(st, PROTO_F_FAILED, NULL, err);
 		}
-		job_put_result(rq, wt, "cleared");
+		job_step_put(rq, st);
 	}
-	job_req_free(r);
+	job_free(r);
 	req_end(rq);
 	return;
 nomem:

@@ -61,14 +61,14 @@ reload_delta_word(const struct svctab_delta *d, bool dry)
 }
 
 /* Build the reply of an applied update: a step per delta acted on. */
-static struct job_op *
+static struct job *
 reload_update_job(const struct reload_req *r)
 {
-	struct job_op *o;
+	struct job *o;
 	struct job_step *st;
 	size_t i;
 
-	if ((o = calloc(1, sizeof(*o))) == NULL)
+	if ((o = job_new(JOB_UPDATE)) == NULL)
 		return NULL;
 	for (i = 0; i < r->plan.n; i++) {
 		const struct svctab_delta *d = &r->plan.v[i];
@@ -83,10 +83,10 @@ reload_update_job(const struct reload_req *r)
 			goal = JOB_GOAL_RUNNING;
 		else
 			goal = JOB_GOAL_SETTLED;
-		st = job_op_add(
+		st = job_add_step(
 		    o, d->p, d->fullname, goal, reload_delta_word(d, false));
 		if (st == NULL) {
-			job_op_free(o);
+			job_free(o);
 			return NULL;
 		}
 		if (d->refused != NULL)
@@ -105,7 +105,7 @@ reload_do(struct req *rq)
 	const char **argv = rq->argv;
 	int argc = rq->argc;
 	struct reload_req r;
-	struct job_op *o;
+	struct job *o;
 	size_t i, shown = 0;
 	int first = 0;
 
@@ -193,7 +193,7 @@ reload_do(struct req *rq)
 	}
 	if (o->ns == 0)
 		req_kv1(rq, "none", "No config updates to processes");
-	job_op_queue(rq, o);
+	job_queue(rq, o);
 }
 
 /* restart --rolling: ARGV[0] the batch width, then names. */

@@ -251,7 +251,7 @@ struct status_walk {
 	ev_idle idle;
 	uint16_t type;
 	bool full;
-	struct job_req *names; /* NULL: the whole table */
+	struct job *names; /* NULL: the whole table */
 	size_t next;
 	unsigned turns;
 };
@@ -268,7 +268,7 @@ status_walk_free(struct status_walk *w)
 {
 	status_walk_stop(w);
 	if (w->names != NULL)
-		job_req_free(w->names);
+		job_free(w->names);
 	free(w);
 }
 
@@ -293,8 +293,8 @@ status_walk_chunk(struct status_walk *w)
 		    w->rq, w->type, w->full, tab->procs[w->next++], now);
 	if (w->names == NULL)
 		return w->next >= tab->nprocs;
-	for (n = 0; n < STATUS_CHUNK && w->next < w->names->nw; n++) {
-		const struct job_wait *wt = &w->names->w[w->next++];
+	for (n = 0; n < STATUS_CHUNK && w->next < w->names->ns; n++) {
+		const struct job_step *wt = &w->names->s[w->next++];
 
 		/* Found at the request: look again (a reload may have
 		 * freed it meanwhile; then it is left out). */
@@ -303,7 +303,7 @@ status_walk_chunk(struct status_walk *w)
 		else if ((p = svctab_find(tab, wt->name)) != NULL)
 			status_put_listed(w->rq, w->type, w->full, p, now);
 	}
-	return w->next >= w->names->nw;
+	return w->next >= w->names->ns;
 }
 
 /* A turn: a chunk, unless the client has not taken the last one. */
@@ -322,7 +322,7 @@ status_walk_cb(struct ev_loop *loop, ev_check *c, int revents)
 		return;
 	log_debug("control client %d: %s of %zu processes sent in %u turns",
 	    (int)rq->pid, w->type == PROTO_REQ_PS ? "ps" : "status",
-	    w->names != NULL ? w->names->nw : req_env.tab->nprocs, w->turns);
+	    w->names != NULL ? w->names->ns : req_env.tab->nprocs, w->turns);
 	status_walk_free(w);
 	req_end(rq);
 }
@@ -345,7 +345,7 @@ status_walk_pump(struct req *rq)
 /* Start the walk of NAMES (NULL: every process) for RQ.  -1: no memory
  * (nothing sent). */
 static int
-status_walk_start(struct req *rq, bool full, struct job_req *names)
+status_walk_start(struct req *rq, bool full, struct job *names)
 {
 	struct status_walk *w;
 
@@ -385,7 +385,7 @@ status_do_list(struct req *rq)
 	bool full = opt != NULL && strcmp(opt, "1") == 0;
 	bool walk = type == PROTO_REQ_PS || (type == PROTO_REQ_STATUS && full);
 	bool all = rq->argc == 0 || status_args_have_all(argv, rq->argc);
-	struct job_req *r = NULL;
+	struct job *r = NULL;
 	double now = util_realtime();
 	size_t k;
 	int i;
@@ -398,10 +398,10 @@ status_do_list(struct req *rq)
 		req_end(rq);
 		return;
 	}
-	if (!all && (r = calloc(1, sizeof(*r))) == NULL)
+	if (!all && (r = job_new(JOB_LIST)) == NULL)
 		goto nomem;
 	for (i = 0; !all && i < rq->argc; i++)
-		if (job_req_add(r, argv[i]) == -1)
+		if (job_add(r, argv[i]) == -1)
 			goto nomem;
 	if (walk) {
 		if (status_walk_start(rq, full, r) == -1)
@@ -412,21 +412,21 @@ status_do_list(struct req *rq)
 	 * processes is a few hundred microseconds). */
 	for (k = 0; all && k < req_env.tab->nprocs; k++)
 		status_put_listed(rq, type, full, req_env.tab->procs[k], now);
-	for (k = 0; !all && k < r->nw; k++) {
-		const struct proc *p = r->w[k].p;
+	for (k = 0; !all && k < r->ns; k++) {
+		const struct proc *p = r->s[k].p;
 
-		if (p == NULL && r->w[k].fault == PROTO_F_NO_SUCH_PROCESS)
-			req_unknown(rq, r->w[k].name);
+		if (p == NULL && r->s[k].fault == PROTO_F_NO_SUCH_PROCESS)
+			req_unknown(rq, r->s[k].name);
 		else if (p != NULL)
 			status_put_listed(rq, type, full, p, now);
 	}
 	if (r != NULL)
-		job_req_free(r);
+		job_free(r);
 	req_end(rq);
 	return;
 nomem:
 	if (r != NULL)
-		job_req_free(r);
+		job_free(r);
 	req_error(rq, "tendd: out of memory");
 }
 

@@ -40,6 +40,8 @@ struct proc_exit {
 			    oom_kill grew during the run; cgroup mode) */
 };
 
+struct job_step;
+
 struct proc {
 	const struct conf_proc *conf;
 	char *fullname; /* "group:name", or "name" when they agree */
@@ -97,6 +99,8 @@ struct proc {
 	ev_io exec_io;
 	ev_timer timer; /* the fsm's one timer (see fsm_ops) */
 	ev_timer watchdog; /* watchdog_sec timer (ready.c) */
+	struct job_step *waiters; /* job.c: the steps of jobs waiting on
+				     it, linked through their wnext */
 	void *logcap;	/* logcap.c's per-process state, NULL until the
 			   process has output to capture or it is asked for */
 	void *track;	/* cgroup.c's per-process state (its cgroup, or
