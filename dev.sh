@@ -5,7 +5,8 @@
 #                    conf/tend.conf in the foreground (Ctrl-C stops it)
 #   ./dev.sh check   install what is missing, build, and run every test:
 #                    debug build (-Werror), the same suite under
-#                    ASan+UBSan, valgrind over the unit tests; ends with
+#                    ASan+UBSan, valgrind over the unit tests, each
+#                    fuzz target for 10 s (TEND_FUZZ_SECONDS); ends with
 #                    "N passed, N failed, N skipped"
 #   ./dev.sh deps    only install the Debian packages
 #   ./dev.sh cross   cross-build for aarch64 (Debian's cross gcc, arm64
@@ -27,7 +28,8 @@ libxmlrpc-core-c3-dev"
 # tend's with (where an init system runs, the package may also start a
 # system supervisord; no test talks to it).
 TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
-logrotate python3-yaml supervisor prometheus-node-exporter"
+logrotate python3-yaml supervisor prometheus-node-exporter clang
+libfuzzer-14-dev"
 
 install_deps() {
 	missing=
@@ -125,11 +127,22 @@ check)
 	else
 		extra_failed=$((extra_failed + 1))
 	fi
+	# Each fuzz target for a short budget (fuzz/README.md); the corpus
+	# in build-fuzz/fuzz/corpus grows from run to run.
+	fs=${TEND_FUZZ_SECONDS:-10}
+	echo "=== build-fuzz: CC=clang --enable-fuzzing, make fuzz FUZZ_SECONDS=$fs"
+	if configure_build build-fuzz CC=clang --enable-fuzzing &&
+	    make -C build-fuzz -j"$jobs" fuzz/tendfuzz &&
+	    make -C build-fuzz fuzz FUZZ_SECONDS="$fs"; then
+		extra_passed=$((extra_passed + 1))
+	else
+		extra_failed=$((extra_failed + 1))
+	fi
 	TEND_EXTRA_FAILED=$extra_failed TEND_EXTRA_PASSED=$extra_passed \
 	    sh tests/summary.sh build build-asan
 	;;
 *)
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
