@@ -28,7 +28,9 @@ for t in $targets; do
 		failed=$((failed + 1))
 		echo "fuzz: $t: FAILED (exit $rc) after ${execs:-?} executions; $log:"
 		grep -A40 -m1 'ERROR: \|==ERROR\|runtime error\|deadly signal\|Test unit written' "$log" | head -60
-		ls fuzz/artifacts/"$t"-* 2>/dev/null | sed 's/^/fuzz: reproducer: /'
+		for f in fuzz/artifacts/"$t"-*; do
+			[ -e "$f" ] && echo "fuzz: reproducer: $f"
+		done
 	else
 		echo "fuzz: $t: ${execs:-?} executions in $secs s, no finding"
 	fi

@@ -135,6 +135,23 @@ procinfo_field_long(const char *text, const char *key, long dflt)
 	return n;
 }
 
+/* A hexadecimal mask after "KEY:" (SigPnd...), 0 if absent. */
+static uint64_t
+procinfo_field_mask(const char *text, const char *key)
+{
+	const char *v = procinfo_field(text, key);
+	unsigned long long n;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 16);
+	if (end == v || errno != 0)
+		return 0;
+	return (uint64_t)n;
+}
+
 int
 procinfo_parse_status(const char *text, struct procinfo_status *st)
 {
@@ -150,6 +167,8 @@ procinfo_parse_status(const char *text, struct procinfo_status *st)
 	st->vmrss_kb = procinfo_field_long(text, "VmRSS", -1);
 	st->tgid = (pid_t)procinfo_field_long(text, "Tgid", 0);
 	st->ppid = (pid_t)procinfo_field_long(text, "PPid", 0);
+	st->sigpnd = procinfo_field_mask(text, "SigPnd") |
+	    procinfo_field_mask(text, "ShdPnd");
 	return 0;
 }
 
@@ -361,6 +380,41 @@ procinfo_read_stat(pid_t pid, struct procinfo_stat *st)
 	if (procinfo_read_file(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return procinfo_gone();
 	return procinfo_parse_stat(buf, st);
+}
+
+int
+procinfo_read_status(pid_t pid, struct procinfo_status *st)
+{
+	char path[64], buf[4096];
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if (procinfo_read_file(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
+		return procinfo_gone();
+	return procinfo_parse_status(buf, st);
+}
+
+ssize_t
+procinfo_children(pid_t pid, pid_t *out, size_t max)
+{
+	char path[64], buf[8192];
+	const char *s = buf;
+	size_t n = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	    (long)pid, (long)pid);
+	if (procinfo_read_file(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return -1;
+	while (n < max && *s != '\0') {
+		char *end;
+		long v = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (v > 0)
+			out[n++] = (pid_t)v;
+		s = end;
+	}
+	return (ssize_t)n;
 }
 
 int

@@ -37,6 +37,8 @@ struct procinfo_status {
 	long vmrss_kb; /* "VmRSS:", -1 when absent (zombie, kthread) */
 	pid_t tgid;
 	pid_t ppid;
+	uint64_t sigpnd; /* "SigPnd:" | "ShdPnd:": signals pending, bit N-1
+			    for signal N */
 };
 
 /* /proc/PID/smaps_rollup (proc(5), Linux 4.14). */
@@ -89,6 +91,11 @@ ssize_t procinfo_read_file(int dirfd, const char *path, char *buf, size_t len);
 int procinfo_read(pid_t pid, bool mem, bool cmdline, struct procinfo *pi);
 /* Only the stat of PID; -1 with errno ESRCH when gone. */
 int procinfo_read_stat(pid_t pid, struct procinfo_stat *st);
+/* /proc/PID/status, parsed.  -1 with errno ESRCH if PID is gone. */
+int procinfo_read_status(pid_t pid, struct procinfo_status *st);
+/* Up to MAX children of the single-threaded process PID (tendd itself),
+ * from /proc/PID/task/PID/children; their number, or -1 (errno). */
+ssize_t procinfo_children(pid_t pid, pid_t *out, size_t max);
 
 /* Clock ticks per second (sysconf(_SC_CLK_TCK)), and seconds since boot
  * (CLOCK_BOOTTIME), to turn starttime and utime into seconds. */

@@ -12,6 +12,7 @@
 #include "reap.h"
 
 #include "log.h"
+#include "procinfo.h"
 #include "util.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* waitid(2): P_PIDFD arrived in Linux 5.4; older headers lack it. */
@@ -365,4 +367,92 @@ reap_sigchld(void)
 		orphans++;
 	}
 	return orphans;
+}
+
+/* ---- at exit ------------------------------------------------------------ */
+
+#define REAP_PF_EXITING 0x4 /* include/linux/sched.h: in do_exit() */
+#define REAP_EXIT_MAX_CHILDREN 4096
+
+/* Is our child PID on its way out: exiting, or with SIGKILL pending? */
+static bool
+reap_child_exiting(pid_t pid)
+{
+	struct procinfo_stat st;
+	struct procinfo_status ss;
+
+	if (procinfo_read_stat(pid, &st) == -1)
+		return false; /* gone, or reaped meanwhile */
+	if (st.state == 'Z' || st.state == 'X' ||
+	    (st.flags & REAP_PF_EXITING) != 0)
+		return true;
+	if (procinfo_read_status(pid, &ss) == -1)
+		return false;
+	return (ss.sigpnd & ((uint64_t)1 << (SIGKILL - 1))) != 0;
+}
+
+/* Reap every zombie child; how many. */
+static int
+reap_zombies(void)
+{
+	int n = 0;
+
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (reap_waitid(P_ALL, 0, &si, WEXITED | WNOHANG, NULL) < 0) {
+			if (errno != ECHILD)
+				log_warn("waitid at exit");
+			return n;
+		}
+		if (si.si_pid == 0)
+			return n;
+		n++;
+	}
+}
+
+/* How many of our children are exiting (-1: /proc unreadable). */
+static int
+reap_exiting_children(void)
+{
+	static pid_t kids[REAP_EXIT_MAX_CHILDREN];
+	ssize_t n = procinfo_children(getpid(), kids, REAP_EXIT_MAX_CHILDREN);
+	int exiting = 0;
+
+	if (n < 0)
+		return -1;
+	for (ssize_t i = 0; i < n; i++)
+		if (reap_child_exiting(kids[i]))
+			exiting++;
+	return exiting;
+}
+
+int
+reap_at_exit(double max)
+{
+	struct timespec pause = {0, 5 * 1000 * 1000};
+	double deadline = util_monotonic() + max;
+	int reaped = reap_zombies(), left;
+
+	while ((left = reap_exiting_children()) > 0) {
+		if (util_monotonic() >= deadline) {
+			log_warnx("%d child process%s still exiting after %g "
+			          "seconds; left to init",
+			    left, left == 1 ? "" : "es", max);
+			break;
+		}
+		/* The loop is over and no event says when a dying child
+		 * becomes a zombie: poll, for as long as one is dying. */
+		(void)nanosleep(&pause, NULL);
+		reaped += reap_zombies();
+	}
+	if (left < 0)
+		log_warn("/proc/%d/task/%d/children", (int)getpid(),
+		    (int)getpid());
+	reaped += reap_zombies();
+	if (reaped > 0)
+		log_debug("reaped %d child process%s at exit", reaped,
+		    reaped == 1 ? "" : "es");
+	return reaped;
 }

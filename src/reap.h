@@ -31,4 +31,14 @@ int reap_kill(struct proc *p, int sig, bool group);
  * exited through its own pidfd path.  Returns how many orphans. */
 int reap_sigchld(void);
 
+/*
+ * At exit, after the loop: reap every child that is a zombie or on its
+ * way to being one (an orphan tendd killed whose exit is still under way:
+ * its cgroup empties before it becomes a zombie), so that none passes to
+ * init as a zombie.  Children not exiting (stop_leftovers=false, an
+ * unkillable process) are left to outlive tendd.  Waits MAX seconds at
+ * most; returns how many it reaped.
+ */
+int reap_at_exit(double max);
+
 #endif /* TEND_REAP_H */

@@ -1350,6 +1350,9 @@ main(int argc, char **argv)
 
 	ev_run(loop, 0);
 
+	/* Orphans killed with their service may still be dying: reap them
+	 * rather than leave zombies to init (issue 20). */
+	(void)reap_at_exit(FSM_KILL_GRACE);
 	ready_close();
 	sdnotify_close();
 #ifdef HAVE_HTTP

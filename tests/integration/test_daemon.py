@@ -358,3 +358,35 @@ def test_crash_looping_services_do_not_starve_the_control_socket(tend):
     # Negative control: the services really are churning.
     spawns = sum(rec["spawns"] for rec in tend.status_json().values())
     assert spawns > 200, spawns
+
+
+def test_orphans_killed_at_exit_are_reaped_not_left_to_init(tend_factory):
+    """Ten services that keep double-forking: at shutdown tendd kills the
+    orphans it adopted, and reaps every one of them before it exits, so
+    none passes to init (here: pytest, the subreaper above tendd) as a
+    zombie.  Three rounds: the race this guards against (a killed orphan
+    becoming a zombie after tendd's loop ended) was seen 1 time in 3."""
+    me = os.getpid()
+    for round_ in range(3):
+        t = tend_factory(f"t{round_}")
+        t.start("""
+            [program:forker]
+            command=/bin/sh -c 'while :; do /bin/sh -c "/bin/sleep 1000 &"; /bin/sleep 0.05; done'
+            process_name=forker_%(process_num)d
+            numprocs=10
+            startsecs=0
+            stopwaitsecs=2
+        """)
+
+        def children():
+            return [st for st in all_stats().values() if st.ppid == t.pid]
+        # 10 services and at least 30 orphans adopted by tendd
+        t.wait_until(lambda: len(children()) >= 40,
+                     what="30 orphans adopted by tendd")
+        t.expect_dead = True
+        t.ctl("shutdown", check=EXIT_OK)
+        assert t.proc.wait(tendlib.live(10)) == 0, t.log_tail()
+        # tendd is gone: what it left would be our child now
+        left = [st for st in all_stats().values()
+                if st.ppid == me and st.state == "Z"]
+        assert not left, f"round {round_}: zombies left to init: {left}"

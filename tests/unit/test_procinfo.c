@@ -336,6 +336,28 @@ test_read_self_and_gone(void **state)
 	assert_int_equal(errno, ESRCH);
 }
 
+/* SigPnd and ShdPnd (hex masks) are read together: reap_at_exit() waits
+ * for a child with SIGKILL pending in either. */
+static void
+test_status_pending_signals(void **state)
+{
+	struct procinfo_status st;
+
+	(void)state;
+	assert_int_equal(procinfo_parse_status("State:\tS (sleeping)\n"
+	                                       "SigPnd:\t0000000000000100\n"
+	                                       "ShdPnd:\t0000000000000002\n",
+	                     &st),
+	    0);
+	assert_true(st.sigpnd == ((1u << (9 - 1)) | (1u << (2 - 1))));
+	assert_int_equal(procinfo_parse_status("State:\tR\n", &st), 0);
+	assert_true(st.sigpnd == 0);
+	assert_int_equal(procinfo_parse_status("State:\tR\nSigPnd:\tzz\n",
+	                     &st),
+	    0);
+	assert_true(st.sigpnd == 0);
+}
+
 int
 main(void)
 {
@@ -357,6 +379,7 @@ main(void)
 	    cmocka_unit_test(test_cgroup2_path),
 	    cmocka_unit_test(test_flat_key),
 	    cmocka_unit_test(test_read_self_and_gone),
+	    cmocka_unit_test(test_status_pending_signals),
 	};
 
 	return cmocka_run_group_tests_name("procinfo", tests, NULL, NULL);
