@@ -14,7 +14,7 @@ failed=0 total=0
 for t in $targets; do
 	mkdir -p "fuzz/corpus/$t"
 	seeds="$src/fuzz/seeds/$t"
-	[ "$t" = config ] && seeds="$seeds $src/conf $src/tests/unit/fixtures"
+	case $t in config | ini) seeds="$seeds $src/conf $src/tests/unit/fixtures" ;; esac
 	log=fuzz/logs/$t.log
 	# shellcheck disable=SC2086
 	TEND_FUZZ=$t "$bin" -max_total_time="$secs" -timeout=10 \

@@ -1,0 +1,294 @@
+"""Faults injected under a running tendd (issue 20): a full and a broken
+log target (ENOSPC on a tiny tmpfs, EIO from a terminal whose other end
+went away), descriptors running out at spawn (EMFILE), a service's
+cgroup removed under tendd, tendd stopped (SIGSTOP) for 10 s while its
+services crash, and a service writing much more than a stalled tendd
+reads.  In each, tendd carries on, says what happened once, and recovers
+when the fault goes away; nothing is lost that could be kept."""
+
+import errno
+import os
+import pty
+import resource
+import signal
+import subprocess
+import time
+
+import pytest
+
+import tendlib
+from tendlib import EXIT_OK, all_stats
+
+MiB = 1 << 20
+
+
+def read_bytes(p):
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+# --- ENOSPC: the log directory is a tmpfs that fills up ------------------
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    d = tmp_path / "tiny"
+    d.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k",
+                        "tend-test", str(d)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {r.stderr.decode().strip()}")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", "-l", str(d)])
+
+
+def test_enospc_on_a_log_file_then_space_again(tend, tiny_tmpfs):
+    out = tiny_tmpfs / "w.out"
+    tend.start(f"""
+        [program:w]
+        command=/bin/sh -c 'i=0; while :; do echo w-line-$i; i=$((i+1)); sleep 0.01; done'
+        startsecs=0
+        stopwaitsecs=1
+        stdout_logfile={out}
+        stdout_logfile_maxbytes=0
+    """)
+    tend.wait_until(lambda: read_bytes(out).count(b"\n") > 3,
+                    what="output in the log")
+    # Fill the filesystem: the log's next write gets ENOSPC.
+    filler = tiny_tmpfs / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"\0" * 4096) > 0:
+            pass
+    except OSError as e:
+        assert e.errno == errno.ENOSPC, e
+    finally:
+        os.close(fd)
+    tend.wait_until(lambda: "No space left on device; dropping output"
+                    in tend.log_text(), what="ENOSPC said")
+    tend.wait_until(lambda: tend.status_of("w")["log_dropped_bytes"] > 0,
+                    what="dropped bytes counted")
+    assert tend.state("w") == "RUNNING"
+    tend.ctl("status", check=EXIT_OK)
+    # Space again: writing resumes (retried once a second), said once.
+    filler.unlink()
+    tend.wait_until(lambda: f"writing {out} again" in tend.log_text(),
+                    what="recovery said")
+    n = read_bytes(out).count(b"\n")
+    tend.wait_until(lambda: read_bytes(out).count(b"\n") > n + 3,
+                    what="new lines after the recovery")
+    said = [ln for ln in tend.log_text().splitlines()
+            if "dropping output" in ln]
+    assert len(said) == 1, said
+    # A line cut by the failure is ended before the output after the
+    # gap: no line holds the end of one and the start of another (was
+    # "w-liw-line-420").
+    for line in read_bytes(out).splitlines():
+        assert b"w-line-" not in line[1:], line
+
+
+# --- EIO: the log target is a terminal whose master side closed ----------
+
+def test_eio_on_a_log_file(tend):
+    master, slave = pty.openpty()
+    name = os.ttyname(slave)
+    os.close(slave)
+    try:
+        tend.start(f"""
+            [program:t]
+            command=/bin/sh -c 'i=0; while :; do echo t-line-$i; i=$((i+1)); sleep 0.02; done'
+            startsecs=0
+            stopwaitsecs=1
+            stdout_logfile={name}
+            stdout_logfile_maxbytes=0
+        """)
+        got = b""
+        deadline = time.monotonic() + tendlib.LIVENESS
+        while b"t-line-" not in got and time.monotonic() < deadline:
+            got += os.read(master, 4096)
+        assert b"t-line-" in got, got
+    finally:
+        os.close(master)  # from now on, writes to the slave fail with EIO
+    tend.wait_until(lambda: "Input/output error; dropping output"
+                    in tend.log_text(), what="EIO said")
+    tend.wait_until(lambda: tend.status_of("t")["log_dropped_bytes"] > 0,
+                    what="dropped bytes counted")
+    assert tend.state("t") == "RUNNING"
+    r = tend.ctl("stop", "t", check=EXIT_OK)
+    assert "t: stopped" in r.out
+    said = [ln for ln in tend.log_text().splitlines()
+            if "dropping output" in ln]
+    assert len(said) == 1, said
+
+
+# --- EMFILE at spawn -------------------------------------------------------
+
+def test_emfile_at_spawn_is_a_failed_start_then_works(tend):
+    tend.start("""
+        [program:svc]
+        command={H}/sleeper
+        autostart=false
+        startsecs=0
+        startretries=0
+        stopwaitsecs=1
+    """)
+    old = resource.prlimit(tend.pid, resource.RLIMIT_NOFILE)
+    nfds = len(os.listdir(f"/proc/{tend.pid}/fd"))
+    try:
+        # Room for the control client's connection, none for the pipes
+        # and pidfd a spawn needs.
+        resource.prlimit(tend.pid, resource.RLIMIT_NOFILE,
+                         (nfds + 1, old[1]))
+        r = tend.ctl("start", "svc")
+        assert r.rc != EXIT_OK, r
+        rec = tend.wait_state("svc", "FATAL", "BACKOFF")
+        text = rec["description"] + " " + (rec.get("spawnerr") or "")
+        assert "Too many open files" in text or \
+            "Too many open files" in tend.log_text(), (rec, r)
+        assert not rec.get("pid"), rec
+    finally:
+        resource.prlimit(tend.pid, resource.RLIMIT_NOFILE, old)
+    # descriptors again: tendd answers and the start works
+    r = tend.ctl("start", "svc", check=EXIT_OK)
+    assert "svc: started" in r.out, r
+    assert tend.state("svc") == "RUNNING"
+
+
+# --- a service's cgroup removed under tendd -------------------------------
+
+def _cgroup_dir_of(pid):
+    """The cgroup2 directory PID is in, or None."""
+    rel = None
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            if line.startswith("0::"):
+                rel = line[3:].strip()
+    if rel is None:
+        return None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            if right.split()[0] == "cgroup2":
+                return left.split()[4] + rel
+    return None
+
+
+def test_cgroup_removed_under_tendd(tend):
+    tend.start("""
+        [program:web]
+        command={H}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    rec = tend.wait_state("web", "RUNNING")
+    st = tend.status_json()["web"]
+    if st.get("tracking") != "cgroup":
+        pytest.skip("cgroup v2 not usable here")
+    pid = rec["pid"]
+    cg = _cgroup_dir_of(pid)
+    assert cg and cg.endswith("/web"), cg
+    parent = os.path.dirname(cg)
+    # Move the process out (to tend.PID itself) and remove its cgroup:
+    # what an administrator's cleanup script might do.
+    with open(os.path.join(parent, "cgroup.procs"), "w") as f:
+        f.write(str(pid))
+    os.rmdir(cg)
+    tend.ctl("status", check=EXIT_OK)
+    # tendd still stops it (through its pidfd) and starts it again in a
+    # fresh cgroup.
+    r = tend.ctl("restart", "web", check=EXIT_OK)
+    assert "web: started" in r.out, r
+    pid2 = tend.wait_state("web", "RUNNING")["pid"]
+    assert pid2 != pid and not tendlib.is_alive(pid)
+    assert _cgroup_dir_of(pid2) == cg
+    assert tend.alive()
+
+
+# --- tendd stopped for 10 s while services crash --------------------------
+
+def test_sigstopped_tendd_catches_up_with_crashes(tend):
+    tend.start("""
+        [program:crash]
+        command={H}/crasher 1 300
+        process_name=crash_%(process_num)d
+        numprocs=5
+        startsecs=0
+        autorestart=true
+        stopwaitsecs=1
+
+        [program:calm]
+        command={H}/sleeper
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    tend.wait_until(lambda: all(r["spawns"] >= 2 for n, r in
+                                tend.status_json().items()
+                                if n.startswith("crash")),
+                    what="every crasher restarted once")
+    before = {n: r["spawns"] for n, r in tend.status_json().items()}
+    calm = tend.pid_of("calm")
+    os.kill(tend.pid, signal.SIGSTOP)
+    try:
+        # The crashers die meanwhile: zombies wait for tendd.
+        time.sleep(10)  # the fault itself: tendd stopped for 10 s
+        zombies = [st for st in all_stats().values()
+                   if st.ppid == tend.pid and st.state == "Z"]
+        assert len(zombies) >= 5, zombies
+    finally:
+        os.kill(tend.pid, signal.SIGCONT)
+    # It catches up: every crasher restarted again, no zombie stays,
+    # the calm service untouched, the control socket answers.
+    tend.wait_until(lambda: all(r["spawns"] > before[n] + 1 for n, r in
+                                tend.status_json().items()
+                                if n.startswith("crash")),
+                    what="every crasher restarted after SIGCONT")
+    stale = {st.pid for st in zombies}
+    tend.wait_until(lambda: not [st for st in all_stats().values()
+                                 if st.pid in stale and st.state == "Z"],
+                    what="the zombies of the stop reaped")
+    assert tend.pid_of("calm") == calm
+    assert tend.status_of("calm")["spawns"] == 1
+
+
+# --- a writer much faster than a stalled tendd -----------------------------
+
+def test_writer_blocked_on_a_stalled_tendd_loses_nothing(tend):
+    """64 MiB through the pipe while tendd is stopped twice for 2 s: the
+    writer blocks on the full pipe (it is not killed, nothing is dropped),
+    and every byte is in the log once tendd runs again."""
+    size = 64 * MiB
+    tend.start(f"""
+        [program:flood]
+        command={{H}}/flooder {size}
+        startsecs=0
+        autorestart=false
+        stdout_logfile={{T}}/flood.out
+        stdout_logfile_maxbytes=0
+    """)
+    out = tend.dir / "flood.out"
+    for _ in range(2):
+        tend.wait_until(lambda: out.exists() and out.stat().st_size > 0,
+                        what="the flood flowing")
+        os.kill(tend.pid, signal.SIGSTOP)
+        try:
+            time.sleep(2)  # the fault: tendd reads nothing for 2 s
+        finally:
+            os.kill(tend.pid, signal.SIGCONT)
+    rec = tend.wait_state("flood", "EXITED")
+    assert rec["exit"]["code"] == 0, rec
+    tend.wait_until(lambda: out.stat().st_size >= size,
+                    what=f"{size} bytes in flood.out")
+    assert out.stat().st_size == size
+    assert tend.status_of("flood")["log_dropped_bytes"] == 0
+    # the flooder writes the same 64 KiB block over and over
+    with open(out, "rb") as f:
+        first = f.read(65536)
+        f.seek(0)
+        while True:
+            block = f.read(65536)
+            if not block:
+                break
+            assert block == first[:len(block)]
