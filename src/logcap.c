@@ -318,6 +318,31 @@ sink_ready(struct logcap_sink *k, size_t n)
 	return true;
 }
 
+/*
+ * K's file is written again after a failure (ENOSPC, EIO...) that cut a
+ * line: end that line first, so that the output after the gap does not
+ * glue onto it ("w-liw-line-420").  One open and pread at recovery,
+ * regular files only; a failure here shows in the write that follows.
+ */
+static void
+sink_mend(struct logcap_sink *k, off_t *off)
+{
+	char c = '\n';
+	int rfd;
+
+	if (!k->failing || !k->regular || *off <= 0)
+		return;
+	/* k->fd is write-only: read the last byte through a fd of its own */
+	rfd = open(k->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (rfd == -1)
+		return;
+	if (pread(rfd, &c, 1, *off - 1) != 1)
+		c = '\n';
+	(void)close(rfd);
+	if (c != '\n' && pwrite(k->fd, "\n", 1, *off) == 1)
+		(*off)++;
+}
+
 /* Write N bytes to K's file, or count them as dropped. */
 static void
 sink_write(struct logcap_sink *k, const char *buf, size_t n)
@@ -339,6 +364,7 @@ sink_write(struct logcap_sink *k, const char *buf, size_t n)
 			return;
 		}
 		off = st.st_size;
+		sink_mend(k, &off);
 	}
 	while (n > 0) {
 		w = k->regular ? pwrite(k->fd, buf, n, off)
@@ -599,6 +625,7 @@ stream_splice(struct logcap_stream *s)
 	if (fstat(k->fd, &st) == -1)
 		return -1;
 	off = st.st_size;
+	sink_mend(k, &off);
 	if ((size_t)avail < len)
 		len = (size_t)avail;
 	/* With rotation, move what one read(2) would take at most, so that
