@@ -67,6 +67,19 @@ def test_enospc_on_a_log_file_then_space_again(tend, tiny_tmpfs):
         assert e.errno == errno.ENOSPC, e
     finally:
         os.close(fd)
+    # The log's last page still has room: pad it with empty lines to 3
+    # bytes short of full, so that tendd's next write is cut (the cut
+    # line must not glue onto what comes after the gap) and the one
+    # after fails, however slowly the writer runs.
+    fd = os.open(out, os.O_WRONLY | os.O_APPEND)
+    try:
+        pad = -os.fstat(fd).st_size % 4096 - 3
+        if pad > 0:
+            os.write(fd, b"\n" * pad)
+    except OSError as e:
+        assert e.errno == errno.ENOSPC, e
+    finally:
+        os.close(fd)
     tend.wait_until(lambda: "No space left on device; dropping output"
                     in tend.log_text(), what="ENOSPC said")
     tend.wait_until(lambda: tend.status_of("w")["log_dropped_bytes"] > 0,
