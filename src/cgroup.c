@@ -559,6 +559,32 @@ cgroup_spawned(struct proc *p)
 	p->stuck = false;
 }
 
+void
+cgroup_carry(const struct proc *p, long long *oom_base, bool *killed)
+{
+	const struct cgroup_track *t = p->track;
+
+	*oom_base = t != NULL ? t->oom_base : 0;
+	*killed = t != NULL && t->killed;
+}
+
+void
+cgroup_adopt(struct proc *p, long long oom_base, bool killed)
+{
+	struct cgroup_track *t;
+	char f[PATH_MAX];
+
+	if ((t = cgroup_track_of(p)) == NULL)
+		return;
+	t->sid = p->pid;
+	t->oom_base = oom_base;
+	t->killed = killed;
+	/* tend.PID is the same directory (the PID is): the process's
+	 * cgroup is still there, unless it ran untracked. */
+	t->dir = cg.on && faccessat(cg.basefd,
+	                      cgroup_file(p, "cgroup.procs", f), F_OK, 0) == 0;
+}
+
 bool
 cgroup_oom_killed(struct proc *p)
 {

@@ -63,6 +63,11 @@ int cgroup_prepare(struct proc *p);
 bool cgroup_clone_into_ok(const struct proc *p);
 /* P's process was just spawned (p->pid is set). */
 void cgroup_spawned(struct proc *p);
+/* A reexec carries P's OOM count at spawn and whether cgroup.kill was
+ * used on its cgroup; the new tendd adopts P (alive, p->pid set) with
+ * them, finding its cgroup again under the same tend.PID. */
+void cgroup_carry(const struct proc *p, long long *oom_base, bool *killed);
+void cgroup_adopt(struct proc *p, long long oom_base, bool killed);
 /* P's main process was reaped: did the OOM killer end a process of its
  * cgroup during the run? */
 bool cgroup_oom_killed(struct proc *p);

@@ -39,6 +39,7 @@
  */
 #include "ctl.h"
 #include "events.h"
+#include "handover.h"
 #include "job.h"
 #ifdef HAVE_HTTP
 #include "http.h"
@@ -1043,13 +1044,88 @@ ctl_check_dir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Serve the listening socket FD at PATH.  -1 with errno (the event
+ * history could not be allocated). */
+static int
+ctl_listen(struct ev_loop *loop, struct svctab *tab, const char *path,
+    const struct req_hooks *hooks, int fd)
+{
+	/* The event history: allocated once, never grows. */
+	if (events_init() == -1)
+		return -1;
+	ctl.loop = loop;
+	req_env.loop = loop;
+	req_env.tab = tab;
+	req_env.hooks = hooks;
+	req_env.started = util_realtime();
+	req_env.generation = 1;
+	req_env.genconf = tab->conf;
+	req_env.clients_max = CTL_MAX_CLIENTS;
+	ctl.fd = fd;
+	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
+	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
+	ev_set_priority(&ctl.lio, CTL_PRIORITY);
+	ev_timer_init(&ctl.pause, ctl_pause_cb, CTL_PAUSE, 0.);
+	ev_io_start(loop, &ctl.lio);
+	return 0;
+}
+
+/*
+ * A reexec: every client is told and closed (a request in flight ends
+ * with an ERROR; the reexec's own reply is out already), and the
+ * listening socket is carried with tendd's start time.
+ */
+static void
+ctl_handover_save(struct handover_w *w)
+{
+	struct ctl_client *c, *next;
+
+	for (c = ctl.clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->rq.live)
+			req_error(&c->rq, "tendd is re-executing; reconnect");
+		(void)ctl_flush(c);
+		ctl_client_free(c);
+	}
+	handover_put_fd(w, ctl.fd, HANDOVER_FD_SOCKET, 0);
+	handover_put_f64(w, req_env.started);
+}
+
+/* The listening socket of the tendd before the reexec. */
+static int
+ctl_adopt(struct ev_loop *loop, struct svctab *tab, const char *path,
+    const struct req_hooks *hooks, struct handover_r *r, char *err,
+    size_t errlen)
+{
+	int fd = handover_get_fd(r);
+	double started = handover_get_f64(r);
+
+	handover_end(r);
+	if (ctl_listen(loop, tab, path, hooks, fd) == -1) {
+		(void)snprintf(err, errlen, "control socket: event history: %s",
+		    strerror(errno));
+		return -1;
+	}
+	req_env.started = started;
+	return 0;
+}
+
 int
 ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
     const char *path, const struct req_hooks *hooks, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
+	struct handover_r *r = handover_section("ctl");
 	mode_t old;
 	int fd, alive;
+
+	handover_register("ctl", ctl_handover_save);
+	ctl.socket_mode =
+	    g != NULL && g->socket_mode > 0 ? g->socket_mode : 0700;
+	ctl.socket_uid = g != NULL ? g->socket_uid : (uid_t)-1;
+	ctl.socket_gid = g != NULL ? g->socket_gid : (gid_t)-1;
+	if (r != NULL)
+		return ctl_adopt(loop, tab, path, hooks, r, err, errlen);
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -1079,10 +1155,6 @@ ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
 		(void)snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	ctl.socket_mode =
-	    g != NULL && g->socket_mode > 0 ? g->socket_mode : 0700;
-	ctl.socket_uid = g != NULL ? g->socket_uid : (uid_t)-1;
-	ctl.socket_gid = g != NULL ? g->socket_gid : (gid_t)-1;
 	/* bind(2) creates the file with 0777 & ~umask: a tight umask means
 	 * it is never more open than 0600 before chmod narrows or widens it
 	 * to the configured mode. */
@@ -1111,26 +1183,11 @@ ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
 		    err, errlen, "%s: listen: %s", path, strerror(errno));
 		goto fail;
 	}
-	/* The event history: allocated once, never grows. */
-	if (events_init() == -1) {
+	if (ctl_listen(loop, tab, path, hooks, fd) == -1) {
 		(void)snprintf(err, errlen, "control socket: event history: %s",
 		    strerror(errno));
 		goto fail;
 	}
-	ctl.loop = loop;
-	req_env.loop = loop;
-	req_env.tab = tab;
-	req_env.hooks = hooks;
-	req_env.started = util_realtime();
-	req_env.generation = 1;
-	req_env.genconf = tab->conf;
-	req_env.clients_max = CTL_MAX_CLIENTS;
-	ctl.fd = fd;
-	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
-	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
-	ev_set_priority(&ctl.lio, CTL_PRIORITY);
-	ev_timer_init(&ctl.pause, ctl_pause_cb, CTL_PAUSE, 0.);
-	ev_io_start(loop, &ctl.lio);
 	return 0;
 fail:
 	(void)unlink(path);

@@ -10,6 +10,7 @@
  */
 #include "events.h"
 #include "fsm.h"
+#include "handover.h"
 #include "log.h"
 #include "util.h"
 
@@ -51,12 +52,99 @@ static struct {
 	struct events_sub *subs;
 } events;
 
+static struct events_entry *events_at(uint64_t seq);
+static uint64_t events_first(void);
+
+/* A reexec carries the history and its serial: `events --since SEQ`
+ * resumes across it. */
+static void
+events_save(struct handover_w *w)
+{
+	uint64_t seq;
+	const char *name, *group;
+
+	handover_put_u64(w, events.lastseq);
+	for (seq = events_first(); seq <= events.lastseq; seq++) {
+		const struct events_entry *e = events_at(seq);
+
+		name = e->names + strlen(e->names) + 1;
+		group = name + strlen(name) + 1;
+		handover_put_f64(w, e->wall);
+		handover_put_u64(w, (uint64_t)e->from);
+		handover_put_u64(w, (uint64_t)e->to);
+		handover_put_i64(w, e->pid);
+		handover_put_u64(w, e->exit | (uint64_t)e->exit_core << 1);
+		handover_put_i64(w, e->exit_code);
+		handover_put_i64(w, e->exit_signal);
+		handover_put_str(w, e->names);
+		handover_put_str(w, name);
+		handover_put_str(w, group);
+		handover_put_str(w, e->desc);
+	}
+}
+
+/* One entry, as saved; -1 (ENOMEM). */
+static int
+events_load_entry(struct handover_r *r, struct events_entry *e)
+{
+	char *v[4];
+	size_t len[3], i;
+	uint64_t b;
+
+	e->wall = handover_get_f64(r);
+	e->from = (enum proc_state)handover_get_u64(r);
+	e->to = (enum proc_state)handover_get_u64(r);
+	e->pid = (long)handover_get_i64(r);
+	b = handover_get_u64(r);
+	e->exit = b & 1;
+	e->exit_core = b & 2;
+	e->exit_code = (int)handover_get_i64(r);
+	e->exit_signal = (int)handover_get_i64(r);
+	for (i = 0; i < 4; i++)
+		v[i] = handover_get_str(r);
+	for (i = 0; i < 3; i++)
+		len[i] = v[i] != NULL ? strlen(v[i]) + 1 : 1;
+	e->namescap = len[0] + len[1] + len[2];
+	if ((e->names = calloc(1, e->namescap)) == NULL)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (v[i] != NULL)
+			memcpy(e->names + (i > 0 ? len[0] : 0) +
+			           (i > 1 ? len[1] : 0),
+			    v[i], len[i]);
+	(void)snprintf(e->desc, sizeof(e->desc), "%s", v[3] ? v[3] : "");
+	for (i = 0; i < 4; i++)
+		free(v[i]);
+	return 0;
+}
+
+static int
+events_load(struct handover_r *r)
+{
+	uint64_t seq;
+
+	events.lastseq = handover_get_u64(r);
+	for (seq = events_first(); seq <= events.lastseq; seq++) {
+		events_at(seq)->seq = seq;
+		if (events_load_entry(r, events_at(seq)) == -1)
+			return -1;
+	}
+	handover_end(r);
+	return 0;
+}
+
 int
 events_init(void)
 {
-	if (events.ring == NULL &&
-	    (events.ring = calloc(EVENTS_RING, sizeof(*events.ring))) == NULL)
+	struct handover_r *r;
+
+	if (events.ring != NULL)
+		return 0;
+	if ((events.ring = calloc(EVENTS_RING, sizeof(*events.ring))) == NULL)
 		return -1;
+	handover_register("events", events_save);
+	if ((r = handover_section("events")) != NULL)
+		return events_load(r);
 	return 0;
 }
 

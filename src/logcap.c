@@ -908,6 +908,26 @@ logcap_attach(struct proc *p, int outfd, int errfd, char *err, size_t errlen)
 	return rc;
 }
 
+void
+logcap_carry(struct proc *p, int *outfd, int *errfd)
+{
+	struct logcap_proc *lp = p->logcap;
+	int *fds[2] = {outfd, errfd};
+	struct logcap_stream *s;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		*fds[i] = -1;
+		if (lp == NULL || (s = lp->cur[i]) == NULL)
+			continue;
+		/* What is read is written: a held unfinished line goes out
+		 * now; what is still in the pipe is the next tendd's. */
+		logfile_lines_flush(&s->lines, stream_line_cb, s);
+		out_flush();
+		*fds[i] = s->fd;
+	}
+}
+
 static void
 stream_detach(struct logcap_stream *s)
 {

@@ -31,6 +31,10 @@ int logcap_attach(
 /* P's process is gone: read its pipes to the last byte now; a pipe still
  * held open by a descendant keeps draining in the background until EOF. */
 void logcap_detach(struct proc *p);
+/* A reexec: the read ends of P's current pipes (-1: none), after
+ * writing out what was read of them; the next tendd attaches them again
+ * (logcap_attach) and goes on from the first byte not yet read. */
+void logcap_carry(struct proc *p, int *outfd, int *errfd);
 /* P is about to be freed: drop its sinks; its followers end, pipes still
  * draining discard what they read. */
 void logcap_forget(struct proc *p);

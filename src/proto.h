@@ -37,7 +37,7 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 9 /* 2: DATA, tail, maintail, clear, reopen;
+#define PROTO_VERSION 10 /* 2: DATA, tail, maintail, clear, reopen;
 			   3: reread, update, add, remove, reload,
 			   rolling restart;
 			   4: events, start/stop/restart with a timeout,
@@ -47,7 +47,8 @@
 			   7: STATUS is the table's fields, STATUS_FULL the rest;
 			   8: STATUS only fullname, state, description;
 			   9: version ranges in HELLO, request options
-			   (START/STOP/RESTART timeout, STATUS full) */
+			   (START/STOP/RESTART timeout, STATUS full);
+			   10: REEXEC */
 /* The oldest version this side still speaks: a new tendctl can still
  * status and shut down a tendd of protocol 8. */
 #define PROTO_VERSION_MIN 8

@@ -402,6 +402,42 @@ ready_io_cb(struct ev_loop *l, ev_io *w, int revents)
 
 /* ---- set-up and tear-down ----------------------------------------------- */
 
+static void
+ready_listen(struct ev_loop *loop, const struct svctab *tab, const char *path)
+{
+	(void)snprintf(ready.path, sizeof(ready.path), "%s", path);
+	ready.loop = loop;
+	ready.tab = tab;
+	ev_io_init(&ready.io, ready_io_cb, ready.fd, EV_READ);
+	ev_io_start(loop, &ready.io);
+}
+
+void
+ready_adopt(struct ev_loop *loop, const struct svctab *tab, const char *path,
+    int fd)
+{
+	ready.fd = fd;
+	ready.bound_file = path[0] != '@';
+	ready_listen(loop, tab, path);
+}
+
+int
+ready_fd(void)
+{
+	return ready.fd;
+}
+
+void
+ready_watchdog_resume(struct proc *p, double seconds)
+{
+	if (ready.loop == NULL)
+		return;
+	ev_timer_stop(ready.loop, &p->watchdog);
+	ev_timer_init(&p->watchdog, ready_watchdog_cb, seconds, 0.);
+	p->watchdog.data = p;
+	ev_timer_start(ready.loop, &p->watchdog);
+}
+
 int
 ready_init(struct ev_loop *loop, const struct svctab *tab, const char *path,
     char *err, size_t errlen)
@@ -459,11 +495,7 @@ ready_init(struct ev_loop *loop, const struct svctab *tab, const char *path,
 		    strerror(errno));
 		goto fail;
 	}
-	(void)snprintf(ready.path, sizeof(ready.path), "%s", path);
-	ready.loop = loop;
-	ready.tab = tab;
-	ev_io_init(&ready.io, ready_io_cb, ready.fd, EV_READ);
-	ev_io_start(loop, &ready.io);
+	ready_listen(loop, tab, path);
 	return 0;
 fail:
 	if (ready.bound_file)

@@ -59,6 +59,13 @@ void ready_default_path(const char *ctl_path, char *out, size_t len);
 int ready_init(struct ev_loop *loop, const struct svctab *tab, const char *path,
     char *err, size_t errlen);
 void ready_set_table(const struct svctab *tab);
+/* A reexec: the socket (ready_fd) is carried; the new tendd serves it
+ * again at PATH without binding anything, and resumes each watchdog
+ * with the time it had left. */
+int ready_fd(void);
+void ready_adopt(struct ev_loop *loop, const struct svctab *tab, const char *path,
+    int fd);
+void ready_watchdog_resume(struct proc *p, double seconds);
 /* The value services get as NOTIFY_SOCKET, NULL before ready_init(). */
 const char *ready_socket_path(void);
 /* tendd calls this from fsm_ops.changed: arms the watchdog in RUNNING,

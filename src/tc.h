@@ -99,6 +99,8 @@ void json_key(const char *key, bool *first);
 void json_kstr(const char *key, const char *v, bool *first);
 void json_kint(const char *key, long long v, bool *first);
 void json_knum(const char *key, double v, bool *first);
+/* The pid tendd's HELLO gave in the last tc_request() (reexec). */
+extern long tc_server_pid;
 int tc_call_msgs(struct tc *t, const char *verb, uint16_t type, char **argv,
     int argc, double timeout, tc_msg_fn fn, void *arg);
 int tc_call(struct tc *t, const char *verb, uint16_t type, char **argv,
@@ -124,6 +126,7 @@ int tc_shutdown(struct tc *t, const struct verb *v, int argc, char **argv);
 int tc_reread(struct tc *t, const struct verb *v, int argc, char **argv);
 int tc_update(struct tc *t, const struct verb *v, int argc, char **argv);
 int tc_addremove(struct tc *t, const struct verb *v, int argc, char **argv);
+int tc_reexec(struct tc *t, const struct verb *v, int argc, char **argv);
 
 /* tcstream.c: events, tail, maintail, reopen */
 int tc_events(struct tc *t, const struct verb *v, int argc, char **argv);

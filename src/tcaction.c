@@ -385,3 +385,69 @@ tc_rolling(struct tc *t, const struct verb *v, int argc, char **argv)
 	free(args);
 	return rc;
 }
+
+/* --- reexec ------------------------------------------------------------ */
+
+/* After a reexec: the listening socket is the same, so a connection
+ * waits in its backlog until the new tendd answers.  Its HELLO names it
+ * and its pid (the same one: that is the point). */
+static int
+tc_reexec_wait(struct tc *t, long pid)
+{
+	static struct ctlc c;
+	char err[512];
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		if (ctlc_open(&c, t->sock, err, sizeof(err)) == 0) {
+			printf("tendd re-executed: %s, pid %ld\n", c.server,
+			    c.server_pid);
+			ctlc_close(&c);
+			if (pid > 0 && c.server_pid != pid) {
+				tc_err("reexec: tendd's pid changed (%ld, was "
+				       "%ld)", c.server_pid, pid);
+				return EXIT_FAIL;
+			}
+			return EXIT_OK;
+		}
+		(void)usleep(500000);
+	}
+	tc_err("reexec: %s", err);
+	return EXIT_UNREACHABLE;
+}
+
+/* reexec [--dry-run]: tendd checks the binary at its path; unless a dry
+ * run it then re-executes it, and we wait for the new one to answer. */
+int
+tc_reexec(struct tc *t, const struct verb *v, int argc, char **argv)
+{
+	static const char *const dry[] = {"dry_run", "1"};
+	struct tc local = *t;
+	struct recs rs = {0};
+	const struct rec *r;
+	bool dry_run = false;
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-n") != 0 &&
+		    strcmp(argv[i], "--dry-run") != 0) {
+			tc_err("%s: unexpected argument %s (usage: %s %s)",
+			    v->name, argv[i], v->name, v->args);
+			return EXIT_USAGE;
+		}
+		dry_run = true;
+	}
+	local.opts = dry_run ? dry : NULL;
+	local.nopts = dry_run ? 1 : 0;
+	rc = tc_call(&local, v->name, PROTO_REQ_REEXEC, NULL, 0,
+	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
+	if (rc != EXIT_OK || rs.n == 0) {
+		recs_free(&rs);
+		return rc != EXIT_OK ? rc : EXIT_FAIL;
+	}
+	r = &rs.v[0];
+	printf("%s: state format %s, config %s: %s\n", rec_str(r, "binary"),
+	    rec_str(r, "format"), rec_str(r, "config"), rec_str(r, "result"));
+	recs_free(&rs);
+	return dry_run ? EXIT_OK : tc_reexec_wait(t, tc_server_pid);
+}

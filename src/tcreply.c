@@ -292,6 +292,8 @@ tc_reply_frame(struct tc *t, const char *verb, struct proto_msg *m,
  * EXIT_FAIL (tendd answered ERROR, or H counted a failure; printed) or
  * EXIT_UNREACHABLE (no tendd, or it went away; printed).
  */
+long tc_server_pid;
+
 int
 tc_request(struct tc *t, const char *verb, uint16_t type, char **argv, int argc,
     const struct tc_reply *h)
@@ -307,6 +309,7 @@ tc_request(struct tc *t, const char *verb, uint16_t type, char **argv, int argc,
 		tc_err("%s", err);
 		return EXIT_UNREACHABLE;
 	}
+	tc_server_pid = c.server_pid;
 	for (;;) {
 		if (ctlc_read(&c, &m, h->timeout, err, sizeof(err)) == -1) {
 			tc_err("%s: %s", verb, err);
@@ -322,9 +325,11 @@ tc_request(struct tc *t, const char *verb, uint16_t type, char **argv, int argc,
 			break;
 		}
 	}
-	if (rc == EXIT_OK && type == PROTO_REQ_SHUTDOWN &&
+	if (rc == EXIT_OK &&
+	    (type == PROTO_REQ_SHUTDOWN ||
+	        (type == PROTO_REQ_REEXEC && t->nopts == 0)) &&
 	    ctlc_wait_eof(&c, err, sizeof(err)) == -1) {
-		/* tendd is gone when it closes the connection. */
+		/* tendd is gone (or execs) when it closes the connection. */
 		tc_err("%s: %s", verb, err);
 		rc = EXIT_FAIL;
 	}

@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "fdbudget.h"
 #include "fsm.h"
+#include "handover.h"
 #ifdef HAVE_HTTP
 #include "http.h"
 #endif
@@ -68,7 +69,7 @@ static bool started;   /* start_autostart() is done */
 static bool is_pid1;   /* a container's init (getpid() == 1) */
 static ev_timer shutdown_deadline, critical_later;
 
-static ev_signal sig_term, sig_int, sig_hup, sig_chld, sig_usr2;
+static ev_signal sig_term, sig_int, sig_hup, sig_chld, sig_usr1, sig_usr2;
 
 static void shutdown_step(void);
 static void reload_proc_changed(struct proc *p);
@@ -139,6 +140,15 @@ exec_sweep(void)
 	}
 }
 
+/* Watch P's exec-failure pipe (a spawn, or one a reexec carried). */
+static void
+exec_watch(struct proc *p)
+{
+	exec_open++;
+	ev_io_init(&p->exec_io, exec_cb, p->execfd, EV_READ);
+	ev_io_start(loop, &p->exec_io);
+}
+
 static int
 op_spawn(struct proc *p, char *err, size_t errlen)
 {
@@ -167,9 +177,7 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 	cgroup_spawned(p);
 	p->pidfd = child.pidfd;
 	p->execfd = child.execfd;
-	exec_open++;
-	ev_io_init(&p->exec_io, exec_cb, p->execfd, EV_READ);
-	ev_io_start(loop, &p->exec_io);
+	exec_watch(p);
 	reap_watch(p);
 	if (logcap_attach(p, child.outfd, child.errfd, err, errlen) == -1)
 		log_warnx("%s: output not captured: %s", p->fullname, err);
@@ -414,6 +422,38 @@ start_autostart(void)
 			(void)fsm_start(p, err, sizeof(err));
 	}
 }
+
+/* A process the config has and a reexec's state had not: as a reload
+ * would add it. */
+static void
+handover_fresh(struct proc *p)
+{
+	char err[256];
+
+	if (p->conf->autostart)
+		(void)fsm_start(p, err, sizeof(err));
+}
+
+/* Why tendd cannot re-execute now, or NULL. */
+static const char *
+handover_busy(void)
+{
+	size_t i;
+
+	if (shutting_down)
+		return "tendd is shutting down";
+	for (i = 0; i < tab.nprocs; i++)
+		if (tab.procs[i]->next_conf != NULL || tab.procs[i]->removed)
+			return "a reload is still being applied";
+	return NULL;
+}
+
+static const struct handover_ops tendd_handover_ops = {
+	.timer_set = op_timer_set,
+	.exec_watch = exec_watch,
+	.busy = handover_busy,
+	.fresh = handover_fresh,
+};
 
 /* Active for shutdown: a process exists, or a start is pending. */
 static bool
@@ -1079,6 +1119,10 @@ signal_cb(struct ev_loop *l, ev_signal *w, int revents)
 		if (reap_sigchld() > 0)
 			leftovers_recount();
 		break;
+	case SIGUSR1:
+		log_info("received SIGUSR1: re-executing %s", "tendd");
+		handover_reexec();
+		break;
 	case SIGUSR2:
 		log_info("received SIGUSR2: reopening log files");
 		if (log_reopen() == -1)
@@ -1102,11 +1146,13 @@ signals_init(void)
 	ev_signal_init(&sig_int, signal_cb, SIGINT);
 	ev_signal_init(&sig_hup, signal_cb, SIGHUP);
 	ev_signal_init(&sig_chld, signal_cb, SIGCHLD);
+	ev_signal_init(&sig_usr1, signal_cb, SIGUSR1);
 	ev_signal_init(&sig_usr2, signal_cb, SIGUSR2);
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_hup);
 	ev_signal_start(loop, &sig_chld);
+	ev_signal_start(loop, &sig_usr1);
 	ev_signal_start(loop, &sig_usr2);
 }
 
@@ -1237,10 +1283,15 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{"strict", no_argument, NULL, 'S'},
+		{"handover", required_argument, NULL, 'H'},
+		{"handover-fallback", no_argument, NULL, 'F'},
+		{"handover-version", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = TEND_DEFAULT_CONF;
 	bool check_only = false, verbose = false, strict = false;
+	bool fallback = false;
+	const char *handover = NULL;
 	struct req_hooks hooks = {
 	    .shutdown = shutdown_begin, .reload = tendd_reload};
 	char err[512], cgerr[256];
@@ -1266,6 +1317,15 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'H':
+			handover = optarg;
+			break;
+		case 'F':
+			fallback = true;
+			break;
+		case 'R':
+			printf("%d %d\n", HANDOVER_VERSION_MIN, HANDOVER_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -1276,6 +1336,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!check_only)
+		handover_start(path, handover, fallback);
 	conf = load_or_exit(path, check_only, verbose, strict);
 	conf_path = path;
 	apply_globals(conf);
@@ -1305,6 +1367,7 @@ main(int argc, char **argv)
 	if (svctab_init(&tab, conf) == -1)
 		fatal("service table");
 	fsm_init(&tendd_fsm_ops);
+	handover_init(loop, &tab, &tendd_handover_ops);
 	reap_init(loop, &tab, exit_cb);
 	if (cgroup_init(loop, &tab, conf->global.cgroup, empty_cb, err,
 	        sizeof(err), cgerr, sizeof(cgerr)) == -1)
@@ -1332,7 +1395,8 @@ main(int argc, char **argv)
 	write_pidfile(conf->global.pidfile);
 
 	ready_default_path(socket_path, notify_path, sizeof(notify_path));
-	if (ready_init(loop, &tab, notify_path, err, sizeof(err)) == -1)
+	if (!handover_ready(loop, &tab, notify_path) &&
+	    ready_init(loop, &tab, notify_path, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	sdnotify_init(loop, status_counts);
 
@@ -1344,7 +1408,11 @@ main(int argc, char **argv)
 	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
 	    socket_path);
 	spawn_reserve(tab.nprocs);
-	start_autostart();
+	if (handover_active()) {
+		(void)handover_restore();
+		handover_finish();
+	} else
+		start_autostart();
 	started = true;
 	ready_check();
 

@@ -1,0 +1,345 @@
+/*
+ * handover_proc.c: one process across a reexec (handover.c's other
+ * half).  Its record: struct proc's fields as fsm.c left them, its pid
+ * and pidfd, its exec-failure pipe and log pipes, its cgroup's OOM base,
+ * and what its timers had left.  The new tendd gives a process of the
+ * config the record of the same name; a record whose name the config no
+ * longer has is a process the new config removed: it is sent SIGTERM and
+ * reaped as an orphan (its stopsignal is in a config that is gone).
+ */
+#include "handover.h"
+#include "cgroup.h"
+#include "log.h"
+#include "logcap.h"
+#include "reap.h"
+#include "ready.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static struct {
+	struct ev_loop *loop;
+	struct svctab *tab;
+	const struct handover_ops *ops;
+} hp;
+
+static void procs_save(struct handover_w *w);
+
+void
+handover_procs_init(
+    struct ev_loop *loop, struct svctab *tab, const struct handover_ops *ops)
+{
+	hp.loop = loop;
+	hp.tab = tab;
+	hp.ops = ops;
+	handover_register("procs", procs_save);
+}
+
+/* --- one process ------------------------------------------------------- */
+
+#define PF(x) ((uint64_t)(x))
+enum {
+	PB_KILLING = 1 << 0,
+	PB_READY = 1 << 1,
+	PB_EXECED = 1 << 2,
+	PB_WAITING = 1 << 3,
+	PB_HOLDING = 1 << 4,
+	PB_DEP_STOPPED = 1 << 5,
+	PB_TIMED_OUT = 1 << 6,
+	PB_WATCHDOG_FIRED = 1 << 7,
+	PB_DRAINING = 1 << 8,
+	PB_KILLSENT = 1 << 9,
+	PB_STUCK = 1 << 10,
+	PB_RELOADING = 1 << 11,
+};
+
+static uint64_t
+proc_bits(const struct proc *p)
+{
+	return (p->killing ? PB_KILLING : 0) | (p->ready ? PB_READY : 0) |
+	       (p->execed ? PB_EXECED : 0) | (p->waiting ? PB_WAITING : 0) |
+	       (p->holding ? PB_HOLDING : 0) |
+	       (p->dep_stopped ? PB_DEP_STOPPED : 0) |
+	       (p->timed_out ? PB_TIMED_OUT : 0) |
+	       (p->watchdog_fired ? PB_WATCHDOG_FIRED : 0) |
+	       (p->draining ? PB_DRAINING : 0) |
+	       (p->killsent ? PB_KILLSENT : 0) | (p->stuck ? PB_STUCK : 0) |
+	       (p->reloading ? PB_RELOADING : 0);
+}
+
+static void
+proc_set_bits(struct proc *p, uint64_t b)
+{
+	p->killing = b & PB_KILLING;
+	p->ready = b & PB_READY;
+	p->execed = b & PB_EXECED;
+	p->waiting = b & PB_WAITING;
+	p->holding = b & PB_HOLDING;
+	p->dep_stopped = b & PB_DEP_STOPPED;
+	p->timed_out = b & PB_TIMED_OUT;
+	p->watchdog_fired = b & PB_WATCHDOG_FIRED;
+	p->draining = b & PB_DRAINING;
+	p->killsent = b & PB_KILLSENT;
+	p->stuck = b & PB_STUCK;
+	p->reloading = b & PB_RELOADING;
+}
+
+static void
+exit_save(struct handover_w *w, const struct proc_exit *e)
+{
+	handover_put_u64(w, PF(e->valid) | PF(e->core) << 1 | PF(e->oom) << 2);
+	handover_put_i64(w, e->code);
+	handover_put_i64(w, e->signal);
+	handover_put_f64(w, e->utime);
+	handover_put_f64(w, e->stime);
+	handover_put_i64(w, e->maxrss_kb);
+	handover_put_f64(w, e->uptime);
+	handover_put_f64(w, e->wall);
+}
+
+static void
+exit_load(struct handover_r *r, struct proc_exit *e)
+{
+	uint64_t b = handover_get_u64(r);
+
+	e->valid = b & 1;
+	e->core = b & 2;
+	e->oom = b & 4;
+	e->code = (int)handover_get_i64(r);
+	e->signal = (int)handover_get_i64(r);
+	e->utime = handover_get_f64(r);
+	e->stime = handover_get_f64(r);
+	e->maxrss_kb = (long)handover_get_i64(r);
+	e->uptime = handover_get_f64(r);
+	e->wall = handover_get_f64(r);
+}
+
+/* An fd or nothing: u64 0/1, then the fd. */
+static void
+put_opt_fd(struct handover_w *w, int fd, enum handover_fd_kind kind, pid_t pid)
+{
+	handover_put_u64(w, fd >= 0);
+	if (fd >= 0)
+		handover_put_fd(w, fd, kind, pid);
+}
+
+static int
+get_opt_fd(struct handover_r *r)
+{
+	return handover_get_u64(r) != 0 ? handover_get_fd(r) : -1;
+}
+
+static double
+timer_left(ev_timer *t)
+{
+	return ev_is_active(t) ? ev_timer_remaining(hp.loop, t) : -1;
+}
+
+static void
+proc_save(struct handover_w *w, struct proc *p)
+{
+	long long oom_base;
+	bool killed;
+	int out, err;
+
+	handover_put_str(w, p->fullname);
+	handover_put_u64(w, (uint64_t)p->state);
+	handover_put_i64(w, p->backoff);
+	handover_put_u64(w, p->spawns);
+	handover_put_u64(w, proc_bits(p));
+	handover_put_f64(w, p->laststart);
+	handover_put_f64(w, p->start_wall);
+	handover_put_f64(w, p->stop_wall);
+	handover_put_f64(w, p->restart_delay);
+	handover_put_f64(w, p->restart_wall);
+	handover_put_f64(w, p->stuck_wall);
+	exit_save(w, &p->lastexit);
+	handover_put_str(w, p->spawnerr);
+	handover_put_str(w, p->status_text);
+	handover_put_str(w, p->stopnote);
+	handover_put_str(w, p->exec_error);
+	handover_put_i64(w, p->pid);
+	handover_put_i64(w, p->mainpid);
+	handover_put_i64(w, p->leftovers);
+	handover_put_i64(w, p->leftover_pid);
+	handover_put_i64(w, p->stuck_pid);
+	handover_put_i64(w, p->stuck_state);
+	handover_put_f64(w, timer_left(&p->timer));
+	handover_put_f64(w, timer_left(&p->watchdog));
+	cgroup_carry(p, &oom_base, &killed);
+	handover_put_i64(w, oom_base);
+	handover_put_u64(w, killed);
+	put_opt_fd(w, p->pid > 0 ? p->pidfd : -1, HANDOVER_FD_PIDFD, p->pid);
+	put_opt_fd(w, p->execfd, HANDOVER_FD_PIPE, 0);
+	logcap_carry(p, &out, &err);
+	put_opt_fd(w, out, HANDOVER_FD_PIPE, 0);
+	put_opt_fd(w, err, HANDOVER_FD_PIPE, 0);
+}
+
+static void
+procs_save(struct handover_w *w)
+{
+	size_t i;
+
+	ev_now_update(hp.loop);
+	handover_put_u64(w, hp.tab->nprocs);
+	for (i = 0; i < hp.tab->nprocs; i++)
+		proc_save(w, hp.tab->procs[i]);
+}
+
+/* The fields of one record, into P (a scratch proc when the config no
+ * longer has it). */
+static void
+proc_fields(struct handover_r *r, struct proc *p)
+{
+	p->state = (enum proc_state)handover_get_u64(r);
+	p->backoff = (int)handover_get_i64(r);
+	p->spawns = (unsigned)handover_get_u64(r);
+	proc_set_bits(p, handover_get_u64(r));
+	p->laststart = handover_get_f64(r);
+	p->start_wall = handover_get_f64(r);
+	p->stop_wall = handover_get_f64(r);
+	p->restart_delay = handover_get_f64(r);
+	p->restart_wall = handover_get_f64(r);
+	p->stuck_wall = handover_get_f64(r);
+	exit_load(r, &p->lastexit);
+	p->spawnerr = handover_get_str(r);
+	p->status_text = handover_get_str(r);
+	p->stopnote = handover_get_str(r);
+	p->exec_error = handover_get_str(r);
+	p->pid = (pid_t)handover_get_i64(r);
+	p->mainpid = (pid_t)handover_get_i64(r);
+	p->leftovers = (int)handover_get_i64(r);
+	p->leftover_pid = (pid_t)handover_get_i64(r);
+	p->stuck_pid = (pid_t)handover_get_i64(r);
+	p->stuck_state = (char)handover_get_i64(r);
+}
+
+/* Carried fds of a process the config dropped: it is told to stop (its
+ * stopsignal is not known any more: TERM) and reaped as an orphan. */
+static void
+proc_drop(const char *name, pid_t pid, int pidfd, const int fds[3])
+{
+	int i;
+
+	log_warnx("handover: %s (pid %ld) is no longer in the config: "
+	          "sending it SIGTERM",
+	    name, (long)pid);
+	if (pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) ==
+		        -1 &&
+		    errno != ESRCH)
+			log_warn("%s: pidfd_send_signal(TERM)", name);
+		(void)close(pidfd);
+	}
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+}
+
+/* Watchers and timers of a restored P. */
+static void
+proc_resume(struct proc *p, double timer, double watchdog, const int fds[3])
+{
+	char err[256];
+
+	if (p->pidfd >= 0)
+		reap_watch(p);
+	if (fds[0] >= 0) {
+		p->execfd = fds[0];
+		hp.ops->exec_watch(p);
+	}
+	if ((fds[1] >= 0 || fds[2] >= 0) &&
+	    logcap_attach(p, fds[1], fds[2], err, sizeof(err)) == -1)
+		log_warnx("%s: output not captured: %s", p->fullname, err);
+	if (timer >= 0)
+		hp.ops->timer_set(p, timer);
+	if (watchdog >= 0)
+		ready_watchdog_resume(p, watchdog);
+}
+
+/* One record: the process taken over, NULL when the config dropped it. */
+static struct proc *
+proc_load(struct handover_r *r)
+{
+	static struct proc scratch; /* a record the config dropped */
+	struct proc *p;
+	char *name = handover_get_str(r);
+	bool dropped;
+	double timer, watchdog;
+	long long oom_base;
+	bool killed;
+	int pidfd, fds[3];
+
+	p = name != NULL ? svctab_find(hp.tab, name) : NULL;
+	if ((dropped = p == NULL)) {
+		memset(&scratch, 0, sizeof(scratch));
+		p = &scratch;
+	}
+	proc_fields(r, p);
+	timer = handover_get_f64(r);
+	watchdog = handover_get_f64(r);
+	oom_base = handover_get_i64(r);
+	killed = handover_get_u64(r) != 0;
+	pidfd = get_opt_fd(r);
+	fds[0] = get_opt_fd(r);
+	fds[1] = get_opt_fd(r);
+	fds[2] = get_opt_fd(r);
+	if (!handover_ok(r))
+		handover_end(r); /* falls back */
+	if (dropped) {
+		proc_drop(name != NULL ? name : "?", scratch.pid, pidfd, fds);
+		svctab_note_clear(&scratch.spawnerr);
+		svctab_note_clear(&scratch.status_text);
+		svctab_note_clear(&scratch.stopnote);
+		free(scratch.exec_error);
+		free(name);
+		return NULL;
+	}
+	free(name);
+	p->pidfd = p->pid > 0 ? pidfd : -1;
+	if (p->pid > 0)
+		cgroup_adopt(p, oom_base, killed);
+	proc_resume(p, timer, watchdog, fds);
+	return p;
+}
+
+size_t
+handover_restore(void)
+{
+	struct handover_r *r;
+	struct proc *p;
+	bool *seen;
+	uint64_t n, i;
+	size_t k, taken = 0;
+
+	/* Every other room has read its section by now. */
+	handover_check_sections("procs");
+	if ((r = handover_section("procs")) == NULL)
+		fatalx("handover: no procs section"); /* registered: cannot be */
+	if ((seen = calloc(hp.tab->nprocs + 1, sizeof(*seen))) == NULL)
+		fatal("handover");
+	n = handover_get_u64(r);
+	for (i = 0; i < n && handover_ok(r); i++) {
+		if ((p = proc_load(r)) == NULL)
+			continue;
+		taken++;
+		for (k = 0; k < hp.tab->nprocs; k++)
+			if (hp.tab->procs[k] == p)
+				seen[k] = true;
+	}
+	handover_end(r);
+	/* Orphans that ended while nobody listened for SIGCHLD. */
+	(void)reap_sigchld();
+	for (k = 0; k < hp.tab->nprocs; k++)
+		if (!seen[k])
+			hp.ops->fresh(hp.tab->procs[k]);
+	free(seen);
+	log_info("handover: %zu processes taken over", taken);
+	return taken;
+}
+
