@@ -1,0 +1,284 @@
+"""tendctl reexec and SIGUSR1: tendd re-executes its binary keeping its PID
+and every service (issue 21)."""
+
+import os
+import shutil
+import signal
+import stat
+import time
+
+import tendlib
+from tendlib import EXIT_FAIL, EXIT_OK, is_alive, poll
+
+# N numbered lines to stdout as fast as it can, then waits forever: a
+# log flood whose file must come out whole and in order.
+WRITER = r'''
+import sys, time
+n = int(sys.argv[1])
+out = sys.stdout
+for start in range(0, n, 1000):
+    out.write("".join("%d\n" % i for i in range(start, min(n, start + 1000))))
+    out.flush()
+while True:
+    time.sleep(3600)
+'''
+
+# readiness=notify: says READY=1 once the file argv[1] exists.
+NOTIFY_ON_FILE = r'''
+import os, socket, sys, time
+path = os.environ["NOTIFY_SOCKET"]
+addr = "\0" + path[1:] if path.startswith("@") else path
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1", addr)
+while True:
+    time.sleep(3600)
+'''
+
+FLOOD_LINES = 300000
+
+
+def _scripts(tend):
+    w = tend.dir / "writer.py"
+    w.write_text(WRITER)
+    n = tend.dir / "notify.py"
+    n.write_text(NOTIFY_ON_FILE)
+
+
+def _config(tend, extra=""):
+    _scripts(tend)
+    return f"""
+        [program:run]
+        command={{H}}/sleeper
+        numprocs=3
+        process_name=%(program_name)s_%(process_num)d
+        startsecs=0
+
+        [program:slow]
+        command={{H}}/sleeper
+        startsecs=40
+
+        [program:crash]
+        command=/bin/false
+        startsecs=1
+        startretries=1000
+
+        [program:stubborn]
+        command={{H}}/ignoreterm
+        startsecs=0
+        stopwaitsecs=6
+
+        [program:flood]
+        command=/usr/bin/python3 {{T}}/writer.py {FLOOD_LINES}
+        startsecs=0
+        stdout_logfile={{T}}/flood.log
+        stdout_logfile_maxbytes=0
+
+        [program:waiter]
+        command=/usr/bin/python3 {{T}}/notify.py {{T}}/go
+        readiness=notify
+        readiness_timeout=0
+        {extra}
+    """
+
+
+def _snapshot(tend):
+    """{name: (state, pid, start)} of every process."""
+    return {n: (r["state"], r["pid"], r["start"])
+            for n, r in tend.status_json().items()}
+
+
+def _flood_whole(tend):
+    path = tend.dir / "flood.log"
+    if not path.exists():
+        return False
+    lines = path.read_text().split("\n")
+    return len(lines) == FLOOD_LINES + 1
+
+
+def _check_flood(tend):
+    tend.wait_until(lambda: _flood_whole(tend), timeout=60,
+                    what="flood.log to hold every line")
+    lines = (tend.dir / "flood.log").read_text().split("\n")[:-1]
+    for i, line in enumerate(lines):
+        assert line == str(i), f"flood.log line {i}: {line!r}"
+
+
+def _reexec(tend, *args, check=EXIT_OK):
+    r = tend.ctl("reexec", *args, timeout=60, check=check)
+    return r
+
+
+def test_reexec_keeps_every_service(tend):
+    tend.start(_config(tend))
+    for n in ("run:run_0", "run:run_1", "run:run_2", "stubborn"):
+        tend.wait_state(n, "RUNNING")
+    tend.wait_state("slow", "STARTING")
+    tend.wait_state("waiter", "STARTING")
+    tend.wait_until(lambda: tend.status_of("crash")["spawns"] >= 2,
+                    what="crash to fail twice")
+    # A stop that waits for stopwaitsecs (ignoreterm ignores SIGTERM).
+    stopper = tendlib.subprocess.Popen(
+        [str(tendlib.TENDCTL), "-c", str(tend.conf), "stop", "stubborn"],
+        stdout=tendlib.subprocess.DEVNULL, stderr=tendlib.subprocess.DEVNULL)
+    try:
+        tend.wait_state("stubborn", "STOPPING")
+        time.sleep(2)  # let the stop deadline run part-way (the test's
+        # subject: the remaining time carries over, so this is no wait)
+        before = _snapshot(tend)
+        crash_before = tend.status_of("crash")
+        seq = tend.history()[-1]["seq"]
+        r = _reexec(tend)
+        assert "re-executing" in r.out and "re-executed" in r.out, r.out
+        # The client waiting on the stop was told and closed.
+        stopper.wait(timeout=tendlib.live(10))
+    finally:
+        if stopper.poll() is None:
+            stopper.kill()
+            stopper.wait()
+    assert tend.alive()
+    rc, out, err = tend.ctl("pid")
+    assert out.strip() == str(tend.pid)
+    after = _snapshot(tend)
+    for name, (state, pid, start) in before.items():
+        if name == "crash":
+            continue
+        if name == "stubborn" and after[name][0] == "STOPPED":
+            continue  # its deadline may have run out meanwhile
+        assert after[name] == (state, pid, start), (name, after[name])
+    crash = tend.status_of("crash")
+    assert crash["spawns"] >= crash_before["spawns"]
+    assert crash["state"] in ("BACKOFF", "STARTING"), crash
+    # The stop deadline is the one set before the reexec.
+    tend.wait_state("stubborn", "STOPPED", timeout=30)
+    ev = [e for e in tend.history("stubborn") if e["seq"] > 0]
+    stopping = [e["time"] for e in ev if e["state"] == "STOPPING"][-1]
+    stopped = [e["time"] for e in ev if e["state"] == "STOPPED"][-1]
+    assert 5.5 <= stopped - stopping < 8.5, (stopping, stopped)
+    # The notify socket is the same: READY=1 still reaches tendd.
+    (tend.dir / "go").write_text("")
+    tend.wait_state("waiter", "RUNNING")
+    assert tend.status_of("waiter")["pid"] == before["waiter"][1]
+    # The history and its serial carried over: --since resumes.
+    r = tend.ctl("events", "--no-follow", "--since", str(seq), check=EXIT_OK)
+    assert "reset" not in r.out and "lost" not in r.out, r.out
+    assert "stubborn STOPPING -> STOPPED" in r.out, r.out
+    _check_flood(tend)
+    # slow's startsecs timer kept its start: it is still STARTING.
+    assert tend.state("slow") == "STARTING"
+
+
+def test_sigusr1_reexecs(tend):
+    tend.start("""
+        [program:a]
+        command={H}/sleeper
+        startsecs=0
+    """)
+    tend.wait_state("a", "RUNNING")
+    pid = tend.pid_of("a")
+    os.kill(tend.pid, signal.SIGUSR1)
+    tend.wait_until(lambda: "handover: 1 processes taken over"
+                    in tend.log_text(), what="the reexec")
+    tend.wait_state("a", "RUNNING")
+    assert tend.pid_of("a") == pid
+
+
+def _own_binary(tend, monkeypatch):
+    """Run tendd from a copy we may replace; returns its path."""
+    bindir = tend.dir / "bin"
+    bindir.mkdir()
+    exe = bindir / "tendd"
+    shutil.copy2(tendlib.TENDD, exe)
+    monkeypatch.setattr(tendlib, "TENDD", exe)
+    return exe
+
+
+def _replace(exe, text):
+    tmp = exe.with_suffix(".new")
+    tmp.write_text(text)
+    tmp.chmod(0o755)
+    os.rename(tmp, exe)
+
+
+def test_reexec_refused_state_falls_back(tend, monkeypatch):
+    exe = _own_binary(tend, monkeypatch)
+    tend.start(_config(tend))
+    for n in ("run:run_0", "run:run_1", "run:run_2"):
+        tend.wait_state(n, "RUNNING")
+    tend.wait_state("waiter", "STARTING")
+    before = _snapshot(tend)
+    # The "new" binary: the same tendd, told to refuse every state (a
+    # debug-build hook, as an incompatible upgrade would).
+    real = tend.dir / "bin" / "tendd.real"
+    shutil.copy2(tendlib.BUILDDIR / "src" / "tendd", real)
+    _replace(exe, f"#!/bin/sh\nTEND_HANDOVER_REFUSE=1 exec {real} \"$@\"\n")
+    for _ in range(2):
+        _reexec(tend)
+        assert "falling back to the previous tendd" in tend.log_text()
+        after = _snapshot(tend)
+        for name in ("run:run_0", "run:run_1", "run:run_2", "slow",
+                     "waiter", "flood"):
+            assert after[name] == before[name], (name, after[name])
+        assert tend.alive()
+    (tend.dir / "go").write_text("")
+    tend.wait_state("waiter", "RUNNING")
+    _check_flood(tend)
+
+
+def test_reexec_checks_the_new_binary(tend, monkeypatch):
+    exe = _own_binary(tend, monkeypatch)
+    tend.start("""
+        [program:a]
+        command={H}/sleeper
+        startsecs=0
+    """)
+    tend.wait_state("a", "RUNNING")
+    pid = tend.pid_of("a")
+    r = _reexec(tend, "--dry-run")
+    assert "checked" in r.out and "state format 1" in r.out, r.out
+    _replace(exe, "#!/bin/sh\necho 'broken build' >&2\nexit 1\n")
+    r = tend.ctl("reexec", "--dry-run", check=EXIT_FAIL)
+    assert "broken build" in r.err, r.err
+    r = tend.ctl("reexec", check=EXIT_FAIL)
+    assert "not a tendd that can take a hand-over" in r.err, r.err
+    assert tend.pid_of("a") == pid
+    assert "reexec: executing" not in tend.log_text()
+
+
+def _fds(pid):
+    """tendd's descriptors but sockets (a client tendctl just left may
+    not be closed yet); none may be a state memfd left over."""
+    links = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    assert not [x for x in links if "tend-handover" in x], links
+    return len([x for x in links if not x.startswith("socket:")])
+
+
+def _rss_kb(pid):
+    return int(tendlib.proc_status_field(pid, "VmRSS")[0])
+
+
+def test_many_reexecs_leak_nothing(tend):
+    tend.start("""
+        [program:a]
+        command={H}/sleeper
+        numprocs=5
+        process_name=%(program_name)s_%(process_num)d
+        startsecs=0
+    """)
+    tend.wait_all("RUNNING")
+    pids = {n: r["pid"] for n, r in tend.status_json().items()}
+    _reexec(tend)
+    fds, rss = _fds(tend.pid), _rss_kb(tend.pid)
+    for _ in range(50):
+        _reexec(tend)
+    assert {n: r["pid"] for n, r in tend.status_json().items()} == pids
+    # Each exec starts a fresh image: the same descriptors, and memory
+    # within a generous bound of the first.
+    assert _fds(tend.pid) == fds
+    assert _rss_kb(tend.pid) < 2 * rss + 4096
