@@ -93,6 +93,8 @@ static struct {
 	/* the old image, where tendd runs from, its config */
 	int image_fd;
 	const char *conf_path;
+	char conf_abs[PATH_MAX];
+	char refused[256]; /* why the state was refused (fallback pending) */
 	char exe[PATH_MAX];
 	/* reading */
 	bool active, fallback;
@@ -767,7 +769,9 @@ handover_start(const char *conf_path, const char *arg, bool fallback)
 	char err[256], *end;
 	long s, i;
 
-	ho.conf_path = conf_path;
+	/* The successor is given it after tendd's chdir (directory=). */
+	ho.conf_path = realpath(conf_path, ho.conf_abs) != NULL ? ho.conf_abs
+	                                                        : conf_path;
 	handover_register("tendd", tendd_save);
 	if (arg == NULL) {
 		image_open();
@@ -784,11 +788,12 @@ handover_start(const char *conf_path, const char *arg, bool fallback)
 	if (fd_inherit(ho.state_fd, true) == -1 ||
 	    fd_inherit(ho.image_fd, true) == -1)
 		fatal("--handover=%s", arg);
+	/* A refusal falls back from handover_init(), once tendd's log is
+	 * open where the config says. */
 	if (handover_read(err, sizeof(err)) == -1)
-		handover_fallback("%s", err);
-	tendd_load();
-	log_info("handover: state of %zu bytes, %zu descriptors checked%s",
-	    ho.statelen, ho.nfds, ho.fallback ? " (fallback)" : "");
+		(void)snprintf(ho.refused, sizeof(ho.refused), "%s", err);
+	else
+		tendd_load();
 }
 
 void
@@ -799,6 +804,12 @@ handover_init(
 	ho.tab = tab;
 	ho.ops = ops;
 	handover_procs_init(loop, tab, ops);
+	if (ho.refused[0] != '\0')
+		handover_fallback("%s", ho.refused);
+	if (ho.active)
+		log_info("handover: state of %zu bytes, %zu descriptors "
+		         "checked%s",
+		    ho.statelen, ho.nfds, ho.fallback ? " (fallback)" : "");
 }
 
 void
@@ -923,6 +934,11 @@ check_binary(char *err, size_t errlen)
 	long lo, hi;
 	int rc;
 
+	if (ho.image_fd == -1 || ho.exe[0] == '\0') {
+		(void)snprintf(err, errlen, "tendd's own image could not be "
+		                            "opened at start-up: no fallback");
+		return -1;
+	}
 	rc = run_capture(vargv, out, sizeof(out));
 	if (rc != 0 || sscanf(out, "%ld %ld", &lo, &hi) != 2) {
 		(void)snprintf(err, errlen,
