@@ -115,10 +115,14 @@ static struct {
 	uid_t socket_uid;
 	gid_t socket_gid;
 	int socket_mode;
-	/* where the frames of a dropped client go, unsent */
-	unsigned char scratch[PROTO_MAX_FRAME];
 	uint64_t tick; /* counts client progress, for eviction */
 } ctl = {.fd = -1};
+
+/* Where the frames of a dropped client go, unsent; apart from ctl and
+ * zero-initialised, so it takes no room in the executable (.bss). */
+static struct {
+	unsigned char scratch[PROTO_MAX_FRAME];
+} ctlbuf;
 
 static void ctl_read_cb(struct ev_loop *, ev_io *, int);
 static void ctl_write_cb(struct ev_loop *, ev_io *, int);
@@ -262,8 +266,8 @@ static void
 ctl_frame_begin(struct ctl_client *c, uint16_t type)
 {
 	if (c->dropped || !ctl_out_room(c)) {
-		proto_begin(
-		    &c->w, ctl.scratch, sizeof(ctl.scratch), type, c->id);
+		proto_begin(&c->w, ctlbuf.scratch, sizeof(ctlbuf.scratch), type,
+		    c->id);
 		return;
 	}
 	proto_begin(&c->w, c->out + c->outlen, PROTO_MAX_FRAME, type, c->id);
