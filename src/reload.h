@@ -10,6 +10,8 @@
 #include "req.h"
 #include "svctab.h"
 
+#include <ev.h>
+
 enum reload_verb {
 	RELOAD_REREAD = 0, /* load the config and diff; change nothing */
 	RELOAD_UPDATE,     /* load, diff, apply (NAMES: only theirs) */
@@ -35,6 +37,40 @@ struct reload_req {
 
 /* Free what a reload hook put in R. */
 void reload_req_done(struct reload_req *r);
+
+/* What tendd.c, which owns each process's runtime, does for a reload. */
+struct reload_ops {
+	/* Is P active for a stop (a process exists, a start is pending)? */
+	bool (*pending)(const struct proc *p);
+	/* P leaves the table: let go of its watchers, capture, cgroup and
+	 * every request waiting on it. */
+	void (*forget)(struct proc *p);
+	/* P took its new config (it may be started): waiters look again. */
+	void (*settled)(struct proc *p);
+	/* The table has new processes: descriptors, cgroups. */
+	void (*resized)(void);
+	/* P keeps running under a new config: its log capture follows. */
+	void (*reconfigure)(struct proc *p);
+	/* CONF was swapped in: apply the globals that apply live. */
+	void (*globals)(const struct tend_conf *conf);
+};
+
+/* The room's state: TAB and *CONF are tendd's (a reload swaps *CONF),
+ * PATH the config file. */
+void reload_init(struct ev_loop *loop, struct svctab *tab,
+    struct tend_conf **conf, const char *path, const struct reload_ops *ops);
+/* Run R: plan, and unless it is reread or a dry run, apply and commit.
+ * 0: done (or planned); the plan's procs are valid until the loop runs
+ * again.  -1: refused as a whole, R->errs or R->err says why, and
+ * nothing changed.  The hook behind req_env.hooks->reload. */
+int reload_run(struct reload_req *r);
+/* SIGHUP: reload everything, as tendctl reload does. */
+void reload_signal(void);
+/* tendd calls this on every state change: P may be what a reload waits
+ * for (a changed process stopped, a removed one gone). */
+void reload_proc_changed(struct proc *p);
+/* Free the replaced configs (tendd exits). */
+void reload_close(void);
 
 /* Handler (req.def): REREAD, UPDATE, ADD, REMOVE, RELOAD. */
 void reload_do(struct req *rq);

@@ -72,7 +72,6 @@ static ev_timer shutdown_deadline, critical_later;
 static ev_signal sig_term, sig_int, sig_hup, sig_chld, sig_usr1, sig_usr2;
 
 static void shutdown_step(void);
-static void reload_proc_changed(struct proc *p);
 static void shutdown_begin(void);
 static void ready_check(void);
 static void critical_check(struct proc *p);
@@ -660,422 +659,59 @@ ready_check(void)
 	sdnotify_ready();
 }
 
-/* --- reload -------------------------------------------------------------- */
+/* --- what a reload asks of the runtime (reload.h) ----------------------- */
 
-/*
- * A reload (tendctl update/reload/add/remove, SIGHUP) loads the config
- * afresh, diffs it against the table per process (svctab_plan_make) and
- * applies it: unchanged processes keep their struct proc (pid, pidfd,
- * uptime) and only read the new conf_proc; changed ones stop and restart
- * with the new one once stopped (reload_settle); removed ones stop, in
- * reverse priority, and are freed once stopped.  A process may point
- * into an older config for a while, so each config stays alive in
- * old_confs until no process points into it (reload_gc).
- */
-static const char *conf_path;        /* what -c said */
-static struct tend_conf **old_confs; /* replaced configs still in use */
-static size_t nold_confs;
-static ev_timer reload_kick; /* runs reload_settle() from the loop */
-
-/* Is CP one of C's processes? */
-static bool
-conf_holds(const struct tend_conf *c, const struct conf_proc *cp)
-{
-	size_t i;
-
-	for (i = 0; cp != NULL && i < c->nprocs; i++)
-		if (c->procs[i] == cp)
-			return true;
-	return false;
-}
-
-/* Free the replaced configs no process points into.  Only once nothing
- * is waiting for a stop: then the scan runs once per reload, not once per
- * state change. */
+/* A removed process has stopped: let go of it everywhere. */
 static void
-reload_gc(void)
+reload_op_forget(struct proc *p)
 {
-	size_t i, j, k;
-	bool used;
-
-	for (i = 0; i < tab.nprocs; i++)
-		if (tab.procs[i]->next_conf != NULL || tab.procs[i]->removed)
-			return;
-	for (k = 0; k < nold_confs;) {
-		used = false;
-		for (j = 0; j < tab.nprocs && !used; j++)
-			used = conf_holds(old_confs[k], tab.procs[j]->conf);
-		if (used) {
-			k++;
-			continue;
-		}
-		config_free(old_confs[k]);
-		old_confs[k] = old_confs[--nold_confs];
-	}
-}
-
-/* A removed process has stopped: let go of it everywhere, then free. */
-static void
-reload_drop(struct proc *p)
-{
-	log_info("removed: '%s'", p->fullname);
 	ctl_proc_gone(p);
 	logcap_forget(p);
 	cgroup_forget(p);
 	ev_timer_stop(loop, &p->timer);
 	ev_io_stop(loop, &p->exec_io);
-	if (svctab_drop(&tab, p) == -1)
-		log_warn("service table: dependencies");
-}
-
-/*
- * Finish what stops were waiting for: a changed process that has stopped
- * takes its new config and starts again if it should; a removed one is
- * freed.  Runs from the loop (reload_kick), never inside an fsm action,
- * which must not be re-entered on the proc it is changing.
- */
-static void
-reload_settle(void)
-{
-	char err[256];
-	size_t i;
-	bool start;
-
-	for (i = tab.nprocs; i-- > 0;) {
-		struct proc *p = tab.procs[i];
-
-		if ((p->next_conf == NULL && !p->removed) ||
-		    shutdown_pending(p))
-			continue;
-		if (p->removed) {
-			reload_drop(p);
-			continue;
-		}
-		start = p->reload_start && !shutting_down;
-		p->reload_start = false;
-		if (svctab_commit(&tab, p) == -1)
-			log_warn("service table: dependencies");
-		log_info("%s: now configured as %s:%d", p->fullname,
-		    p->conf->file, p->conf->line);
-		if (start)
-			(void)fsm_start(p, err, sizeof(err));
-		/* Requests waiting for the new config look again. */
-		ctl_proc_changed(p, p->state);
-	}
-	reload_gc();
 }
 
 static void
-reload_kick_cb(struct ev_loop *l, ev_timer *w, int revents)
+reload_op_settled(struct proc *p)
 {
-	reload_settle();
+	ctl_proc_changed(p, p->state);
 }
 
-/* Called from op_changed: P may be where a reload waits for it. */
+/* Added processes: grow the descriptor table now, not under the
+ * children that share it (see spawn_reserve). */
 static void
-reload_proc_changed(struct proc *p)
+reload_op_resized(void)
 {
-	if ((p->next_conf != NULL || p->removed) && !shutdown_pending(p) &&
-	    !ev_is_active(&reload_kick)) {
-		ev_timer_set(&reload_kick, 0., 0.);
-		ev_timer_start(loop, &reload_kick);
-	}
+	spawn_reserve(tab.nprocs);
+	cgroup_check_all();
 }
 
-static int reload_note(struct reload_req *r, const char *fmt, ...)
-    TEND_PRINTF(2, 3);
-
-static int
-reload_note(struct reload_req *r, const char *fmt, ...)
-{
-	char **v;
-	va_list ap;
-	int rc;
-
-	if ((v = realloc(r->notes, (r->nnotes + 1) * sizeof(*v))) == NULL)
-		return -1;
-	r->notes = v;
-	va_start(ap, fmt);
-	rc = vasprintf(&v[r->nnotes], fmt, ap);
-	va_end(ap);
-	if (rc == -1)
-		return -1;
-	r->nnotes++;
-	return 0;
-}
-
-static bool
-reload_str_differs(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a != b;
-	return strcmp(a, b) != 0;
-}
-
-/*
- * The global settings a running tendd cannot take (the socket is bound,
- * the log open, limits raised): each difference is a note for the
- * client and the log.  loglevel and childlogdir apply at once (the latter
- * to the next start of each process); [tend] environment is part of each
- * process's environment and so of its diff.
- */
+/* Kept processes may have new rotation sizes or log paths: their
+ * capture follows without a restart. */
 static void
-reload_globals(const struct conf_global *a, const struct conf_global *b,
-    struct reload_req *r)
+reload_op_reconfigure(struct proc *p)
 {
-	static const char *const tail = "takes effect when tendd restarts";
-
-#define STR_NOTE(field, key)                                                   \
-	if (reload_str_differs(a->field, b->field))                            \
-	(void)reload_note(r, "%s: changed from %s to %s; %s", key,             \
-	    a->field ? a->field : "(default)",                                 \
-	    b->field ? b->field : "(default)", tail)
-#define NUM_NOTE(field, key, fmt, cast)                                        \
-	if (a->field != b->field)                                              \
-	(void)reload_note(r, "%s: changed from " fmt " to " fmt "; %s", key,   \
-	    (cast)a->field, (cast)b->field, tail)
-	STR_NOTE(socket, "socket (file=)");
-	NUM_NOTE(socket_mode, "chmod", "%04o", unsigned);
-	STR_NOTE(socket_owner, "chown");
-	STR_NOTE(logfile, "logfile");
-	NUM_NOTE(
-	    logfile_maxbytes, "logfile_maxbytes", "%llu", unsigned long long);
-	NUM_NOTE(logfile_backups, "logfile_backups", "%d", int);
-	STR_NOTE(pidfile, "pidfile");
-	STR_NOTE(directory, "directory");
-	NUM_NOTE(umask, "umask", "%03o", unsigned);
-	NUM_NOTE(minfds, "minfds", "%ld", long);
-	NUM_NOTE(minprocs, "minprocs", "%ld", long);
-	STR_NOTE(identifier, "identifier");
-#undef STR_NOTE
-#undef NUM_NOTE
+	if (p->logcap != NULL)
+		logcap_reconfigure(p);
 }
 
-/* Mark the deltas add and remove must not act on, and why. */
 static void
-reload_refuse(struct reload_req *r)
+reload_op_globals(const struct tend_conf *c)
 {
-	size_t i;
-
-	for (i = 0; i < r->plan.n; i++) {
-		struct svctab_delta *d = &r->plan.v[i];
-
-		if (!d->selected)
-			continue;
-		if (r->verb == RELOAD_ADD && d->change != SVCTAB_ADDED)
-			d->refused = "already active";
-		else if (r->verb == RELOAD_REMOVE && d->p != NULL &&
-		         shutdown_pending(d->p))
-			d->refused = "process still running";
-		if (d->refused != NULL)
-			d->selected = false;
-	}
-}
-
-/* NC's processes must fit in the descriptor limit (fdbudget.c), as at
- * start-up; else the reload is refused and nothing changes. */
-static int
-reload_fd_check(struct reload_req *r, const struct tend_conf *nc)
-{
-	if (fdbudget_check(nc, r->err, sizeof(r->err)) == 0) {
-		if (r->err[0] != '\0')
-			(void)reload_note(r, "warning: %s", r->err);
-		r->err[0] = '\0';
-		return 0;
-	}
-	log_warnx("%s: %s; nothing changed", conf_path, r->err);
-	return -1;
-}
-
-/* Load (unless removing), diff and select; nothing changes yet. */
-static int
-reload_plan(struct reload_req *r, struct tend_conf **ncp)
-{
-	struct tend_conf *nc = NULL;
-	size_t i, n = 0;
-
-	*ncp = NULL;
-	if (r->verb != RELOAD_REMOVE &&
-	    (nc = config_load(conf_path, &r->errs)) == NULL) {
-		for (i = 0; i < r->errs.n; i++)
-			log_warnx("%s", r->errs.msgs[i]);
-		log_warnx("%s: configuration has %zu error%s; nothing changed",
-		    conf_path, r->errs.n, r->errs.n == 1 ? "" : "s");
-		return -1;
-	}
-	if (nc != NULL && reload_fd_check(r, nc) == -1) {
-		config_free(nc);
-		return -1;
-	}
-	if (svctab_plan_make(&tab, nc, &r->plan) == -1)
-		goto nomem;
-	while (r->names != NULL && r->names[n] != NULL)
-		n++;
-	if (n > 0) {
-		if ((r->hits = calloc(n, sizeof(*r->hits))) == NULL)
-			goto nomem;
-		svctab_plan_select_none(&r->plan);
-		for (i = 0; i < n; i++)
-			r->hits[i] = svctab_plan_select(&r->plan, r->names[i]);
-	}
-	reload_refuse(r);
-	for (i = 0; nc != NULL && i < nc->nwarnings; i++)
-		(void)reload_note(r, "warning: %s", nc->warnings[i]);
-	if (nc != NULL)
-		reload_globals(&conf->global, &nc->global, r);
-	/* What will be (re)started: a changed process that runs (or is to
-	 * run), or that autostarts, as supervisord's re-added group would;
-	 * a new one that autostarts. */
-	for (i = 0; i < r->plan.n; i++) {
-		struct svctab_delta *d = &r->plan.v[i];
-
-		if (d->change == SVCTAB_CHANGED)
-			d->start = d->conf->autostart || d->p->reload_start ||
-			           shutdown_pending(d->p);
-		else if (d->change == SVCTAB_ADDED)
-			d->start = d->conf->autostart;
-	}
-	*ncp = nc;
-	return 0;
-nomem:
-	(void)snprintf(r->err, sizeof(r->err), "tendd: out of memory");
-	config_free(nc);
-	return -1;
-}
-
-/* Room in old_confs for the config a reload replaces: taken before the
- * table changes, so the swap itself cannot fail. */
-static int
-reload_reserve(void)
-{
-	struct tend_conf **v;
-
-	if ((v = realloc(old_confs, (nold_confs + 1) * sizeof(*v))) == NULL)
-		return -1;
-	old_confs = v;
-	return 0;
-}
-
-/* Make NC the current config (reload_reserve() made room to keep the old
- * one while it is used) and apply its global settings. */
-static void
-reload_swap_conf(struct tend_conf *nc)
-{
-	old_confs[nold_confs++] = conf;
-	conf = nc;
-	logcap_init(loop, &conf->global);
-	log_set_level((enum log_level)conf->global.loglevel);
+	logcap_init(loop, &c->global);
+	log_set_level((enum log_level)c->global.loglevel);
 	ctl_config_sync();
 }
 
-/* The hook behind reread, update, add, remove, reload and SIGHUP. */
-static int
-tendd_reload(struct reload_req *r)
-{
-	struct tend_conf *nc;
-	size_t i, counts[SVCTAB_REMOVED + 1] = {0};
-
-	if (shutting_down) {
-		(void)snprintf(
-		    r->err, sizeof(r->err), "tendd is shutting down");
-		return -1;
-	}
-	if (reload_plan(r, &nc) == -1)
-		return -1;
-	for (i = 0; i < r->nnotes; i++)
-		log_warnx("reload: %s", r->notes[i]);
-	if (r->verb == RELOAD_REREAD || r->dry_run) {
-		config_free(nc);
-		return 0;
-	}
-	sdnotify_reloading();
-	/* Everything that can fail comes first; the config and its global
-	 * settings are swapped in only once the table has taken it. */
-	if ((nc != NULL && reload_reserve() == -1) ||
-	    svctab_apply(&tab, nc != NULL ? nc : conf, &r->plan) == -1) {
-		config_free(nc);
-		goto nomem;
-	}
-	if (nc != NULL)
-		reload_swap_conf(nc);
-	/* Added processes: grow the descriptor table now, not under the
-	 * children that share it (see spawn_reserve). */
-	spawn_reserve(tab.nprocs);
-	cgroup_check_all();
-	for (i = 0; i < r->plan.n; i++) {
-		const struct svctab_delta *d = &r->plan.v[i];
-
-		/* Kept processes may have new rotation sizes or log paths:
-		 * their capture follows without a restart. */
-		if (d->p != NULL && d->p->logcap != NULL &&
-		    d->change != SVCTAB_REMOVED && d->change != SVCTAB_CHANGED)
-			logcap_reconfigure(d->p);
-		if (d->selected && d->change != SVCTAB_UNCHANGED) {
-			counts[d->change]++;
-			log_info("reload: %s: %s", d->fullname,
-			    svctab_change_name(d->change));
-		}
-	}
-	/* Stops first, highest priority first (the plan is in ascending
-	 * order, removed ones last), then the new processes in order. */
-	for (i = r->plan.n; i-- > 0;) {
-		struct svctab_delta *d = &r->plan.v[i];
-
-		if (!d->selected || (d->change != SVCTAB_CHANGED &&
-		                        d->change != SVCTAB_REMOVED))
-			continue;
-		d->p->reload_start = d->start;
-		if (shutdown_pending(d->p) && d->p->state != PROC_STOPPING)
-			(void)fsm_stop(d->p);
-	}
-	for (i = 0; i < r->plan.n; i++) {
-		struct svctab_delta *d = &r->plan.v[i];
-		char err[256];
-
-		if (d->selected && d->change == SVCTAB_ADDED && d->start)
-			(void)fsm_start(d->p, err, sizeof(err));
-	}
-	/* Whatever is already stopped is settled from the loop, once the
-	 * caller has seen the plan. */
-	ev_timer_set(&reload_kick, 0., 0.);
-	ev_timer_start(loop, &reload_kick);
-	log_info("reload: %zu added, %zu changed, %zu removed, %zu updated "
-	         "without a restart",
-	    counts[SVCTAB_ADDED], counts[SVCTAB_CHANGED],
-	    counts[SVCTAB_REMOVED], counts[SVCTAB_UPDATED]);
-	sdnotify_reloaded();
-	return 0;
-nomem:
-	(void)snprintf(r->err, sizeof(r->err), "tendd: out of memory");
-	sdnotify_reloaded();
-	return -1;
-}
-
-/* SIGHUP: reload everything, as tendctl reload does. */
-static void
-reload_on_signal(void)
-{
-	struct reload_req r;
-
-	memset(&r, 0, sizeof(r));
-	r.verb = RELOAD_UPDATE;
-	if (tendd_reload(&r) == -1 && r.err[0] != '\0')
-		log_warnx("reload: %s; nothing changed", r.err);
-	reload_req_done(&r);
-}
-
-static void
-reload_close(void)
-{
-	size_t i;
-
-	ev_timer_stop(loop, &reload_kick);
-	for (i = 0; i < nold_confs; i++)
-		config_free(old_confs[i]);
-	free(old_confs);
-	old_confs = NULL;
-	nold_confs = 0;
-}
+static const struct reload_ops reload_ops = {
+    .pending = shutdown_pending,
+    .forget = reload_op_forget,
+    .settled = reload_op_settled,
+    .resized = reload_op_resized,
+    .reconfigure = reload_op_reconfigure,
+    .globals = reload_op_globals,
+};
 
 /*
  * Orphans were reaped: in session mode that is how a daemonised child of
@@ -1112,8 +748,7 @@ signal_cb(struct ev_loop *l, ev_signal *w, int revents)
 		shutdown_begin();
 		break;
 	case SIGHUP:
-		log_info("received SIGHUP: reloading %s", conf_path);
-		reload_on_signal();
+		reload_signal();
 		break;
 	case SIGCHLD:
 		if (reap_sigchld() > 0)
@@ -1293,7 +928,7 @@ main(int argc, char **argv)
 	bool fallback = false;
 	const char *handover = NULL;
 	struct req_hooks hooks = {
-	    .shutdown = shutdown_begin, .reload = tendd_reload};
+	    .shutdown = shutdown_begin, .reload = reload_run};
 	char err[512], cgerr[256];
 	int ch;
 
@@ -1339,7 +974,6 @@ main(int argc, char **argv)
 	if (!check_only)
 		handover_start(path, handover, fallback);
 	conf = load_or_exit(path, check_only, verbose, strict);
-	conf_path = path;
 	apply_globals(conf);
 	/* A container's init: orphans of the whole PID namespace land on
 	 * us (pid_namespaces(7)); reap.c's SIGCHLD path reaps them as it
@@ -1362,7 +996,7 @@ main(int argc, char **argv)
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop (ev_loop_new)");
 	signals_init();
-	ev_timer_init(&reload_kick, reload_kick_cb, 0., 0.);
+	reload_init(loop, &tab, &conf, path, &reload_ops);
 
 	if (svctab_init(&tab, conf) == -1)
 		fatal("service table");
