@@ -222,6 +222,14 @@ void config_errors_free(struct conf_errors *errs);
 const struct conf_proc *config_find_proc(const struct tend_conf *conf,
     const char *fullname);
 
+/*
+ * A depends_on entry as written: "NAME", "NAME:running", "NAME:exited"
+ * (NAME has exited with one of its exitcodes: a one-shot task) or
+ * "GROUP:*".  Returns the length of the name part ("GROUP:*" whole) and
+ * sets *EXITED; 0 for a state other than running or exited.
+ */
+size_t config_dep_name_len(const char *entry, bool *exited);
+
 /* Write the resolved process table (what tendd -n -v prints). */
 void config_dump(const struct tend_conf *conf, FILE *fp);
 

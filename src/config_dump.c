@@ -183,6 +183,15 @@ pr_ignored(FILE *fp, const struct conf_key *k, const void *base)
 	(void)fputs("(accepted, ignored)", fp);
 }
 
+/* A key read into another's field: that key prints the value. */
+static void
+pr_alias(FILE *fp, const struct conf_key *k, const void *base)
+{
+	(void)fputs(k->type == KT_DEPSTART ? "(read into autostart)"
+	                                   : "(read into depends_on)",
+	    fp);
+}
+
 typedef void printer(FILE *fp, const struct conf_key *k, const void *base);
 
 static printer *const printers[] = {
@@ -214,6 +223,8 @@ static printer *const printers[] = {
     [KT_INCLUDE] = pr_ignored,
     [KT_RLIMIT] = pr_rlimit,
     [KT_PERCENT] = pr_double,
+    [KT_DEPSTART] = pr_alias,
+    [KT_WAITFOR] = pr_alias,
 };
 
 /* ------------------------------------------------------------------ */

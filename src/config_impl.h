@@ -57,6 +57,8 @@ enum key_type {
 	KT_INCLUDE,     /* [include] files=, read by the loader */
 	KT_RLIMIT,      /* struct conf_rlimit: N, SOFT:HARD, unlimited */
 	KT_PERCENT,     /* double, "50%" or "50" (percent), > 0 */
+	KT_DEPSTART, /* bool into autostart: true sets it (dependent_startup) */
+	KT_WAITFOR,  /* "NAME:STATE ..." appended to depends_on */
 };
 
 #define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */

@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #define P(f) offsetof(struct conf_proc, f)
 #define G(f) offsetof(struct conf_global, f)
@@ -94,6 +95,10 @@ const struct conf_key cfg_program_keys[] = {
     {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0, KF_RESTART, NULL},
     {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0, KF_RESTART, NULL},
     {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, KF_RESTART, NULL},
+    /* supervisord-dependent-startup's keys, read as tend's */
+    {"dependent_startup", KT_DEPSTART, P(autostart), NULL, 0, 0, 0, NULL},
+    {"dependent_startup_wait_for", KT_WAITFOR, P(depends_on), NULL, 0, 0, 0,
+        NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -196,8 +201,7 @@ const struct sect_info cfg_sections[] = {
     {"supervisord", false, SK_SUPERVISORD, cfg_supervisord_keys},
     {"unix_http_server", false, SK_UNIX_HTTP_SERVER, cfg_unix_http_server_keys},
     {"supervisorctl", false, SK_SUPERVISORCTL, cfg_supervisorctl_keys},
-    {"inet_http_server", false, SK_INET_HTTP_SERVER,
-        cfg_inet_http_server_keys},
+    {"inet_http_server", false, SK_INET_HTTP_SERVER, cfg_inet_http_server_keys},
     {"rpcinterface", true, SK_RPCINTERFACE, cfg_rpcinterface_keys},
     {"eventlistener", true, SK_IGNORED, NULL},
     {"fcgi-program", true, SK_IGNORED, NULL},
@@ -239,9 +243,9 @@ cfg_global_key_alias(const struct conf_key *k)
 	size_t i;
 
 	for (i = 0; (e = cfg_global_key(i)) != NULL && e != k; i++)
-		if (e->off == NOFIELD ? k->off == NOFIELD &&
-		                            strcmp(e->name, k->name) == 0
-		                      : e->off == k->off)
+		if (e->off == NOFIELD
+		        ? k->off == NOFIELD && strcmp(e->name, k->name) == 0
+		        : e->off == k->off)
 			return e;
 	return NULL;
 }
@@ -290,4 +294,20 @@ config_proc_compare(const struct conf_proc *a, const struct conf_proc *b)
 	if (!cfg_str_equal(a->program, b->program))
 		c = CONF_POLICY;
 	return c;
+}
+
+size_t
+config_dep_name_len(const char *entry, bool *exited)
+{
+	const char *colon = strrchr(entry, ':');
+	size_t n = strlen(entry);
+
+	*exited = false;
+	if (colon == NULL || strcmp(colon, ":*") == 0)
+		return n;
+	if (strcasecmp(colon + 1, "running") != 0 &&
+	    strcasecmp(colon + 1, "exited") != 0)
+		return 0;
+	*exited = strcasecmp(colon + 1, "exited") == 0;
+	return (size_t)(colon - entry);
 }

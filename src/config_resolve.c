@@ -508,6 +508,8 @@ resolve_program(
 	rp->deps = cfg_strv_dup(ld, t.depends_on);
 	rp->dep_line = slot_of(slots, "depends_on")
 	                   ? slot_of(slots, "depends_on")->line
+	               : slot_of(slots, "dependent_startup_wait_for")
+	                   ? slot_of(slots, "dependent_startup_wait_for")->line
 	                   : s->line;
 
 	(void)snprintf(nprocs, sizeof(nprocs), "%d", t.numprocs);
@@ -628,6 +630,28 @@ dep_targets(
 	return -1;
 }
 
+/* One depends_on entry: its state checked, its name resolved. */
+static void
+dep_entry(struct loader *ld, struct rprog *rp, const char *entry, bool *targets)
+{
+	size_t len;
+	bool exited;
+	char *name;
+
+	if ((len = config_dep_name_len(entry, &exited)) == 0) {
+		cfg_lerr(ld, rp->sec->file, rp->dep_line,
+		    "depends_on: '%s': the state must be running or exited",
+		    entry);
+		return;
+	}
+	if ((name = strndup(entry, len)) == NULL) {
+		ld->oom = true;
+		return;
+	}
+	(void)dep_targets(ld, rp, name, targets);
+	free(name);
+}
+
 /* Depth-first search; COLOR 0 new, 1 on the path, 2 done. */
 static void
 dep_visit(
@@ -685,7 +709,7 @@ resolve_depends(struct loader *ld)
 		struct rprog *rp = &ld->progs[i];
 
 		for (j = 0; rp->deps != NULL && rp->deps[j] != NULL; j++)
-			(void)dep_targets(ld, rp, rp->deps[j], &edges[i * n]);
+			dep_entry(ld, rp, rp->deps[j], &edges[i * n]);
 	}
 	for (i = 0; i < n; i++)
 		if (color[i] == 0)

@@ -719,6 +719,57 @@ pv_serverurl(const struct valctx *vc, const struct conf_key *k, const char *v,
 	return 0;
 }
 
+/* dependent_startup=true: the plugin starts the program (its autostart
+ * is false by the plugin's rules); tend starts it itself, in order. */
+static int
+pv_depstart(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	bool b;
+
+	if (!cfg_parse_bool(v, &b)) {
+		(void)snprintf(
+		    err, errlen, "'%s' is not a boolean (true or false)", v);
+		return -1;
+	}
+	if (b)
+		*FIELD(k, base, bool) = true;
+	return 0;
+}
+
+/* dependent_startup_wait_for=NAME:running NAME:exited ...: each word
+ * appended to depends_on ("NAME" or "NAME:exited"). */
+static int
+pv_waitfor(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	char ***list = FIELD(k, base, char **);
+	const char *p = v;
+	size_t n, len;
+	bool exited;
+	char *w;
+
+	for (; *(p += strspn(p, " \t\n")) != '\0'; p += n) {
+		n = strcspn(p, " \t\n");
+		if ((w = strndup(p, n)) == NULL) {
+			vc->ld->oom = true;
+			return -1;
+		}
+		len = config_dep_name_len(w, &exited);
+		if (len == 0 || strchr(w, ':') == NULL) {
+			(void)snprintf(err, errlen,
+			    "'%s' is not NAME:running or NAME:exited", w);
+			free(w);
+			return -1;
+		}
+		(void)snprintf(
+		    w + len, n + 1 - len, "%s", exited ? ":exited" : "");
+		if (cfg_strv_push(vc->ld, list, w) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 pv_nothing(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
@@ -977,6 +1028,8 @@ static const struct key_ops key_ops[] = {
     [KT_RLIMIT] = {pv_rlimit, eq_rlimit, NULL, sizeof(struct conf_rlimit),
         fr_nothing},
     [KT_PERCENT] = {pv_percent, eq_double, NULL, sizeof(double), fr_nothing},
+    [KT_DEPSTART] = {pv_depstart, eq_nothing, NULL, 0, fr_nothing},
+    [KT_WAITFOR] = {pv_waitfor, eq_nothing, NULL, 0, fr_nothing},
 };
 
 /* Enum fields are read and written as int. */

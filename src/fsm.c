@@ -235,8 +235,18 @@ fsm_is_down(const struct proc *p)
 
 enum fsm_deps { FSM_DEPS_READY, FSM_DEPS_WAIT, FSM_DEPS_DOWN };
 
-/* Are P's dependencies all RUNNING?  DOWN names the first one that is
- * down for good (FATAL, or stopped and not coming back). */
+/* Q (a depends_on=Q:exited task) ended with one of its exitcodes. */
+static bool
+fsm_exited_well(const struct proc *q)
+{
+	return q->state == PROC_EXITED && q->lastexit.valid &&
+	       q->lastexit.signal == 0 &&
+	       conf_exitcode_expected(&q->conf->exitcodes, q->lastexit.code);
+}
+
+/* Are P's dependencies all RUNNING (or, for depends_on=Q:exited, exited
+ * well)?  DOWN names the first one that is down for good (FATAL, stopped
+ * and not coming back, or a task that exited badly and will not retry). */
 static enum fsm_deps
 fsm_deps_check(const struct proc *p, const struct proc **down)
 {
@@ -245,8 +255,9 @@ fsm_deps_check(const struct proc *p, const struct proc **down)
 
 	for (i = 0; i < p->ndeps; i++) {
 		const struct proc *q = p->deps[i];
+		bool task = svctab_dep_exited(p, q);
 
-		if (q->state == PROC_RUNNING)
+		if (task ? fsm_exited_well(q) : q->state == PROC_RUNNING)
 			continue;
 		if (fsm_is_down(q)) {
 			*down = q;
@@ -281,13 +292,25 @@ fsm_rdeps_up(const struct proc *p)
 	return false;
 }
 
-/* "dependency db is FATAL" into P's stopnote. */
+/* "dependency db is FATAL" into P's stopnote; for a task that exited
+ * badly, how. */
 static void
 fsm_note_dep(struct proc *p, const struct proc *q)
 {
-	svctab_note_set(&p->stopnote, SVCTAB_STOPNOTE_MAX,
-	    "dependency %s is %s", q->fullname != NULL ? q->fullname : "?",
-	    fsm_state_name(q->state));
+	const char *name = q->fullname != NULL ? q->fullname : "?";
+
+	if (q->state == PROC_EXITED && q->lastexit.valid &&
+	    q->lastexit.signal != 0)
+		svctab_note_set(&p->stopnote, SVCTAB_STOPNOTE_MAX,
+		    "dependency %s exited on signal %d", name,
+		    q->lastexit.signal);
+	else if (q->state == PROC_EXITED && q->lastexit.valid)
+		svctab_note_set(&p->stopnote, SVCTAB_STOPNOTE_MAX,
+		    "dependency %s exited with status %d, not one of its exitcodes",
+		    name, q->lastexit.code);
+	else
+		svctab_note_set(&p->stopnote, SVCTAB_STOPNOTE_MAX,
+		    "dependency %s is %s", name, fsm_state_name(q->state));
 }
 
 /* ---- small steps shared by the actions -------------------------------- */

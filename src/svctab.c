@@ -110,17 +110,34 @@ svctab_note_clear(char **note)
 	*note = NULL;
 }
 
-/* Does the depends_on entry NAME ("prog" or "group:*") stand for Q? */
+/* Does the depends_on entry NAME ("prog", "prog:exited" or "group:*")
+ * stand for Q? */
 static bool
 svctab_dep_names(const char *name, const struct proc *q)
 {
 	const struct conf_proc *c = q->conf;
-	size_t n = strlen(name);
+	bool exited;
+	size_t n = config_dep_name_len(name, &exited);
 
-	if (n > 2 && strcmp(name + n - 2, ":*") == 0)
+	if (n > 2 && strncmp(name + n - 2, ":*", 2) == 0)
 		return c->group != NULL && strlen(c->group) == n - 2 &&
 		       strncmp(c->group, name, n - 2) == 0;
-	return c->program != NULL && strcmp(c->program, name) == 0;
+	return c->program != NULL && strlen(c->program) == n &&
+	       strncmp(c->program, name, n) == 0;
+}
+
+bool
+svctab_dep_exited(const struct proc *p, const struct proc *q)
+{
+	char **names = p->conf->depends_on;
+	bool exited;
+	size_t k;
+
+	for (k = 0; names != NULL && names[k] != NULL; k++)
+		if (svctab_dep_names(names[k], q) &&
+		    (config_dep_name_len(names[k], &exited), exited))
+			return true;
+	return false;
 }
 
 /* Append Q to the array *V of *N entries unless it is there already. */

@@ -149,6 +149,9 @@ void svctab_free(struct svctab *tab);
  * refused unknown names and cycles.
  */
 int svctab_link_deps(struct svctab *tab);
+/* Does P wait for its dependency Q to have exited with one of Q's
+ * exitcodes (depends_on=Q:exited), rather than for Q RUNNING? */
+bool svctab_dep_exited(const struct proc *p, const struct proc *q);
 
 /* Set *NOTE to the printf-style text, cut to MAX bytes with the NUL, or
  * free it when the text is empty.  Out of memory leaves the note empty

@@ -223,3 +223,73 @@ def test_program_logfile_syslog_is_the_deprecated_spelling(tmp_path):
     assert f"{conf}:4: stdout_logfile=syslog is deprecated" in r.err, r.err
     assert re.search(r"^    stdout_logfile +NONE$", r.out, re.M), r.out
     assert re.search(r"^    stdout_syslog +true$", r.out, re.M), r.out
+
+
+# One-shot tasks: depends_on=NAME:exited, and supervisord-dependent-
+# startup's keys read as the same thing.
+TASK = """
+    [program:init]
+    command=/bin/sh -c 'sleep 0.3; touch {T}/done; exit %(ENV_TASK_EXIT)s'
+    startsecs=0
+    autorestart=false
+
+    [program:web]
+    command=/bin/sh -c 'test -e {T}/done || exit 7; exec {H}/sleeper'
+    startsecs=0
+    autorestart=false
+    stopwaitsecs=1
+    @KEYS@
+"""
+WAIT_KEYS = {
+    "depends_on": "depends_on=init:exited",
+    "dependent_startup": "autostart=false\n    dependent_startup=true\n"
+                         "    dependent_startup_wait_for=init:exited",
+}
+
+
+@pytest.mark.parametrize("how", sorted(WAIT_KEYS))
+def test_task_exited_well_starts_its_dependants(tend, monkeypatch, how):
+    monkeypatch.setenv("TASK_EXIT", "0")
+    tend.start(TASK.replace("@KEYS@", WAIT_KEYS[how]))
+    tend.wait_state("web", "RUNNING")
+    s = tend.status_json()
+    assert s["init"]["state"] == "EXITED", s
+    assert not s["web"].get("exit"), s  # never started before init ended
+
+
+@pytest.mark.parametrize("how", sorted(WAIT_KEYS))
+def test_task_exited_badly_blocks_its_dependants(tend, monkeypatch, how):
+    monkeypatch.setenv("TASK_EXIT", "3")
+    tend.start(TASK.replace("@KEYS@", WAIT_KEYS[how]))
+    rec = tend.wait_state("web", "STOPPED")
+    assert rec["description"] == ("dependency init exited with status 3, "
+                                  "not one of its exitcodes"), rec
+    assert not rec.get("spawns"), rec
+
+
+def test_dependent_startup_config_reads_as_supervisord_with_the_plugin(
+        tmp_path):
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(
+        "[supervisord]\n"
+        "[eventlistener:dependentstartup]\n"
+        "command=python -m supervisord_dependent_startup\n"
+        "events=PROCESS_STATE\n"
+        "[program:init]\ncommand=/bin/true\nautostart=false\n"
+        "dependent_startup=true\nstartsecs=0\n"
+        "[program:web]\ncommand=/bin/sleep 100\nautostart=false\n"
+        "dependent_startup=true\n"
+        "dependent_startup_wait_for=init:exited\n")
+    supervisord_table(conf)  # supervisord accepts it
+    r = run([TENDD, "-n", "-v", "-c", conf])
+    assert r.rc == 0, r
+    web = r.out[r.out.index("process web "):]
+    assert re.search(r"^    depends_on +init:exited$", web, re.M), web
+    assert re.search(r"^    autostart +true$", web, re.M), web
+    conf.write_text("[program:web]\ncommand=/bin/sleep 100\n"
+                    "depends_on=init:stopped\n"
+                    "[program:init]\ncommand=/bin/true\n")
+    r = run([TENDD, "-n", "-c", conf])
+    assert r.rc == 1, r
+    assert (f"{conf}:3: depends_on: 'init:stopped': the state must be "
+            f"running or exited") in r.err, r.err

@@ -886,6 +886,46 @@ test_groups(void **state)
 	        "t.conf:5: [group:web] has the name of [program:web] (t.conf:1), which is in no group"));
 }
 
+/* depends_on=NAME:exited, and supervisord-dependent-startup's keys. */
+static void
+test_depends_on_states(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_proc *web;
+	bool exited;
+
+	(void)state;
+	assert_int_equal(config_dep_name_len("init:exited", &exited), 4);
+	assert_true(exited);
+	assert_int_equal(config_dep_name_len("init:RUNNING", &exited), 4);
+	assert_false(exited);
+	assert_int_equal(config_dep_name_len("g:*", &exited), 3);
+	assert_false(exited);
+	assert_int_equal(config_dep_name_len("init:stopped", &exited), 0);
+	conf = load_ok("[program:init]\ncommand=a\n"
+	               "[program:db]\ncommand=a\n"
+	               "[program:web]\ncommand=a\nautostart=false\n"
+	               "depends_on=db\ndependent_startup=true\n"
+	               "dependent_startup_wait_for=init:exited db:running\n");
+	web = config_find_proc(conf, "web");
+	assert_non_null(web);
+	assert_true(web->autostart);
+	assert_string_equal(web->depends_on[0], "db");
+	assert_string_equal(web->depends_on[1], "init:exited");
+	assert_string_equal(web->depends_on[2], "db");
+	assert_null(web->depends_on[3]);
+	config_free(conf);
+	load_fails("[program:init]\ncommand=a\n"
+	           "[program:web]\ncommand=a\ndepends_on=init:stopped\n",
+	    STRV("t.conf:5: depends_on: 'init:stopped': the state must be running or exited"));
+	load_fails("[program:web]\ncommand=a\n"
+	           "dependent_startup_wait_for=init\n",
+	    STRV("t.conf:3: dependent_startup_wait_for: 'init' is not NAME:running or NAME:exited"));
+	load_fails("[program:web]\ncommand=a\n"
+	           "dependent_startup_wait_for=nope:exited\n",
+	    STRV("t.conf:3: depends_on: unknown program 'nope'"));
+}
+
 static void
 test_depends_on(void **state)
 {
@@ -1351,6 +1391,7 @@ main(void)
 	    cmocka_unit_test(test_value_lines),
 	    cmocka_unit_test(test_groups),
 	    cmocka_unit_test(test_depends_on),
+	    cmocka_unit_test(test_depends_on_states),
 	    cmocka_unit_test(test_globals_aliases),
 	    cmocka_unit_test(test_logfile_paths),
 	    cmocka_unit_test(test_missing_file),
