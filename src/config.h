@@ -25,7 +25,29 @@ enum conf_autorestart {
 enum conf_readiness {
 	CONF_READINESS_NONE = 0,
 	CONF_READINESS_NOTIFY,
+	CONF_READINESS_HEALTH, /* STARTING until the first passing probe */
 };
+
+/* healthcheck=: an active probe (health.c runs it). */
+enum conf_health_kind {
+	CONF_HEALTH_EXEC = 1, /* exec:COMMAND ARGS: exit 0 is healthy */
+	CONF_HEALTH_TCP,      /* tcp:HOST:PORT: the connect succeeds */
+	CONF_HEALTH_HTTP,     /* http://HOST[:PORT][/PATH]: 2xx or 3xx */
+};
+
+struct conf_health {
+	enum conf_health_kind kind;
+	int port;     /* TCP, HTTP */
+	char *text;   /* the value as written (after interpolation) */
+	char *host;   /* TCP, HTTP: an address or a name (resolved when the
+			 process starts) */
+	char *path;   /* HTTP: "/..." */
+	char **argv;  /* EXEC: split like command, NULL-terminated */
+};
+
+/* healthcheck_action=: what healthcheck_retries failures in a row do. */
+#define CONF_HEALTH_RESTART 0 /* restart (else a signal number) */
+#define CONF_HEALTH_NONE (-1) /* only report it */
 
 /* critical=: what of this program ends tendd (container PID 1 use). */
 enum conf_critical {
@@ -137,6 +159,13 @@ struct conf_proc {
 	struct conf_rlimit rlimit_nproc;  /* RLIMIT_NPROC */
 	struct conf_rlimit rlimit_core;	  /* RLIMIT_CORE (bytes) */
 	struct conf_rlimit rlimit_as;	  /* RLIMIT_AS (bytes) */
+	struct conf_health *health; /* healthcheck=, NULL: none */
+	double health_interval;	    /* healthcheck_interval= (10) */
+	double health_timeout;	    /* healthcheck_timeout= (5) */
+	double health_start_period; /* healthcheck_start_period= (0) */
+	int health_retries;	    /* healthcheck_retries= (3) */
+	int health_action;	    /* healthcheck_action=: CONF_HEALTH_* or a
+				       signal number */
 	uint64_t memory_max;  /* memory_max=: cgroup memory.max, 0 = none */
 	uint64_t memory_high; /* memory_high=: memory.high, 0 = none */
 	double cpu_max;	      /* cpu_max=: percent of one CPU (cpu.max),

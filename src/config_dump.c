@@ -192,6 +192,20 @@ pr_alias(FILE *fp, const struct conf_key *k, const void *base)
 	    fp);
 }
 
+static void
+pr_health(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_health *h = *CFIELD(k, base, struct conf_health *);
+
+	(void)fputs(h != NULL ? h->text : "none", fp);
+}
+
+static void
+pr_hcaction(FILE *fp, const struct conf_key *k, const void *base)
+{
+	cfg_health_action_print(fp, *CFIELD(k, base, int));
+}
+
 typedef void printer(FILE *fp, const struct conf_key *k, const void *base);
 
 static printer *const printers[] = {
@@ -225,6 +239,10 @@ static printer *const printers[] = {
     [KT_PERCENT] = pr_double,
     [KT_DEPSTART] = pr_alias,
     [KT_WAITFOR] = pr_alias,
+}
+
+    [KT_HEALTHCHECK] = pr_health,
+    [KT_HCACTION] = pr_hcaction,
 };
 
 /* ------------------------------------------------------------------ */

@@ -59,6 +59,8 @@ enum key_type {
 	KT_PERCENT,     /* double, "50%" or "50" (percent), > 0 */
 	KT_DEPSTART, /* bool into autostart: true sets it (dependent_startup) */
 	KT_WAITFOR,  /* "NAME:STATE ..." appended to depends_on */
+	KT_HEALTHCHECK, /* struct conf_health *, NULL for none */
+	KT_HCACTION,    /* int: restart, none or signal:SIG */
 };
 
 #define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */
@@ -245,6 +247,16 @@ struct enum_desc {
 	const char *hint;
 };
 const struct enum_desc *cfg_enum_desc(const struct conf_key *k);
+
+/* healthcheck= and healthcheck_action= (config_health.c). */
+int cfg_health_parse(struct loader *ld, const char *v,
+    struct conf_health **out, char *err, size_t errlen);
+bool cfg_health_equal(const struct conf_health *a,
+    const struct conf_health *b);
+void cfg_health_free(struct conf_health *h);
+int cfg_health_action_parse(const char *v, int *out, char *err,
+    size_t errlen);
+void cfg_health_action_print(FILE *fp, int action);
 
 /* ------------------------------------------------------------------ */
 /* Pass one (config_read.c) and two (config_resolve.c). */

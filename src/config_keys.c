@@ -99,6 +99,18 @@ const struct conf_key cfg_program_keys[] = {
     {"dependent_startup", KT_DEPSTART, P(autostart), NULL, 0, 0, 0, NULL},
     {"dependent_startup_wait_for", KT_WAITFOR, P(depends_on), NULL, 0, 0, 0,
         NULL},
+    {"healthcheck", KT_HEALTHCHECK, P(health), "none", 0, 0,
+        KF_PROC | KF_RESTART, NULL},
+    {"healthcheck_interval", KT_SECONDS, P(health_interval), "10", 0, 0,
+        KF_RESTART, NULL},
+    {"healthcheck_timeout", KT_SECONDS, P(health_timeout), "5", 0, 0,
+        KF_RESTART, NULL},
+    {"healthcheck_retries", KT_INT, P(health_retries), "3", 1, INT_MAX,
+        KF_RESTART, NULL},
+    {"healthcheck_start_period", KT_SECONDS, P(health_start_period), "0", 0,
+        0, KF_RESTART, NULL},
+    {"healthcheck_action", KT_HCACTION, P(health_action), "restart", 0, 0,
+        KF_RESTART, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -507,7 +507,8 @@ pv_octal(const struct valctx *vc, const struct conf_key *k, const char *v,
 
 static const char *const autorestart_words[] = {
     "false", "true", "unexpected", NULL};
-static const char *const readiness_words[] = {"none", "notify", NULL};
+static const char *const readiness_words[] = {
+    "none", "notify", "health", NULL};
 static const char *const critical_words[] = {"false", "fatal", "exit", NULL};
 
 const struct enum_desc *
@@ -516,7 +517,7 @@ cfg_enum_desc(const struct conf_key *k)
 	static const struct enum_desc autorestart = {
 	    autorestart_words, true, "true, false, unexpected"};
 	static const struct enum_desc readiness = {
-	    readiness_words, false, "none, notify"};
+	    readiness_words, false, "none, notify, health"};
 	static const struct enum_desc critical = {
 	    critical_words, true, "false, true, fatal, exit"};
 
@@ -985,6 +986,43 @@ fr_nothing(const struct conf_key *k, void *base)
 {
 }
 
+static int
+pv_health(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return cfg_health_parse(
+	    vc->ld, v, FIELD(k, base, struct conf_health *), err, errlen);
+}
+
+static bool
+eq_health(const struct conf_key *k, const void *a, const void *b)
+{
+	return cfg_health_equal(*CFIELD(k, a, struct conf_health *),
+	    *CFIELD(k, b, struct conf_health *));
+}
+
+/* Per process (KF_PROC): parsed again for each, never copied. */
+static int
+cp_nothing(
+    struct loader *ld, const struct conf_key *k, void *dst, const void *src)
+{
+	return 0;
+}
+
+static void
+fr_health(const struct conf_key *k, void *base)
+{
+	cfg_health_free(*FIELD(k, base, struct conf_health *));
+	*FIELD(k, base, struct conf_health *) = NULL;
+}
+
+static int
+pv_hcaction(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	return cfg_health_action_parse(v, FIELD(k, base, int), err, errlen);
+}
+
 /* Everything tend knows about a type of value. */
 struct key_ops {
 	int (*parse)(const struct valctx *vc, const struct conf_key *k,
@@ -1030,6 +1068,8 @@ static const struct key_ops key_ops[] = {
     [KT_PERCENT] = {pv_percent, eq_double, NULL, sizeof(double), fr_nothing},
     [KT_DEPSTART] = {pv_depstart, eq_nothing, NULL, 0, fr_nothing},
     [KT_WAITFOR] = {pv_waitfor, eq_nothing, NULL, 0, fr_nothing},
+    [KT_HEALTHCHECK] = {pv_health, eq_health, cp_nothing, 0, fr_health},
+    [KT_HCACTION] = {pv_hcaction, eq_int, NULL, sizeof(int), fr_nothing},
 };
 
 /* Enum fields are read and written as int. */

@@ -31,6 +31,7 @@ struct events_entry {
 	bool exit; /* the change followed an exit: the facts below */
 	int exit_code, exit_signal;
 	bool exit_core;
+	const char *health; /* a health change: "healthy"... (static) */
 	/* "fullname\0name\0group\0", whole (names have no length limit);
 	 * the slot keeps its buffer for the next event */
 	char *names;
@@ -196,20 +197,15 @@ events_names(struct events_entry *e, const struct proc *p)
 	return 0;
 }
 
-void
-events_record(const struct proc *p, enum proc_state from)
+/* A new entry about P, or NULL (logged). */
+static struct events_entry *
+events_new(const struct proc *p, enum proc_state from)
 {
-	struct events_entry *e;
-	struct events_sub *s;
+	struct events_entry *e = events_at(events.lastseq + 1);
 
-	/* The fsm also reports a state entered again (a restart being
-	 * scheduled in EXITED): that is no change to stream. */
-	if (events.ring == NULL || p->state == from)
-		return;
-	e = events_at(events.lastseq + 1);
 	if (events_names(e, p) == -1) {
 		log_warn("events: %s: recording a state change", p->fullname);
-		return;
+		return NULL;
 	}
 	e->seq = ++events.lastseq;
 	e->wall = util_realtime();
@@ -217,6 +213,39 @@ events_record(const struct proc *p, enum proc_state from)
 	e->to = p->state;
 	e->pid = (long)p->pid;
 	fsm_describe(p, e->wall, e->desc, sizeof(e->desc));
+	return e;
+}
+
+static void
+events_wake(void)
+{
+	struct events_sub *s;
+
+	for (s = events.subs; s != NULL; s = s->next)
+		req_wake(s->rq);
+}
+
+void
+events_record_health(const struct proc *p, const char *health)
+{
+	struct events_entry *e;
+
+	if (events.ring == NULL || (e = events_new(p, p->state)) == NULL)
+		return;
+	e->health = health;
+	events_wake();
+}
+
+void
+events_record(const struct proc *p, enum proc_state from)
+{
+	struct events_entry *e;
+
+	/* The fsm also reports a state entered again (a restart being
+	 * scheduled in EXITED): that is no change to stream. */
+	if (events.ring == NULL || p->state == from ||
+	    (e = events_new(p, from)) == NULL)
+		return;
 	/* Leaving a state with a process for one without: the exit that
 	 * ended it (if it is this run's), as status shows it. */
 	if (p->lastexit.valid && p->lastexit.wall >= p->start_wall &&
@@ -229,8 +258,7 @@ events_record(const struct proc *p, enum proc_state from)
 		e->exit_signal = p->lastexit.signal;
 		e->exit_core = p->lastexit.core;
 	}
-	for (s = events.subs; s != NULL; s = s->next)
-		req_wake(s->rq);
+	events_wake();
 }
 
 static void
@@ -248,6 +276,8 @@ events_put(struct req *rq, const struct events_entry *e)
 	req_kv(rq, "state", fsm_state_name(e->to));
 	req_kvll(rq, "pid", e->pid);
 	req_kv(rq, "description", e->desc);
+	if (e->health != NULL)
+		req_kv(rq, "health", e->health);
 	if (e->exit) {
 		req_kvll(rq, "exit_code", e->exit_code);
 		req_kvll(rq, "exit_signal", e->exit_signal);

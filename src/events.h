@@ -12,6 +12,9 @@ int events_init(void);
 /* P changed state from FROM: record it, wake subscribers at the end.
  * Only copies and wakes: safe inside any fsm call. */
 void events_record(const struct proc *p, enum proc_state from);
+/* P's health changed to HEALTH ("healthy", "unhealthy"; static): an
+ * event whose state stays, and whose description says why. */
+void events_record_health(const struct proc *p, const char *health);
 /* Free the history (subscriptions are cancelled by their front end). */
 void events_close(void);
 

@@ -118,6 +118,7 @@ struct fsm_event {
 	enum fsm_event_type type;
 	const struct proc_exit *ex; /* EXIT */
 	const char *exec_error;     /* EXIT, may be NULL */
+	bool healthy;               /* READY: from a health probe */
 	char *err;                  /* START: the caller's error buffer */
 	size_t errlen;
 };
@@ -334,6 +335,8 @@ fsm_set_state(struct proc *p, enum proc_state to)
 	}
 	if (fsm_ops->changed != NULL)
 		fsm_ops->changed(p, from);
+	if (to == PROC_STOPPED && p->restarting)
+		fsm_enqueue(p); /* fsm_act_resume() starts it again */
 	/* Dependents may start or stop, dependencies may be released. */
 	for (i = 0; i < p->nrdeps; i++)
 		fsm_enqueue(p->rdeps[i]);
@@ -412,7 +415,7 @@ fsm_spawn(struct proc *p, char *err, size_t errlen)
 	 * at most readiness_timeout. */
 	if (c->readiness == CONF_READINESS_NONE && c->startsecs > 0)
 		fsm_ops->timer_set(p, c->startsecs);
-	else if (c->readiness == CONF_READINESS_NOTIFY &&
+	else if (c->readiness != CONF_READINESS_NONE &&
 		 c->readiness_timeout > 0)
 		fsm_ops->timer_set(p, c->readiness_timeout);
 	else
@@ -483,9 +486,21 @@ fsm_failed_start(const struct proc *p, const char *exec_error)
 		return true;
 	if (p->state != PROC_STARTING)
 		return false;
-	if (c->readiness == CONF_READINESS_NOTIFY)
+	if (c->readiness != CONF_READINESS_NONE)
 		return !p->ready;
 	return fsm_ops->now() - p->laststart < c->startsecs;
+}
+
+/* readiness_timeout ran out: say what did not come. */
+static void
+fsm_note_timeout(struct proc *p)
+{
+	svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s within %gs "
+	    "(readiness_timeout)",
+	    p->conf->readiness == CONF_READINESS_HEALTH
+		? "No passing health probe"
+		: "No READY=1",
+	    p->conf->readiness_timeout);
 }
 
 /* Fill spawnerr for a failed start (supervisord's text for an early exit). */
@@ -500,13 +515,14 @@ fsm_failed_start_reason(struct proc *p, const char *exec_error)
 		return;
 	}
 	if (p->timed_out) {
-		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX,
-		    "No READY=1 within %gs (readiness_timeout)",
-		    p->conf->readiness_timeout);
+		fsm_note_timeout(p);
 		return;
 	}
 	if (p->conf->readiness == CONF_READINESS_NOTIFY)
 		why = "Exited before READY=1 (process log may have details)";
+	else if (p->conf->readiness == CONF_READINESS_HEALTH)
+		why = "Exited before a health probe passed (process log may "
+		      "have details)";
 	else
 		why = "Exited too quickly (process log may have details)";
 	svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s", why);
@@ -898,7 +914,7 @@ fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 	 * makes such a process RUNNING.  On expiry it is stopped and its
 	 * exit is a failed start; a second expiry (stopwaitsecs later) is
 	 * the SIGKILL. */
-	if (c->readiness == CONF_READINESS_NOTIFY) {
+	if (c->readiness != CONF_READINESS_NONE) {
 		if (c->readiness_timeout <= 0)
 			return FSM_OK; /* stale: no timeout was armed */
 		if (p->timed_out) {
@@ -906,9 +922,7 @@ fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 			return FSM_OK;
 		}
 		p->timed_out = true;
-		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX,
-		    "No READY=1 within %gs (readiness_timeout)",
-		    c->readiness_timeout);
+		fsm_note_timeout(p);
 		fsm_ops->timer_set(p, c->stopwaitsecs);
 		(void)fsm_ops->kill(p, c->stopsignal, c->stopasgroup);
 		return FSM_OK;
@@ -979,7 +993,8 @@ fsm_act_restart(struct proc *p, const struct fsm_event *ev)
 static enum fsm_result
 fsm_act_ready(struct proc *p, const struct fsm_event *ev)
 {
-	if (p->conf->readiness != CONF_READINESS_NOTIFY)
+	if (p->conf->readiness != (ev->healthy ? CONF_READINESS_HEALTH
+	                                       : CONF_READINESS_NOTIFY))
 		return FSM_OK;
 	if (p->timed_out)
 		return FSM_OK; /* too late: it is being stopped */
@@ -1050,6 +1065,10 @@ fsm_act_resume(struct proc *p, const struct fsm_event *ev)
 {
 	const struct proc *down = NULL;
 
+	if (p->restarting) { /* fsm_restart()'s second half */
+		p->restarting = false;
+		return fsm_begin(p, false, NULL, 0);
+	}
 	if (!p->dep_stopped || p->ndeps == 0 ||
 	    fsm_deps_check(p, &down) != FSM_DEPS_READY)
 		return FSM_OK;
@@ -1183,6 +1202,7 @@ fsm_start(struct proc *p, char *err, size_t errlen)
 	struct fsm_event ev = {
 	    .type = FSM_EV_START, .err = err, .errlen = errlen};
 
+	p->restarting = false;
 	return fsm_dispatch(p, &ev);
 }
 
@@ -1191,7 +1211,24 @@ fsm_stop(struct proc *p)
 {
 	struct fsm_event ev = {.type = FSM_EV_STOP};
 
+	p->restarting = false;
 	return fsm_dispatch(p, &ev);
+}
+
+enum fsm_result
+fsm_restart(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_STOP};
+	enum fsm_result res;
+
+	if (p->state != PROC_RUNNING &&
+	    (p->state != PROC_STARTING || p->waiting))
+		return FSM_NOT_RUNNING;
+	p->restarting = true;
+	res = fsm_dispatch(p, &ev);
+	if (res != FSM_OK && res != FSM_SIGNAL_ERROR)
+		p->restarting = false;
+	return res;
 }
 
 /* A signal changes no state, so it is a plain check, not a table event.
@@ -1242,6 +1279,14 @@ void
 fsm_on_ready(struct proc *p)
 {
 	fsm_post(p, FSM_EV_READY);
+}
+
+void
+fsm_on_healthy(struct proc *p)
+{
+	struct fsm_event ev = {.type = FSM_EV_READY, .healthy = true};
+
+	(void)fsm_dispatch(p, &ev);
 }
 
 void
@@ -1459,10 +1504,14 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 			fsm_append(buf, len, ", reloading");
 		if (p->status_text != NULL)
 			fsm_append(buf, len, ", %s", p->status_text);
+		if (p->health_text != NULL)
+			fsm_append(buf, len, ", %s", p->health_text);
 		break;
 	case PROC_STARTING:
 		if (p->waiting)
 			fsm_append_waiting(buf, len, p);
+		else if (p->health_text != NULL)
+			fsm_append(buf, len, "%s", p->health_text);
 		else
 			fsm_append(buf, len, "%s", svctab_note(p->status_text));
 		break;

@@ -114,6 +114,10 @@ enum fsm_result fsm_start(struct proc *p, char *err, size_t errlen);
 /* An administrative stop: STARTING/RUNNING -> STOPPING, BACKOFF or a
  * delayed restart -> STOPPED. */
 enum fsm_result fsm_stop(struct proc *p);
+/* Stop a STARTING or RUNNING process and start it again once it is
+ * STOPPED (healthcheck_action=restart); an administrative start or stop
+ * meanwhile cancels the second half.  FSM_NOT_RUNNING otherwise. */
+enum fsm_result fsm_restart(struct proc *p);
 /* Send SIG to a STARTING, RUNNING or STOPPING process. */
 enum fsm_result fsm_signal(struct proc *p, int sig, char *err, size_t errlen);
 
@@ -125,6 +129,8 @@ void fsm_on_exit(struct proc *p, const struct proc_exit *ex,
 void fsm_on_timer(struct proc *p);
 /* READY=1 arrived for P (readiness=notify). */
 void fsm_on_ready(struct proc *p);
+/* A health probe of P passed (readiness=health: STARTING -> RUNNING). */
+void fsm_on_healthy(struct proc *p);
 /* P's child has exec'd its command (EOF on the exec-failure pipe). */
 void fsm_on_exec(struct proc *p);
 /* watchdog_sec passed without WATCHDOG=1 from P (ready.c's timer). */

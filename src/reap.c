@@ -75,6 +75,7 @@ static int reap_budget = REAP_BUDGET;
 static int reap_skipped; /* pidfd callbacks turned away this turn */
 static const struct svctab *reap_tab;
 static reap_exit_fn *reap_on_exit;
+static struct reap_child *reap_children; /* see reap_child_watch() */
 
 static void
 reap_again_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -294,6 +295,101 @@ reap_kill(struct proc *p, int sig, bool group)
 	return 0;
 }
 
+/* ---- children that are not services (reap.h) --------------------------- */
+
+static void
+reap_child_unlink(struct reap_child *c)
+{
+	struct reap_child **pp;
+
+	for (pp = &reap_children; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	c->next = NULL;
+}
+
+/* Collect C.  1: reaped and done called, 0: still running, -1: error. */
+static int
+reap_child_collect(struct reap_child *c)
+{
+	siginfo_t si;
+	int rc, code = -1, sig = 0;
+
+	memset(&si, 0, sizeof(si));
+	rc = reap_waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG, NULL);
+	if (rc < 0 && errno == EINVAL)
+		rc = reap_waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG,
+		    NULL);
+	if (rc < 0 && errno != ECHILD) {
+		log_warn("waitid pid %d", (int)c->pid);
+		return -1;
+	}
+	if (rc == 0 && si.si_pid == 0)
+		return 0;
+	if (rc == 0 && si.si_code == CLD_EXITED)
+		code = si.si_status;
+	else if (rc == 0)
+		sig = si.si_status;
+	ev_io_stop(reap_loop, &c->io);
+	reap_child_unlink(c);
+	(void)close(c->pidfd);
+	c->pidfd = -1;
+	c->pid = 0;
+	c->done(c, code, sig);
+	return 1;
+}
+
+static void
+reap_child_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct reap_child *c =
+	    (struct reap_child *)(void *)((char *)w -
+	                                  offsetof(struct reap_child, io));
+
+	if (reap_child_collect(c) == -1)
+		ev_io_stop(reap_loop, &c->io); /* do not spin on it */
+}
+
+void
+reap_child_watch(struct reap_child *c)
+{
+	c->next = reap_children;
+	reap_children = c;
+	ev_io_init(&c->io, reap_child_cb, c->pidfd, EV_READ);
+	ev_io_start(reap_loop, &c->io);
+}
+
+int
+reap_child_kill(struct reap_child *c, int sig)
+{
+	if (c->pidfd < 0 || c->pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	/* The group's id is the unreaped leader's pid: see reap_kill(). */
+	if (kill(-c->pid, sig) == 0)
+		return 0;
+	if (errno != ESRCH)
+		return -1;
+	if (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* The watched child of pid PID, or NULL. */
+static struct reap_child *
+reap_child_find(pid_t pid)
+{
+	struct reap_child *c;
+
+	for (c = reap_children; c != NULL; c = c->next)
+		if (c->pid == pid)
+			return c;
+	return NULL;
+}
+
 /* Reap an orphan (not a service process).  1 reaped, 0 not, -1 error. */
 static int
 reap_orphan(pid_t pid)
@@ -329,6 +425,7 @@ reap_sigchld(void)
 	 * (waitid(2), WNOWAIT).
 	 */
 	for (i = 0; i < REAP_MAX_PER_CALL; i++) {
+		struct reap_child *c;
 		struct proc *p;
 		siginfo_t si;
 
@@ -355,6 +452,11 @@ reap_sigchld(void)
 			 * stop rather than spin. */
 			reap_budget--;
 			if (reap_collect(p) != 1)
+				break;
+			continue;
+		}
+		if ((c = reap_child_find(si.si_pid)) != NULL) {
+			if (reap_child_collect(c) != 1)
 				break;
 			continue;
 		}

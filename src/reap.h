@@ -27,6 +27,25 @@ void reap_watch(struct proc *p);
 /* Signal P's process (its process group if GROUP and the leader is not yet
  * reaped).  0, or -1 with errno (ESRCH: already exited). */
 int reap_kill(struct proc *p, int sig, bool group);
+/*
+ * A child that is no service's main process (an exec health probe):
+ * watched through its pidfd and reaped here like a service's, so the
+ * SIGCHLD path never takes it for an orphan.  The caller fills pid,
+ * pidfd and done; DONE runs once, after the pidfd is closed (CODE is the
+ * exit status, or -1 when killed by SIG).
+ */
+struct reap_child {
+	pid_t pid;
+	int pidfd;
+	ev_io io;
+	void (*done)(struct reap_child *c, int code, int sig);
+	struct reap_child *next; /* reap.c's list of watched children */
+};
+void reap_child_watch(struct reap_child *c);
+/* SIG to C's process group (it is a session leader; safe while it is
+ * unreaped), else to C itself.  0, or -1 with errno. */
+int reap_child_kill(struct reap_child *c, int sig);
+
 /* SIGCHLD arrived: reap every orphan; collect any service process found
  * exited through its own pidfd path.  Returns how many orphans. */
 int reap_sigchld(void);

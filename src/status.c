@@ -7,6 +7,7 @@
 #include "status.h"
 #include "cgroup.h"
 #include "fsm.h"
+#include "health.h"
 #include "job.h"
 #include "log.h"
 #include "logcap.h"
@@ -149,6 +150,23 @@ status_put_ps(struct req *rq, const struct proc *p, double now)
 	free(v);
 }
 
+/* P's probe for status --json (nothing without healthcheck=). */
+static void
+status_put_health(struct req *rq, const struct proc *p)
+{
+	struct health_view v;
+
+	if (!health_view(p, &v))
+		return;
+	req_kv(rq, "health", v.probing ? probe_health_name(v.tally.health)
+	                               : "unknown");
+	req_kvll(rq, "health_failures", v.probing ? v.tally.streak : 0);
+	req_kv(rq, "health_reason", v.why);
+	req_kvll(rq, "health_probes", (long long)v.tally.probes);
+	req_kvll(rq, "health_probe_failures", (long long)v.tally.failures);
+	req_kvll(rq, "health_actions", (long long)v.actions);
+}
+
 /* supervisorctl's status fields for P; with FULL every field of --json,
  * its processes' memory and CPU (read from /proc) among them. */
 static void
@@ -199,6 +217,7 @@ status_put_status(struct req *rq, const struct proc *p, double now, bool full)
 		req_kvsec(rq, "exit_time", ex->wall);
 		req_kv(rq, "exit_oom", ex->oom ? "1" : "0");
 	}
+	status_put_health(rq, p);
 	/* /proc reads cost about 0.1 ms a process: only when asked. */
 	status_put_usage(rq, p);
 	req_record_end(rq);
@@ -497,6 +516,25 @@ status_put_procinfo(struct req *rq, pid_t pid)
 	}
 }
 
+/* P's probe counts; "healthy" only while its health is known. */
+static void
+status_put_health_metrics(struct req *rq, const struct proc *p)
+{
+	struct health_view v;
+
+	if (!health_view(p, &v))
+		return;
+	if (v.probing && v.tally.health != PROBE_UNKNOWN)
+		req_kv(rq, "healthy",
+		    v.tally.health == PROBE_HEALTHY ? "1" : "0");
+	req_kvf(rq, "health_probes", "%llu",
+	    (unsigned long long)v.tally.probes);
+	req_kvf(rq, "health_failures", "%llu",
+	    (unsigned long long)v.tally.failures);
+	req_kvf(rq, "health_actions", "%llu", (unsigned long long)v.actions);
+	req_kvf(rq, "health_seconds", "%.6f", v.seconds);
+}
+
 static void
 status_put_metrics(struct req *rq, const struct proc *p, double now)
 {
@@ -524,6 +562,7 @@ status_put_metrics(struct req *rq, const struct proc *p, double now)
 		req_kvf(rq, "exit_signal", "%d", ex->signal);
 		req_kvf(rq, "exit_time", "%.3f", ex->wall);
 	}
+	status_put_health_metrics(rq, p);
 	/* The main process only: what it forked and reaped itself, or
 	 * left running, is not counted. */
 	status_put_procinfo(rq, p->pid);

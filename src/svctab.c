@@ -70,6 +70,7 @@ svctab_proc_free(struct proc *p)
 	free(p->spawnerr);
 	free(p->status_text);
 	free(p->stopnote);
+	free(p->health_text);
 	free(p);
 }
 

@@ -68,6 +68,8 @@ struct proc {
 				 stopped (stop_leftovers) */
 	bool killsent;	      /* SIGKILL was sent in this stop */
 	bool stuck;	      /* something survived SIGKILL (D state) */
+	bool restarting;      /* stopped by fsm_restart(): start again once
+				 STOPPED */
 	double laststart;     /* monotonic time of the last spawn */
 	double start_wall;    /* realtime of the last spawn */
 	double stop_wall;     /* realtime of the last stop/exit, 0 = never */
@@ -81,6 +83,8 @@ struct proc {
 	char *spawnerr;	      /* why the last start failed */
 	char *status_text;    /* STATUS= from the process (readiness) */
 	char *stopnote;	      /* why a dependency keeps it STOPPED */
+	char *health_text;    /* health.c: "unhealthy (3 failures: ...)",
+				 NULL without a probe */
 	struct proc *deps_next; /* the dependency-event queue's link */
 
 	/* --- owned by svctab.c: depends_on, resolved to procs ---------- */
@@ -103,6 +107,8 @@ struct proc {
 				     it, linked through their wnext */
 	void *logcap;	/* logcap.c's per-process state, NULL until the
 			   process has output to capture or it is asked for */
+	void *health;	/* health.c's per-process state, NULL without
+			   healthcheck= */
 	void *track;	/* cgroup.c's per-process state (its cgroup, or
 			   the session it tracks in fallback mode) */
 	int leftovers;	/* processes of the service alive without its
@@ -123,6 +129,7 @@ struct proc {
 #define SVCTAB_SPAWNERR_MAX 160
 #define SVCTAB_STATUS_TEXT_MAX 96
 #define SVCTAB_STOPNOTE_MAX 96
+#define SVCTAB_HEALTH_TEXT_MAX 128
 
 struct svctab {
 	struct proc **procs; /* in conf->procs order (priority, name) */

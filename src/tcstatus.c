@@ -28,6 +28,28 @@ tc_state_stopped(const char *state)
 	       strcmp(state, "FATAL") == 0 || strcmp(state, "UNKNOWN") == 0;
 }
 
+/* "health": the probe's state and counts, null without healthcheck=. */
+static void
+tc_health_json(const struct rec *r, bool *first)
+{
+	bool hfirst = true;
+
+	json_key("health", first);
+	if (rec_get(r, "health") == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('{');
+	json_kstr("state", rec_str(r, "health"), &hfirst);
+	json_kint("failures", rec_int(r, "health_failures"), &hfirst);
+	json_kstr("reason", rec_str(r, "health_reason"), &hfirst);
+	json_kint("probes", rec_int(r, "health_probes"), &hfirst);
+	json_kint("probe_failures", rec_int(r, "health_probe_failures"),
+	    &hfirst);
+	json_kint("actions", rec_int(r, "health_actions"), &hfirst);
+	putchar('}');
+}
+
 static void
 tc_status_json(const struct recs *rs)
 {
@@ -92,6 +114,7 @@ tc_status_json(const struct recs *rs)
 		json_kint("leftovers", rec_int(r, "leftovers"), &first);
 		json_key("unkillable", &first);
 		fputs(rec_int(r, "unkillable") ? "true" : "false", stdout);
+		tc_health_json(r, &first);
 		putchar('}');
 	}
 	printf("%s]\n", shown ? "\n" : "");
@@ -753,6 +776,20 @@ static const struct tc_prom_row tc_prom_rows[] = {
     {false, "tend_process_log_dropped_bytes_total", "counter",
         "Output bytes that could not be written to the log files.",
         "log_dropped_bytes", NULL, NULL},
+    {false, "tend_process_healthy", "gauge",
+        "1 when the last health probes passed, 0 after healthcheck_retries "
+        "failures in a row (only while the health is known).",
+        "healthy", NULL, NULL},
+    {false, "tend_process_health_probes_total", "counter",
+        "Health probes run (healthcheck=).", "health_probes", NULL, NULL},
+    {false, "tend_process_health_probe_failures_total", "counter",
+        "Health probes that failed.", "health_failures", NULL, NULL},
+    {false, "tend_process_health_actions_total", "counter",
+        "Restarts or signals that failed health probes caused "
+        "(healthcheck_action).",
+        "health_actions", NULL, NULL},
+    {false, "tend_process_health_probe_seconds_total", "counter",
+        "Time spent in health probes.", "health_seconds", NULL, NULL},
 };
 
 static const char *const tc_prom_states[] = {"STOPPED", "STARTING", "RUNNING",

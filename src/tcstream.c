@@ -64,6 +64,12 @@ tc_event_print(const struct tc *t, const struct proto_msg *m)
 		} else {
 			fputs("null", stdout);
 		}
+		if (proto_record_get(m, "health") != NULL) {
+			json_kstr("health", msg_str(m, "health"), &first);
+		} else {
+			json_key("health", &first);
+			fputs("null", stdout);
+		}
 		fputs("}\n", stdout);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "fdbudget.h"
 #include "fsm.h"
 #include "handover.h"
+#include "health.h"
 #ifdef HAVE_HTTP
 #include "http.h"
 #endif
@@ -181,6 +182,7 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 	if (logcap_attach(p, child.outfd, child.errfd, err, errlen) == -1)
 		log_warnx("%s: output not captured: %s", p->fullname, err);
 	log_info("spawned: '%s' with pid %d", p->fullname, (int)p->pid);
+	health_spawned(p);
 	return 0;
 }
 
@@ -239,6 +241,9 @@ log_transition(struct proc *p, enum proc_state from)
 		if (c->readiness == CONF_READINESS_NOTIFY)
 			log_info("success: %s entered RUNNING state, process "
 				 "reported READY=1", p->fullname);
+		else if (c->readiness == CONF_READINESS_HEALTH)
+			log_info("success: %s entered RUNNING state, a health "
+				 "probe passed", p->fullname);
 		else
 			log_info("success: %s entered RUNNING state, process "
 				 "has stayed up for > than %g seconds "
@@ -290,6 +295,7 @@ op_changed(struct proc *p, enum proc_state from)
 {
 	log_transition(p, from);
 	ready_proc_changed(p, from);
+	health_proc_changed(p, from);
 	ctl_proc_changed(p, from);
 	reload_proc_changed(p);
 	sdnotify_status_changed();
@@ -668,6 +674,7 @@ reload_op_forget(struct proc *p)
 	ctl_proc_gone(p);
 	logcap_forget(p);
 	cgroup_forget(p);
+	health_forget(p);
 	ev_timer_stop(loop, &p->timer);
 	ev_io_stop(loop, &p->exec_io);
 }
@@ -1037,6 +1044,7 @@ main(int argc, char **argv)
 	spawn_opts.tendd_pid = getpid();
 	spawn_opts.server_url = server_url;
 	spawn_opts.notify_socket = ready_socket_path();
+	health_init(loop, &spawn_opts);
 
 	log_info("tendd %s started with pid %d%s, control socket %s",
 	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
@@ -1065,8 +1073,10 @@ main(int argc, char **argv)
 		(void)unlink(pidfile_written);
 		free(pidfile_written);
 	}
-	for (size_t i = 0; i < tab.nprocs; i++)
+	for (size_t i = 0; i < tab.nprocs; i++) {
 		logcap_forget(tab.procs[i]);
+		health_forget(tab.procs[i]);
+	}
 	logcap_close();
 	cgroup_close(&tab);
 	svctab_free(&tab);
