@@ -420,7 +420,74 @@ test_signals_and_enums(void **state)
 	bad_value("autorestart", "maybe",
 	    "'maybe' is not one of true, false, unexpected");
 	bad_value(
-	    "readiness", "systemd", "'systemd' is not one of none, notify");
+	    "readiness", "systemd", "'systemd' is not one of none, notify, health");
+}
+
+/* healthcheck= and its keys: defaults, each kind, bad values. */
+static void
+test_healthcheck(void **state)
+{
+	struct tend_conf *conf = load_ok("[program:x]\ncommand=a\n");
+	const struct conf_proc *p = conf->procs[0];
+
+	(void)state;
+	assert_null(p->health);
+	assert_true(p->health_interval == 10 && p->health_timeout == 5);
+	assert_true(p->health_start_period == 0);
+	assert_int_equal(p->health_retries, 3);
+	assert_int_equal(p->health_action, CONF_HEALTH_RESTART);
+	config_free(conf);
+
+	conf = load_ok("[program:x]\ncommand=a\nnumprocs=2\n"
+	               "process_name=x%(process_num)d\n"
+	               "healthcheck=http://127.0.0.1:80%(process_num)02d/ok?a=1\n"
+	               "healthcheck_action=signal:HUP\nreadiness=health\n"
+	               "healthcheck_retries=1\nhealthcheck_start_period=2.5\n");
+	p = conf->procs[1];
+	assert_int_equal(p->health->kind, CONF_HEALTH_HTTP);
+	assert_string_equal(p->health->host, "127.0.0.1");
+	assert_int_equal(p->health->port, 8001);
+	assert_string_equal(p->health->path, "/ok?a=1");
+	assert_int_equal(p->health_action, SIGHUP);
+	assert_int_equal(p->readiness, CONF_READINESS_HEALTH);
+	assert_int_equal(p->health_retries, 1);
+	assert_true(p->health_start_period == 2.5);
+	config_free(conf);
+
+	conf = load_ok("[program:x]\ncommand=a\nhealthcheck=tcp:[::1]:5432\n"
+	               "healthcheck_action=none\n"
+	               "[program:y]\ncommand=a\nhealthcheck=http://web\n"
+	               "[program:z]\ncommand=a\n"
+	               "healthcheck=exec:pg_isready -h 'a b'\n");
+	p = conf->procs[0];
+	assert_int_equal(p->health->kind, CONF_HEALTH_TCP);
+	assert_string_equal(p->health->host, "::1");
+	assert_int_equal(p->health->port, 5432);
+	assert_int_equal(p->health_action, CONF_HEALTH_NONE);
+	p = conf->procs[1];
+	assert_string_equal(p->health->host, "web");
+	assert_int_equal(p->health->port, 80);
+	assert_string_equal(p->health->path, "/");
+	p = conf->procs[2];
+	assert_int_equal(p->health->kind, CONF_HEALTH_EXEC);
+	assert_string_equal(p->health->argv[0], "pg_isready");
+	assert_string_equal(p->health->argv[2], "a b");
+	assert_null(p->health->argv[3]);
+	config_free(conf);
+
+	bad_value("healthcheck", "ping",
+	    "'ping' is not exec:COMMAND, tcp:HOST:PORT, http://HOST:PORT/PATH "
+	    "or none");
+	bad_value("healthcheck", "tcp:localhost",
+	    "'localhost' is not HOST:PORT (port 1-65535)");
+	bad_value("healthcheck", "tcp:h:70000",
+	    "'h:70000' is not HOST:PORT (port 1-65535)");
+	bad_value("healthcheck", "exec:", "exec: with no command");
+	bad_value("healthcheck_action", "kill",
+	    "'kill' is not one of restart, none, signal:SIG");
+	bad_value("healthcheck_action", "signal:NOPE",
+	    "'signal:NOPE' is not one of restart, none, signal:SIG");
+	bad_value("healthcheck_retries", "0", "'0' is less than 1");
 }
 
 /* tend's readiness_timeout, watchdog_sec, critical and [tend]
@@ -1375,6 +1442,7 @@ main(void)
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_signals_and_enums),
 	    cmocka_unit_test(test_readiness_watchdog_critical),
+	    cmocka_unit_test(test_healthcheck),
 	    cmocka_unit_test(test_exitcodes),
 	    cmocka_unit_test(test_umask_and_user),
 	    cmocka_unit_test(test_environment),

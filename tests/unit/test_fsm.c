@@ -1932,6 +1932,62 @@ test_notify_readiness_timeout(void **state)
 	assert_false(P.timed_out);
 }
 
+/* ---- readiness=health and fsm_restart (health.c's uses) ----------------- */
+
+static void
+test_health_readiness(void **state)
+{
+	C.readiness = CONF_READINESS_HEALTH;
+	C.readiness_timeout = 5;
+	start_ok();
+	assert_string_equal(take(), "spawn STOPPED>STARTING timer(5)");
+	/* READY=1 is not a passing probe, nor the reverse. */
+	fsm_on_ready(&P);
+	assert_string_equal(take(), "");
+	fsm_on_healthy(&P);
+	assert_string_equal(take(), "cancel STARTING>RUNNING");
+	assert_true(P.ready);
+	reap_code(1);
+	assert_string_equal(
+	    take(), "RUNNING>EXITED spawn EXITED>STARTING timer(5)");
+	/* Dying before a pass is a failed start. */
+	reap_code(0);
+	assert_string_equal(take(), "STARTING>BACKOFF timer(1)");
+	assert_string_equal(svctab_note(P.spawnerr),
+	    "Exited before a health probe passed (process log may have "
+	    "details)");
+	fire();
+	take();
+	fire();
+	assert_string_equal(take(), "timer(10) kill(TERM)");
+	assert_string_equal(svctab_note(P.spawnerr),
+	    "No passing health probe within 5s (readiness_timeout)");
+}
+
+static void
+test_restart(void **state)
+{
+	assert_int_equal(fsm_restart(&P), FSM_NOT_RUNNING);
+	to_running();
+	assert_int_equal(fsm_restart(&P), FSM_OK);
+	assert_string_equal(take(), "RUNNING>STOPPING timer(10) kill(TERM)");
+	assert_true(P.restarting);
+	reap_signal(SIGTERM, false);
+	assert_string_equal(
+	    take(), "cancel STOPPING>STOPPED spawn STOPPED>STARTING timer(1)");
+	assert_false(P.restarting);
+	/* An administrative stop meanwhile cancels the start. */
+	fire();
+	take();
+	assert_int_equal(fsm_restart(&P), FSM_OK);
+	take();
+	assert_int_equal(fsm_stop(&P), FSM_OK);
+	assert_false(P.restarting);
+	reap_signal(SIGTERM, false);
+	assert_string_equal(take(), "cancel STOPPING>STOPPED");
+	assert_int_equal(P.state, PROC_STOPPED);
+}
+
 /* ---- the watchdog -------------------------------------------------------- */
 
 static void
@@ -2279,6 +2335,8 @@ main(void)
 	    T(test_notify_startsecs_zero),
 	    T(test_notify_exit_before_ready),
 	    T(test_notify_ready_before_startsecs),
+	    T(test_health_readiness),
+	    T(test_restart),
 	    T(test_restart_delay_fixed),
 	    T(test_restart_backoff_growth),
 	    T(test_restart_backoff_base),
