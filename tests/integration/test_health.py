@@ -1,0 +1,275 @@
+"""Active health probes (healthcheck=, issue 19): http, tcp and exec
+probes, the actions after healthcheck_retries failures, start_period,
+readiness=health, and no cost for programs without a probe."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from tendlib import EXIT_OK, is_alive
+from test_daemon import ctxt_switches
+from test_metrics import PROMTOOL, parse, value
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on (bound, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def desc(tend, name):
+    return tend.status_of(name)["description"]
+
+
+def health(tend, name):
+    return tend.status_of(name)["health"]
+
+
+def test_http_probe_frozen_app_is_restarted(tend):
+    """A python http.server frozen with SIGSTOP stops answering: after
+    healthcheck_retries timed-out probes it is restarted (stopsignal, then
+    SIGKILL after stopwaitsecs), and the event stream says why."""
+    port = free_port()
+    tend.start(f"""
+        [program:web]
+        command=/usr/bin/python3 -m http.server {port} --bind 127.0.0.1
+        directory={{T}}
+        healthcheck=http://127.0.0.1:{port}/
+        healthcheck_interval=0.5
+        healthcheck_timeout=0.5
+        healthcheck_retries=2
+        readiness=health
+        stopwaitsecs=1
+        stdout_logfile=NONE
+        stderr_logfile=NONE
+    """)
+    rec = tend.wait_rec("web", lambda r: r["state"] == "RUNNING" and
+                        r["description"].endswith(", healthy"),
+                        what="web RUNNING and healthy")
+    assert rec["health"]["state"] == "healthy"
+    pid = rec["pid"]
+    os.kill(pid, signal.SIGSTOP)
+    # interval x retries + timeout + stopwaitsecs is about 3 s; the wait
+    # is a liveness bound.
+    rec = tend.wait_rec("web", lambda r: r["pid"] not in (0, pid) and
+                        r["state"] == "RUNNING", timeout=30,
+                        what="web restarted")
+    assert not is_alive(pid)
+    evs = tend.history("web")
+    bad = [e for e in evs if e.get("health") == "unhealthy"]
+    assert bad, evs
+    assert "unhealthy (2 failures: timed out after 0.5s)" in \
+        bad[0]["description"], bad[0]
+    assert "restarting (healthcheck_action=restart)" in tend.log_text()
+    states = [(e["from"], e["state"]) for e in evs]
+    assert ("RUNNING", "STOPPING") in states
+    assert ("STOPPING", "STOPPED") in states
+    text = tend.ctl("metrics", check=EXIT_OK).out
+    _, s = parse(text)  # the format rules a scraper relies on
+    assert value(s, "tend_process_health_actions_total", name="web") == 1
+    assert value(s, "tend_process_health_probes_total", name="web") >= 4
+    assert value(s, "tend_process_health_probe_failures_total",
+                 name="web") >= 2
+    assert value(s, "tend_process_health_probe_seconds_total",
+                 name="web") > 0
+    tend.wait_rec("web", lambda r: r["health"]["state"] == "healthy",
+                  what="the new web healthy")
+    text = tend.ctl("metrics", check=EXIT_OK).out
+    _, s = parse(text)
+    assert value(s, "tend_process_healthy", name="web") == 1
+    if PROMTOOL:
+        p = subprocess.run([PROMTOOL, "check", "metrics"], input=text,
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (p.stdout, p.stderr, text)
+
+
+def test_tcp_refused_is_unhealthy(tend):
+    """A TCP probe against a closed port: unhealthy, with the reason in
+    the description; healthcheck_action=none leaves the process alone."""
+    port = free_port()
+    tend.start(f"""
+        [program:app]
+        command={{H}}/sleeper
+        startsecs=0
+        healthcheck=tcp:127.0.0.1:{port}
+        healthcheck_interval=0.1
+        healthcheck_retries=3
+        healthcheck_action=none
+    """)
+    pid = tend.wait_state("app", "RUNNING")["pid"]
+    rec = tend.wait_rec("app", lambda r: r["health"]["failures"] >= 5,
+                        what="5 failed probes")
+    assert "unhealthy (" in rec["description"]
+    assert "failures: connect: Connection refused)" in rec["description"]
+    assert rec["health"]["state"] == "unhealthy"
+    assert rec["health"]["reason"] == "connect: Connection refused"
+    assert rec["health"]["actions"] == 0
+    assert rec["pid"] == pid and rec["state"] == "RUNNING"
+    rc, table, _ = tend.status_text("app")
+    assert "unhealthy (" in table["app"][1]
+
+
+def test_exec_probe_exit_code_user_env_dir(tend):
+    """exec: probes run with the program's environment and directory;
+    exit 0 is healthy, any other status is a failure named in status."""
+    tend.start("""
+        [program:good]
+        command={H}/sleeper
+        startsecs=0
+        directory={T}
+        environment=PROBE_WANT="yes"
+        healthcheck=exec:sh -c 'test "$PROBE_WANT" = yes && test "$PWD" = {T} && test -f {T}/tend.conf'
+        healthcheck_interval=0.1
+
+        [program:bad]
+        command={H}/sleeper
+        startsecs=0
+        healthcheck=exec:sh -c "exit 3"
+        healthcheck_interval=0.1
+        healthcheck_retries=2
+        healthcheck_action=none
+    """)
+    tend.wait_rec("good", lambda r: r["health"]["state"] == "healthy",
+                  what="good healthy")
+    rec = tend.wait_rec("bad", lambda r: r["health"]["state"] == "unhealthy",
+                        what="bad unhealthy")
+    assert "exec: exit status 3" in rec["description"]
+
+
+def probe_children(tend):
+    """tendd's children that are an exec probe's `sleep 7777`."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if cmd[:2] == [b"sleep", b"7777"]:
+            out.append(int(d))
+    return out
+
+
+def test_exec_probe_killed_at_timeout(tend):
+    """A hanging exec probe is killed at healthcheck_timeout and counts
+    as a failure; probes of one process never overlap."""
+    tend.start("""
+        [program:app]
+        command={H}/sleeper
+        startsecs=0
+        healthcheck=exec:sleep 7777
+        healthcheck_interval=0.1
+        healthcheck_timeout=0.3
+        healthcheck_retries=2
+        healthcheck_action=none
+    """)
+    rec = tend.wait_rec("app", lambda r: r["health"]["failures"] >= 3,
+                        what="3 timed-out probes")
+    assert "timed out after 0.3s" in rec["description"]
+    tend.stays(lambda: len(probe_children(tend)) <= 1, 1.0,
+               what="at most one probe at a time")
+    tend.ctl("stop", "app", check=EXIT_OK)
+    tend.wait_until(lambda: not probe_children(tend),
+                    what="the last probe reaped")
+
+
+def test_start_period_ignores_early_failures(tend):
+    """Failures while younger than healthcheck_start_period do not count;
+    later ones do."""
+    port = free_port()
+    tend.start(f"""
+        [program:app]
+        command={{H}}/sleeper
+        startsecs=0
+        healthcheck=tcp:127.0.0.1:{port}
+        healthcheck_interval=0.1
+        healthcheck_retries=1
+        healthcheck_start_period=6
+        healthcheck_action=none
+    """)
+    tend.wait_rec("app", lambda r: r["health"]["probe_failures"] >= 3,
+                  what="3 failed probes")
+    rec = tend.status_of("app")
+    assert rec["health"]["state"] == "unknown", rec
+    assert rec["health"]["failures"] == 0
+    assert "health unknown (connect: Connection refused)" in \
+        rec["description"]
+    tend.wait_rec("app", lambda r: r["health"]["state"] == "unhealthy",
+                  what="unhealthy once the start period is over")
+
+
+def test_action_signal(tend):
+    """healthcheck_action=signal:TERM signals the process; sleeper dies of
+    it and autorestart brings it back."""
+    tend.start("""
+        [program:app]
+        command={H}/sleeper
+        startsecs=0
+        healthcheck=exec:false
+        healthcheck_interval=0.1
+        healthcheck_retries=2
+        healthcheck_action=signal:TERM
+    """)
+    pid = tend.wait_state("app", "RUNNING")["pid"]
+    tend.wait_rec("app", lambda r: r["pid"] not in (0, pid) and
+                  r["state"] == "RUNNING", what="app restarted by its exit")
+    exits = [e for e in tend.history("app") if e.get("exit")]
+    assert exits and exits[0]["exit"]["signal"] == signal.SIGTERM
+    assert "sending SIGTERM (healthcheck_action)" in tend.log_text()
+
+
+def test_readiness_health_holds_starting(tend):
+    """readiness=health: STARTING until a probe passes, then RUNNING."""
+    port = free_port()
+    tend.start(f"""
+        [program:app]
+        command={{H}}/sleeper
+        startsecs=0
+        readiness=health
+        healthcheck=tcp:127.0.0.1:{port}
+        healthcheck_interval=0.2
+    """)
+    tend.wait_rec("app", lambda r: r["health"]["probe_failures"] >= 2,
+                  what="2 failed probes")
+    rec = tend.status_of("app")
+    assert rec["state"] == "STARTING", rec
+    assert rec["description"].startswith("health unknown (connect: ")
+    with socket.socket() as ls:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", port))
+        ls.listen(16)
+        rec = tend.wait_state("app", "RUNNING")
+    assert rec["health"]["state"] == "healthy"
+    assert "a health probe passed" in tend.log_text()
+
+
+def test_no_probe_no_wakeups(tend):
+    """A program without a probe (healthcheck=none) has no timer: tendd
+    stays idle, and status shows no health."""
+    tend.start("""
+        [program:web]
+        command={H}/sleeper
+        startsecs=0
+        healthcheck=none
+        healthcheck_interval=0.1
+    """)
+    rec = tend.wait_state("web", "RUNNING")
+    assert rec["health"] is None
+    last = [ctxt_switches(tend.pid), 0]
+
+    def settled():
+        now = ctxt_switches(tend.pid)
+        last[1] = last[1] + 1 if now == last[0] else 0
+        last[0] = now
+        return last[1] >= 5
+    tend.wait_until(settled, timeout=10, interval=0.1, what="tendd settled")
+    before = ctxt_switches(tend.pid)
+    time.sleep(1.0)  # the measurement window, not a wait for tendd
+    assert ctxt_switches(tend.pid) == before
