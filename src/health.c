@@ -200,7 +200,10 @@ health_done(struct health *h, bool ok, const char *why)
 	h->seconds += now - h->probe_start;
 	if (!ok)
 		(void)snprintf(h->why, sizeof(h->why), "%s", why);
-	v = probe_count(&h->tally, ok, now - h->run_start,
+	/* While STARTING (readiness=health) failures are expected:
+	 * readiness_timeout bounds them, as if in the start period. */
+	v = probe_count(&h->tally, ok,
+	    p->state == PROC_STARTING ? -1.0 : now - h->run_start,
 	    p->conf->health_start_period, p->conf->health_retries);
 	if (ok)
 		h->why[0] = '\0';

@@ -61,7 +61,8 @@ def test_http_probe_frozen_app_is_restarted(tend):
                         what="web restarted")
     assert not is_alive(pid)
     evs = tend.history("web")
-    bad = [e for e in evs if e.get("health") == "unhealthy"]
+    bad = [e for e in evs if e.get("health") == "unhealthy" and
+           e["state"] == "RUNNING"]
     assert bad, evs
     assert "unhealthy (2 failures: timed out after 0.5s)" in \
         bad[0]["description"], bad[0]
