@@ -239,8 +239,6 @@ static printer *const printers[] = {
     [KT_PERCENT] = pr_double,
     [KT_DEPSTART] = pr_alias,
     [KT_WAITFOR] = pr_alias,
-}
-
     [KT_HEALTHCHECK] = pr_health,
     [KT_HCACTION] = pr_hcaction,
 };
