@@ -25,6 +25,7 @@
  *   peer holding the most, the one longest without progress of those
  *   (ctl.c's rule): a flood of idle connections locks nobody out.
  */
+#include "handover.h"
 #include "http.h"
 #include "log.h"
 #include "xmlrpc.h"
@@ -666,6 +667,17 @@ http_is_loopback(const struct addrinfo *ai)
 	return false;
 }
 
+static void
+http_serve(int fd, const char *spec)
+{
+	http.lfd = fd;
+	ev_io_init(&http.lio, http_accept_cb, fd, EV_READ);
+	ev_set_priority(&http.lio, HTTP_PRIORITY);
+	ev_timer_init(&http.pause, http_pause_cb, HTTP_PAUSE, 0.);
+	ev_io_start(http.loop, &http.lio);
+	log_info("HTTP: listening on %s", spec);
+}
+
 static int
 http_listen(const char *spec, char *err, size_t errlen)
 {
@@ -709,13 +721,41 @@ http_listen(const char *spec, char *err, size_t errlen)
 		          "service",
 		    spec);
 	freeaddrinfo(res);
-	http.lfd = fd;
-	ev_io_init(&http.lio, http_accept_cb, fd, EV_READ);
-	ev_set_priority(&http.lio, HTTP_PRIORITY);
-	ev_timer_init(&http.pause, http_pause_cb, HTTP_PAUSE, 0.);
-	ev_io_start(http.loop, &http.lio);
-	log_info("HTTP: listening on %s", spec);
+	http_serve(fd, spec);
 	return 0;
+}
+
+/* A reexec carries the [inet_http_server] listener (handover.c). */
+static void
+http_handover_save(struct handover_w *w)
+{
+	handover_put_u64(w, http.lfd != -1);
+	if (http.lfd != -1)
+		handover_put_fd(w, http.lfd, HANDOVER_FD_SOCKET, 0);
+}
+
+/* The listener the tendd before the reexec had: 1 taken (or closed when
+ * the config no longer has a port), 0 none carried. */
+static int
+http_take_listener(const char *spec)
+{
+	struct handover_r *r = handover_section("http");
+	int fd = -1;
+
+	handover_register("http", http_handover_save);
+	if (r == NULL)
+		return 0;
+	if (handover_get_u64(r) != 0)
+		fd = handover_get_fd(r);
+	handover_end(r);
+	if (fd == -1)
+		return 0;
+	if (spec == NULL) {
+		(void)close(fd);
+		return 1;
+	}
+	http_serve(fd, spec);
+	return 1;
 }
 
 static char *
@@ -734,6 +774,8 @@ http_init(struct ev_loop *loop, const struct conf_global *g, char *err,
 	http.inet_user = http_dup(g->inet_http_username);
 	http.inet_pass = http_dup(g->inet_http_password);
 	xmlrpc_set_identification(g->identifier);
+	if (http_take_listener(g->inet_http_port) == 1)
+		return 0;
 	if (g->inet_http_port != NULL)
 		return http_listen(g->inet_http_port, err, errlen);
 	return 0;
