@@ -209,13 +209,21 @@ def test_shutdown_during_backoff_is_prompt(tend):
         startsecs=0
         stopwaitsecs=1
     """)
-    tend.wait_state("crash", "BACKOFF")
+    # The third BACKOFF waits 3 s before the next try (the delay grows by
+    # 1 s per failed start): time enough, on a loaded machine too, for the
+    # shutdown to arrive while crash has no process.
+    tend.wait_rec("crash", lambda r: r["state"] == "BACKOFF"
+                  and r["spawns"] >= 3, what="crash in its third BACKOFF")
     tend.ctl("shutdown", check=EXIT_OK)
     tend.expect_dead = True
     assert tend.proc.wait(tendlib.live(10)) == 0
     # Nothing waits for, retries or stops the process in BACKOFF: it has
     # no process, and the shutdown ends with web's stop.
     log = tend.log_text()
+    before = log[:log.index("shutting down")]
+    # The premise: crash was in BACKOFF when the shutdown came.
+    last = [ln for ln in before.splitlines() if "crash" in ln][-1]
+    assert "entered BACKOFF" in last, log
     after = log[log.index("shutting down"):]
     assert "crash" not in after, log
     assert "all processes stopped; exiting" in after, log
