@@ -55,6 +55,9 @@ enum {
 	PB_KILLSENT = 1 << 9,
 	PB_STUCK = 1 << 10,
 	PB_RELOADING = 1 << 11,
+	/* the exec was seen (tendd.c's exec_sweep), the state machine not
+	 * told yet: the new tendd tells it */
+	PB_EXEC_SEEN = 1 << 12,
 };
 
 static uint64_t
@@ -68,7 +71,9 @@ proc_bits(const struct proc *p)
 	       (p->watchdog_fired ? PB_WATCHDOG_FIRED : 0) |
 	       (p->draining ? PB_DRAINING : 0) |
 	       (p->killsent ? PB_KILLSENT : 0) | (p->stuck ? PB_STUCK : 0) |
-	       (p->reloading ? PB_RELOADING : 0);
+	       (p->reloading ? PB_RELOADING : 0) |
+	       (p->execfd == -1 && ev_is_pending(&p->exec_io) ? PB_EXEC_SEEN
+	                                                      : 0);
 }
 
 static void
@@ -193,13 +198,16 @@ procs_save(struct handover_w *w)
 
 /* The fields of one record, into P (a scratch proc when the config no
  * longer has it). */
-static void
+static uint64_t
 proc_fields(struct handover_r *r, struct proc *p)
 {
+	uint64_t bits;
+
 	p->state = (enum proc_state)handover_get_u64(r);
 	p->backoff = (int)handover_get_i64(r);
 	p->spawns = (unsigned)handover_get_u64(r);
-	proc_set_bits(p, handover_get_u64(r));
+	bits = handover_get_u64(r);
+	proc_set_bits(p, bits);
 	p->laststart = handover_get_f64(r);
 	p->start_wall = handover_get_f64(r);
 	p->stop_wall = handover_get_f64(r);
@@ -217,6 +225,7 @@ proc_fields(struct handover_r *r, struct proc *p)
 	p->leftover_pid = (pid_t)handover_get_i64(r);
 	p->stuck_pid = (pid_t)handover_get_i64(r);
 	p->stuck_state = (char)handover_get_i64(r);
+	return bits;
 }
 
 /* Carried fds of a process the config dropped: it is told to stop (its
@@ -243,16 +252,16 @@ proc_drop(const char *name, pid_t pid, int pidfd, const int fds[3])
 
 /* Watchers and timers of a restored P. */
 static void
-proc_resume(struct proc *p, double timer, double watchdog, const int fds[3])
+proc_resume(struct proc *p, double timer, double watchdog, const int fds[3],
+    bool exec_seen)
 {
 	char err[256];
 
 	if (p->pidfd >= 0)
 		reap_watch(p);
-	if (fds[0] >= 0) {
-		p->execfd = fds[0];
+	p->execfd = fds[0];
+	if (fds[0] >= 0 || exec_seen)
 		hp.ops->exec_watch(p);
-	}
 	if ((fds[1] >= 0 || fds[2] >= 0) &&
 	    logcap_attach(p, fds[1], fds[2], err, sizeof(err)) == -1)
 		log_warnx("%s: output not captured: %s", p->fullname, err);
@@ -271,6 +280,7 @@ proc_load(struct handover_r *r)
 	char *name = handover_get_str(r);
 	bool dropped;
 	double timer, watchdog;
+	uint64_t bits;
 	long long oom_base;
 	bool killed;
 	int pidfd, fds[3];
@@ -280,7 +290,7 @@ proc_load(struct handover_r *r)
 		memset(&scratch, 0, sizeof(scratch));
 		p = &scratch;
 	}
-	proc_fields(r, p);
+	bits = proc_fields(r, p);
 	timer = handover_get_f64(r);
 	watchdog = handover_get_f64(r);
 	oom_base = handover_get_i64(r);
@@ -304,7 +314,7 @@ proc_load(struct handover_r *r)
 	p->pidfd = p->pid > 0 ? pidfd : -1;
 	if (p->pid > 0)
 		cgroup_adopt(p, oom_base, killed);
-	proc_resume(p, timer, watchdog, fds);
+	proc_resume(p, timer, watchdog, fds, (bits & PB_EXEC_SEEN) != 0);
 	return p;
 }
 

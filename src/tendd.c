@@ -144,6 +144,12 @@ exec_sweep(void)
 static void
 exec_watch(struct proc *p)
 {
+	/* A reexec carried an exec exec_sweep() saw but had not told. */
+	if (p->execfd == -1) {
+		ev_init(&p->exec_io, exec_cb);
+		ev_feed_event(loop, &p->exec_io, EV_CUSTOM);
+		return;
+	}
 	exec_open++;
 	ev_io_init(&p->exec_io, exec_cb, p->execfd, EV_READ);
 	ev_io_start(loop, &p->exec_io);
