@@ -548,3 +548,27 @@ def config_generation(tend):
     m = re.search(r"^tend_config_generation (\d+)$", out, re.M)
     assert m, out
     return int(m.group(1))
+
+
+def test_update_blocked_by_a_dependency_names_it(tend):
+    """An update restarts app, whose dependency is FATAL: the result says
+    why, as start does, not only that it ended STOPPED."""
+    tend.start(dedent("""
+        [program:db]
+        command=/bin/false
+        startsecs=1
+        startretries=0
+    """) + prog("app", "depends_on=db\n"))
+    tend.wait_state("db", "FATAL")
+    tend.wait_state("app", "STOPPED")
+    tend.write_config(dedent("""
+        [program:db]
+        command=/bin/false
+        startsecs=1
+        startretries=0
+    """) + prog("app", "depends_on=db\nenvironment=X=1\n"))
+    r = tend.ctl("update", check=EXIT_FAIL)
+    assert r.out.splitlines() == ["app: ERROR (abnormal termination)"], r
+    assert "app: dependency db is FATAL" in r.err, r
+    r = tend.ctl("start", "app", check=EXIT_FAIL)
+    assert "app: dependency db is FATAL" in r.err, r
