@@ -65,6 +65,8 @@
 #define CTL_DEADLINE 10.0       /* seconds for a partial frame or reply */
 #define CTL_PAUSE 1.0           /* seconds the listener rests on EMFILE */
 #define CTL_OUT_MAX (16u << 20) /* bytes of unsent reply per client */
+#define CTL_WARN_BURST 10       /* warnings about clients per period */
+#define CTL_WARN_PERIOD 10.0    /* seconds */
 #define CTL_ACCEPT_BATCH 8      /* accepts per turn: clients get read */
 /* A client's first input buffer: requests are small; it grows for a
  * larger frame, up to PROTO_MAX_FRAME. */
@@ -116,6 +118,10 @@ static struct {
 	gid_t socket_gid;
 	int socket_mode;
 	uint64_t tick; /* counts client progress, for eviction */
+	/* ctl_warn()'s budget */
+	double warn_start;
+	unsigned warn_n;
+	unsigned long warn_dropped;
 } ctl = {.fd = -1};
 
 /* Where the frames of a dropped client go, unsent; apart from ctl and
@@ -125,10 +131,45 @@ static struct {
 } ctlbuf;
 
 static void ctl_read_cb(struct ev_loop *, ev_io *, int);
+static void ctl_warn(const char *fmt, ...) TEND_PRINTF(1, 2);
 static void ctl_write_cb(struct ev_loop *, ev_io *, int);
 static void ctl_deadline_cb(struct ev_loop *, ev_timer *, int);
 
 /* --- clients: buffers and lifetime ------------------------------------ */
+
+/*
+ * Warn about a client's doing (hung up inside a frame, stalled, a bad
+ * frame, over its output cap).  Each costs a log line, and a flood of
+ * such clients must not flood the log: at most CTL_WARN_BURST in
+ * CTL_WARN_PERIOD seconds; the rest are counted, and the count is said
+ * with the first warning of a later period.
+ */
+static void
+ctl_warn(const char *fmt, ...)
+{
+	double now = ev_now(ctl.loop);
+	char msg[512];
+	va_list ap;
+
+	if (now - ctl.warn_start >= CTL_WARN_PERIOD) {
+		if (ctl.warn_dropped > 0)
+			log_warnx("control socket: %lu more warnings about "
+			          "clients were not logged",
+			    ctl.warn_dropped);
+		ctl.warn_start = now;
+		ctl.warn_n = 0;
+		ctl.warn_dropped = 0;
+	}
+	if (ctl.warn_n >= CTL_WARN_BURST) {
+		ctl.warn_dropped++;
+		return;
+	}
+	ctl.warn_n++;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+}
 
 /* Closing a UNIX socket with unread input resets the connection, and
  * the peer may lose our last reply (the error saying why) to ECONNRESET
@@ -242,11 +283,11 @@ ctl_out_room(struct ctl_client *c)
 	if (c->outlen - c->outoff <= CTL_OUT_MAX && need <= c->outcap)
 		return true;
 	if (c->outlen - c->outoff > CTL_OUT_MAX) {
-		log_warnx("control client %d: reply over %u bytes unread; "
+		ctl_warn("control client %d: reply over %u bytes unread; "
 		          "dropping it",
 		    (int)c->pid, CTL_OUT_MAX);
 	} else if ((p = realloc(c->out, need + need / 2)) == NULL) {
-		log_warnx("control client %d: out of memory; dropping it",
+		ctl_warn("control client %d: out of memory; dropping it",
 		    (int)c->pid);
 	} else {
 		c->out = p;
@@ -317,7 +358,7 @@ ctl_fail(struct ctl_client *c, uint32_t id, const char *why)
 {
 	char msg[256];
 
-	log_warnx("control client %d: %s; closing it", (int)c->pid, why);
+	ctl_warn("control client %d: %s; closing it", (int)c->pid, why);
 	(void)snprintf(msg, sizeof(msg), "tendd: %s", why);
 	c->id = id;
 	ctl_send_error(c, msg);
@@ -483,7 +524,7 @@ ctl_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ctl_client *c = w->data;
 
-	log_warnx("control client %d: %s stalled for %.0f seconds; dropping "
+	ctl_warn("control client %d: %s stalled for %.0f seconds; dropping "
 	          "it",
 	    (int)c->pid, c->inlen > 0 ? "request" : "reply", CTL_DEADLINE);
 	ctl_client_free(c);
@@ -679,13 +720,14 @@ again:
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		if (errno != ECONNRESET)
-			log_warn("control client %d: recv", (int)c->pid);
+			ctl_warn("control client %d: recv: %s", (int)c->pid,
+			    strerror(errno));
 		ctl_client_free(c);
 		return;
 	}
 	if (n == 0) {
 		if (c->inlen > 0)
-			log_warnx("control client %d: hung up inside a frame",
+			ctl_warn("control client %d: hung up inside a frame",
 			    (int)c->pid);
 		ctl_client_free(c);
 		return;
@@ -893,7 +935,7 @@ ctl_evict_one(void)
 	}
 	if (victim == NULL)
 		return false;
-	log_warnx("control client %d: %d clients connected; dropping this "
+	ctl_warn("control client %d: %d clients connected; dropping this "
 	          "idle one, the longest without progress",
 	    (int)victim->pid, CTL_MAX_CLIENTS);
 	if (!victim->dropped && victim->outoff == victim->outlen) {

@@ -209,3 +209,25 @@ def test_version_ranges_and_unknown_options(tend):
     # An option the request's row does not list is refused.
     assert got[1][0] == ERROR
     assert strings(got[1][2])[0] == "STATUS: unknown option bogus"
+
+
+def test_clients_hanging_up_do_not_flood_the_log(tend):
+    """Each client that hangs up inside a request costs a warning; a flood
+    of them is rate-limited (at most 10 in 10 seconds), and tendd still
+    answers."""
+    tend.start(CONF)
+    tend.wait_all()
+    for i in range(100):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(str(tend.sock))
+        # Half of a HELLO, then gone.
+        s.sendall(frame(HELLO, 1, struct.pack(">I", 8) + pstr("x"))[:7])
+        s.close()
+    r = ctl(tend.sock, "status")
+    assert r.rc == EXIT_OK, r
+    tend.wait_until(lambda: tend.log_text().count(
+        "hung up inside a frame") >= 1, what="the first warning")
+    # Every hang-up has been seen once a later client is answered: the
+    # sockets are read in order.  Negative control: the warnings came.
+    n = tend.log_text().count("hung up inside a frame")
+    assert 1 <= n <= 10, tend.log_tail()
