@@ -50,6 +50,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -94,6 +95,7 @@ struct ctl_client {
 	uint32_t version;      /* the protocol version agreed */
 	bool closing;          /* close once the output is sent */
 	bool dropped;          /* output discarded: close at the next chance */
+	bool reserved;         /* holds the reserve descriptor's slot */
 	uint32_t id;           /* of the request in flight */
 	struct req rq;         /* the request in flight (rq.live) */
 	struct proto_writer w; /* the record being packed, in OUT */
@@ -111,6 +113,10 @@ static struct {
 	struct ev_loop *loop;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
+	/* A descriptor kept open (/dev/null) so that one client can be
+	 * served when tendd has none left (EMFILE): accept() takes its slot;
+	 * it is opened again when that client goes. */
+	int reserve;
 	ev_io lio;
 	ev_timer pause;
 	struct ctl_client *clients;
@@ -122,7 +128,7 @@ static struct {
 	double warn_start;
 	unsigned warn_n;
 	unsigned long warn_dropped;
-} ctl = {.fd = -1};
+} ctl = {.fd = -1, .reserve = -1};
 
 /* Where the frames of a dropped client go, unsent; apart from ctl and
  * zero-initialised, so it takes no room in the executable (.bss). */
@@ -187,6 +193,15 @@ ctl_discard_input(int fd)
 		total += (size_t)n;
 }
 
+/* Hold the reserve descriptor again (its slot is free). */
+static void
+ctl_reserve_take(void)
+{
+	if (ctl.reserve == -1 &&
+	    (ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		log_warn("control socket: /dev/null (the reserve descriptor)");
+}
+
 static void
 ctl_client_free(struct ctl_client *c)
 {
@@ -209,6 +224,8 @@ ctl_client_free(struct ctl_client *c)
 		ctl_discard_input(c->fd);
 		if (close(c->fd) == -1)
 			log_warn("control client %d: close", (int)c->pid);
+	if (c->reserved)
+		ctl_reserve_take();
 	}
 	free(c->in);
 	free(c->out);
@@ -955,6 +972,40 @@ ctl_evict_one(void)
 	return true;
 }
 
+/*
+ * accept() found no descriptor left (EMFILE, ENFILE): make one.  A client
+ * waiting on its peer is evicted first (idle connections must not lock
+ * out a shutdown); else the reserve's slot is given up.  The accepted fd
+ * (*RESERVED: it holds the reserve's slot), or -1 with errno.
+ */
+static int
+ctl_accept_short(bool *reserved)
+{
+	int fd, e = errno;
+
+	if (ctl_evict_one() &&
+	    (fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
+	        -1)
+		return fd;
+	if (ctl.reserve == -1) {
+		errno = e;
+		return -1;
+	}
+	(void)close(ctl.reserve);
+	ctl.reserve = -1;
+	if ((fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		e = errno;
+		ctl_reserve_take();
+		errno = e;
+		return -1;
+	}
+	ctl_warn("control socket: out of file descriptors; serving one client "
+	         "from the reserve");
+	*reserved = true;
+	return fd;
+}
+
 static void
 ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -962,12 +1013,26 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct ucred cr;
 	socklen_t crlen;
 	char why[160];
+	bool reserved = false;
 	int fd, batch;
+
 
 	/* A bounded number per turn: the clients accepted get read (and
 	 * show progress) before a flood behind them can evict them. */
 	for (batch = 0; batch < CTL_ACCEPT_BATCH; batch++) {
+		/* The last one was refused: the reserve's slot is free. */
+		if (reserved)
+			ctl_reserve_take();
+		reserved = false;
 		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* accept() says EMFILE before it looks at the queue: only
+		 * the first of a turn is sure to have a connection behind
+		 * it (the listener was readable); later ones wait a turn. */
+		if (fd == -1 && (errno == EMFILE || errno == ENFILE)) {
+			if (batch > 0)
+				break;
+			fd = ctl_accept_short(&reserved);
+		}
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -976,7 +1041,7 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending
 			 * connection stays readable, so retrying now would
 			 * spin; rest the listener (accept(2)). */
-			log_warn("control socket: accept");
+			ctl_warn("control socket: accept: %s", strerror(errno));
 			ev_io_stop(loop, &ctl.lio);
 			ev_timer_set(&ctl.pause, CTL_PAUSE, 0.);
 			ev_timer_start(loop, &ctl.pause);
@@ -1010,12 +1075,16 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ctl_reject(fd, "tendd: out of memory");
 			continue;
 		}
+		c->reserved = reserved; /* C holds the slot now */
+		reserved = false;
 		/* tendctl sends its HELLO and request right behind
 		 * connect(): read them now, not a loop turn later (a turn
 		 * under churn is a batch of restarts).  Nothing there yet
 		 * costs one EAGAIN; the callback may free C. */
 		ctl_read_cb(loop, &c->rio, EV_READ);
 	}
+	if (reserved)
+		ctl_reserve_take();
 }
 
 /* --- the socket ----------------------------------------------------- */
@@ -1108,6 +1177,7 @@ ctl_listen(struct ev_loop *loop, struct svctab *tab, const char *path,
 	req_env.genconf = tab->conf;
 	req_env.clients_max = CTL_MAX_CLIENTS;
 	ctl.fd = fd;
+	ctl_reserve_take();
 	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
 	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
 	ev_set_priority(&ctl.lio, CTL_PRIORITY);
@@ -1252,6 +1322,9 @@ ctl_close(void)
 		return;
 	ev_io_stop(ctl.loop, &ctl.lio);
 	ev_timer_stop(ctl.loop, &ctl.pause);
+	if (ctl.reserve != -1 && close(ctl.reserve) == -1)
+		log_warn("control socket: close the reserve descriptor");
+	ctl.reserve = -1;
 	if (close(ctl.fd) == -1)
 		log_warn("control socket: close");
 	ctl.fd = -1;

@@ -231,3 +231,32 @@ def test_clients_hanging_up_do_not_flood_the_log(tend):
     # sockets are read in order.  Negative control: the warnings came.
     n = tend.log_text().count("hung up inside a frame")
     assert 1 <= n <= 10, tend.log_tail()
+
+
+def test_control_socket_answers_with_no_descriptor_left(tend):
+    """tendd at its descriptor limit (as with `ulimit -n 64` and many
+    logged services) still answers on the control socket: a descriptor is
+    kept in reserve for one client.  It used to rest the listener and
+    retry for good, so not even shutdown got through."""
+    import os
+    import resource
+    tend.start(CONF)
+    tend.wait_all()
+    pid = tend.proc.pid
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    fds = {int(f) for f in os.listdir(f"/proc/{pid}/fd")}
+    # The lowest free number: below it every descriptor is taken, and the
+    # kernel hands out the lowest free one, so with the limit there no
+    # new descriptor can be had (those above it stay open).
+    lowest = min(set(range(len(fds) + 1)) - fds)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest, hard))
+    try:
+        for _ in range(3):
+            r = ctl(tend.sock, "status")
+            assert r.rc == EXIT_OK, (r, tend.log_tail())
+            assert r.out.split()[:2] == ["web", "RUNNING"], r
+        assert "serving one client from the reserve" in tend.log_text()
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+    r = ctl(tend.sock, "status")
+    assert r.rc == EXIT_OK, r
