@@ -38,6 +38,7 @@
  * at the end of its log) are never evicted.
  */
 #include "ctl.h"
+#include "ctlsock.h"
 #include "events.h"
 #include "handover.h"
 #include "job.h"
@@ -935,7 +936,7 @@ ctl_clients_of(pid_t pid)
  * process evicts its own), the one without progress longest among
  * those.  false if every client waits on tendd. */
 static bool
-ctl_evict_one(void)
+ctl_evict_one(bool nofd)
 {
 	struct ctl_client *c, *victim = NULL;
 	size_t n, vn = 0;
@@ -952,9 +953,14 @@ ctl_evict_one(void)
 	}
 	if (victim == NULL)
 		return false;
-	ctl_warn("control client %d: %d clients connected; dropping this "
-	          "idle one, the longest without progress",
-	    (int)victim->pid, CTL_MAX_CLIENTS);
+	if (nofd)
+		ctl_warn("control client %d: out of file descriptors; dropping "
+		         "this idle one, the longest without progress",
+		    (int)victim->pid);
+	else
+		ctl_warn("control client %d: %d clients connected; dropping "
+		         "this idle one, the longest without progress",
+		    (int)victim->pid, CTL_MAX_CLIENTS);
 	if (!victim->dropped && victim->outoff == victim->outlen) {
 		unsigned char buf[512];
 		struct proto_writer w;
@@ -962,8 +968,10 @@ ctl_evict_one(void)
 
 		/* Best effort: say why, if the socket takes it now. */
 		proto_begin(&w, buf, sizeof(buf), PROTO_ERROR, 0);
-		proto_put_str(&w, "tendd: too many control clients; this "
-		                  "idle connection was dropped");
+		proto_put_str(&w, nofd ? "tendd: out of file descriptors; this "
+		                         "idle connection was dropped"
+		                       : "tendd: too many control clients; this "
+		                         "idle connection was dropped");
 		if ((len = proto_finish(&w)) > 0)
 			(void)send(victim->fd, buf, (size_t)len,
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -983,7 +991,7 @@ ctl_accept_short(bool *reserved)
 {
 	int fd, e = errno;
 
-	if (ctl_evict_one() &&
+	if (ctl_evict_one(true) &&
 	    (fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
 	        -1)
 		return fd;
@@ -1064,7 +1072,7 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ctl_reject(fd, why);
 			continue;
 		}
-		if (req_env.nclients >= CTL_MAX_CLIENTS && !ctl_evict_one()) {
+		if (req_env.nclients >= CTL_MAX_CLIENTS && !ctl_evict_one(false)) {
 			(void)snprintf(why, sizeof(why),
 			    "tendd: too many control clients (limit %d)",
 			    CTL_MAX_CLIENTS);
@@ -1088,76 +1096,6 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* --- the socket ----------------------------------------------------- */
-
-/* Is a tendd answering on PATH?  1 yes, 0 no (stale or absent), -1 error
- * (ERR says). */
-static int
-ctl_socket_alive(const struct sockaddr_un *sun, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd, alive;
-
-	if (lstat(sun->sun_path, &st) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		(void)snprintf(err, errlen, "%s: lstat: %s", sun->sun_path,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		(void)snprintf(err, errlen,
-		    "%s: exists and is not a socket; refusing to replace it",
-		    sun->sun_path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	         0)) == -1) {
-		(void)snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	/* ECONNREFUSED: nobody listens, the file is stale.  EAGAIN: the
-	 * backlog is full, which means someone listens (unix(7)). */
-	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
-	    errno == EAGAIN)
-		alive = 1;
-	else if (errno == ECONNREFUSED)
-		alive = 0;
-	else {
-		(void)snprintf(err, errlen, "%s: connect: %s", sun->sun_path,
-		    strerror(errno));
-		alive = -1;
-	}
-	(void)close(fd);
-	return alive;
-}
-
-/* The socket's directory must not be someone else's to swap files in. */
-static int
-ctl_check_dir(const char *path, char *err, size_t errlen)
-{
-	char dir[sizeof(ctl.path)];
-	char *slash;
-	struct stat st;
-
-	(void)snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		(void)snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if (stat(dir, &st) == -1) {
-		(void)snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		(void)snprintf(err, errlen,
-		    "%s: owned by uid %u, not by root or us; refusing to put the control socket there",
-		    dir, (unsigned)st.st_uid);
-		return -1;
-	}
-	return 0;
-}
 
 /* Serve the listening socket FD at PATH.  -1 with errno (the event
  * history could not be allocated). */
@@ -1230,10 +1168,8 @@ int
 ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
     const char *path, const struct req_hooks *hooks, char *err, size_t errlen)
 {
-	struct sockaddr_un sun;
 	struct handover_r *r = handover_section("ctl");
-	mode_t old;
-	int fd, alive;
+	int fd;
 
 	handover_register("ctl", ctl_handover_save);
 	ctl.socket_mode =
@@ -1242,73 +1178,17 @@ ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
 	ctl.socket_gid = g != NULL ? g->socket_gid : (gid_t)-1;
 	if (r != NULL)
 		return ctl_adopt(loop, tab, path, hooks, r, err, errlen);
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		(void)snprintf(err, errlen,
-		    "%s: control socket path too long (limit %zu bytes)", path,
-		    sizeof(sun.sun_path) - 1);
+	if ((fd = ctlsock_listen(path, ctl.socket_mode, ctl.socket_uid,
+	         ctl.socket_gid, err, errlen)) == -1)
 		return -1;
-	}
-	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if (ctl_check_dir(path, err, errlen) == -1)
-		return -1;
-	if ((alive = ctl_socket_alive(&sun, err, errlen)) == -1)
-		return -1;
-	if (alive) {
-		(void)snprintf(
-		    err, errlen, "another tendd is listening on %s", path);
-		return -1;
-	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		(void)snprintf(err, errlen, "%s: unlink stale socket: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	         0)) == -1) {
-		(void)snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	/* bind(2) creates the file with 0777 & ~umask: a tight umask means
-	 * it is never more open than 0600 before chmod narrows or widens it
-	 * to the configured mode. */
-	old = umask(0177);
-	if (bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		(void)snprintf(
-		    err, errlen, "%s: bind: %s", path, strerror(errno));
-		(void)umask(old);
-		(void)close(fd);
-		return -1;
-	}
-	(void)umask(old);
-	if (chmod(path, (mode_t)ctl.socket_mode) == -1) {
-		(void)snprintf(err, errlen, "%s: chmod(%04o): %s", path,
-		    (unsigned)ctl.socket_mode, strerror(errno));
-		goto fail;
-	}
-	if ((ctl.socket_uid != (uid_t)-1 || ctl.socket_gid != (gid_t)-1) &&
-	    chown(path, ctl.socket_uid, ctl.socket_gid) == -1) {
-		(void)snprintf(err, errlen, "%s: chown(%d:%d): %s", path,
-		    (int)ctl.socket_uid, (int)ctl.socket_gid, strerror(errno));
-		goto fail;
-	}
-	if (listen(fd, SOMAXCONN) == -1) {
-		(void)snprintf(
-		    err, errlen, "%s: listen: %s", path, strerror(errno));
-		goto fail;
-	}
 	if (ctl_listen(loop, tab, path, hooks, fd) == -1) {
 		(void)snprintf(err, errlen, "control socket: event history: %s",
 		    strerror(errno));
-		goto fail;
+		(void)unlink(path);
+		(void)close(fd);
+		return -1;
 	}
 	return 0;
-fail:
-	(void)unlink(path);
-	(void)close(fd);
-	return -1;
 }
 
 void

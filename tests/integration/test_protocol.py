@@ -10,6 +10,7 @@ import struct
 import threading
 
 from tendlib import EXIT_OK, TENDCTL, run
+from test_hostile import frame, pstr
 
 HELLO, ERROR, END, RECORD = 1, 2, 3, 4
 STATUS, START, SHUTDOWN, START_T, STATUS_FULL = 100, 101, 108, 131, 160
@@ -21,15 +22,6 @@ command={H}/sleeper
 startsecs=0
 stopwaitsecs=1
 """
-
-
-def frame(type_, rid, body=b""):
-    return struct.pack(">IHI", 6 + len(body), type_, rid) + body
-
-
-def pstr(s):
-    b = s.encode()
-    return struct.pack(">H", len(b)) + b + b"\0"
 
 
 def read_frame(s):

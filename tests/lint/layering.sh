@@ -29,6 +29,7 @@ cgroup.c      fsm.h spawn.h reap.h logcap.h ctl.h
 sdnotify.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ctl.c         spawn.h reap.h fsm.h logcap.h cgroup.h procinfo.h
 req.c         spawn.h reap.h ctl.h
+ctlsock.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h req.h
 job.c         spawn.h reap.h logcap.h cgroup.h ctl.h
 reload.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 status.c      spawn.h reap.h ctl.h
