@@ -236,17 +236,25 @@ def test_control_socket_answers_with_no_descriptor_left(tend):
     tend.wait_all()
     pid = tend.proc.pid
     soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
-    fds = {int(f) for f in os.listdir(f"/proc/{pid}/fd")}
-    # The lowest free number: below it every descriptor is taken, and the
-    # kernel hands out the lowest free one, so with the limit there no
-    # new descriptor can be had (those above it stay open).
-    lowest = min(set(range(len(fds) + 1)) - fds)
-    resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest, hard))
+
+    def lowest_free():
+        fds = {int(f) for f in os.listdir(f"/proc/{pid}/fd")}
+        return min(set(range(len(fds) + 1)) - fds)
+
     try:
-        for _ in range(3):
+        # The limit at the lowest free number: below it every descriptor
+        # is taken, and the kernel hands out the lowest free one, so no
+        # new descriptor can be had (those above it stay open).  A
+        # descriptor tendd closes meanwhile (the last client's) opens a
+        # gap: then try again.
+        for _ in range(20):
+            resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                             (lowest_free(), hard))
             r = ctl(tend.sock, "status")
             assert r.rc == EXIT_OK, (r, tend.log_tail())
             assert r.out.split()[:2] == ["web", "RUNNING"], r
+            if "serving one client from the reserve" in tend.log_text():
+                break
         assert "serving one client from the reserve" in tend.log_text()
     finally:
         resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
