@@ -9,6 +9,7 @@
  */
 #include "handover.h"
 #include "cgroup.h"
+#include "health.h"
 #include "log.h"
 #include "logcap.h"
 #include "reap.h"
@@ -148,6 +149,7 @@ static void
 proc_save(struct handover_w *w, struct proc *p)
 {
 	long long oom_base;
+	char hbuf[512];
 	bool killed;
 	int out, err;
 
@@ -183,6 +185,7 @@ proc_save(struct handover_w *w, struct proc *p)
 	logcap_carry(p, &out, &err);
 	put_opt_fd(w, out, HANDOVER_FD_PIPE, 0);
 	put_opt_fd(w, err, HANDOVER_FD_PIPE, 0);
+	handover_put_str(w, health_save(p, hbuf, sizeof(hbuf)) > 0 ? hbuf : NULL);
 }
 
 static void
@@ -280,6 +283,7 @@ proc_load(struct handover_r *r)
 	char *name = handover_get_str(r);
 	bool dropped;
 	double timer, watchdog;
+	char *health;
 	uint64_t bits;
 	long long oom_base;
 	bool killed;
@@ -299,6 +303,7 @@ proc_load(struct handover_r *r)
 	fds[0] = get_opt_fd(r);
 	fds[1] = get_opt_fd(r);
 	fds[2] = get_opt_fd(r);
+	health = handover_get_str(r);
 	if (!handover_ok(r))
 		handover_end(r); /* falls back */
 	if (dropped) {
@@ -308,6 +313,7 @@ proc_load(struct handover_r *r)
 		svctab_note_clear(&scratch.stopnote);
 		free(scratch.exec_error);
 		free(name);
+		free(health);
 		return NULL;
 	}
 	free(name);
@@ -315,6 +321,15 @@ proc_load(struct handover_r *r)
 	if (p->pid > 0)
 		cgroup_adopt(p, oom_base, killed);
 	proc_resume(p, timer, watchdog, fds, (bits & PB_EXEC_SEEN) != 0);
+	/* Probes go on: the counts and health of the run are kept, the
+	 * next probe is an interval from now. */
+	if (health != NULL && p->pid > 0) {
+		health_spawned(p);
+		if (health_restore(p, health) == -1)
+			log_warnx("%s: health probe state not taken over",
+			    p->fullname);
+	}
+	free(health);
 	return p;
 }
 

@@ -323,3 +323,25 @@ def test_reexec_keeps_the_http_listener(tend):
     c.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
     assert c.recv(100).startswith(b"HTTP/1."), "no HTTP answer"
     c.close()
+
+
+def _probes(tend):
+    return tend.status_of("a")["health"]["probes"]
+
+
+def test_reexec_keeps_health_probe_counts(tend):
+    tend.start("""
+        [program:a]
+        command={H}/sleeper
+        startsecs=0
+        healthcheck=exec:/bin/true
+        healthcheck_interval=0.2
+    """)
+    tend.wait_state("a", "RUNNING")
+    tend.wait_until(lambda: _probes(tend) >= 3, what="three probes")
+    before = _probes(tend)
+    _reexec(tend)
+    # The count goes on from where it was, and probing goes on.
+    assert _probes(tend) >= before
+    tend.wait_until(lambda: _probes(tend) >= before + 2,
+                    what="probes after the reexec")
