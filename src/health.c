@@ -20,6 +20,8 @@
  */
 #include "health.h"
 #include "events.h"
+#include "healthz.h"
+#include "req.h"
 #include "fsm.h"
 #include "log.h"
 #include "reap.h"
@@ -581,6 +583,50 @@ health_view(const struct proc *p, struct health_view *v)
 	v->why = h->why;
 	v->probing = h->probing;
 	return true;
+}
+
+/* ---- GET /readyz ---------------------------------------------------------- */
+
+/* Is P what /readyz wants: RUNNING, and not unhealthy? */
+static bool
+health_proc_ready(const struct proc *p)
+{
+	const struct health *h = p->health;
+
+	return p->state == PROC_RUNNING &&
+	       (h == NULL || h->tally.health != PROBE_UNHEALTHY);
+}
+
+char *
+health_readyz(size_t *len, bool *ready)
+{
+	const struct svctab *tab = req_env.tab;
+	double now = util_realtime();
+	char desc[256], *buf = NULL;
+	size_t i, n = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&buf, &n)) == NULL)
+		return NULL;
+	*ready = true;
+	for (i = 0; tab != NULL && i < tab->nprocs; i++) {
+		const struct proc *p = tab->procs[i];
+
+		if (!p->conf->autostart || p->removed || health_proc_ready(p))
+			continue;
+		*ready = false;
+		fsm_describe(p, now, desc, sizeof(desc));
+		(void)fprintf(fp, "%s %s %s\n", p->fullname,
+		    fsm_state_name(p->state), desc);
+	}
+	if (*ready)
+		(void)fputs("ready\n", fp);
+	if (fclose(fp) == EOF) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
 }
 
 /* ---- re-exec ------------------------------------------------------------- */

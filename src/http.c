@@ -27,6 +27,7 @@
  */
 #include "handover.h"
 #include "http.h"
+#include "healthz.h"
 #include "log.h"
 #include "xmlrpc.h"
 
@@ -78,6 +79,7 @@ struct http_req {
 	bool answered;	/* reply (or NULL: bad request) is here */
 	char *reply;
 	size_t replylen;
+	const char *probe; /* GET /healthz or /readyz (health.c) */
 };
 
 static struct {
@@ -265,6 +267,30 @@ http_take_body(struct http_req *r, const char *data, size_t n)
 	return true;
 }
 
+/* --- probes: GET /healthz, /readyz ------------------------------------ */
+
+/* /healthz: answered from the loop, so the loop runs.  /readyz: 200 when
+ * every autostart process is RUNNING and healthy, else 503 and the list
+ * of those that are not (health.c). */
+static enum MHD_Result
+http_probe(struct MHD_Connection *mc, const char *probe)
+{
+	static char ok[] = "ok\n";
+	size_t len;
+	bool ready;
+	char *body;
+
+	if (strcmp(probe, "healthz") == 0)
+		return http_answer(mc, MHD_HTTP_OK, "text/plain", ok,
+		    sizeof(ok) - 1, MHD_RESPMEM_PERSISTENT);
+	if ((body = health_readyz(&len, &ready)) == NULL)
+		return http_error(mc, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "500 Internal Server Error\n");
+	return http_answer(mc,
+	    ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+	    "text/plain; charset=utf-8", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 /* --- routing ---------------------------------------------------------- */
 
 /* The first call for a request: check it, say whether to read on. */
@@ -285,6 +311,12 @@ http_begin(struct MHD_Connection *mc, struct http_conn *hc, const char *url,
 		log_info("HTTP %s: %s %s: wrong or missing credentials",
 		    hc->peer, method, url);
 		r->refuse = MHD_HTTP_UNAUTHORIZED;
+		return MHD_YES;
+	}
+	if ((strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	        strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) &&
+	    (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0)) {
+		r->probe = url[1] == 'h' ? "healthz" : "readyz";
 		return MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
@@ -371,6 +403,8 @@ http_access_cb(void *cls, struct MHD_Connection *mc, const char *url,
 	}
 	if (r->refuse != 0)
 		return http_refuse(mc, r->refuse);
+	if (r->probe != NULL)
+		return http_probe(mc, r->probe);
 	return http_rpc(mc, r);
 }
 

@@ -274,3 +274,65 @@ def test_no_probe_no_wakeups(tend):
     before = ctxt_switches(tend.pid)
     time.sleep(1.0)  # the measurement window, not a wait for tendd
     assert ctxt_switches(tend.pid) == before
+
+
+def http_get(tend, path):
+    """GET PATH over the control socket (tendd tells HTTP from its own
+    protocol); (status, body), or None when tendd has no HTTP."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(str(tend.sock))
+        s.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    if not data.startswith(b"HTTP/"):
+        return None
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode()
+
+
+def test_healthz_readyz(tend):
+    """/healthz is 200 while tendd's loop runs; /readyz is 503 with the
+    list of autostart processes not RUNNING and healthy, then 200."""
+    port = free_port()
+    tend.start(f"""
+        [program:app]
+        command={{H}}/sleeper
+        startsecs=0
+        readiness=health
+        healthcheck=tcp:127.0.0.1:{port}
+        healthcheck_interval=0.2
+        healthcheck_action=none
+
+        [program:other]
+        command={{H}}/sleeper
+        startsecs=0
+
+        [program:manual]
+        command={{H}}/sleeper
+        autostart=false
+    """)
+    r = http_get(tend, "/healthz")
+    if r is None:
+        pytest.skip("tendd built without HTTP")
+    assert r == (200, "ok\n")
+    tend.wait_state("other", "RUNNING")
+    status, body = http_get(tend, "/readyz")
+    assert status == 503
+    assert body.startswith("app STARTING "), body
+    assert "other" not in body and "manual" not in body
+    with socket.socket() as ls:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", port))
+        ls.listen(16)
+        tend.wait_state("app", "RUNNING")
+        assert http_get(tend, "/readyz") == (200, "ready\n")
+    # nobody listens any more: unhealthy after 3 failures, 503 again
+    tend.wait_rec("app", lambda r: r["health"]["state"] == "unhealthy",
+                  what="app unhealthy")
+    status, body = http_get(tend, "/readyz")
+    assert status == 503 and "unhealthy (" in body, body

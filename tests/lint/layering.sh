@@ -37,7 +37,7 @@ logs.c        spawn.h reap.h fsm.h cgroup.h ctl.h
 events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 http.c        svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h
 xmlrpc.c      fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
-health.c      ctl.h logcap.h cgroup.h job.h
+health.c      ctl.h logcap.h cgroup.h job.h http.h
 probe.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 config_health.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
