@@ -336,3 +336,30 @@ def test_healthz_readyz(tend):
                   what="app unhealthy")
     status, body = http_get(tend, "/readyz")
     assert status == 503 and "unhealthy (" in body, body
+
+
+def test_reexec_keeps_probe_state(tend):
+    """tendctl reexec carries each probe's counts and health: the process
+    stays, unhealthy, and probing goes on in the new tendd."""
+    port = free_port()
+    tend.start(f"""
+        [program:app]
+        command={{H}}/sleeper
+        startsecs=0
+        healthcheck=tcp:127.0.0.1:{port}
+        healthcheck_interval=0.2
+        healthcheck_retries=2
+        healthcheck_action=none
+    """)
+    rec = tend.wait_rec("app", lambda r: r["health"]["state"] == "unhealthy",
+                        what="app unhealthy")
+    pid, probes = rec["pid"], rec["health"]["probes"]
+    tend.ctl("reexec", timeout=60, check=EXIT_OK)
+    tend.wait_until(lambda: "handover: 1 processes taken over"
+                    in tend.log_text(), what="the reexec")
+    rec = tend.status_of("app")
+    assert rec["pid"] == pid
+    assert rec["health"]["state"] == "unhealthy", rec
+    assert rec["health"]["probes"] >= probes
+    tend.wait_rec("app", lambda r: r["health"]["probes"] > probes + 2,
+                  what="probing after the reexec")
