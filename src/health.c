@@ -20,7 +20,6 @@
  */
 #include "health.h"
 #include "events.h"
-#include "handover.h"
 #include "healthz.h"
 #include "req.h"
 #include "fsm.h"
@@ -68,16 +67,11 @@ struct health {
 static struct ev_loop *health_loop;
 static const struct spawn_opts *health_opts;
 
-static void health_handover_save(struct handover_w *w);
-static void health_handover_load(void);
-
 void
 health_init(struct ev_loop *loop, const struct spawn_opts *opts)
 {
 	health_loop = loop;
 	health_opts = opts;
-	handover_register("health", health_handover_save);
-	health_handover_load();
 }
 
 static double
@@ -635,117 +629,46 @@ health_readyz(size_t *len, bool *ready)
 	return buf;
 }
 
-/* ---- re-exec (handover.c) ------------------------------------------------ */
+/* ---- re-exec ------------------------------------------------------------- */
 
-/* Per probed process: its name, counts, health and the run's age.  A
- * probe in flight is not carried (its socket closes at the exec; an exec
- * probe's child is reaped as an orphan); the next one starts an interval
- * after the take-over. */
-static void
-health_handover_save(struct handover_w *w)
+int
+health_save(const struct proc *p, char *buf, size_t len)
 {
-	const struct svctab *tab = req_env.tab;
-	double now = health_now();
-	uint64_t n = 0;
-	size_t i;
+	const struct health *h = p->health;
+	int n;
 
-	for (i = 0; i < tab->nprocs; i++)
-		n += tab->procs[i]->health != NULL;
-	handover_put_u64(w, n);
-	for (i = 0; i < tab->nprocs; i++) {
-		const struct health *h = tab->procs[i]->health;
-
-		if (h == NULL)
-			continue;
-		handover_put_str(w, tab->procs[i]->fullname);
-		handover_put_u64(w, h->tally.probes);
-		handover_put_u64(w, h->tally.failures);
-		handover_put_u64(w, h->tally.streak);
-		handover_put_u64(w, (uint64_t)h->tally.health);
-		handover_put_u64(w, h->actions);
-		handover_put_f64(w, h->seconds);
-		handover_put_str(w, h->why);
-		handover_put_f64(w, h->probing ? now - h->run_start : -1);
-	}
+	if (h == NULL)
+		return 0;
+	n = snprintf(buf, len, "%llu %llu %u %d %llu %.6f %s",
+	    (unsigned long long)h->tally.probes,
+	    (unsigned long long)h->tally.failures, h->tally.streak,
+	    (int)h->tally.health, (unsigned long long)h->actions, h->seconds,
+	    h->why);
+	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
-/* A record read at start-up, applied once the processes are restored
- * (handover.c wants every section read before it restores them). */
-struct health_saved {
-	char *name;
-	char *why;
-	struct probe_tally t;
-	uint64_t actions;
-	double seconds, age;
-};
-
-static struct health_saved *health_saved;
-static size_t health_nsaved;
-
-static void
-health_handover_load(void)
+int
+health_restore(struct proc *p, const char *text)
 {
-	struct handover_r *r = handover_section("health");
-	struct health_saved *v;
-	uint64_t i, n;
+	struct health *h = p->health;
+	unsigned long long probes, failures, actions;
+	unsigned streak;
+	int health, off = 0;
+	double secs;
 
-	if (r == NULL)
-		return;
-	n = handover_get_u64(r);
-	if (!handover_ok(r) || n > SIZE_MAX / sizeof(*v) ||
-	    (v = calloc(n + 1, sizeof(*v))) == NULL)
-		n = 0, v = NULL;
-	for (i = 0; i < n && handover_ok(r); i++) {
-		v[i].name = handover_get_str(r);
-		v[i].t.probes = handover_get_u64(r);
-		v[i].t.failures = handover_get_u64(r);
-		v[i].t.streak = (unsigned)handover_get_u64(r);
-		v[i].t.health = (enum probe_health)handover_get_u64(r);
-		v[i].actions = handover_get_u64(r);
-		v[i].seconds = handover_get_f64(r);
-		v[i].why = handover_get_str(r);
-		v[i].age = handover_get_f64(r);
-	}
-	health_saved = v;
-	health_nsaved = (size_t)i;
-	handover_end(r);
-}
-
-/* Saved record S into P, if P is still probed in the same run. */
-static void
-health_apply_saved(const struct health_saved *sv, struct proc *p)
-{
-	struct health *h;
-
-	if (p == NULL || p->conf->health == NULL ||
-	    sv->t.health > PROBE_UNHEALTHY || sv->age < 0 || p->pid <= 0 ||
-	    (p->state != PROC_STARTING && p->state != PROC_RUNNING))
-		return;
-	health_spawned(p);
-	if ((h = p->health) == NULL)
-		return;
-	h->tally = sv->t;
-	h->actions = sv->actions;
-	h->seconds = sv->seconds;
-	h->run_start = health_now() - sv->age;
-	(void)snprintf(h->why, sizeof(h->why), "%s",
-	    sv->why != NULL ? sv->why : "");
+	if (h == NULL)
+		return -1; /* health_spawned() first */
+	if (sscanf(text, "%llu %llu %u %d %llu %lf %n", &probes, &failures,
+	        &streak, &health, &actions, &secs, &off) < 6 ||
+	    health < PROBE_UNKNOWN || health > PROBE_UNHEALTHY)
+		return -1;
+	h->tally.probes = probes;
+	h->tally.failures = failures;
+	h->tally.streak = streak;
+	h->tally.health = (enum probe_health)health;
+	h->actions = actions;
+	h->seconds = secs;
+	(void)snprintf(h->why, sizeof(h->why), "%s", text + off);
 	health_text_update(h);
-}
-
-void
-health_handover_restore(void)
-{
-	size_t i;
-
-	for (i = 0; i < health_nsaved; i++) {
-		if (health_saved[i].name != NULL)
-			health_apply_saved(&health_saved[i],
-			    svctab_find(req_env.tab, health_saved[i].name));
-		free(health_saved[i].name);
-		free(health_saved[i].why);
-	}
-	free(health_saved);
-	health_saved = NULL;
-	health_nsaved = 0;
+	return 0;
 }

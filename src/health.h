@@ -40,8 +40,10 @@ struct health_view {
 /* false: P has no probe. */
 bool health_view(const struct proc *p, struct health_view *v);
 
-/* After a re-exec, once the processes are restored: take their probes'
- * counts and health over (handover.c's "health" section). */
-void health_handover_restore(void);
+/* Save and restore of the probe state across tendd's re-exec: the
+ * counters and the health of the run (a probe in flight is not carried;
+ * the next one starts an interval after the restore). */
+int health_save(const struct proc *p, char *buf, size_t len);
+int health_restore(struct proc *p, const char *text);
 
 #endif /* TEND_HEALTH_H */

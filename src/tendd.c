@@ -1058,7 +1058,6 @@ main(int argc, char **argv)
 	spawn_reserve(tab.nprocs);
 	if (handover_active()) {
 		(void)handover_restore();
-		health_handover_restore();
 		handover_finish();
 	} else
 		start_autostart();
