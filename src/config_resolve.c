@@ -447,6 +447,17 @@ slot_of(const struct rkey **slots, const char *name)
 	return slots[k - cfg_program_keys];
 }
 
+/* Where depends_on was written, for its messages. */
+static int
+dep_line(const struct rkey **slots, int fallback)
+{
+	const struct rkey *k = slot_of(slots, "depends_on");
+
+	if (k == NULL)
+		k = slot_of(slots, "dependent_startup_wait_for");
+	return k != NULL ? k->line : fallback;
+}
+
 static void
 resolve_program(
     struct loader *ld, struct rsec *s, struct rprog *rp, size_t order)
@@ -506,11 +517,7 @@ resolve_program(
 	rp->group = group;
 	rp->gpriority = gr ? gr->priority : t.priority;
 	rp->deps = cfg_strv_dup(ld, t.depends_on);
-	rp->dep_line = slot_of(slots, "depends_on")
-	                   ? slot_of(slots, "depends_on")->line
-	               : slot_of(slots, "dependent_startup_wait_for")
-	                   ? slot_of(slots, "dependent_startup_wait_for")->line
-	                   : s->line;
+	rp->dep_line = dep_line(slots, s->line);
 
 	(void)snprintf(nprocs, sizeof(nprocs), "%d", t.numprocs);
 	for (i = 0; i < t.numprocs; i++) {
