@@ -201,14 +201,17 @@ sink_open(struct logcap_sink *k)
 }
 
 /* Make K's file exist without keeping it open.  A target that is not a
- * regular file (a fifo, a tty) is left to the first write. */
+ * regular file (a tty, a fifo, /dev/stdout) is opened now, as it always
+ * was: its other end may be watching for a writer. */
 static int
 sink_create(struct logcap_sink *k)
 {
 	struct stat st;
 	int fd;
 
-	if (stat(k->path, &st) == 0 || errno != ENOENT)
+	if (stat(k->path, &st) == 0)
+		return S_ISREG(st.st_mode) ? 0 : sink_open(k);
+	if (errno != ENOENT)
 		return 0;
 	fd = open(k->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd == -1)
