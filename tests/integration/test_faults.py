@@ -108,7 +108,8 @@ def test_enospc_on_a_log_file_then_space_again(tend, tiny_tmpfs):
 def test_eio_on_a_log_file(tend):
     master, slave = pty.openpty()
     name = os.ttyname(slave)
-    os.close(slave)
+    # (our slave fd stays open until tendd has written: reading a master
+    # whose slave nobody holds open fails with EIO)
     try:
         tend.start(f"""
             [program:t]
@@ -124,6 +125,7 @@ def test_eio_on_a_log_file(tend):
             got += os.read(master, 4096)
         assert b"t-line-" in got, got
     finally:
+        os.close(slave)
         os.close(master)  # from now on, writes to the slave fail with EIO
     tend.wait_until(lambda: "Input/output error; dropping output"
                     in tend.log_text(), what="EIO said")
