@@ -29,6 +29,8 @@
 #include "http.h"
 #include "healthz.h"
 #include "log.h"
+#include "proto.h"
+#include "req.h"
 #include "xmlrpc.h"
 
 #include <gnutls/crypto.h>
@@ -61,6 +63,8 @@ struct http_conn {
 	struct MHD_Connection *mc;
 	int fd;
 	bool inet;	  /* from the TCP listener: its credentials */
+	pid_t pid;	  /* the UNIX socket's peer; -1 on TCP */
+	uid_t uid;
 	char peer[64];	  /* "pid N" or the address, for logs and limits */
 	uint64_t active;  /* http.tick of its last progress */
 	bool waiting;	  /* suspended on tendd: not evictable */
@@ -80,6 +84,30 @@ struct http_req {
 	char *reply;
 	size_t replylen;
 	const char *probe; /* GET /healthz or /readyz (health.c) */
+	bool logtail;	/* GET /logtail/..., /mainlogtail */
+	struct http_stream *stream;
+};
+
+/*
+ * A /logtail stream: a TAIL (or MAINTAIL) request that follows the file,
+ * as `tendctl tail -f` does, through logcap's followers: no polling.  Its
+ * pieces wait in BUF until MHD's reader takes them; the request is pumped
+ * for the next only once BUF is empty, so a reader that does not read
+ * costs one piece of memory and nothing else (and MHD cuts it off after
+ * HTTP_TIMEOUT without progress).  At the end of the file the connection
+ * is suspended (no timeout, not evictable) until logcap wakes us; an
+ * ev_io watches for the peer hanging up meanwhile.
+ */
+struct http_stream {
+	struct req rq;
+	struct http_req *r;	/* NULL once MHD has let go of the request */
+	struct MHD_Connection *mc;
+	char *buf;
+	size_t len, off, cap;
+	bool ended;	/* END or ERROR came */
+	bool failed;	/* ERROR before any data: 404 */
+	bool suspended;
+	ev_io hup;	/* the peer, while suspended */
 };
 
 static struct {
@@ -96,9 +124,11 @@ static struct {
 	size_t nconns;
 	uint64_t tick;
 	struct http_conn *adopting; /* for MHD's connection-start callback */
+	bool closing;		    /* http_close(): suspend nothing */
 } http = {.lfd = -1};
 
 static void http_schedule(void);
+static void http_stream_close(struct http_stream *st);
 
 /* --- credentials ------------------------------------------------------ */
 
@@ -226,10 +256,13 @@ http_rpc(struct MHD_Connection *mc, struct http_req *r)
 	if (!r->started) {
 		r->started = true;
 		r->call = xmlrpc_run(r->body != NULL ? r->body : "", r->len,
-		    http_rpc_done, r);
+		    http_rpc_done, r, r->conn->pid, r->conn->uid);
 		free(r->body);
 		r->body = NULL;
 	}
+	if (!r->answered && http.closing)
+		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "503 tendd is exiting\n");
 	if (!r->answered) {
 		r->conn->waiting = true;
 		MHD_suspend_connection(mc);
@@ -291,6 +324,246 @@ http_probe(struct MHD_Connection *mc, const char *probe)
 	    "text/plain; charset=utf-8", body, len, MHD_RESPMEM_MUST_FREE);
 }
 
+/* --- /logtail streams -------------------------------------------------- */
+
+static void
+http_stream_resume(struct http_stream *st)
+{
+	if (!st->suspended)
+		return;
+	st->suspended = false;
+	ev_io_stop(http.loop, &st->hup);
+	if (st->r != NULL)
+		st->r->conn->waiting = false;
+	MHD_resume_connection(st->mc);
+	http_schedule();
+}
+
+/* The request is over for MHD: stop the TAIL, forget everything. */
+static void
+http_stream_close(struct http_stream *st)
+{
+	ev_io_stop(http.loop, &st->hup);
+	if (st->rq.live && st->rq.cancel != NULL)
+		st->rq.cancel(&st->rq);
+	if (st->rq.live) {
+		/* It answers later; the sink then frees it. */
+		st->r = NULL;
+		return;
+	}
+	free(st->buf);
+	free(st);
+}
+
+static void
+http_st_record(struct req *rq)
+{
+}
+
+static void
+http_st_kv(struct req *rq, const char *key, const char *value)
+{
+}
+
+static void
+http_st_record_end(struct req *rq)
+{
+}
+
+static void
+http_st_data(struct req *rq, const void *data, size_t n)
+{
+	struct http_stream *st = rq->sink;
+	size_t cap;
+	char *p;
+
+	if (st->off == st->len)
+		st->off = st->len = 0;
+	if (st->len + n > st->cap) {
+		cap = st->cap ? st->cap : 4096;
+		while (cap < st->len + n)
+			cap *= 2;
+		if ((p = realloc(st->buf, cap)) == NULL)
+			return; /* the piece is lost; the stream goes on */
+		st->buf = p;
+		st->cap = cap;
+	}
+	memcpy(st->buf + st->len, data, n);
+	st->len += n;
+	http_stream_resume(st);
+}
+
+static void
+http_st_end(struct req *rq)
+{
+	struct http_stream *st = rq->sink;
+
+	st->ended = true;
+	if (st->r == NULL) {
+		free(st->buf);
+		free(st);
+		return;
+	}
+	http_stream_resume(st);
+}
+
+static void
+http_st_error(struct req *rq, const char *msg)
+{
+	struct http_stream *st = rq->sink;
+
+	if (st->len == 0)
+		st->failed = true;
+	http_st_end(rq);
+}
+
+/* Called from inside logcap: no logging, no freeing. */
+static void
+http_st_wake(struct req *rq)
+{
+	http_stream_resume(rq->sink);
+}
+
+static bool
+http_st_dropped(const struct req *rq)
+{
+	const struct http_stream *st = rq->sink;
+
+	return st->r == NULL;
+}
+
+static void
+http_st_flush(struct req *rq)
+{
+}
+
+/* Pieces not yet taken by MHD's reader. */
+static bool
+http_st_busy(const struct req *rq)
+{
+	const struct http_stream *st = rq->sink;
+
+	return st->off < st->len;
+}
+
+static const struct req_sink_ops http_st_ops = {
+    .record = http_st_record,
+    .kv = http_st_kv,
+    .record_end = http_st_record_end,
+    .data = http_st_data,
+    .end = http_st_end,
+    .error = http_st_error,
+    .wake = http_st_wake,
+    .dropped = http_st_dropped,
+    .busy = http_st_busy,
+    .flush = http_st_flush,
+};
+
+/* The peer of a suspended stream: at EOF, let MHD find it closed. */
+static void
+http_st_hup_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct http_stream *st = w->data;
+	char b;
+
+	if (recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+		return;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return;
+	ev_io_stop(loop, w);
+	http_stream_resume(st);
+}
+
+/* MHD wants more of the body. */
+static ssize_t
+http_st_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct http_stream *st = cls;
+	size_t n;
+
+	if (st->off == st->len && !st->ended && st->rq.live &&
+	    st->rq.pump != NULL)
+		st->rq.pump(&st->rq);
+	if (st->off < st->len) {
+		n = st->len - st->off < max ? st->len - st->off : max;
+		memcpy(out, st->buf + st->off, n);
+		st->off += n;
+		return (ssize_t)n;
+	}
+	if (st->ended || http.closing)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* At the end of the log: wait for logcap, not for a timeout. */
+	st->suspended = true;
+	st->r->conn->waiting = true;
+	ev_io_set(&st->hup, st->r->conn->fd, EV_READ);
+	ev_io_start(http.loop, &st->hup);
+	MHD_suspend_connection(st->mc);
+	return 0;
+}
+
+/* Start the TAIL of URL for R ("/logtail/NAME[/CHANNEL]",
+ * "/mainlogtail"); false: 404. */
+static bool
+http_stream_start(struct MHD_Connection *mc, struct http_req *r,
+    const char *url)
+{
+	char name[256];
+	const char *argv[6], *rest;
+	struct http_stream *st;
+	bool main = strncmp(url, "/mainlogtail", 12) == 0;
+	int i = 0;
+
+	if (!main) {
+		rest = url + strlen("/logtail/");
+		(void)snprintf(name, sizeof(name), "%.*s",
+		    (int)strcspn(rest, "/"), rest);
+		rest += strcspn(rest, "/");
+		argv[i++] = name;
+		argv[i++] = strcmp(rest, "/stderr") == 0 ? "stderr" : "stdout";
+	}
+	argv[i++] = "bytes";
+	argv[i++] = "1024"; /* supervisord starts 1 KiB from the end */
+	argv[i++] = "1";
+	argv[i] = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return false;
+	st->r = r;
+	st->mc = mc;
+	ev_io_init(&st->hup, http_st_hup_cb, r->conn->fd, EV_READ);
+	st->hup.data = st;
+	st->rq.ops = &http_st_ops;
+	st->rq.sink = st;
+	st->rq.type = main ? PROTO_REQ_MAINTAIL : PROTO_REQ_TAIL;
+	st->rq.argv = argv;
+	st->rq.argc = i;
+	st->rq.pid = r->conn->pid;
+	st->rq.uid = r->conn->uid;
+	r->stream = st;
+	if (req_dispatch(&st->rq) == -1)
+		st->failed = st->ended = true;
+	return !st->failed;
+}
+
+static enum MHD_Result
+http_logtail(struct MHD_Connection *mc, struct http_req *r, const char *url)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (r->stream == NULL && !http_stream_start(mc, r, url))
+		return http_error(mc, MHD_HTTP_NOT_FOUND, "404 Not Found\n");
+	resp = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, 4096, http_st_read, r->stream, NULL);
+	if (resp == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain;charset=utf-8");
+	(void)MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	ret = MHD_queue_response(mc, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /* --- routing ---------------------------------------------------------- */
 
 /* The first call for a request: check it, say whether to read on. */
@@ -333,6 +606,12 @@ http_begin(struct MHD_Connection *mc, struct http_conn *hc, const char *url,
 				r->refuse = MHD_HTTP_CONTENT_TOO_LARGE;
 			}
 		}
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 &&
+	    (strncmp(url, "/logtail/", 9) == 0 ||
+	        strcmp(url, "/mainlogtail") == 0)) {
+		r->logtail = true;
 		return MHD_YES;
 	}
 	r->refuse = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
@@ -405,6 +684,8 @@ http_access_cb(void *cls, struct MHD_Connection *mc, const char *url,
 		return http_refuse(mc, r->refuse);
 	if (r->probe != NULL)
 		return http_probe(mc, r->probe);
+	if (r->logtail)
+		return http_logtail(mc, r, url);
 	return http_rpc(mc, r);
 }
 
@@ -418,6 +699,8 @@ http_completed_cb(void *cls, struct MHD_Connection *mc, void **con_cls,
 		return;
 	if (r->call != NULL)
 		xmlrpc_cancel(r->call);
+	if (r->stream != NULL)
+		http_stream_close(r->stream);
 	free(r->body);
 	free(r->reply);
 	free(r);
@@ -510,6 +793,7 @@ http_run(void)
 
 	if (http.d == NULL)
 		return;
+	xmlrpc_reap();
 	if (MHD_run(http.d) == MHD_NO)
 		log_warnx("HTTP: MHD_run failed");
 	/* (libev: an active timer must be stopped before it is set.) */
@@ -576,8 +860,8 @@ http_start_daemon(void)
 
 /* Hand FD (peer PEER, INET: from the TCP listener) to MHD. */
 static void
-http_adopt(int fd, bool inet, const char *peer, const struct sockaddr *sa,
-    socklen_t salen)
+http_adopt(int fd, bool inet, pid_t pid, uid_t uid, const char *peer,
+    const struct sockaddr *sa, socklen_t salen)
 {
 	struct http_conn *hc;
 
@@ -599,6 +883,8 @@ http_adopt(int fd, bool inet, const char *peer, const struct sockaddr *sa,
 	}
 	hc->fd = fd;
 	hc->inet = inet;
+	hc->pid = pid;
+	hc->uid = uid;
 	hc->active = ++http.tick;
 	(void)snprintf(hc->peer, sizeof(hc->peer), "%s", peer);
 	http.adopting = hc;
@@ -622,7 +908,8 @@ http_adopt_unix(int fd, pid_t pid, uid_t uid)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	(void)snprintf(peer, sizeof(peer), "pid %d", (int)pid);
-	http_adopt(fd, false, peer, (const struct sockaddr *)&sun, sizeof(sun));
+	http_adopt(fd, false, pid, uid, peer, (const struct sockaddr *)&sun,
+	    sizeof(sun));
 }
 
 /* --- [inet_http_server] -------------------------------------------------- */
@@ -660,7 +947,8 @@ http_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (getnameinfo((struct sockaddr *)&ss, sslen, host,
 		        sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 			(void)snprintf(host, sizeof(host), "?");
-		http_adopt(fd, true, host, (struct sockaddr *)&ss, sslen);
+		http_adopt(fd, true, -1, (uid_t)-1, host,
+		    (struct sockaddr *)&ss, sslen);
 	}
 }
 
@@ -819,18 +1107,26 @@ void
 http_close(void)
 {
 	struct http_conn *hc;
+	int i;
 
 	if (http.d != NULL) {
-		/* MHD stops only with every connection resumed. */
-		for (hc = http.conns; hc != NULL; hc = hc->next)
-			if (hc->waiting) {
-				hc->waiting = false;
-				MHD_resume_connection(hc->mc);
-			}
+		/* Replies already answered (shutdown's own) go out; streams
+		 * end.  MHD stops only with every connection resumed, and
+		 * while closing none suspends again. */
+		http.closing = true;
+		for (i = 0; i < 4; i++) {
+			for (hc = http.conns; hc != NULL; hc = hc->next)
+				if (hc->waiting) {
+					hc->waiting = false;
+					MHD_resume_connection(hc->mc);
+				}
+			(void)MHD_run(http.d);
+		}
 		ev_io_stop(http.loop, &http.eio);
 		ev_timer_stop(http.loop, &http.tick_timer);
 		MHD_stop_daemon(http.d);
 		http.d = NULL;
+		xmlrpc_reap();
 	}
 	if (http.lfd != -1) {
 		ev_io_stop(http.loop, &http.lio);

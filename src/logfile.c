@@ -222,3 +222,47 @@ logfile_lines_free(struct logfile_lines *l)
 	l->hold = NULL;
 	l->held = 0;
 }
+
+int
+logfile_read_range(long long offset, long long length, long long size,
+    long long *from, long long *n)
+{
+	if (length < 0 || (offset < 0 && length != 0))
+		return -1;
+	if (offset < 0) {
+		/* The last -OFFSET bytes. */
+		*from = size + offset > 0 ? size + offset : 0;
+		*n = size - *from;
+		return 0;
+	}
+	*from = offset < size ? offset : size;
+	*n = size - *from;
+	if (length > 0 && length < *n)
+		*n = length;
+	return 0;
+}
+
+void
+logfile_tail_range(long long offset, long long length, long long size,
+    long long *from, long long *n, bool *overflow)
+{
+	*overflow = false;
+	if (size > offset + length) {
+		/* Grown past what the client asked for: the end of it. */
+		*overflow = true;
+		offset = size - 1;
+	}
+	if (offset + length > size) {
+		if (offset > size - 1)
+			length = 0;
+		offset = size - length;
+	}
+	if (offset < 0)
+		offset = 0;
+	if (length < 0)
+		length = 0;
+	*from = offset;
+	/* (supervisord asks for LENGTH and gets what there is) */
+	*n = offset + length > size ? (size > offset ? size - offset : 0)
+	                            : length;
+}

@@ -73,4 +73,18 @@ void logfile_lines_flush(
 /* Free HOLD (nothing is passed on). */
 void logfile_lines_free(struct logfile_lines *l);
 
+/*
+ * supervisord's rules for reading a log of SIZE bytes over XML-RPC.
+ * read (readProcessStdoutLog): OFFSET >= 0 reads LENGTH bytes from it
+ * (LENGTH 0: to the end); OFFSET < 0 with LENGTH 0 reads the last -OFFSET
+ * bytes; a negative LENGTH, or a negative OFFSET with a LENGTH, is -1
+ * (BAD_ARGUMENTS).  tail (tailProcessStdoutLog): LENGTH bytes ending at
+ * the end of the file when it has grown past OFFSET + LENGTH (*OVERFLOW
+ * set), else what there is from OFFSET; the client's next OFFSET is SIZE.
+ * Both give the range as *FROM and *N.
+ */
+int logfile_read_range(long long offset, long long length, long long size,
+    long long *from, long long *n);
+void logfile_tail_range(long long offset, long long length, long long size,
+    long long *from, long long *n, bool *overflow);
 #endif /* TEND_LOGFILE_H */

@@ -14,12 +14,18 @@
 #include "job.h"
 #include "log.h"
 #include "logcap.h"
+#include "logfile.h"
 #include "proto.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A tail in progress. */
 struct logs_tail {
@@ -197,4 +203,127 @@ logs_do_reopen(struct req *rq)
 		log_warn("tendd log: reopen");
 	logcap_reopen_all(req_env.tab);
 	req_end(rq);
+}
+
+/* --- READLOG: supervisord's offset reads ------------------------------- */
+
+/* Never more than this in one reply (a read with LENGTH 0 of a huge
+ * log): the client asks again from where it got to. */
+#define LOGS_READ_MAX (16ll << 20)
+
+/* Send N bytes of FD from FROM as DATA pieces; -1: ERR says why. */
+static int
+logs_send_range(struct req *rq, int fd, long long from, long long n,
+    char *err, size_t errlen)
+{
+	ssize_t got;
+	size_t want;
+
+	while (n > 0) {
+		want = n < (long long)sizeof(logs_buf) ? (size_t)n
+		                                       : sizeof(logs_buf);
+		if ((got = pread(fd, logs_buf, want, (off_t)from)) == -1) {
+			(void)snprintf(err, errlen, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (got == 0)
+			break; /* truncated meanwhile */
+		req_data(rq, logs_buf, (size_t)got);
+		from += got;
+		n -= got;
+	}
+	return 0;
+}
+
+/* The log READLOG's arguments name, or NULL (the reply is sent). */
+static const char *
+logs_readlog_path(struct req *rq)
+{
+	struct proc *p;
+	const char *path;
+
+	if (rq->argv[0][0] == '\0') {
+		if ((path = log_file_path()) == NULL)
+			req_error(rq, "NO_FILE: tendd logs to standard error");
+		return path;
+	}
+	if ((p = svctab_find(req_env.tab, rq->argv[0])) == NULL) {
+		req_error(rq, "BAD_NAME: %s", rq->argv[0]);
+		return NULL;
+	}
+	path = logcap_path(p, strcmp(rq->argv[1], "stderr") == 0 ? 2 : 1);
+	if (path == NULL && strcmp(rq->argv[2], "read") == 0)
+		req_error(rq, "NO_FILE: %s has no %s log file", rq->argv[0],
+		    rq->argv[1]);
+	else if (path == NULL)
+		req_end(rq); /* tail: nothing, as supervisord */
+	return path;
+}
+
+void
+logs_do_readlog(struct req *rq)
+{
+	long offset, length;
+	long long from, n, size;
+	bool tail, overflow = false;
+	const char *path;
+	struct stat st;
+	char err[300];
+	int fd;
+
+	if (rq->argc != 5 || util_parse_long(rq->argv[3], LONG_MIN, LONG_MAX,
+	                         &offset) == -1 ||
+	    util_parse_long(rq->argv[4], LONG_MIN, LONG_MAX, &length) == -1) {
+		req_error(rq, "readlog: malformed request");
+		return;
+	}
+	tail = strcmp(rq->argv[2], "tail") == 0;
+	if ((path = logs_readlog_path(rq)) == NULL)
+		return;
+	if (strcmp(rq->argv[2], "clear") == 0) {
+		if (truncate(path, 0) == -1)
+			req_error(rq, "FAILED: %s: truncate: %s", path,
+			    strerror(errno));
+		else
+			req_end(rq);
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (tail)
+			req_end(rq);
+		else
+			req_error(rq, "NO_FILE: %s", path);
+		return;
+	}
+	if (fstat(fd, &st) == -1) {
+		(void)snprintf(err, sizeof(err), "fstat: %s", strerror(errno));
+		goto fail;
+	}
+	size = (long long)st.st_size;
+	if (tail)
+		logfile_tail_range(offset, length, size, &from, &n, &overflow);
+	else if (logfile_read_range(offset, length, size, &from, &n) == -1) {
+		(void)close(fd);
+		req_error(rq, "BAD_ARGUMENTS");
+		return;
+	}
+	if (n > LOGS_READ_MAX)
+		n = LOGS_READ_MAX;
+	if (logs_send_range(rq, fd, from, n, err, sizeof(err)) == -1)
+		goto fail;
+	(void)close(fd);
+	if (tail) {
+		req_record(rq);
+		req_kvll(rq, "offset", size);
+		req_kv(rq, "overflow", overflow ? "1" : "0");
+		req_record_end(rq);
+	}
+	req_end(rq);
+	return;
+fail:
+	(void)close(fd);
+	if (tail)
+		req_end(rq);
+	else
+		req_error(rq, "FAILED: %s: %s", path, err);
 }

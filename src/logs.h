@@ -10,5 +10,6 @@
 void logs_do_tail(struct req *rq); /* TAIL, MAINTAIL */
 void logs_do_clear(struct req *rq);
 void logs_do_reopen(struct req *rq);
+void logs_do_readlog(struct req *rq);
 
 #endif /* TEND_LOGS_H */

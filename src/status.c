@@ -463,9 +463,68 @@ status_group_priority(const struct conf_proc *cp)
 	return cp->priority;
 }
 
+/* One stream's log settings, keys PREFIX...: getAllConfigInfo's. */
+static void
+status_put_logconf(struct req *rq, const struct proc *p, int fd)
+{
+	const struct conf_log *l = fd == 1 ? &p->conf->out : &p->conf->err;
+	const char *pre = fd == 1 ? "stdout_" : "stderr_";
+	const char *path;
+	char key[40];
+
+	path = l->kind == CONF_LOG_FILE ? l->path
+	       : l->kind == CONF_LOG_AUTO ? "auto"
+	                                  : "none";
+	(void)snprintf(key, sizeof(key), "%slogfile", pre);
+	req_kv(rq, key, path);
+	(void)snprintf(key, sizeof(key), "%slogfile_backups", pre);
+	req_kvll(rq, key, l->backups);
+	(void)snprintf(key, sizeof(key), "%slogfile_maxbytes", pre);
+	req_kvll(rq, key, (long long)l->maxbytes);
+	(void)snprintf(key, sizeof(key), "%ssyslog", pre);
+	req_kv(rq, key, l->syslog ? "1" : "0");
+	(void)snprintf(key, sizeof(key), "%scapture_maxbytes", pre);
+	req_kvll(rq, key, (long long)l->capture_maxbytes);
+	(void)snprintf(key, sizeof(key), "%sevents_enabled", pre);
+	req_kv(rq, key, l->events_enabled ? "1" : "0");
+}
+
+/* AVAIL full=1: the rest of what getAllConfigInfo shows. */
+static void
+status_put_config(struct req *rq, const struct proc *p)
+{
+	const struct conf_proc *cp = p->conf;
+	char codes[1024];
+	size_t n = 0;
+	int c;
+
+	req_kv(rq, "command", cp->command != NULL ? cp->command : "");
+	req_kv(rq, "directory", cp->directory != NULL ? cp->directory : "none");
+	if (cp->user != NULL)
+		req_kvll(rq, "uid", (long long)cp->uid);
+	else
+		req_kv(rq, "uid", "none");
+	codes[0] = '\0';
+	for (c = 0; c < 256 && n + 5 < sizeof(codes); c++)
+		if (conf_exitcode_expected(&cp->exitcodes, c))
+			n += (size_t)snprintf(codes + n, sizeof(codes) - n,
+			    "%s%d", n ? "," : "", c);
+	req_kv(rq, "exitcodes", codes);
+	req_kv(rq, "killasgroup", cp->killasgroup ? "1" : "0");
+	req_kv(rq, "redirect_stderr", cp->redirect_stderr ? "1" : "0");
+	req_kvll(rq, "startretries", cp->startretries);
+	req_kvf(rq, "startsecs", "%g", cp->startsecs);
+	req_kvll(rq, "stopsignal", cp->stopsignal);
+	req_kvf(rq, "stopwaitsecs", "%g", cp->stopwaitsecs);
+	req_kv(rq, "serverurl", "AUTO");
+	status_put_logconf(rq, p, 1);
+	status_put_logconf(rq, p, 2);
+}
+
 void
 status_do_avail(struct req *rq)
 {
+	const char *full = req_opt(rq, "full");
 	size_t i;
 
 	for (i = 0; i < req_env.tab->nprocs; i++) {
@@ -479,6 +538,8 @@ status_do_avail(struct req *rq)
 		req_kvf(rq, "priority", "%d", p->conf->priority);
 		req_kvf(
 		    rq, "group_priority", "%d", status_group_priority(p->conf));
+		if (full != NULL && strcmp(full, "1") == 0)
+			status_put_config(rq, p);
 		req_record_end(rq);
 	}
 	req_end(rq);

@@ -14,10 +14,8 @@
  * one before; results are the bare values or fault structs (supervisord's
  * shape, not the single-item arrays its docstring promises).
  */
-#include "xmlrpc.h"
+#include "xmlrpc_impl.h"
 #include "log.h"
-
-#include <xmlrpc-c/base.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,28 +27,6 @@
 
 /* Larger bodies are refused by http.c before they get here. */
 #define XR_NESTING_MAX 16
-
-/* supervisord's fault codes (its xmlrpc.py Faults). */
-enum xr_fault {
-	XR_UNKNOWN_METHOD = 1,
-	XR_INCORRECT_PARAMETERS = 2,
-	XR_BAD_ARGUMENTS = 3,
-	XR_SIGNATURE_UNSUPPORTED = 4,
-	XR_SHUTDOWN_STATE = 6,
-	XR_BAD_NAME = 10,
-	XR_BAD_SIGNAL = 11,
-	XR_NO_FILE = 20,
-	XR_NOT_EXECUTABLE = 21,
-	XR_FAILED = 30,
-	XR_ABNORMAL_TERMINATION = 40,
-	XR_SPAWN_ERROR = 50,
-	XR_ALREADY_STARTED = 60,
-	XR_NOT_RUNNING = 70,
-	XR_SUCCESS = 80,
-	XR_ALREADY_ADDED = 90,
-	XR_STILL_RUNNING = 91,
-	XR_CANT_REREAD = 92,
-};
 
 static const struct {
 	int code;
@@ -76,24 +52,6 @@ static const struct {
     {XR_CANT_REREAD, "CANT_REREAD"},
 };
 
-struct xmlrpc_call {
-	struct xmlrpc_call *parent; /* the multicall this is one call of */
-	xmlrpc_done_fn *done;	    /* the top call's */
-	void *arg;
-	bool running; /* inside xmlrpc_run: DONE came synchronously */
-	bool finished;
-	/* A method that answers later keeps its state here. */
-	void *state;
-	void (*cancel)(struct xmlrpc_call *c);
-	/* system.multicall */
-	xmlrpc_value *calls, *results;
-	int next, ncalls;
-	struct xmlrpc_call *sub; /* the call in flight */
-	bool looping;		 /* mc_advance is on the stack */
-};
-
-typedef void xr_fn(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p);
-
 struct xr_method {
 	const char *name;
 	xr_fn *fn;
@@ -116,7 +74,7 @@ xmlrpc_set_identification(const char *id)
 	xr.identification = id;
 }
 
-static const char *
+const char *
 xr_fault_name(int code)
 {
 	size_t i;
@@ -223,8 +181,7 @@ xr_finish(struct xmlrpc_call *c, xmlrpc_value *v, int code, const char *text)
 		mc_advance(mc);
 }
 
-/* Answer V (a new reference, taken; NULL with ENV's fault: FAILED). */
-static void
+void
 xr_return(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *v)
 {
 	char text[300];
@@ -241,10 +198,7 @@ xr_return(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *v)
 	xr_finish(c, v, 0, NULL);
 }
 
-/* supervisord's fault text: "NAME" or "NAME: EXTRA". */
-static void xr_fault(struct xmlrpc_call *c, int code, const char *fmt, ...)
-    TEND_PRINTF(3, 4);
-static void
+void
 xr_fault(struct xmlrpc_call *c, int code, const char *fmt, ...)
 {
 	char extra[400], text[480];
@@ -263,28 +217,75 @@ xr_fault(struct xmlrpc_call *c, int code, const char *fmt, ...)
 
 /* --- arguments --------------------------------------------------------- */
 
-/* Parameter I as a string (malloc'd into *OUT); false: C has faulted. */
+/* Parameter I of P if it is there and of TYPE (a new reference in *V);
+ * false: C has been answered. */
 static bool
+xr_arg(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p, int i,
+    xmlrpc_type type, xmlrpc_value **v)
+{
+	*v = NULL;
+	if (i >= xmlrpc_array_size(env, p))
+		return true; /* an optional one, left out */
+	xmlrpc_array_read_item(env, p, i, v);
+	if (!env->fault_occurred && xmlrpc_value_type(*v) == type)
+		return true;
+	if (*v != NULL)
+		xmlrpc_DECREF(*v);
+	*v = NULL;
+	xr_fault(c, XR_INCORRECT_PARAMETERS, NULL);
+	return false;
+}
+
+bool
 xr_arg_str(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p, int i,
-    const char **out)
+    char **out)
 {
 	xmlrpc_value *v;
+	const char *s;
 
-	xmlrpc_array_read_item(env, p, i, &v);
-	if (env->fault_occurred) {
-		xr_fault(c, XR_INCORRECT_PARAMETERS, NULL);
+	if (!xr_arg(c, env, p, i, XMLRPC_TYPE_STRING, &v))
 		return false;
-	}
-	if (xmlrpc_value_type(v) != XMLRPC_TYPE_STRING) {
-		xmlrpc_DECREF(v);
-		xr_fault(c, XR_INCORRECT_PARAMETERS, NULL);
-		return false;
-	}
-	xmlrpc_read_string(env, v, out);
+	if (v == NULL)
+		return true;
+	xmlrpc_read_string(env, v, &s);
 	xmlrpc_DECREF(v);
 	if (env->fault_occurred) {
 		xr_fault(c, XR_INCORRECT_PARAMETERS, NULL);
 		return false;
+	}
+	free(*out);
+	*out = (char *)s;
+	return true;
+}
+
+bool
+xr_arg_int(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p, int i,
+    int *out)
+{
+	xmlrpc_value *v;
+
+	if (!xr_arg(c, env, p, i, XMLRPC_TYPE_INT, &v))
+		return false;
+	if (v != NULL) {
+		xmlrpc_read_int(env, v, out);
+		xmlrpc_DECREF(v);
+	}
+	return true;
+}
+
+bool
+xr_arg_bool(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p, int i,
+    bool *out)
+{
+	xmlrpc_value *v;
+	xmlrpc_bool b;
+
+	if (!xr_arg(c, env, p, i, XMLRPC_TYPE_BOOL, &v))
+		return false;
+	if (v != NULL) {
+		xmlrpc_read_bool(env, v, &b);
+		*out = b != 0;
+		xmlrpc_DECREF(v);
 	}
 	return true;
 }
@@ -315,12 +316,12 @@ static void
 sys_method_help(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	const struct xr_method *m;
-	const char *name;
+	char *name = NULL;
 
 	if (!xr_arg_str(c, env, p, 0, &name))
 		return;
 	m = xr_find(name);
-	free((char *)name);
+	free(name);
 	if (m == NULL) {
 		xr_fault(c, XR_SIGNATURE_UNSUPPORTED, NULL);
 		return;
@@ -332,13 +333,14 @@ static void
 sys_method_signature(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	const struct xr_method *m;
-	const char *name, *s, *e;
+	const char *s, *e;
+	char *name = NULL;
 	xmlrpc_value *a, *t;
 
 	if (!xr_arg_str(c, env, p, 0, &name))
 		return;
 	m = xr_find(name);
-	free((char *)name);
+	free(name);
 	if (m == NULL) {
 		xr_fault(c, XR_SIGNATURE_UNSUPPORTED, NULL);
 		return;
@@ -480,14 +482,6 @@ sv_identification(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 }
 
 static void
-sv_state(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
-{
-	xr_return(c, env,
-	    xmlrpc_build_value(
-	        env, "{s:i,s:s}", "statecode", 1, "statename", "RUNNING"));
-}
-
-static void
 sv_pid(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	xr_return(c, env, xmlrpc_int_new(env, (int)getpid()));
@@ -498,37 +492,178 @@ sv_pid(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 /* Sorted by name: system.listMethods lists it in this order, as
  * supervisord sorts its own. */
 static const struct xr_method xr_methods[] = {
+    {"supervisor.addProcessGroup", sv_add_group, 1, 1, "boolean string",
+        "Add the processes of a group or program that the config file has and the running set lacks (tendctl add).\n"
+        "@param string name\n"
+        "@return boolean result"},
+    {"supervisor.clearAllProcessLogs", sv_clear_all_logs, 0, 0, "array",
+        "Clear the log files of every process.\n"
+        "@return array result {name, group, status, description} per process"},
+    {"supervisor.clearLog", sv_clear_log, 0, 0, "boolean",
+        "Truncate tendd's own log file.\n"
+        "@return boolean result"},
+    {"supervisor.clearProcessLog", sv_clear_process_logs, 1, 1, "boolean string",
+        "Deprecated name of clearProcessLogs.\n"
+        "@param string name\n"
+        "@return boolean result"},
+    {"supervisor.clearProcessLogs", sv_clear_process_logs, 1, 1, "boolean string",
+        "Clear a process's stdout and stderr log files.\n"
+        "@param string name\n"
+        "@return boolean result"},
     {"supervisor.getAPIVersion", sv_api_version, 0, 0, "string",
         "The version of the XML-RPC API: 3.0, supervisord's.\n"
         "@return string version"},
+    {"supervisor.getAllConfigInfo", sv_all_config_info, 0, 0, "array",
+        "The configuration of every process.\n"
+        "@return array result one struct per process"},
+    {"supervisor.getAllProcessInfo", sv_all_process_info, 0, 0, "array",
+        "getProcessInfo of every process, by group and name.\n"
+        "@return array result"},
     {"supervisor.getIdentification", sv_identification, 0, 0, "string",
-        "The identifier= of [supervisord] (default \"supervisor\").\n"
+        "The identifier= of [supervisord] or [tend].\n"
         "@return string identifier"},
     {"supervisor.getPID", sv_pid, 0, 0, "int",
-        "tendd's process id.\n@return int PID"},
+        "tendd's process id.\n"
+        "@return int PID"},
+    {"supervisor.getProcessInfo", sv_process_info, 1, 1, "struct string",
+        "A process's state: name, group, description, start, stop, now, state, statename, spawnerr, exitstatus, logfile, stdout_logfile, stderr_logfile, pid.\n"
+        "@param string name GROUP:NAME, or NAME of an ungrouped program\n"
+        "@return struct result"},
     {"supervisor.getState", sv_state, 0, 0, "struct",
-        "tendd's state: {statecode, statename}; 1 RUNNING, -1 SHUTDOWN.\n"
-        "@return struct A struct with keys int statecode, string "
-        "statename"},
-    {"supervisor.getSupervisorVersion", sv_supervisor_version, 0, 0,
-        "string", "tend's version.\n@return string version"},
+        "tendd's state: statecode 1 RUNNING, -1 SHUTDOWN.\n"
+        "@return struct A struct with keys int statecode, string statename"},
+    {"supervisor.getSupervisorVersion", sv_supervisor_version, 0, 0, "string",
+        "tend's version.\n"
+        "@return string version"},
     {"supervisor.getVersion", sv_api_version, 0, 0, "string",
-        "Deprecated name of getAPIVersion.\n@return string version"},
+        "Deprecated name of getAPIVersion.\n"
+        "@return string version"},
+    {"supervisor.readLog", sv_read_log, 2, 2, "string int int",
+        "Read tendd's own log: LENGTH bytes from OFFSET (0: to the end), or the last -OFFSET bytes with LENGTH 0.\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return string result"},
+    {"supervisor.readMainLog", sv_read_log, 2, 2, "string int int",
+        "Deprecated name of readLog.\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return string result"},
+    {"supervisor.readProcessLog", sv_read_stdout, 3, 3, "string string int int",
+        "Deprecated name of readProcessStdoutLog.\n"
+        "@param string name\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return string result"},
+    {"supervisor.readProcessStderrLog", sv_read_stderr, 3, 3, "string string int int",
+        "Read a process's stderr log, as readLog.\n"
+        "@param string name\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return string result"},
+    {"supervisor.readProcessStdoutLog", sv_read_stdout, 3, 3, "string string int int",
+        "Read a process's stdout log, as readLog.\n"
+        "@param string name\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return string result"},
+    {"supervisor.reloadConfig", sv_reload_config, 0, 0, "array",
+        "Read the config file again and compare: the groups it would add, change and remove. Nothing changes.\n"
+        "@return array result [[added, changed, removed]]"},
+    {"supervisor.removeProcessGroup", sv_remove_group, 1, 1, "boolean string",
+        "Remove a stopped group or program from the running set (tendctl remove).\n"
+        "@param string name\n"
+        "@return boolean result"},
+    {"supervisor.restart", sv_restart, 0, 0, "boolean",
+        "Reload the config (tendctl reload): processes whose config did not change keep running.\n"
+        "@return boolean result"},
+    {"supervisor.sendProcessStdin", sv_send_stdin, 2, 2, "boolean string string",
+        "tend gives processes no stdin: NO_FILE for a running process.\n"
+        "@param string name\n"
+        "@param string chars\n"
+        "@return boolean result"},
+    {"supervisor.sendRemoteCommEvent", sv_send_comm_event, 2, 2, "boolean string string",
+        "tend has no event listeners: accepted, nobody is told.\n"
+        "@param string type\n"
+        "@param string data\n"
+        "@return boolean result"},
+    {"supervisor.shutdown", sv_shutdown, 0, 0, "boolean",
+        "Stop every process and exit.\n"
+        "@return boolean result"},
+    {"supervisor.signalAllProcesses", sv_signal_all, 1, 1, "array string",
+        "Send a signal to every running process.\n"
+        "@param string signal name or number\n"
+        "@return array result"},
+    {"supervisor.signalProcess", sv_signal, 2, 2, "boolean string string",
+        "Send a signal to a process.\n"
+        "@param string name\n"
+        "@param string signal name or number\n"
+        "@return boolean result"},
+    {"supervisor.signalProcessGroup", sv_signal_group, 2, 2, "array string string",
+        "Send a signal to a group's running processes.\n"
+        "@param string name\n"
+        "@param string signal name or number\n"
+        "@return array result"},
+    {"supervisor.startAllProcesses", sv_start_all, 0, 1, "array boolean",
+        "Start every process that is not running.\n"
+        "@param boolean wait wait until each is RUNNING (default true)\n"
+        "@return array result"},
+    {"supervisor.startProcess", sv_start, 1, 2, "boolean string boolean",
+        "Start a process (GROUP:* a group).\n"
+        "@param string name\n"
+        "@param boolean wait wait until it is RUNNING (default true)\n"
+        "@return boolean result"},
+    {"supervisor.startProcessGroup", sv_start_group, 1, 2, "array string boolean",
+        "Start a group's processes.\n"
+        "@param string name\n"
+        "@param boolean wait (default true)\n"
+        "@return array result"},
+    {"supervisor.stopAllProcesses", sv_stop_all, 0, 1, "array boolean",
+        "Stop every running process.\n"
+        "@param boolean wait (default true)\n"
+        "@return array result"},
+    {"supervisor.stopProcess", sv_stop, 1, 2, "boolean string boolean",
+        "Stop a process (GROUP:* a group).\n"
+        "@param string name\n"
+        "@param boolean wait wait until it is stopped (default true)\n"
+        "@return boolean result"},
+    {"supervisor.stopProcessGroup", sv_stop_group, 1, 2, "array string boolean",
+        "Stop a group's processes.\n"
+        "@param string name\n"
+        "@param boolean wait (default true)\n"
+        "@return array result"},
+    {"supervisor.tailProcessLog", sv_tail_stdout, 3, 3, "array string int int",
+        "Deprecated name of tailProcessStdoutLog.\n"
+        "@param string name\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return array result"},
+    {"supervisor.tailProcessStderrLog", sv_tail_stderr, 3, 3, "array string int int",
+        "As tailProcessStdoutLog, of stderr.\n"
+        "@param string name\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return array result"},
+    {"supervisor.tailProcessStdoutLog", sv_tail_stdout, 3, 3, "array string int int",
+        "LENGTH bytes of a process's stdout log from OFFSET, or its last LENGTH bytes (overflow true) when it has grown past OFFSET + LENGTH; the next OFFSET to ask for.\n"
+        "@param string name\n"
+        "@param int offset\n"
+        "@param int length\n"
+        "@return array result [string bytes, int offset, bool overflow]"},
     {"system.listMethods", sys_list_methods, 0, 0, "array",
-        "The names of the methods, sorted.\n@return array result"},
+        "The names of the methods, sorted.\n"
+        "@return array result"},
     {"system.methodHelp", sys_method_help, 1, 1, "string string",
         "The documentation of a method.\n"
         "@param string name The name of the method.\n"
         "@return string result"},
-    {"system.methodSignature", sys_method_signature, 1, 1,
-        "array string",
+    {"system.methodSignature", sys_method_signature, 1, 1, "array string",
         "[return type, parameter types...] of a method.\n"
         "@param string name The name of the method.\n"
         "@return array result"},
     {"system.multicall", sys_multicall, 1, 1, "array array",
-        "Run an array of {methodName, params} structs in order; the "
-        "result is an array of their results or fault structs.\n"
-        "@param array calls\n@return array result"},
+        "Run an array of {methodName, params} structs in order; the result is an array of their results or fault structs.\n"
+        "@param array calls\n"
+        "@return array result"},
 };
 static const size_t xr_nmethods = TEND_NELEM(xr_methods);
 
@@ -573,8 +708,25 @@ xr_dispatch(struct xmlrpc_call *c, const char *name, xmlrpc_value *params)
 
 /* --- the HTTP room's entry points --------------------------------------- */
 
+pid_t
+xmlrpc_peer_pid(const struct xmlrpc_call *c)
+{
+	while (c->parent != NULL)
+		c = c->parent;
+	return c->pid;
+}
+
+uid_t
+xmlrpc_peer_uid(const struct xmlrpc_call *c)
+{
+	while (c->parent != NULL)
+		c = c->parent;
+	return c->uid;
+}
+
 struct xmlrpc_call *
-xmlrpc_run(const char *body, size_t len, xmlrpc_done_fn *done, void *arg)
+xmlrpc_run(const char *body, size_t len, xmlrpc_done_fn *done, void *arg,
+    pid_t pid, uid_t uid)
 {
 	struct xmlrpc_call *c;
 	xmlrpc_env env;
@@ -603,6 +755,8 @@ xmlrpc_run(const char *body, size_t len, xmlrpc_done_fn *done, void *arg)
 	}
 	c->done = done;
 	c->arg = arg;
+	c->pid = pid;
+	c->uid = uid;
 	c->running = true;
 	xr_dispatch(c, name, params);
 	free((char *)name);

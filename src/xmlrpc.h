@@ -22,12 +22,17 @@ struct xmlrpc_call;
 typedef void xmlrpc_done_fn(void *arg, char *xml, size_t len);
 
 /*
- * Run the call in BODY.  DONE(ARG, ...) is called exactly once; if that
+ * Run the call in BODY for the peer PID, UID (-1: unknown; for logs).
+ * DONE(ARG, ...) is called exactly once; if that
  * happened before xmlrpc_run returns, it returns NULL, else a handle for
  * xmlrpc_cancel().
  */
-struct xmlrpc_call *xmlrpc_run(
-    const char *body, size_t len, xmlrpc_done_fn *done, void *arg);
+struct xmlrpc_call *xmlrpc_run(const char *body, size_t len,
+    xmlrpc_done_fn *done, void *arg, pid_t pid, uid_t uid);
+
+/* Free what answered calls left (call at a loop turn's start, never
+ * from inside a request handler). */
+void xmlrpc_reap(void);
 
 /* The client went away: forget CALL; DONE is never called. */
 void xmlrpc_cancel(struct xmlrpc_call *call);

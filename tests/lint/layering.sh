@@ -40,6 +40,8 @@ xmlrpc.c      fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
 health.c      ctl.h logcap.h cgroup.h job.h http.h
 probe.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 config_health.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
+xmlrpc_sv.c   fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
+xmlrpc_cf.c   fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 tendctl.c     svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 '

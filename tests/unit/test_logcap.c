@@ -366,6 +366,59 @@ test_lines_binary_unchanged(void **state)
 	logfile_lines_free(&l);
 }
 
+
+/* --- supervisord's read and tail ranges ---------------------------------- */
+
+static void
+test_read_range(void **state)
+{
+	long long from, n;
+
+	(void)state;
+	/* LENGTH bytes from OFFSET; 0: to the end; capped by the size. */
+	assert_int_equal(logfile_read_range(2, 3, 10, &from, &n), 0);
+	assert_true(from == 2 && n == 3);
+	assert_int_equal(logfile_read_range(2, 0, 10, &from, &n), 0);
+	assert_true(from == 2 && n == 8);
+	assert_int_equal(logfile_read_range(8, 5, 10, &from, &n), 0);
+	assert_true(from == 8 && n == 2);
+	assert_int_equal(logfile_read_range(20, 5, 10, &from, &n), 0);
+	assert_true(n == 0);
+	/* The last -OFFSET bytes. */
+	assert_int_equal(logfile_read_range(-4, 0, 10, &from, &n), 0);
+	assert_true(from == 6 && n == 4);
+	assert_int_equal(logfile_read_range(-40, 0, 10, &from, &n), 0);
+	assert_true(from == 0 && n == 10);
+	/* BAD_ARGUMENTS */
+	assert_int_equal(logfile_read_range(-4, 2, 10, &from, &n), -1);
+	assert_int_equal(logfile_read_range(0, -2, 10, &from, &n), -1);
+}
+
+static void
+test_tail_range(void **state)
+{
+	long long from, n;
+	bool over;
+
+	(void)state;
+	/* supervisorctl's first tail: offset 0, 1600 bytes of a small log. */
+	logfile_tail_range(0, 1600, 100, &from, &n, &over);
+	assert_true(from == 0 && n == 100 && !over);
+	/* A big log: the last LENGTH bytes, overflow. */
+	logfile_tail_range(0, 1600, 10000, &from, &n, &over);
+	assert_true(from == 8400 && n == 1600 && over);
+	/* tail -f's next poll: from the last size on. */
+	logfile_tail_range(10000, 1600, 10050, &from, &n, &over);
+	assert_true(from == 8450 && n == 1600 && !over);
+	/* Nothing new. */
+	logfile_tail_range(10050, 1600, 10050, &from, &n, &over);
+	assert_true(n == 0 || from + n == 10050);
+	assert_false(over);
+	/* An empty log. */
+	logfile_tail_range(0, 1600, 0, &from, &n, &over);
+	assert_true(from == 0 && n == 0 && !over);
+}
+
 int
 main(void)
 {
@@ -389,6 +442,8 @@ main(void)
 	    cmocka_unit_test(test_lines_flush_passes_unfinished),
 	    cmocka_unit_test(test_lines_too_long_for_hold),
 	    cmocka_unit_test(test_lines_binary_unchanged),
+	    cmocka_unit_test(test_read_range),
+	    cmocka_unit_test(test_tail_range),
 	};
 
 	return cmocka_run_group_tests_name("logcap", tests, NULL, NULL);
