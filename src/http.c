@@ -344,8 +344,10 @@ static void
 http_stream_close(struct http_stream *st)
 {
 	ev_io_stop(http.loop, &st->hup);
-	if (st->rq.live && st->rq.cancel != NULL)
+	if (st->rq.live && st->rq.cancel != NULL) {
 		st->rq.cancel(&st->rq);
+		st->rq.live = false;
+	}
 	if (st->rq.live) {
 		/* It answers later; the sink then frees it. */
 		st->r = NULL;
