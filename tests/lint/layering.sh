@@ -20,6 +20,8 @@ svctab.c      fsm.h spawn.h reap.h logcap.h ctl.h
 fsm.c         spawn.h reap.h logcap.h ctl.h proto.h
 proto.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 spawn.c       svctab.h fsm.h reap.h logcap.h ctl.h
+spawn_env.c   svctab.h fsm.h reap.h logcap.h ctl.h
+spawn_child.c svctab.h fsm.h reap.h logcap.h ctl.h
 reap.c        fsm.h spawn.h logcap.h ctl.h
 logcap.c      fsm.h spawn.h reap.h ctl.h
 logfile.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
