@@ -9,7 +9,9 @@
  * its epoll fd is an ev_io, MHD_get_timeout() an ev_timer that runs only
  * while a connection exists, and connections come in through
  * MHD_add_connection().  The daemon is created at the first connection,
- * so an idle tendd that nobody asked over HTTP has no MHD state at all.
+ * so an idle tendd that nobody asked over HTTP has no MHD state at all;
+ * the libraries themselves are loaded then too (httplib.c: tendd does
+ * not link them), or at start-up when [inet_http_server] is configured.
  *
  * Limits, as on the binary protocol:
  * - a body larger than HTTP_BODY_MAX is refused (413) from its
@@ -27,14 +29,12 @@
  */
 #include "handover.h"
 #include "http.h"
+#include "httplib.h"
 #include "healthz.h"
 #include "log.h"
 #include "proto.h"
 #include "req.h"
 #include "xmlrpc.h"
-
-#include <gnutls/crypto.h>
-#include <microhttpd.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -832,7 +832,15 @@ static int
 http_start_daemon(void)
 {
 	const union MHD_DaemonInfo *di;
+	static bool logged;
+	char err[320];
 
+	if (httplib_load(err, sizeof(err)) == -1) {
+		if (!logged)
+			log_warnx("%s; HTTP connections are closed", err);
+		logged = true;
+		return -1;
+	}
 	http.d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
 	                              MHD_ALLOW_SUSPEND_RESUME,
 	    0, NULL, NULL, http_access_cb, NULL, MHD_OPTION_CONNECTION_LIMIT,
@@ -1098,6 +1106,8 @@ http_init(struct ev_loop *loop, const struct conf_global *g, char *err,
 	http.inet_user = http_dup(g->inet_http_username);
 	http.inet_pass = http_dup(g->inet_http_password);
 	xmlrpc_set_identification(g->identifier);
+	if (g->inet_http_port != NULL && httplib_load(err, errlen) == -1)
+		return -1;
 	if (http_take_listener(g->inet_http_port) == 1)
 		return 0;
 	if (g->inet_http_port != NULL)

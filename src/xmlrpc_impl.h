@@ -8,7 +8,7 @@
 #include "xmlrpc.h"
 #include "req.h"
 
-#include <xmlrpc-c/base.h>
+#include "httplib.h"
 
 #include <stdint.h>
 
