@@ -37,7 +37,7 @@
  * good client; clients waiting on tendd (a start, an update, a follower
  * at the end of its log) are never evicted.
  */
-#include "ctl.h"
+#include "ctl_impl.h"
 #include "ctlsock.h"
 #include "events.h"
 #include "handover.h"
@@ -63,84 +63,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_MAX_CLIENTS 64
-#define CTL_DEADLINE 10.0       /* seconds for a partial frame or reply */
-#define CTL_PAUSE 1.0           /* seconds the listener rests on EMFILE */
-#define CTL_OUT_MAX (16u << 20) /* bytes of unsent reply per client */
-#define CTL_WARN_BURST 10       /* warnings about clients per period */
-#define CTL_WARN_PERIOD 10.0    /* seconds */
-#define CTL_ACCEPT_BATCH 8      /* accepts per turn: clients get read */
-/* A client's first input buffer: requests are small; it grows for a
- * larger frame, up to PROTO_MAX_FRAME. */
-#define CTL_IN_START 512
-/* Queued reply bytes that are sent at once, while the reply is built. */
-#define CTL_FLUSH_AT 32768
-/*
- * The listener's and the clients' watchers run first in a loop turn
- * (libev invokes pending watchers by priority, ev(3) "WATCHER
- * PRIORITY MODELS"): with services crash-looping, a turn also holds a
- * batch of exits and restarts (reap.c's REAP_BUDGET), and a status call
- * should not wait behind them.
- */
-#define CTL_PRIORITY EV_MAXPRI
-
-struct ctl_client {
-	struct ctl_client *next;
-	ev_io rio;
-	ev_io wio;
-	ev_timer deadline;
-	int fd;
-	uid_t uid;
-	pid_t pid;
-	bool hello;            /* versions agreed */
-	uint32_t version;      /* the protocol version agreed */
-	bool closing;          /* close once the output is sent */
-	bool dropped;          /* output discarded: close at the next chance */
-	bool reserved;         /* holds the reserve descriptor's slot */
-	uint32_t id;           /* of the request in flight */
-	struct req rq;         /* the request in flight (rq.live) */
-	struct proto_writer w; /* the record being packed, in OUT */
-	uint64_t active;       /* ctl.tick of its last progress (eviction) */
-	unsigned char *in;     /* INCAP bytes, grown for a larger frame */
-	size_t incap, inlen;
-	size_t inneed; /* frame size, once the header is in */
-	unsigned char *out;
-	size_t outlen, outoff, outcap;
-	bool outfull; /* the socket took no more: wait for the write watcher */
-};
-
-/* The room's state: one control socket per tendd. */
-static struct {
-	struct ev_loop *loop;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int fd;
-	/* A descriptor kept open (/dev/null) so that one client can be
-	 * served when tendd has none left (EMFILE): accept() takes its slot;
-	 * it is opened again when that client goes. */
-	int reserve;
-	ev_io lio;
-	ev_timer pause;
-	struct ctl_client *clients;
-	uid_t socket_uid;
-	gid_t socket_gid;
-	int socket_mode;
-	uint64_t tick; /* counts client progress, for eviction */
-	/* ctl_warn()'s budget */
-	double warn_start;
-	unsigned warn_n;
-	unsigned long warn_dropped;
-} ctl = {.fd = -1, .reserve = -1};
-
-/* Where the frames of a dropped client go, unsent; apart from ctl and
- * zero-initialised, so it takes no room in the executable (.bss). */
-static struct {
-	unsigned char scratch[PROTO_MAX_FRAME];
-} ctlbuf;
-
 static void ctl_read_cb(struct ev_loop *, ev_io *, int);
-static void ctl_warn(const char *fmt, ...) TEND_PRINTF(1, 2);
-static void ctl_write_cb(struct ev_loop *, ev_io *, int);
 static void ctl_deadline_cb(struct ev_loop *, ev_timer *, int);
+
+struct ctl_state ctl = {.fd = -1, .reserve = -1};
 
 /* --- clients: buffers and lifetime ------------------------------------ */
 
@@ -151,7 +77,7 @@ static void ctl_deadline_cb(struct ev_loop *, ev_timer *, int);
  * CTL_WARN_PERIOD seconds; the rest are counted, and the count is said
  * with the first warning of a later period.
  */
-static void
+void
 ctl_warn(const char *fmt, ...)
 {
 	double now = ev_now(ctl.loop);
@@ -203,7 +129,7 @@ ctl_reserve_take(void)
 		log_warn("control socket: /dev/null (the reserve descriptor)");
 }
 
-static void
+void
 ctl_client_free(struct ctl_client *c)
 {
 	struct ctl_client **pp;
@@ -263,278 +189,6 @@ ctl_peek_eof(struct ctl_client *c)
 		return;
 	}
 	ev_io_stop(ctl.loop, &c->rio);
-}
-
-static int ctl_flush(struct ctl_client *c);
-
-/* Send what is queued for C, as far as the socket takes it, from inside
- * a reply being built.  Never frees: a client found gone is only marked,
- * and its write callback drops it. */
-static void
-ctl_send_some(struct ctl_client *c)
-{
-	if (ctl_flush(c) == -1) {
-		c->closing = c->dropped = true;
-		c->outoff = c->outlen = 0;
-		return;
-	}
-	c->outfull = c->outoff < c->outlen;
-}
-
-/* Make room for a whole frame at the end of C's output; false (C is
- * marked dropped) over CTL_OUT_MAX or out of memory.  Never frees. */
-static bool
-ctl_out_room(struct ctl_client *c)
-{
-	size_t need;
-	unsigned char *p;
-
-	if (c->outoff == c->outlen) {
-		c->outoff = c->outlen = 0;
-	} else if (c->outoff > 0 && c->outlen + PROTO_MAX_FRAME > c->outcap) {
-		/* Reuse the room of what was sent before growing. */
-		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
-		c->outlen -= c->outoff;
-		c->outoff = 0;
-	}
-	need = c->outlen + PROTO_MAX_FRAME;
-	if (c->outlen - c->outoff <= CTL_OUT_MAX && need <= c->outcap)
-		return true;
-	if (c->outlen - c->outoff > CTL_OUT_MAX) {
-		ctl_warn("control client %d: reply over %u bytes unread; "
-		          "dropping it",
-		    (int)c->pid, CTL_OUT_MAX);
-	} else if ((p = realloc(c->out, need + need / 2)) == NULL) {
-		ctl_warn("control client %d: out of memory; dropping it",
-		    (int)c->pid);
-	} else {
-		c->out = p;
-		c->outcap = need + need / 2;
-		return true;
-	}
-	c->closing = c->dropped = true;
-	c->outoff = c->outlen = 0;
-	ev_io_start(ctl.loop, &c->wio);
-	return false;
-}
-
-/* Start a frame of TYPE for C's request in its output buffer (packed in
- * place: no copy).  A dropped client's frames go to the scratch buffer
- * and are thrown away. */
-static void
-ctl_frame_begin(struct ctl_client *c, uint16_t type)
-{
-	if (c->dropped || !ctl_out_room(c)) {
-		proto_begin(&c->w, ctlbuf.scratch, sizeof(ctlbuf.scratch), type,
-		    c->id);
-		return;
-	}
-	proto_begin(&c->w, c->out + c->outlen, PROTO_MAX_FRAME, type, c->id);
-}
-
-/* Seal the frame being packed and queue it (a frame that does not fit
- * becomes an ERROR).  Never frees.  A long reply (status of 1,000
- * processes) goes out in pieces of CTL_FLUSH_AT bytes as it is built: the
- * client decodes one piece while tendd packs the next, and the buffer
- * stays small. */
-static void
-ctl_frame_end(struct ctl_client *c)
-{
-	ssize_t n;
-
-	if (c->dropped)
-		return;
-	if ((n = proto_finish(&c->w)) < 0) {
-		proto_begin(&c->w, c->out + c->outlen, PROTO_MAX_FRAME,
-		    PROTO_ERROR, c->id);
-		proto_put_str(&c->w, "tendd: reply too large for one frame");
-		if ((n = proto_finish(&c->w)) < 0)
-			return;
-	}
-	c->outlen += (size_t)n;
-	ev_io_stop(ctl.loop, &c->rio);
-	ev_io_start(ctl.loop, &c->wio);
-	if (!ev_is_active(&c->deadline)) {
-		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
-		ev_timer_start(ctl.loop, &c->deadline);
-	}
-	if (c->outlen - c->outoff >= CTL_FLUSH_AT && !c->outfull)
-		ctl_send_some(c);
-}
-
-static void
-ctl_send_error(struct ctl_client *c, const char *msg)
-{
-	ctl_frame_begin(c, PROTO_ERROR);
-	proto_put_str(&c->w, msg);
-	ctl_frame_end(c);
-}
-
-/* A protocol violation: tell the client why, then hang up. */
-static void
-ctl_fail(struct ctl_client *c, uint32_t id, const char *why)
-{
-	char msg[256];
-
-	ctl_warn("control client %d: %s; closing it", (int)c->pid, why);
-	(void)snprintf(msg, sizeof(msg), "tendd: %s", why);
-	c->id = id;
-	ctl_send_error(c, msg);
-	c->closing = true;
-	ev_io_stop(ctl.loop, &c->rio);
-	ev_io_start(ctl.loop, &c->wio);
-}
-
-/* --- the reply sink (req.h) ----------------------------------------- */
-
-static struct ctl_client *
-ctl_of(const struct req *rq)
-{
-	return rq->sink;
-}
-
-static void
-ctl_sink_record(struct req *rq)
-{
-	ctl_frame_begin(ctl_of(rq), PROTO_RECORD);
-}
-
-static void
-ctl_sink_kv(struct req *rq, const char *key, const char *value)
-{
-	proto_put_kv(&ctl_of(rq)->w, key, value);
-}
-
-static void
-ctl_sink_record_end(struct req *rq)
-{
-	ctl_frame_end(ctl_of(rq));
-}
-
-static void
-ctl_sink_data(struct req *rq, const void *buf, size_t n)
-{
-	struct ctl_client *c = ctl_of(rq);
-
-	ctl_frame_begin(c, PROTO_DATA);
-	proto_put_bytes(&c->w, buf, n);
-	ctl_frame_end(c);
-}
-
-static void
-ctl_sink_end(struct req *rq)
-{
-	struct ctl_client *c = ctl_of(rq);
-
-	ctl_frame_begin(c, PROTO_END);
-	ctl_frame_end(c);
-}
-
-static void
-ctl_sink_error(struct req *rq, const char *msg)
-{
-	ctl_send_error(ctl_of(rq), msg);
-}
-
-/* A stream has more: the writer pumps it once the output is out.  Runs
- * inside logcap, log.c and fsm calls: it only starts a watcher. */
-static void
-ctl_sink_wake(struct req *rq)
-{
-	struct ctl_client *c = ctl_of(rq);
-
-	if (c->outoff == c->outlen && !ev_is_active(&c->wio))
-		ev_io_start(ctl.loop, &c->wio);
-}
-
-static bool
-ctl_sink_dropped(const struct req *rq)
-{
-	return ctl_of(rq)->dropped;
-}
-
-static bool
-ctl_sink_busy(const struct req *rq)
-{
-	const struct ctl_client *c = ctl_of(rq);
-
-	return c->outoff < c->outlen;
-}
-
-static void
-ctl_sink_flush(struct req *rq)
-{
-	(void)ctl_flush(ctl_of(rq));
-}
-
-static const struct req_sink_ops ctl_sink_ops = {
-    .record = ctl_sink_record,
-    .kv = ctl_sink_kv,
-    .record_end = ctl_sink_record_end,
-    .data = ctl_sink_data,
-    .end = ctl_sink_end,
-    .error = ctl_sink_error,
-    .wake = ctl_sink_wake,
-    .dropped = ctl_sink_dropped,
-    .busy = ctl_sink_busy,
-    .flush = ctl_sink_flush,
-};
-
-/* Write what the socket takes now.  0: all sent or the socket is full;
- * -1: the client is gone (the caller frees it, when it safely can). */
-static int
-ctl_flush(struct ctl_client *c)
-{
-	ssize_t n;
-
-	while (c->outoff < c->outlen) {
-		/* MSG_NOSIGNAL: a client that hung up gives EPIPE, not a
-		 * SIGPIPE that would kill tendd (send(2)). */
-		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			if (errno != EPIPE && errno != ECONNRESET)
-				log_warn(
-				    "control client %d: send", (int)c->pid);
-			return -1;
-		}
-		c->outoff += (size_t)n;
-		c->active = ++ctl.tick;
-		/* Progress: the reply deadline starts over. */
-		ev_timer_stop(ctl.loop, &c->deadline);
-		ev_timer_set(&c->deadline, CTL_DEADLINE, 0.);
-		ev_timer_start(ctl.loop, &c->deadline);
-	}
-	return 0;
-}
-
-static void
-ctl_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct ctl_client *c = w->data;
-
-	c->outfull = false;
-	if (ctl_flush(c) == -1) {
-		ctl_client_free(c);
-		return;
-	}
-	if (c->outoff < c->outlen)
-		return;
-	c->outoff = c->outlen = 0;
-	ev_io_stop(loop, &c->wio);
-	ev_timer_stop(loop, &c->deadline);
-	if (c->closing) {
-		ctl_client_free(c);
-		return;
-	}
-	/* With a request still waiting, reading only watches for EOF. */
-	ev_io_start(loop, &c->rio);
-	if (c->rq.live && c->rq.pump != NULL)
-		c->rq.pump(&c->rq);
 }
 
 static void
@@ -1023,7 +677,6 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	char why[160];
 	bool reserved = false;
 	int fd, batch;
-
 
 	/* A bounded number per turn: the clients accepted get read (and
 	 * show progress) before a flood behind them can evict them. */

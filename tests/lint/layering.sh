@@ -33,6 +33,7 @@ procinfo.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 cgroup.c      fsm.h spawn.h reap.h logcap.h ctl.h
 sdnotify.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ctl.c         spawn.h reap.h fsm.h logcap.h cgroup.h procinfo.h
+ctl_out.c     spawn.h reap.h fsm.h logcap.h cgroup.h procinfo.h
 req.c         spawn.h reap.h ctl.h
 ctlsock.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h req.h
 job.c         spawn.h reap.h logcap.h cgroup.h ctl.h
