@@ -349,20 +349,27 @@ ctl_grow_in(struct ctl_client *c)
 #ifdef HAVE_HTTP
 /* A frame starts with a zero byte (its length is at most 64 KiB), an
  * HTTP request with a method name: supervisorctl's and XML-RPC clients'
- * connections go to http.c, unread. */
-static bool
+ * connections go to http.c, unread.  Returns 1 when C was handed over
+ * (and freed), -1 when nothing is there to look at yet (the caller waits:
+ * reading on would race the client's first bytes and take "POST" for a
+ * frame's length), 0 for a tendctl client or a hang-up. */
+static int
 ctl_http_handoff(struct ctl_client *c)
 {
 	char b;
 	int fd = c->fd;
+	ssize_t n;
 
-	if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1 || b < 'A' ||
-	    b > 'Z')
-		return false;
+	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	                   errno == EINTR))
+		return -1;
+	if (n != 1 || b < 'A' || b > 'Z')
+		return 0;
 	c->fd = -1;
 	http_adopt_unix(fd, c->pid, c->uid);
 	ctl_client_free(c);
-	return true;
+	return 1;
 }
 #endif
 
@@ -383,7 +390,7 @@ again:
 		return;
 	}
 #ifdef HAVE_HTTP
-	if (!c->hello && c->inlen == 0 && ctl_http_handoff(c))
+	if (!c->hello && c->inlen == 0 && ctl_http_handoff(c) != 0)
 		return;
 #endif
 	want = c->inneed ? c->inneed - c->inlen : PROTO_LEN_SIZE - c->inlen;
