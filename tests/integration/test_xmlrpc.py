@@ -223,13 +223,14 @@ def test_half_a_request_is_cut_off(tend):
     tend.start(PROG)
     s = raw_unix(tend, b"POST /RPC2 HTTP/1.1\r\nHost: x\r\n"
                  b"Content-Length: 100\r\n\r\n<?xml", timeout=60)
-    t0 = time.monotonic()
     # Others are served meanwhile.
     assert unix_proxy(tend).supervisor.getPID() == tend.pid
     rc, out, err = tend.ctl("status")
     assert rc == 0, err
-    read_all(s)  # returns once tendd closes it (HTTP_TIMEOUT)
-    assert time.monotonic() - t0 < 50
+    # Returns once tendd closes it (after HTTP_TIMEOUT, 10 s without
+    # progress); if tendd never did, recv raises socket.timeout at the
+    # 60 s liveness bound and the test fails.
+    read_all(s)
 
 
 def test_300_idle_connections(tend):
