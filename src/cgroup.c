@@ -533,7 +533,12 @@ cgroup_prepare(struct proc *p)
 	/* O_PATH is enough for CLONE_INTO_CGROUP (clone(2)) and as the
 	 * directory of openat(), and costs no real open.  Held only for
 	 * this spawn: the caller closes it. */
-	fd = openat(cg.basefd, cgroup_name(p), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (util_fault("cgroup_open")) {
+		errno = EMFILE;
+		fd = -1;
+	} else
+		fd = openat(cg.basefd, cgroup_name(p),
+		    O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		log_warn("%s: open %s/%s; tracking by session", p->fullname,
 		    cgpath.base, cgroup_name(p));

@@ -84,6 +84,15 @@ STATECODES = {"STOPPED": 0, "STARTING": 10, "RUNNING": 20, "BACKOFF": 30,
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOTRUNNING, EXIT_NOCONN = 0, 1, 2, 3, 4
 
 
+def fault_hooks_built():
+    """Is this a build with TEND_FAULT hooks (--enable-debug)?"""
+    try:
+        text = (BUILDDIR / "autoconf.h").read_text()
+    except OSError:
+        return False
+    return "#define TEND_FAULTS 1" in text
+
+
 def package_version():
     """PACKAGE_VERSION from the build's autoconf.h."""
     text = (BUILDDIR / "autoconf.h").read_text()

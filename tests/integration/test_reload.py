@@ -502,20 +502,11 @@ def test_rolling_restart_follows_a_reload_that_shrinks_the_pool(tend):
         assert not is_alive(before[n]), n
 
 
-def fault_hooks_built():
-    """Is this a build with TEND_FAULT hooks (--enable-debug)?"""
-    try:
-        text = (tendlib.BUILDDIR / "autoconf.h").read_text()
-    except OSError:
-        return False
-    return "#define TEND_FAULTS 1" in text
-
-
 def test_reload_that_cannot_apply_changes_nothing(tend, monkeypatch):
     """The process table's apply runs out of memory (a test fault hook):
     the client hears the reload failed, and the running set, the config
     and its globals are exactly as before; the next update applies it."""
-    if not fault_hooks_built():
+    if not tendlib.fault_hooks_built():
         pytest.skip("tendd built without --enable-debug (no fault hooks)")
     monkeypatch.setenv("TEND_FAULT", "svctab_apply:1")
     tend.start(prog("keep") + prog("changed"))
