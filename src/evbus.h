@@ -82,4 +82,74 @@ const char *evbus_name(enum evbus_type t);
 void evbus_ref(struct evbus_event *ev);
 void evbus_unref(struct evbus_event *ev);
 
+/* --- added with evbus.c (backward compatible: declarations only) ------ */
+
+/* Every PROCESS_STATE_* bit, and the TICK_* bits. */
+#define EVBUS_PROCESS_STATE_MASK                                               \
+	(EVBUS_BIT(EVT_PROCESS_STATE_STOPPED) |                                \
+	    EVBUS_BIT(EVT_PROCESS_STATE_STARTING) |                            \
+	    EVBUS_BIT(EVT_PROCESS_STATE_RUNNING) |                             \
+	    EVBUS_BIT(EVT_PROCESS_STATE_BACKOFF) |                             \
+	    EVBUS_BIT(EVT_PROCESS_STATE_STOPPING) |                            \
+	    EVBUS_BIT(EVT_PROCESS_STATE_EXITED) |                              \
+	    EVBUS_BIT(EVT_PROCESS_STATE_FATAL) |                               \
+	    EVBUS_BIT(EVT_PROCESS_STATE_UNKNOWN))
+#define EVBUS_TICK_MASK                                                        \
+	(EVBUS_BIT(EVT_TICK_5) | EVBUS_BIT(EVT_TICK_60) |                      \
+	    EVBUS_BIT(EVT_TICK_3600))
+
+/* The union of every subscription's mask: the one test a hook makes
+ * before doing anything (evbus_wants()). */
+extern uint32_t evbus_wanted;
+
+static inline int
+evbus_wants(uint32_t bits)
+{
+	return (evbus_wanted & bits) != 0;
+}
+
+struct ev_loop;
+struct proc;
+
+/* The loop the tick timers run on (tendd.c, before any subscription);
+ * NULL (unit tests): no timers, ticks only through evbus_tick(). */
+void evbus_init(struct ev_loop *loop);
+/* Drop every subscription and timer (tendd's exit). */
+void evbus_close(void);
+
+/* The publishers.  Each returns at once when no subscription wants its
+ * type; otherwise it builds the payload supervisord's payload() would
+ * and hands the event to each subscriber in subscription order. */
+
+/* P's state changed from FROM (int: enum proc_state) to p->state
+ * (tendd.c's fsm_ops.changed): PROCESS_STATE_* with from_state, tries,
+ * expected, pid as supervisord's process.py sets them.  Where tend
+ * skips a state supervisord passes through (a spawn that fails at once:
+ * no STARTING; the last failed start: FATAL without BACKOFF), the
+ * missing events are published first (tendd(8), EVENTS). */
+void evbus_proc_changed(const struct proc *p, int from);
+/* Output of P's process PID on CHANNEL (1 stdout, 2 stderr):
+ * PROCESS_LOG_STDOUT/STDERR ("processname:X groupname:Y pid:N
+ * channel:stdout\n" DATA). */
+void evbus_proc_log(const struct proc *p, int pid, int channel,
+    const char *data, size_t len);
+/* A captured block (between <!--XSUPERVISOR:BEGIN--> and END):
+ * PROCESS_COMMUNICATION_STDOUT/STDERR. */
+void evbus_proc_comm(const struct proc *p, int pid, int channel,
+    const char *data, size_t len);
+/* SUPERVISOR_STATE_CHANGE_RUNNING or _STOPPING (empty payload). */
+void evbus_supervisor_state(enum evbus_type t);
+/* PROCESS_GROUP_ADDED or _REMOVED ("groupname:X\n"). */
+void evbus_group(enum evbus_type t, const char *group);
+/* REMOTE_COMMUNICATION ("type:T\n" DATA), from sendRemoteCommEvent. */
+void evbus_remote(const char *type, const char *data);
+/* TICK_5/60/3600 for the timeslice WHEN ("when:N"); the timers call it,
+ * tests may too. */
+void evbus_tick(enum evbus_type t, long long when);
+/* supervisord's timeslice(period, when): WHEN rounded down to a
+ * multiple of PERIOD seconds. */
+long long evbus_timeslice(int period, double when);
+/* Is the timer of tick type T armed?  (Tests: no timer unless wanted.) */
+int evbus_tick_armed(enum evbus_type t);
+
 #endif /* TEND_EVBUS_H */

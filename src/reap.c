@@ -138,6 +138,7 @@ reap_fill_exit(const struct proc *p, const siginfo_t *si,
 {
 	memset(ex, 0, sizeof(*ex));
 	ex->valid = true;
+	ex->pid = p->pid;
 	switch (si->si_code) {
 	case CLD_EXITED:
 		ex->code = si->si_status;
@@ -243,6 +244,7 @@ reap_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents)
 	memset(&ex, 0, sizeof(ex));
 	ex.valid = true;
 	ex.code = -1;
+	ex.pid = p->pid;
 	ex.wall = util_realtime();
 	reap_forget(p);
 	reap_on_exit(p, &ex);

@@ -28,9 +28,11 @@ enum proc_state {
 /* How the last run of a process ended. */
 struct proc_exit {
 	bool valid;	 /* false until the first exit */
+	bool core;	 /* core dumped */
 	int code;	 /* exit status when !signal */
 	int signal;	 /* terminating signal, 0 if exited */
-	bool core;	 /* core dumped */
+	pid_t pid;	 /* the process that ended (for evbus's events; not
+			    carried across reexec) */
 	double utime;	 /* CPU seconds, user */
 	double stime;	 /* CPU seconds, system */
 	long maxrss_kb;	 /* peak RSS */

@@ -41,6 +41,7 @@ reload.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 status.c      spawn.h reap.h ctl.h
 logs.c        spawn.h reap.h fsm.h cgroup.h ctl.h
 events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
+evbus.c       config_impl.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h req.h
 http.c        svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h
 xmlrpc.c      fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
 health.c      ctl.h logcap.h cgroup.h job.h http.h
