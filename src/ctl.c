@@ -486,12 +486,6 @@ ctl_proc_gone(struct proc *p)
 }
 
 void
-ctl_shutdown_begun(void)
-{
-	req_env.shutting_down = true;
-}
-
-void
 ctl_config_sync(void)
 {
 	req_config_sync();
@@ -854,8 +848,12 @@ ctl_init(struct ev_loop *loop, struct svctab *tab, const struct conf_global *g,
 void
 ctl_close(void)
 {
-	while (ctl.clients != NULL)
+	/* Replies already answered go out (shutdown's own: its client
+	 * waits for EOF); a request still in flight is cut short. */
+	while (ctl.clients != NULL) {
+		(void)ctl_flush(ctl.clients);
 		ctl_client_free(ctl.clients);
+	}
 	job_close();
 	events_close();
 	if (ctl.fd == -1)

@@ -33,9 +33,6 @@ void ctl_proc_changed(struct proc *p, enum proc_state from);
 /* P is about to be freed (a reload dropped it): requests waiting on it
  * complete with "abnormal termination" and forget it. */
 void ctl_proc_gone(struct proc *p);
-/* tendd is shutting down (a signal, or the shutdown verb): start and
- * restart are refused from now on with "shutting down". */
-void ctl_shutdown_begun(void);
 /*
  * The service table may have a new config (a reload swapped it in):
  * count it in the config generation that `tendctl metrics` reports.

@@ -221,12 +221,6 @@ ctl_sink_busy(const struct req *rq)
 	return c->outoff < c->outlen;
 }
 
-static void
-ctl_sink_flush(struct req *rq)
-{
-	(void)ctl_flush(ctl_of(rq));
-}
-
 const struct req_sink_ops ctl_sink_ops = {
     .record = ctl_sink_record,
     .kv = ctl_sink_kv,
@@ -237,7 +231,6 @@ const struct req_sink_ops ctl_sink_ops = {
     .wake = ctl_sink_wake,
     .dropped = ctl_sink_dropped,
     .busy = ctl_sink_busy,
-    .flush = ctl_sink_flush,
 };
 
 /* Write what the socket takes now.  0: all sent or the socket is full;

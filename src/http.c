@@ -434,11 +434,6 @@ http_st_dropped(const struct req *rq)
 	return st->r == NULL;
 }
 
-static void
-http_st_flush(struct req *rq)
-{
-}
-
 /* Pieces not yet taken by MHD's reader. */
 static bool
 http_st_busy(const struct req *rq)
@@ -458,7 +453,6 @@ static const struct req_sink_ops http_st_ops = {
     .wake = http_st_wake,
     .dropped = http_st_dropped,
     .busy = http_st_busy,
-    .flush = http_st_flush,
 };
 
 /* The peer of a suspended stream: at EOF, let MHD find it closed. */

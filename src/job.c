@@ -1,7 +1,8 @@
 /*
  * job.c: the one job engine (job.h): everything that waits on processes.
  * start, stop, restart (-t), the steps of an update (reload.c) and of a
- * rolling restart are each a struct job with one step per process; one
+ * rolling restart, and tendd's shutdown order, are each a struct job with
+ * one step per process; one
  * evaluator (job_step_eval) decides when a step reached its goal, one
  * encoder (job_step_put) sends its result.  signal, clear and status use
  * the same lists without waiting (JOB_LIST).
@@ -66,8 +67,10 @@ job_add_step(struct job *j, struct proc *p, const char *name,
 	st->goal = goal;
 	st->success = success;
 	st->pat = j->npat;
-	/* An update's steps were acted on by the reload itself. */
-	st->issued = j->kind == JOB_UPDATE || j->kind == JOB_ROLLING;
+	/* An update's steps were acted on by the reload itself; a
+	 * shutdown waits on every process, stopped by it or not. */
+	st->issued = j->kind == JOB_UPDATE || j->kind == JOB_ROLLING ||
+	    j->kind == JOB_SHUTDOWN;
 	return st;
 }
 
@@ -188,6 +191,10 @@ job_step_eval(struct job_step *st)
 		break;
 	case JOB_GOAL_SETTLED:
 		if (p->next_conf == NULL)
+			job_step_finish(st, PROTO_F_OK, NULL, NULL);
+		break;
+	case JOB_GOAL_DOWN:
+		if (!job_proc_active(p))
 			job_step_finish(st, PROTO_F_OK, NULL, NULL);
 		break;
 	case JOB_GOAL_NONE:
@@ -496,6 +503,101 @@ job_roll(struct job *j)
 	return moved;
 }
 
+/* --- shutdown ------------------------------------------------------- */
+
+bool
+job_proc_active(const struct proc *p)
+{
+	/* Unkillable (D state): waiting would hang forever. */
+	if (p->stuck)
+		return false;
+	/* A daemonised child outlives an EXITED main process: stop it. */
+	if (p->leftovers > 0 && p->conf->stop_leftovers)
+		return true;
+	return fsm_is_active(p->state) ||
+	    (p->state == PROC_EXITED && p->restart_wall != 0);
+}
+
+/*
+ * One round of the shutdown order (supervisord's): stop every active
+ * process of the highest priority that still has one, in reverse table
+ * order, and wait; each state change brings the job back here.  A
+ * process that restarted meanwhile is waited for again.  Stops may
+ * complete synchronously (BACKOFF -> STOPPED): they only mark the job
+ * dirty, and job_sweep() comes back.
+ */
+static void
+job_shutdown_round(struct job *j)
+{
+	size_t i;
+	int top = 0;
+	bool found = false;
+
+	for (i = 0; i < j->ns; i++) {
+		struct job_step *st = &j->s[i];
+
+		if (st->p == NULL)
+			continue;
+		if (st->done && job_proc_active(st->p))
+			st->done = false;
+		if (!st->done && (!found || st->p->conf->priority > top)) {
+			top = st->p->conf->priority;
+			found = true;
+		}
+	}
+	for (i = j->ns; found && i-- > 0;) {
+		struct job_step *st = &j->s[i];
+
+		if (!st->done && st->p != NULL &&
+		    st->p->conf->priority == top &&
+		    st->p->state != PROC_STOPPING)
+			(void)fsm_stop(st->p);
+	}
+}
+
+/* The shutdown job; on ENOMEM tried again a second later (exiting
+ * would leave every process running, unsupervised). */
+static void (*job_shutdown_done)(void);
+
+static void
+job_shutdown_queue(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j;
+	size_t i;
+
+	if ((j = job_new(JOB_SHUTDOWN)) == NULL)
+		goto nomem;
+	j->done = job_shutdown_done;
+	for (i = 0; i < req_env.tab->nprocs; i++) {
+		struct proc *p = req_env.tab->procs[i];
+
+		if (job_add_step(j, p, p->fullname, JOB_GOAL_DOWN, "stopped") ==
+		    NULL) {
+			job_free(j);
+			goto nomem;
+		}
+	}
+	job_queue(NULL, j);
+	return;
+nomem:
+	log_warn("shutdown: trying again in a second");
+	ev_timer_set(w, 1., 0.);
+	ev_timer_start(loop, w);
+}
+
+void
+job_shutdown(void (*done)(void))
+{
+	static ev_timer retry;
+
+	if (req_env.shutting_down)
+		return;
+	req_env.shutting_down = true;
+	job_shutdown_done = done;
+	ev_timer_init(&retry, job_shutdown_queue, 1., 0.);
+	job_shutdown_queue(req_env.loop, &retry, 0);
+}
+
 /* --- progress ------------------------------------------------------- */
 
 /* Send J's completed results: a start or stop in the order of its fsm
@@ -518,7 +620,7 @@ job_send(struct job *j)
 	for (i = 0; i < j->ns; i++) {
 		struct job_step *st = &j->s[i];
 
-		if (st->done && !st->sent && !st->quiet) {
+		if (st->done && !st->sent && !st->quiet && j->rq != NULL) {
 			job_step_put(j->rq, st);
 			st->sent = true;
 		}
@@ -538,6 +640,8 @@ job_progress(struct job *j)
 		for (i = 0; i < j->ns; i++)
 			job_step_eval(&j->s[i]);
 	} while (j->kind == JOB_ROLLING && job_roll(j));
+	if (j->kind == JOB_SHUTDOWN)
+		job_shutdown_round(j);
 	if (!job_send(j))
 		return false;
 	if (j->kind == JOB_STARTSTOP && j->phase == JOB_PHASE_STOP &&
@@ -546,7 +650,10 @@ job_progress(struct job *j)
 		job_issue(j);
 		return false;
 	}
-	req_end(j->rq);
+	if (j->rq != NULL)
+		req_end(j->rq);
+	else if (j->done != NULL)
+		j->done();
 	return true;
 }
 
@@ -603,8 +710,10 @@ job_queue(struct req *rq, struct job *j)
 			st->p->waiters = st;
 		}
 	}
-	rq->state = j;
-	rq->cancel = job_cancel;
+	if (rq != NULL) {
+		rq->state = j;
+		rq->cancel = job_cancel;
+	}
 	if (j->kind == JOB_STARTSTOP) {
 		if (j->timeout_secs > 0)
 			ev_timer_start(req_env.loop, &j->timeout);
@@ -645,7 +754,8 @@ job_proc_gone(struct proc *p)
 			 * with it. */
 			st->success = "removed";
 			job_step_finish(st, PROTO_F_OK, NULL, NULL);
-		} else if (st->goal == JOB_GOAL_GONE) {
+		} else if (st->goal == JOB_GOAL_GONE ||
+		           st->goal == JOB_GOAL_DOWN) {
 			job_step_finish(st, PROTO_F_OK, NULL, NULL);
 		} else {
 			job_step_finish(st, PROTO_F_ABNORMAL_TERMINATION, NULL,
@@ -875,12 +985,11 @@ job_do_shutdown(struct req *rq)
 	}
 	log_info("shutdown requested by control client (pid %d, uid %u)",
 	    (int)rq->pid, (unsigned)rq->uid);
-	req_env.shutting_down = true;
-	req_end(rq);
-	/* Push the reply out now: with nothing to stop, tendd may leave
-	 * its loop before the write watcher runs.  The client then waits
+	/* The reply first: with nothing to stop, tendd leaves its loop
+	 * within the hook, and the front ends push out what was answered
+	 * as they close (ctl_close, http_close).  The client then waits
 	 * for EOF, which means tendd is gone. */
-	req_flush(rq);
+	req_end(rq);
 	if (req_env.hooks != NULL && req_env.hooks->shutdown != NULL)
 		req_env.hooks->shutdown();
 }

@@ -25,6 +25,8 @@ enum job_kind {
 			  the order the fsm calls were made */
 	JOB_UPDATE,    /* update, add, remove, reload (reload.c) */
 	JOB_ROLLING,   /* restart --rolling: `width` at a time */
+	JOB_SHUTDOWN,  /* tendd's shutdown order: a priority level at a
+			  time, highest first; no request answers it */
 };
 
 enum job_phase { JOB_PHASE_STOP, JOB_PHASE_START };
@@ -38,6 +40,9 @@ enum job_goal {
 	JOB_GOAL_SETTLED,   /* changed, not started: done with next_conf in */
 	JOB_GOAL_ROLL_WAIT, /* rolling: its turn has not come */
 	JOB_GOAL_ROLL_STOP, /* rolling: stopping, to be started again */
+	JOB_GOAL_DOWN,      /* shutdown: nothing left to stop
+			       (job_proc_active() false); a process that
+			       restarts meanwhile is waited for again */
 };
 
 struct job;
@@ -63,7 +68,8 @@ struct job_step {
 
 struct job {
 	struct job *next; /* in the queue */
-	struct req *rq;	  /* NULL for a JOB_LIST */
+	struct req *rq;	  /* NULL for a JOB_LIST or JOB_SHUTDOWN */
+	void (*done)(void); /* JOB_SHUTDOWN: called once it is over */
 	enum job_kind kind;
 	enum job_phase phase; /* JOB_STARTSTOP */
 	bool restart;	      /* a start phase follows the stop phase */
@@ -106,6 +112,17 @@ void job_proc_changed(struct proc *p);
 void job_proc_gone(struct proc *p);
 /* Free every job in flight (tendd exits). */
 void job_close(void);
+
+/* Is P active for a stop: a process of it exists (a main one, or a
+ * leftover that stop_leftovers stops), or a restart is pending?  A
+ * process stuck in D state is not: waiting would never end. */
+bool job_proc_active(const struct proc *p);
+/* Begin tendd's ordered shutdown (once; later calls do nothing): from now
+ * on req_env.shutting_down refuses starts, and a job stops every process,
+ * one priority level at a time, highest first (fsm_stop() keeps a
+ * dependency up until its dependents are down).  DONE is called once
+ * nothing is active. */
+void job_shutdown(void (*done)(void));
 
 /* Handlers (req.def). */
 void job_do_startstop(struct req *rq);

@@ -267,8 +267,3 @@ req_busy(const struct req *rq)
 	return rq->ops->busy(rq);
 }
 
-void
-req_flush(struct req *rq)
-{
-	rq->ops->flush(rq);
-}

@@ -70,9 +70,6 @@ struct req_sink_ops {
 	/* True while output sent earlier has not left yet: a producer that
 	 * may pace itself waits for rq->pump. */
 	bool (*busy)(const struct req *rq);
-	/* Push queued output out now (tendd may exit before the loop turns
-	 * again: shutdown). */
-	void (*flush)(struct req *rq);
 };
 
 struct req {
@@ -139,7 +136,6 @@ void req_error(struct req *rq, const char *fmt, ...) TEND_PRINTF(2, 3);
 void req_wake(struct req *rq);
 bool req_dropped(const struct req *rq);
 bool req_busy(const struct req *rq);
-void req_flush(struct req *rq);
 
 /*
  * Run RQ: find its row in req.def, refuse it while shutting down unless

@@ -21,6 +21,7 @@
 #ifdef HAVE_HTTP
 #include "http.h"
 #endif
+#include "job.h"
 #include "log.h"
 #include "logcap.h"
 #include "proto.h"
@@ -55,10 +56,6 @@ static char socket_path[4096];
 static char server_url[4200];
 static char notify_path[4200]; /* services' NOTIFY_SOCKET (ready.c) */
 
-/* Shutdown: stop one priority level at a time, highest first, and move on
- * once none of that level is active (supervisord's order). */
-static bool shutting_down;
-
 /* tendd's exit status (tendd(8) EXIT STATUS): 0 every process stopped
  * cleanly; TENDD_EXIT_CRITICAL a critical= program ended (which began
  * the shutdown); TENDD_EXIT_DEADLINE shutdown_timeout passed and what was
@@ -72,7 +69,6 @@ static ev_timer shutdown_deadline, critical_later;
 
 static ev_signal sig_term, sig_int, sig_hup, sig_chld, sig_usr1, sig_usr2;
 
-static void shutdown_step(void);
 static void shutdown_begin(void);
 static void ready_check(void);
 static void critical_check(struct proc *p);
@@ -305,9 +301,7 @@ op_changed(struct proc *p, enum proc_state from)
 	ctl_proc_changed(p, from);
 	reload_proc_changed(p);
 	sdnotify_status_changed();
-	if (shutting_down)
-		shutdown_step();
-	else {
+	if (!req_env.shutting_down) {
 		critical_check(p);
 		ready_check();
 	}
@@ -323,8 +317,6 @@ op_stuck(struct proc *p)
 	          "unkillable, not waited for",
 	    p->fullname, (long)p->stuck_pid, p->stuck_state);
 	ctl_proc_changed(p, p->state);
-	if (shutting_down)
-		shutdown_step();
 }
 
 static const struct fsm_ops tendd_fsm_ops = {
@@ -351,8 +343,6 @@ empty_cb(struct proc *p)
 	if (p->state != before)
 		return;
 	ctl_proc_changed(p, p->state);
-	if (shutting_down)
-		shutdown_step();
 }
 
 static void
@@ -451,7 +441,7 @@ handover_busy(void)
 {
 	size_t i;
 
-	if (shutting_down)
+	if (req_env.shutting_down)
 		return "tendd is shutting down";
 	for (i = 0; i < tab.nprocs; i++)
 		if (tab.procs[i]->next_conf != NULL || tab.procs[i]->removed)
@@ -465,72 +455,6 @@ static const struct handover_ops tendd_handover_ops = {
 	.busy = handover_busy,
 	.fresh = handover_fresh,
 };
-
-/* Active for shutdown: a process exists, or a start is pending. */
-static bool
-shutdown_pending(const struct proc *p)
-{
-	/* Unkillable (D state): waiting would hang forever. */
-	if (p->stuck)
-		return false;
-	/* A daemonised child outlives an EXITED main process: stop it. */
-	if (p->leftovers > 0 && p->conf->stop_leftovers)
-		return true;
-	return fsm_is_active(p->state) ||
-	    (p->state == PROC_EXITED && p->restart_wall != 0);
-}
-
-/*
- * One step of the ordered shutdown: stop every pending proc of the highest
- * priority that still has one, and wait (op_changed calls back here).  A
- * proc that restarts meanwhile is simply found again.  Stops can complete
- * synchronously (BACKOFF -> STOPPED) and re-enter through op_changed, so
- * re-entry only asks the running step to look again.
- */
-static void
-shutdown_step(void)
-{
-	static bool in_step, again, done;
-	size_t i;
-	int top;
-	bool found;
-
-	if (done)
-		return; /* late state changes after the last stop */
-	if (in_step) {
-		again = true;
-		return;
-	}
-	in_step = true;
-	do {
-		again = false;
-		found = false;
-		top = 0;
-		for (i = 0; i < tab.nprocs; i++) {
-			const struct proc *p = tab.procs[i];
-
-			if (shutdown_pending(p) &&
-			    (!found || p->conf->priority > top)) {
-				top = p->conf->priority;
-				found = true;
-			}
-		}
-		if (!found) {
-			log_info("all processes stopped; exiting");
-			ev_break(loop, EVBREAK_ALL);
-			done = true;
-			break;
-		}
-		for (i = tab.nprocs; i-- > 0;) {
-			struct proc *p = tab.procs[i];
-
-			if (p->conf->priority == top && shutdown_pending(p) &&
-			    p->state != PROC_STOPPING)
-				(void)fsm_stop(p);
-		}
-	} while (again);
-	in_step = false;
-}
 
 /*
  * shutdown_timeout passed.  First: SIGKILL the process group of every
@@ -577,22 +501,30 @@ shutdown_timeout(void)
 	return is_pid1 ? 9.0 : 0;
 }
 
+/* The shutdown job is over (job.c): nothing runs any more. */
+static void
+shutdown_done(void)
+{
+	log_info("all processes stopped; exiting");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Shutdown: job.c stops one priority level at a time, highest first, and
+ * moves on once none of that level is active (supervisord's order). */
 static void
 shutdown_begin(void)
 {
 	double t = shutdown_timeout();
 
-	if (shutting_down)
+	if (req_env.shutting_down)
 		return;
-	shutting_down = true;
 	log_info("shutting down");
 	sdnotify_stopping();
-	ctl_shutdown_begun();
 	if (t > 0) {
 		ev_timer_init(&shutdown_deadline, shutdown_deadline_cb, t, 0.);
 		ev_timer_start(loop, &shutdown_deadline);
 	}
-	shutdown_step();
+	job_shutdown(shutdown_done);
 }
 
 /* A critical= program ended: shut down from the loop, not from inside
@@ -650,7 +582,7 @@ status_counts(char *buf, size_t len)
 		}
 	(void)snprintf(buf, len, "%s%zu running, %zu starting, %zu backoff, "
 				 "%zu fatal of %zu",
-	    shutting_down ? "stopping: " : "", run, starting, backoff, fatal,
+	    req_env.shutting_down ? "stopping: " : "", run, starting, backoff, fatal,
 	    tab.nprocs);
 }
 
@@ -662,7 +594,7 @@ ready_check(void)
 	static bool sent;
 	size_t i;
 
-	if (sent || !started || shutting_down || !sdnotify_enabled())
+	if (sent || !started || req_env.shutting_down || !sdnotify_enabled())
 		return;
 	for (i = 0; i < tab.nprocs; i++)
 		if (tab.procs[i]->state == PROC_STARTING)
@@ -718,7 +650,7 @@ reload_op_globals(const struct tend_conf *c)
 }
 
 static const struct reload_ops reload_ops = {
-    .pending = shutdown_pending,
+    .pending = job_proc_active,
     .forget = reload_op_forget,
     .settled = reload_op_settled,
     .resized = reload_op_resized,
@@ -746,8 +678,6 @@ leftovers_recount(void)
 			ctl_proc_changed(p, p->state);
 		}
 	}
-	if (shutting_down)
-		shutdown_step();
 }
 
 static void

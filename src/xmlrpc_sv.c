@@ -125,9 +125,8 @@ sv_data(struct req *rq, const void *buf, size_t n)
 	s->data[s->dlen] = '\0';
 }
 
-/* Requests over whose memory may still be in use: a handler may touch
- * its request once more after req_end() (shutdown flushes it), so they
- * are freed at the next loop turn (xmlrpc_reap). */
+/* Requests over: freed at the next loop turn (xmlrpc_reap), never under
+ * the handler or notification that completed them. */
 static struct sv_req *sv_dead;
 
 void
@@ -190,11 +189,6 @@ sv_dropped(const struct req *rq)
 	return false;
 }
 
-static void
-sv_flush(struct req *rq)
-{
-}
-
 /* Everything is collected at once: never busy. */
 static bool
 sv_busy(const struct req *rq)
@@ -212,7 +206,6 @@ static const struct req_sink_ops sv_ops = {
     .wake = sv_wake,
     .dropped = sv_dropped,
     .busy = sv_busy,
-    .flush = sv_flush,
 };
 
 /* The client went away: cancel the request, or let it finish unheard. */
