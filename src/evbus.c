@@ -486,6 +486,32 @@ evbus_supervisor_state(enum evbus_type t)
 	evbus_publish(t, 0, NULL, 0, "%s", "");
 }
 
+int
+evbus_group_has(struct proc *const *procs, size_t n, const char *group,
+    const struct proc *skip)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (procs[i] != skip && strcmp(procs[i]->conf->group, group) == 0)
+			return 1;
+	return 0;
+}
+
+void
+evbus_startup(struct proc *const *procs, size_t n)
+{
+	size_t i;
+
+	if (evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)))
+		for (i = 0; i < n; i++)
+			if (!evbus_group_has(procs, i, procs[i]->conf->group,
+				NULL))
+				evbus_group(EVT_PROCESS_GROUP_ADDED,
+				    procs[i]->conf->group);
+	evbus_supervisor_state(EVT_SUPERVISOR_STATE_CHANGE_RUNNING);
+}
+
 void
 evbus_group(enum evbus_type t, const char *group)
 {

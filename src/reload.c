@@ -19,6 +19,7 @@
  */
 #include "reload.h"
 #include "config.h"
+#include "evbus.h"
 #include "fdbudget.h"
 #include "fsm.h"
 #include "job.h"
@@ -286,6 +287,10 @@ static void
 reload_drop(struct proc *p)
 {
 	log_info("removed: '%s'", p->fullname);
+	/* supervisord's removeProcessGroup: once its processes stopped. */
+	if (evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_REMOVED)) &&
+	    !evbus_group_has(rl.tab->procs, rl.tab->nprocs, p->conf->group, p))
+		evbus_group(EVT_PROCESS_GROUP_REMOVED, p->conf->group);
 	rl.ops->forget(p);
 	if (svctab_drop(rl.tab, p) == -1)
 		log_warn("service table: dependencies");
@@ -528,11 +533,57 @@ reload_swap_conf(struct tend_conf *nc)
 	rl.ops->globals(nc);
 }
 
+/* Before the table takes PLAN: which selected ADDED deltas bring a group
+ * the table does not have yet (the first of each such group).  NULL when
+ * nobody wants PROCESS_GROUP_ADDED (or out of memory: logged, no event). */
+static bool *
+reload_groups_new(const struct svctab_plan *plan)
+{
+	bool *fresh;
+	size_t i, j;
+
+	if (!evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)) || plan->n == 0)
+		return NULL;
+	if ((fresh = calloc(plan->n, sizeof(*fresh))) == NULL) {
+		log_warn("reload: PROCESS_GROUP_ADDED events lost");
+		return NULL;
+	}
+	for (i = 0; i < plan->n; i++) {
+		const struct svctab_delta *d = &plan->v[i];
+
+		if (!d->selected || d->change != SVCTAB_ADDED ||
+		    evbus_group_has(rl.tab->procs, rl.tab->nprocs,
+			d->conf->group, NULL))
+			continue;
+		fresh[i] = true;
+		for (j = 0; j < i && fresh[i]; j++)
+			if (fresh[j] &&
+			    strcmp(plan->v[j].conf->group, d->conf->group) == 0)
+				fresh[i] = false;
+	}
+	return fresh;
+}
+
+/* supervisord's addProcessGroup: PROCESS_GROUP_ADDED for each new group,
+ * before its processes start. */
+static void
+reload_groups_added(const struct svctab_plan *plan, bool *fresh)
+{
+	size_t i;
+
+	for (i = 0; fresh != NULL && i < plan->n; i++)
+		if (fresh[i])
+			evbus_group(EVT_PROCESS_GROUP_ADDED,
+			    plan->v[i].conf->group);
+	free(fresh);
+}
+
 int
 reload_run(struct reload_req *r)
 {
 	struct tend_conf *nc;
 	size_t i, counts[SVCTAB_REMOVED + 1] = {0};
+	bool *fresh;
 
 	if (req_env.shutting_down) {
 		(void)snprintf(
@@ -548,11 +599,13 @@ reload_run(struct reload_req *r)
 		return 0;
 	}
 	sdnotify_reloading();
+	fresh = reload_groups_new(&r->plan);
 	/* Everything that can fail comes first; the config and its global
 	 * settings are swapped in only once the table has taken it. */
 	if ((nc != NULL && reload_reserve() == -1) ||
 	    svctab_apply(rl.tab, nc != NULL ? nc : *rl.conf, &r->plan) == -1) {
 		config_free(nc);
+		free(fresh);
 		goto nomem;
 	}
 	if (nc != NULL)
@@ -586,6 +639,7 @@ reload_run(struct reload_req *r)
 		if (rl.ops->pending(d->p) && d->p->state != PROC_STOPPING)
 			(void)fsm_stop(d->p);
 	}
+	reload_groups_added(&r->plan, fresh);
 	for (i = 0; i < r->plan.n; i++) {
 		struct svctab_delta *d = &r->plan.v[i];
 		char err[256];

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "ctl.h"
+#include "evbus.h"
 #include "fdbudget.h"
 #include "fsm.h"
 #include "handover.h"
@@ -296,6 +297,7 @@ static void
 op_changed(struct proc *p, enum proc_state from)
 {
 	log_transition(p, from);
+	evbus_proc_changed(p, (int)from);
 	ready_proc_changed(p, from);
 	health_proc_changed(p, from);
 	ctl_proc_changed(p, from);
@@ -519,6 +521,7 @@ shutdown_begin(void)
 	if (req_env.shutting_down)
 		return;
 	log_info("shutting down");
+	evbus_supervisor_state(EVT_SUPERVISOR_STATE_CHANGE_STOPPING);
 	sdnotify_stopping();
 	if (t > 0) {
 		ev_timer_init(&shutdown_deadline, shutdown_deadline_cb, t, 0.);
@@ -938,6 +941,7 @@ main(int argc, char **argv)
 
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop (ev_loop_new)");
+	evbus_init(loop);
 	signals_init();
 	reload_init(loop, &tab, &conf, path, &reload_ops);
 
@@ -989,8 +993,12 @@ main(int argc, char **argv)
 	if (handover_active()) {
 		(void)handover_restore();
 		handover_finish();
-	} else
+	} else {
+		/* supervisord: GROUP_ADDED per group, RUNNING, then the
+		 * processes start (a reexec is no start-up: no events). */
+		evbus_startup(tab.procs, tab.nprocs);
 		start_autostart();
+	}
 	started = true;
 	ready_check();
 
@@ -1018,6 +1026,7 @@ main(int argc, char **argv)
 	svctab_free(&tab);
 	reload_close();
 	config_free(conf);
+	evbus_close();
 	ev_loop_destroy(loop);
 	if (exit_status != 0)
 		log_info("exit status %d (%s)", exit_status,

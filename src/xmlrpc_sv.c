@@ -20,6 +20,7 @@
  * restarting unchanged processes.
  */
 #include "xmlrpc_impl.h"
+#include "evbus.h"
 #include "log.h"
 #include "proto.h"
 #include "req.h"
@@ -430,9 +431,13 @@ sv_send_comm_event(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	char *type = NULL, *data = NULL;
 
-	/* No event listeners in tend: nobody to tell. */
-	if (xr_arg_str(c, env, p, 0, &type) && xr_arg_str(c, env, p, 1, &data))
+	/* REMOTE_COMMUNICATION for the listeners that want it (evbus.c);
+	 * supervisord answers True whether anyone listens or not. */
+	if (xr_arg_str(c, env, p, 0, &type) &&
+	    xr_arg_str(c, env, p, 1, &data)) {
+		evbus_remote(type, data);
 		xr_return(c, env, xmlrpc_bool_new(env, 1));
+	}
 	free(type);
 	free(data);
 }
