@@ -12,7 +12,8 @@
  * marks their jobs dirty; job_sweep() then moves the dirty jobs on.  A
  * reload that removes a process completes its steps (job_proc_gone): a
  * rolling restart shrinks with its pool, an update's removal is done,
- * a start or stop waiting on it failed.
+ * a start or stop waiting on it failed.  One that adds a process grows
+ * the rolling restarts whose names name it (job_proc_added).
  *
  * Acts only through fsm.h and svctab.h; never forks, signals or reaps.
  */
@@ -124,6 +125,9 @@ job_free(struct job *j)
 		job_step_unlink(&j->s[i]);
 		free(j->s[i].name);
 	}
+	for (i = 0; i < j->npats; i++)
+		free(j->pats[i]);
+	free(j->pats);
 	free(j->s);
 	free(j->order);
 	free(j);
@@ -489,6 +493,10 @@ job_roll(struct job *j)
 		if (st->done || st->goal != JOB_GOAL_ROLL_WAIT ||
 		    st->p->removed)
 			continue;
+		/* Added and being started by the reload: its turn waits
+		 * until that start is over (the update waits for it). */
+		if (st->added && st->p->state == PROC_STARTING)
+			continue;
 		if (j->failed) {
 			job_step_finish(st, PROTO_F_FAILED,
 			    "not restarted: an earlier replacement failed",
@@ -766,6 +774,70 @@ job_proc_gone(struct proc *p)
 	job_sweep();
 }
 
+/* Does one of J's names name P? */
+static bool
+job_names(const struct job *j, const struct proc *p)
+{
+	struct proc_list list = {0};
+	size_t i, k;
+	bool hit = false;
+
+	for (i = 0; i < j->npats && !hit; i++) {
+		if (svctab_match(req_env.tab, j->pats[i], &list) < 0)
+			break; /* ENOMEM: it stays out of the job */
+		for (k = 0; k < list.n && !hit; k++)
+			hit = list.v[k] == p;
+		proc_list_free(&list);
+	}
+	return hit;
+}
+
+/* Append a step for P to queued job J.  Steps live in one array that
+ * the append may move: unlink them all, append, link them again. */
+static int
+job_append_queued(struct job *j, struct proc *p)
+{
+	struct job_step *st;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < j->ns; i++)
+		job_step_unlink(&j->s[i]);
+	if ((st = job_add_step(j, p, p->fullname, JOB_GOAL_ROLL_WAIT,
+	         "restarted")) == NULL)
+		rc = -1;
+	else
+		st->added = true;
+	for (i = 0; i < j->ns; i++) {
+		st = &j->s[i];
+		if (st->p != NULL) {
+			st->wnext = st->p->waiters;
+			st->p->waiters = st;
+		}
+	}
+	return rc;
+}
+
+void
+job_proc_added(struct proc *p)
+{
+	struct job *j;
+
+	for (j = job.head; j != NULL; j = j->next) {
+		if (j->kind != JOB_ROLLING || !job_names(j, p))
+			continue;
+		if (job_append_queued(j, p) == -1) {
+			log_warnx("%s: out of memory: not in the rolling "
+			          "restart",
+			    p->fullname);
+			continue;
+		}
+		log_info("%s: added to the rolling restart", p->fullname);
+		j->dirty = true;
+	}
+	job_sweep();
+}
+
 void
 job_close(void)
 {
@@ -943,7 +1015,12 @@ job_do_rolling(struct req *rq)
 	if ((j = job_new(JOB_ROLLING)) == NULL)
 		goto nomem;
 	j->width = (unsigned)width;
+	if ((j->pats = calloc((size_t)rq->argc, sizeof(*j->pats))) == NULL)
+		goto nomem_free;
 	for (a = 1; a < rq->argc; a++) {
+		if ((j->pats[j->npats] = strdup(rq->argv[a])) == NULL)
+			goto nomem_free;
+		j->npats++;
 		if ((n = svctab_match(req_env.tab, rq->argv[a], &list)) < 0)
 			goto nomem_free;
 		if (n == 0)

@@ -60,6 +60,7 @@ struct job_step {
 	bool issued;	     /* acted on: waiting for the goal */
 	bool done, sent;
 	bool quiet; /* done without a result (a group member's no-op) */
+	bool added; /* JOB_ROLLING: a reload added it to the pool */
 	int fault;  /* enum proto_fault */
 	const char *result; /* not PROTO_F_OK: what to print, NULL: the
 			       fault's text */
@@ -86,6 +87,9 @@ struct job {
 			   results */
 	size_t emitted; /* results of this phase already sent in order */
 	unsigned npat;	/* arguments added so far */
+	char **pats;	/* JOB_ROLLING: the names it was given, which a
+			   process a reload adds may match */
+	size_t npats;
 };
 
 /* A new empty job of KIND; NULL on ENOMEM. */
@@ -110,6 +114,9 @@ void job_proc_changed(struct proc *p);
 /* P is about to be freed: its waits complete ("removed from the
  * configuration", or done for a step that removes it). */
 void job_proc_gone(struct proc *p);
+/* A reload added P: a rolling restart whose names name it restarts it
+ * in its turn. */
+void job_proc_added(struct proc *p);
 /* Free every job in flight (tendd exits). */
 void job_close(void);
 

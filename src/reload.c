@@ -647,6 +647,13 @@ reload_run(struct reload_req *r)
 		if (d->selected && d->change == SVCTAB_ADDED && d->start)
 			(void)fsm_start(d->p, err, sizeof(err));
 	}
+	/* A rolling restart under way takes in new members of its pool. */
+	for (i = 0; i < r->plan.n; i++) {
+		struct svctab_delta *d = &r->plan.v[i];
+
+		if (d->selected && d->change == SVCTAB_ADDED && d->p != NULL)
+			job_proc_added(d->p);
+	}
 	/* Whatever is already stopped is settled from the loop, once the
 	 * caller has seen the plan. */
 	ev_timer_set(&rl.kick, 0., 0.);

@@ -459,45 +459,54 @@ def test_log_rotation_sizes_apply_without_restart(tend):
     assert os.path.getsize(backup) <= 1024
 
 
-def test_rolling_restart_follows_a_reload_that_shrinks_the_pool(tend):
-    """A reload to numprocs=6 lands while `restart --rolling` walks a pool
-    of 10: the job's steps follow it.  The removed members are reported
-    as removed (no failure), every member still configured is restarted
+@pytest.mark.parametrize("to", [6, 14])
+def test_rolling_restart_follows_a_reload_that_resizes_the_pool(tend, to):
+    """A reload to numprocs=TO lands while `restart --rolling 'web:*'`
+    walks a pool of 10: the job's steps follow it both ways.  Removed
+    members are reported as removed (no failure, no "an earlier
+    replacement failed"); members the reload adds join the job and are
+    restarted in their turn; every member still configured is restarted
     exactly once, and the job succeeds."""
-    roll = pool(10, "startsecs=1\n")
-    tend.start(roll)
-    names = [f"web:web_{i}" for i in range(10)]
-    wait_running(tend, *names)
+    tend.start(pool(10, "startsecs=1\n"))
+    names = [f"web:web_{i}" for i in range(max(10, to))]
+    kept, gone, added = names[:min(10, to)], names[to:10], names[10:to]
+    wait_running(tend, *names[:10])
     before = pids(tend)
     mark = len(tend.log_text())
     result = {}
 
     def rolling():
-        result["r"] = tend.ctl("restart", "--rolling", "web:*", timeout=90)
+        result["r"] = tend.ctl("restart", "--rolling", "web:*", timeout=120)
     t = threading.Thread(target=rolling, daemon=True)
     t.start()
     # Reload once the first replacement is up and the second is under way.
     tend.wait_until(lambda: tend.pid_of("web:web_0") != before["web:web_0"]
                     and tend.state("web:web_0") == "RUNNING",
                     timeout=30, what="web_0 replaced")
-    tend.write_config(pool(6, "startsecs=1\n"))
+    tend.write_config(pool(to, "startsecs=1\n"))
     r = tend.ctl("update", check=EXIT_OK, timeout=30)
-    assert sorted(r.out.splitlines()) == [
-        f"web:web_{i}: removed" for i in range(6, 10)], r.out
-    t.join(90)
+    assert sorted(r.out.splitlines()) == sorted(
+        [f"{n}: removed" for n in gone] +
+        [f"{n}: added and started" for n in added]), r.out
+    t.join(120)
     assert not t.is_alive(), "the rolling restart never finished"
     r = result["r"]
     assert r.rc == EXIT_OK, (r, tend.log_tail())
+    assert r.err == "", r
     assert sorted(r.out.splitlines()) == sorted(
-        [f"web:web_{i}: restarted" for i in range(6)] +
-        [f"web:web_{i}: removed" for i in range(6, 10)]), r.out
+        [f"{n}: restarted" for n in kept + added] +
+        [f"{n}: removed" for n in gone]), r.out
     after = pids(tend)
-    assert set(after) == set(names[:6]), after
+    assert set(after) == set(kept + added), after
     log = tend.log_text()[mark:]
-    for n in names[:6]:
+    for n in kept:
         assert after[n] != before[n] and not is_alive(before[n]), n
         assert log.count(f"spawned: '{n}' ") == 1, (n, log)
-    for n in names[6:]:
+    # An added member: started by the update, then restarted once.
+    for n in added:
+        assert log.count(f"spawned: '{n}' ") == 2, (n, log)
+        assert tend.state(n) == "RUNNING", n
+    for n in gone:
         assert f"spawned: '{n}' " not in log, (n, log)
         assert not is_alive(before[n]), n
 
