@@ -94,6 +94,20 @@ conf_exitcode_expected(const struct conf_exitcodes *e, int code)
 	return (e->bits[code / 64] >> (code % 64)) & 1;
 }
 
+/* [fcgi-program:x]: the socket tendd binds before the workers start and
+ * gives each of them as its fd 0 (fcgisock.c owns it at run time). */
+struct conf_fcgi {
+	char *socket; /* "tcp://HOST:PORT" or "unix:///PATH", normalised */
+	char *host;   /* TCP: lower case, resolved when bound */
+	char *path;   /* UNIX: absolute, normalised */
+	char *owner;  /* socket_owner= as written, NULL: unset */
+	uid_t uid;    /* UNIX: chown(2) to these; (uid_t)-1: unchanged */
+	gid_t gid;
+	int port;     /* TCP */
+	int mode;     /* socket_mode= (UNIX); -1: unset, i.e. 0700 */
+	int backlog;  /* socket_backlog=; 0: unset, i.e. SOMAXCONN */
+};
+
 /*
  * One process: a [program:x] section after numprocs expansion and
  * per-process interpolation.  Every key is resolved (defaults applied).
@@ -114,6 +128,7 @@ struct conf_proc {
 	char *environment_file; /* tend: KEY=VALUE lines read at spawn */
 	char **depends_on;   /* tend: as written: "name" or "group:*";
 				NULL-terminated */
+	struct conf_fcgi *fcgi; /* [fcgi-program:x]'s socket, else NULL */
 	char *file; /* where [program:x] was written */
 	int line;
 	int process_num; /* numprocs_start + index */

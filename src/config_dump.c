@@ -241,6 +241,10 @@ static printer *const printers[] = {
     [KT_WAITFOR] = pr_alias,
     [KT_HEALTHCHECK] = pr_health,
     [KT_HCACTION] = pr_hcaction,
+    [KT_FCGI_SOCKET] = cfg_fcgi_print,
+    [KT_FCGI_OWNER] = cfg_fcgi_print,
+    [KT_FCGI_MODE] = cfg_fcgi_print,
+    [KT_FCGI_BACKLOG] = cfg_fcgi_print,
 };
 
 /* ------------------------------------------------------------------ */
@@ -264,15 +268,21 @@ dump_keys(FILE *fp, const struct conf_key *tab, const void *base)
 		dump_key(fp, tab, base);
 }
 
+/* A process: its keys, those of [fcgi-program:x] only for one. */
 static void
 dump_proc(FILE *fp, const struct conf_proc *p)
 {
-	(void)fprintf(fp, "process %s%s%s ([program:%s] at %s:%d)\n",
-	    CFG_FULLNAME(p), p->program, p->file, p->line);
+	const struct conf_key *k;
+
+	(void)fprintf(fp, "process %s%s%s ([%s:%s] at %s:%d)\n",
+	    CFG_FULLNAME(p), p->fcgi ? "fcgi-program" : "program", p->program,
+	    p->file, p->line);
 	(void)fprintf(fp, "    %-24s%s\n", "group", p->group);
 	(void)fprintf(fp, "    %-24s%d of %d\n", "process_num", p->process_num,
 	    p->numprocs);
-	dump_keys(fp, cfg_program_keys, p);
+	for (k = cfg_program_keys; k->name != NULL; k++)
+		if (p->fcgi != NULL || !(k->flags & KF_FCGI))
+			dump_key(fp, k, p);
 }
 
 static void

@@ -61,6 +61,12 @@ enum key_type {
 	KT_WAITFOR,  /* "NAME:STATE ..." appended to depends_on */
 	KT_HEALTHCHECK, /* struct conf_health *, NULL for none */
 	KT_HCACTION,    /* int: restart, none or signal:SIG */
+	/* [fcgi-program:x]'s socket keys: struct conf_fcgi *, one struct
+	 * for the four (config_fcgi.c) */
+	KT_FCGI_SOCKET,  /* socket=: tcp://HOST:PORT or unix:///PATH */
+	KT_FCGI_OWNER,   /* socket_owner=: user[:group] */
+	KT_FCGI_MODE,    /* socket_mode=: octal */
+	KT_FCGI_BACKLOG, /* socket_backlog=: 1..65535 */
 };
 
 #define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */
@@ -75,6 +81,7 @@ enum key_type {
 	0x80            /* path whose directory must exist (supervisord's      \
 	                   existing_dirpath: logfile=, pidfile=) */
 #define KF_SYSLOG 0x100 /* path: "syslog" means syslog(3), not a file */
+#define KF_FCGI 0x200   /* only in [fcgi-program:x]: unknown in [program:x] */
 
 #define NOFIELD ((size_t)-1)
 
@@ -257,6 +264,27 @@ void cfg_health_free(struct conf_health *h);
 int cfg_health_action_parse(const char *v, int *out, char *err,
     size_t errlen);
 void cfg_health_action_print(FILE *fp, int action);
+
+/* The four socket keys of [fcgi-program:x] (config_fcgi.c): K's part of
+ * the struct conf_fcgi * at K's field, allocated by the first one set. */
+int cfg_fcgi_parse(const struct valctx *vc, const struct conf_key *k,
+    const char *v, void *base, char *err, size_t errlen);
+bool cfg_fcgi_equal(const struct conf_key *k, const void *a, const void *b);
+int cfg_fcgi_copy(
+    struct loader *ld, const struct conf_key *k, void *dst, const void *src);
+void cfg_fcgi_free(const struct conf_key *k, void *base);
+void cfg_fcgi_print(FILE *fp, const struct conf_key *k, const void *base);
+/* After a section's keys: supervisord's checks of the whole socket
+ * (OWNER_LINE: where socket_owner= or socket_mode= is), and
+ * socket_owner's default. */
+void cfg_fcgi_check(struct loader *ld, const struct rsec *s,
+    struct conf_proc *t, int owner_line);
+/* Is S an [fcgi-program:x]? */
+bool cfg_sec_fcgi(const struct rsec *s);
+int cfg_parse_octal(const char *s, int *out, char *err, size_t errlen);
+int cfg_lookup_user(
+    const char *s, uid_t *uid, gid_t *gid, char *err, size_t errlen);
+int cfg_lookup_group(const char *s, gid_t *gid, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* Pass one (config_read.c) and two (config_resolve.c). */

@@ -66,6 +66,16 @@ const struct conf_key cfg_program_keys[] = {
         KF_PROC | KF_RESTART | KF_INHERIT | KF_POOLED, NULL},
     {"umask", KT_OCTAL, P(umask), NULL, 0, 0, KF_RESTART | KF_INHERIT, NULL},
     {"serverurl", KT_IGNORED, NOFIELD, "AUTO", 0, 0, 0, NULL},
+    /* [fcgi-program:x] only: the socket given to the workers as fd 0;
+     * a reload keeps it unless socket= changes (fcgisock.c) */
+    {"socket", KT_FCGI_SOCKET, P(fcgi), NULL, 0, 0, KF_FCGI | KF_RESTART,
+        NULL},
+    {"socket_owner", KT_FCGI_OWNER, P(fcgi), NULL, 0, 0, KF_FCGI | KF_POLICY,
+        NULL},
+    {"socket_mode", KT_FCGI_MODE, P(fcgi), NULL, 0, 0, KF_FCGI | KF_POLICY,
+        NULL},
+    {"socket_backlog", KT_FCGI_BACKLOG, P(fcgi), NULL, 0, 0,
+        KF_FCGI | KF_POLICY, NULL},
     /* tend additions */
     {"readiness", KT_READINESS, P(readiness), "none", 0, 0, KF_RESTART, NULL},
     {"depends_on", KT_NAMELIST, P(depends_on), NULL, 0, 0, KF_POLICY, NULL},
@@ -216,7 +226,7 @@ const struct sect_info cfg_sections[] = {
     {"inet_http_server", false, SK_INET_HTTP_SERVER, cfg_inet_http_server_keys},
     {"rpcinterface", true, SK_RPCINTERFACE, cfg_rpcinterface_keys},
     {"eventlistener", true, SK_IGNORED, NULL},
-    {"fcgi-program", true, SK_IGNORED, NULL},
+    {"fcgi-program", true, SK_PROGRAM, cfg_program_keys},
     {"ctlplugin", true, SK_IGNORED, NULL},
 };
 const size_t cfg_nsections = TEND_NELEM(cfg_sections);

@@ -482,6 +482,12 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 			unknown_key(ld, s, rk);
 			continue;
 		}
+		if ((k->flags & KF_FCGI) && !cfg_sec_fcgi(s)) {
+			cfg_lwarn(ld, s->file, rk->line,
+			    "unknown key '%s' in [%s] (ignored); '%s' belongs in [fcgi-program:x]",
+			    rk->name, s->name, rk->name);
+			continue;
+		}
 		slots[k - tab] = rk;
 		if (k->warn != NULL)
 			cfg_lwarn(ld, s->file, rk->line, "%s", k->warn);

@@ -505,6 +505,13 @@ resolve_program(
 		    "killasgroup: cannot be false when stopasgroup is true");
 	if (slot_of(slots, "command") == NULL)
 		cfg_lerr(ld, s->file, s->line, "[%s] has no command=", s->name);
+	if (cfg_sec_fcgi(s)) {
+		const struct rkey *own = slot_of(slots, "socket_owner");
+
+		if (own == NULL)
+			own = slot_of(slots, "socket_mode");
+		cfg_fcgi_check(ld, s, &t, own ? own->line : s->line);
+	}
 	pn = slot_of(slots, "process_name");
 	np = slot_of(slots, "numprocs");
 	if (t.numprocs > 1 &&

@@ -172,8 +172,8 @@ parse_exitcodes(
 	return 0;
 }
 
-static int
-parse_octal(const char *s, int *out, char *err, size_t errlen)
+int
+cfg_parse_octal(const char *s, int *out, char *err, size_t errlen)
 {
 	char *end;
 	long v;
@@ -191,8 +191,8 @@ parse_octal(const char *s, int *out, char *err, size_t errlen)
 }
 
 /* A user by name or number, as supervisord's name_to_uid(). */
-static int
-lookup_user(const char *s, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+int
+cfg_lookup_user(const char *s, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 {
 	struct passwd *pw;
 	long n;
@@ -215,8 +215,8 @@ lookup_user(const char *s, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-lookup_group(const char *s, gid_t *gid, char *err, size_t errlen)
+int
+cfg_lookup_group(const char *s, gid_t *gid, char *err, size_t errlen)
 {
 	struct group *gr;
 	long n;
@@ -502,7 +502,7 @@ static int
 pv_octal(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	return parse_octal(v, FIELD(k, base, int), err, errlen);
+	return cfg_parse_octal(v, FIELD(k, base, int), err, errlen);
 }
 
 static const char *const autorestart_words[] = {
@@ -619,7 +619,7 @@ pv_user(const struct valctx *vc, const struct conf_key *k, const char *v,
 {
 	struct conf_proc *p = base;
 
-	if (lookup_user(v, &p->uid, &p->gid, err, errlen) == -1)
+	if (cfg_lookup_user(v, &p->uid, &p->gid, err, errlen) == -1)
 		return -1;
 	return set_str(k, base, cfg_xstrdup(vc->ld, v));
 }
@@ -685,10 +685,10 @@ pv_owner(const struct valctx *vc, const struct conf_key *k, const char *v,
 		vc->ld->oom = true;
 		return -1;
 	}
-	rc = lookup_user(user, &uid, &ugid, err, errlen);
+	rc = cfg_lookup_user(user, &uid, &ugid, err, errlen);
 	free(user);
 	if (rc == -1 ||
-	    (colon != NULL && lookup_group(colon + 1, &gid, err, errlen) == -1))
+	    (colon != NULL && cfg_lookup_group(colon + 1, &gid, err, errlen) == -1))
 		return -1;
 	if (set_str(k, base, cfg_xstrdup(vc->ld, v)) == -1)
 		return -1;
@@ -1068,6 +1068,14 @@ static const struct key_ops key_ops[] = {
     [KT_PERCENT] = {pv_percent, eq_double, NULL, sizeof(double), fr_nothing},
     [KT_DEPSTART] = {pv_depstart, eq_nothing, NULL, 0, fr_nothing},
     [KT_WAITFOR] = {pv_waitfor, eq_nothing, NULL, 0, fr_nothing},
+    [KT_FCGI_SOCKET] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
+        cfg_fcgi_free},
+    [KT_FCGI_OWNER] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
+        cfg_fcgi_free},
+    [KT_FCGI_MODE] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
+        cfg_fcgi_free},
+    [KT_FCGI_BACKLOG] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
+        cfg_fcgi_free},
     [KT_HEALTHCHECK] = {pv_health, eq_health, cp_nothing, 0, fr_health},
     [KT_HCACTION] = {pv_hcaction, eq_int, NULL, sizeof(int), fr_nothing},
 };

@@ -67,7 +67,10 @@ fdbudget_count(const struct tend_conf *c, struct fdbudget *b)
 	b->want = b->need;
 	for (i = 0; i < c->nprocs; i++) {
 		const struct conf_proc *p = c->procs[i];
-		size_t held = 1 + fdbudget_pipes(p);
+		/* an [fcgi-program:x]'s socket: one per program */
+		size_t held = 1 + fdbudget_pipes(p) +
+		              (p->fcgi != NULL &&
+		                  p->process_num == p->numprocs_start);
 
 		b->need += held;
 		b->want += held + fdbudget_files(p);

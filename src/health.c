@@ -282,6 +282,7 @@ health_exec_start(struct health *h)
 	o.use_cgroup = false;
 	o.cgroup_fd = -1;
 	o.cgroup_join = false;
+	o.stdin_fd = -1;
 	if (spawn_start(&pc, &o, &child, err, sizeof(err)) == -1) {
 		(void)snprintf(why, sizeof(why), "exec: %s", err);
 		health_done(h, false, why);

@@ -492,13 +492,15 @@ spawn_frame_send(struct spawn_frame *f, const struct spawn_plan *pl)
 {
 	struct spawn_fdmsg m;
 	struct cmsghdr *cm;
-	int fds[3], n = 0;
+	int fds[4], n = 0;
 
 	fds[n++] = pl->fd[0];
 	if (pl->has_out)
 		fds[n++] = pl->fd[1];
 	if (pl->has_err)
 		fds[n++] = pl->fd[2];
+	if (pl->has_in)
+		fds[n++] = pl->in;
 	spawn_fdmsg_init(&m);
 	m.msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
 	cm = CMSG_FIRSTHDR(&m.msg);
@@ -682,7 +684,7 @@ spawn_frame_fill(struct spawn_frame *f, struct spawn_plan *pl,
 		free(copy);
 		return -1;
 	}
-	fp.fd[0] = fp.fd[1] = fp.fd[2] = -1;
+	fp.fd[0] = fp.fd[1] = fp.fd[2] = fp.in = -1;
 	fp.cgroup_fd = -1; /* cloned into it, or none */
 	fp.sock = f->sock[1];
 	fp.keep = spawn_kit.keep;
@@ -753,6 +755,10 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 		pl.path = SPAWN_DEFAULT_PATH;
 	if (spawn_fds_open(c, &f, &pl, err, errlen) < 0)
 		goto fail;
+	/* fcgi-program's socket: tendd keeps its own; the child's fd 0 is
+	 * a copy, made by dup3() in the child. */
+	pl.has_in = o->stdin_fd >= 3;
+	pl.in = pl.has_in ? o->stdin_fd : -1;
 	/* A child joining its cgroup by hand opens a file under an fd of
 	 * tendd's: not from a table it shares with tendd. */
 	frame = NULL;

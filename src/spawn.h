@@ -22,6 +22,8 @@ struct spawn_opts {
 	int cgroup_fd;	 /* a cgroup v2 directory (clone3 CLONE_INTO_CGROUP,
 			    else the child joins it before anything else) */
 	bool cgroup_join; /* never CLONE_INTO_CGROUP: join by cgroup.procs */
+	int stdin_fd;	  /* >= 3: the child's fd 0 (fcgi-program's
+			     socket); else /dev/null */
 };
 
 struct spawn_child {

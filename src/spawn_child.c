@@ -169,14 +169,15 @@ spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
 {
 	struct spawn_fdmsg m;
 	struct cmsghdr *cm;
-	int fds[3] = {-1, -1, -1};
-	int want = 1 + pl->has_out + pl->has_err, n = 0;
+	int got[4] = {-1, -1, -1, -1}, fds[4] = {-1, -1, -1, -1};
+	int want = 1 + pl->has_out + pl->has_err + pl->has_in, n = 0, i = 1;
 	long rc;
 
 	if (pl->sock < 0) {
 		fds[0] = pl->fd[0];
 		fds[1] = pl->fd[1];
 		fds[2] = pl->fd[2];
+		fds[3] = pl->in;
 	} else {
 		rc = SPAWN_SYS3(
 		    SYS_close_range, pl->keep, ~0U, CLOSE_RANGE_UNSHARE);
@@ -197,14 +198,19 @@ spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
 			n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 		if (n != want)
 			spawn_child_exit();
-		spawn_memcpy(fds, CMSG_DATA(cm), (size_t)n * sizeof(int));
+		spawn_memcpy(got, CMSG_DATA(cm), (size_t)n * sizeof(int));
 		__atomic_store_n(pl->received, 1, __ATOMIC_RELEASE);
-		if (!pl->has_out) {
-			fds[2] = fds[1];
-			fds[1] = -1;
-		}
+		/* In the order spawn_frame_send() puts them: exec, then
+		 * those the plan has of out, err, in. */
+		fds[0] = got[0];
+		if (pl->has_out)
+			fds[1] = got[i++];
+		if (pl->has_err)
+			fds[2] = got[i++];
+		if (pl->has_in)
+			fds[3] = got[i];
 	}
-	src[0] = pl->null;
+	src[0] = pl->has_in ? fds[3] : pl->null;
 	src[1] = pl->has_out ? fds[1] : pl->null;
 	if (pl->redirect_stderr)
 		src[2] = src[1];

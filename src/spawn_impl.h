@@ -98,10 +98,12 @@ struct spawn_plan {
 	uint64_t ignored; /* signals to set back to SIG_DFL, bit SIG - 1 */
 
 	int null;     /* /dev/null: stdin, and unused stdout/stderr */
+	bool has_in;  /* stdin is fcgi-program's socket (else null) */
 	bool has_out; /* stdout is a pipe (else null) */
 	bool has_err; /* stderr is a pipe (else null or stdout) */
 	bool redirect_stderr;
 	int fd[3];     /* fork-like: exec, out, err write ends, -1 none */
+	int in;        /* fork-like: the socket for stdin, -1 none */
 	int sock;      /* sharing memory: receive them here, else -1 */
 	unsigned keep; /* sharing memory: keep fds below this */
 	int *received; /* sharing memory: set once they arrived */
@@ -141,13 +143,13 @@ spawn_sys(long nr, long a, long b, long c, long d)
 #define SPAWN_SYS4(nr, a, b, c, d)                                             \
 	spawn_sys(nr, (long)(a), (long)(b), (long)(c), (long)(d))
 
-/* One SCM_RIGHTS message of up to three fds and a byte: the write ends a
- * frame's child receives (spawn_frame_send, spawn_child_take_fds,
- * spawn_frame_drain). */
+/* One SCM_RIGHTS message of up to four fds and a byte: the write ends a
+ * frame's child receives, and an fcgi-program's socket (spawn_frame_send,
+ * spawn_child_take_fds, spawn_frame_drain). */
 struct spawn_fdmsg {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
+		char buf[CMSG_SPACE(4 * sizeof(int))];
 	} u;
 	struct msghdr msg;
 	struct iovec iov;

@@ -17,6 +17,7 @@
 #include "evbus.h"
 #include "fdbudget.h"
 #include "fsm.h"
+#include "fcgisock.h"
 #include "handover.h"
 #include "health.h"
 #ifdef HAVE_HTTP
@@ -168,7 +169,16 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 	spawn_opts.use_cgroup = cgfd >= 0;
 	spawn_opts.cgroup_fd = cgfd;
 	spawn_opts.cgroup_join = !cgroup_clone_into_ok(p);
+	spawn_opts.stdin_fd = -1;
+	if (p->conf->fcgi != NULL &&
+	    (spawn_opts.stdin_fd = fcgisock_fd(p->conf->fcgi, err, errlen)) < 0) {
+		if (cgfd >= 0)
+			(void)close(cgfd);
+		log_warnx("%s: spawn failed: %s", p->fullname, err);
+		return -1;
+	}
 	rc = spawn_start(p->conf, &spawn_opts, &child, err, errlen);
+	spawn_opts.stdin_fd = -1;
 	/* The cgroup's directory is held only around the clone. */
 	if (cgfd >= 0)
 		(void)close(cgfd);
@@ -647,6 +657,12 @@ reload_op_reconfigure(struct proc *p)
 static void
 reload_op_globals(const struct tend_conf *c)
 {
+	char err[512];
+
+	/* A socket that cannot be bound now fails its workers' spawns
+	 * (each one tries again): the reload itself goes on. */
+	if (fcgisock_sync(c, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
 	logcap_init(loop, &c->global);
 	log_set_level((enum log_level)c->global.loglevel);
 	ctl_config_sync();
@@ -959,6 +975,10 @@ main(int argc, char **argv)
 		    err);
 	cgroup_check_all();
 	logcap_init(loop, &conf->global);
+	/* Before any worker: supervisord refuses to start without them. */
+	fcgisock_init();
+	if (fcgisock_sync(conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 
 	resolve_socket_path(conf);
 	make_socket_dir();
@@ -1022,6 +1042,7 @@ main(int argc, char **argv)
 		health_forget(tab.procs[i]);
 	}
 	logcap_close();
+	fcgisock_close();
 	cgroup_close(&tab);
 	svctab_free(&tab);
 	reload_close();

@@ -8,4 +8,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 TEND_SPAWN=fork
 export TEND_SPAWN
 exec sh "$here/run.sh" \
-	-k "test_spawn.py or test_env.py or test_procs.py or test_fdbudget.py" "$@"
+	-k "test_spawn.py or test_env.py or test_procs.py or test_fdbudget.py or test_fcgi.py" "$@"

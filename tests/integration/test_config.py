@@ -120,14 +120,12 @@ def test_single_errors(tmp_path, body, line, word):
 
 def test_unimplemented_section_is_a_warning(tmp_path):
     conf = tmp_path / "w.conf"
-    conf.write_text("[fcgi-program:fcgi]\ncommand=/bin/cat\n"
-                    "socket=tcp://127.0.0.1:9002\n\n"
-                    "[eventlistener:ev]\ncommand=/bin/cat\n"
+    conf.write_text("[eventlistener:ev]\ncommand=/bin/cat\n"
                     "events=PROCESS_STATE\n\n"
                     "[program:x]\ncommand=/bin/sleep 1\n")
     r = run([TENDD, "-n", "-c", conf])
     assert r.rc == 0, r
-    for section in ("fcgi-program:fcgi", "eventlistener:ev"):
+    for section in ("eventlistener:ev",):
         # (after a "tendd: warning: " prefix, say)
         assert re.search(rf"{re.escape(str(conf))}:\d+: .*{section}",
                          r.err), f"no warning for {section}: {r}"

@@ -293,3 +293,59 @@ def test_dependent_startup_config_reads_as_supervisord_with_the_plugin(
     assert r.rc == 1, r
     assert (f"{conf}:3: depends_on: 'init:stopped': the state must be "
             f"running or exited") in r.err, r.err
+
+
+# [fcgi-program:x] as PHP images write it: the socket each worker gets as
+# fd 0, compared with supervisord's FastCGIGroupConfig.socket_config.
+FCGI = """\
+[supervisord]
+nodaemon=true
+
+[fcgi-program:php-cgi]
+command=/usr/bin/php-cgi -c /etc/php/php.ini
+socket=unix://{T}/%(program_name)s.sock
+socket_owner=nobody:nogroup
+socket_mode=0660
+process_name=%(program_name)s-%(process_num)02d
+numprocs=3
+priority=10
+
+[fcgi-program:app]
+command=/usr/bin/python3 -m app.fcgi
+socket=tcp://LocalHost:9001
+socket_backlog=128
+user=nobody
+startsecs=2
+
+[fcgi-program:plain]
+command=/usr/bin/python3 -m plain
+socket=unix://{T}/plain.sock
+user=nobody
+"""
+
+
+def test_fcgi_program_reads_as_supervisord(tmp_path):
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(FCGI.format(T=tmp_path))
+    o, r = same_tables(conf)
+    theirs = {}
+    for g in o.process_group_configs:
+        sc = g.socket_config
+        owner = getattr(sc, "owner", None)
+        theirs[g.name] = (
+            sc.url, owner,
+            "%04o" % sc.mode if getattr(sc, "mode", None) else "(none)",
+            str(sc.backlog) if sc.backlog else "SOMAXCONN")
+    ours = {}
+    for block in r.out.split("\nprocess ")[1:]:
+        name, kind = re.match(r"(\S+) \(\[(\S+):", block).groups()
+        assert kind == "fcgi-program", block
+        keys = dict(re.findall(r"^    (socket\w*) +(.*)$", block, re.M))
+        m = re.search(r"uid (\d+)(?:, gid (\d+))?", keys["socket_owner"])
+        owner = (int(m.group(1)), int(m.group(2) or -1)) if m else None
+        ours[name.split(":")[0]] = (keys["socket"], owner,
+                                   keys["socket_mode"],
+                                   keys["socket_backlog"])
+    # supervisord prints no mode for a TCP socket, tend "(none)"
+    assert ours == theirs
+    assert theirs["plain"][1] == (65534, 65534)  # owner from user=

@@ -736,6 +736,7 @@ test_unknown_keys_and_sections(void **state)
 	                     "[rpcinterface:twiddler]\nx=y\n"
 	                     "[eventlistener:e]\ncommand=x\n"
 	                     "[fcgi-program:f]\ncommand=x\n"
+	                     "socket=tcp://127.0.0.1:9000\n"
 	                     "[ctlplugin:c]\nx=y\n"
 	                     "[rpcinterface:supervisor]\n"
 	                     "supervisor.rpcinterface_factory=x:y\n"
@@ -743,12 +744,12 @@ test_unknown_keys_and_sections(void **state)
 	conf = config_load("t.conf", &errs);
 	assert_non_null(conf);
 	assert_int_equal(errs.n, 0);
-	assert_int_equal(conf->nprocs, 1);
-	assert_int_equal(conf->nwarnings, 4);
+	assert_int_equal(conf->nprocs, 2);
+	assert_int_equal(conf->nwarnings, 3);
 	assert_string_equal(conf->warnings[0],
 	    "t.conf:3: [rpcinterface:twiddler] is not implemented by tend; section ignored");
-	assert_string_equal(conf->warnings[3],
-	    "t.conf:9: [ctlplugin:c] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[2],
+	    "t.conf:10: [ctlplugin:c] is not implemented by tend; section ignored");
 	assert_string_equal(conf->global.inet_http_port, "9001");
 	config_free(conf);
 }
@@ -1280,7 +1281,8 @@ test_dump(void **state)
 
 	(void)state;
 	conf = load_ok("[program:x]\ncommand=/bin/echo 'a b'\n"
-	               "[fcgi-program:f]\n");
+	               "[fcgi-program:f]\ncommand=/bin/cat\n"
+	               "socket=unix:///run//f.sock\nsocket_backlog=5\n");
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	config_dump(conf, fp);
@@ -1290,8 +1292,22 @@ test_dump(void **state)
 	    strstr(buf, "    command                 /bin/echo 'a b'\n"));
 	assert_non_null(strstr(buf, "    stopsignal              TERM\n"));
 	assert_non_null(strstr(buf, "    socket_mode             0700\n"));
-	assert_non_null(strstr(buf,
-	    "warning: t.conf:3: [fcgi-program:f] is not implemented by tend; section ignored\n"));
+	/* [fcgi-program:x]'s keys only for its processes */
+	assert_non_null(strstr(buf, "process f ([fcgi-program:f] at t.conf:3)\n"));
+	assert_non_null(
+	    strstr(buf, "    socket                  unix:///run/f.sock\n"
+	                "    socket_owner            (tendd's)\n"
+	                "    socket_mode             0700\n"
+	                "    socket_backlog          5\n"));
+	/* none in x's block, which ends at the next process or the end */
+	{
+		char *x = strstr(buf, "process x ("), *next;
+
+		assert_non_null(x);
+		if ((next = strstr(x + 1, "\nprocess ")) != NULL)
+			*next = '\0';
+		assert_null(strstr(x, "    socket  "));
+	}
 	free(buf);
 	config_free(conf);
 }
@@ -1309,7 +1325,9 @@ test_dump_has_every_key(void **state)
 
 	(void)state;
 	conf = load_ok("[program:x]\ncommand=/bin/true\n"
-	               "[group:g]\nprograms=x\n");
+	               "[group:g]\nprograms=x\n"
+	               "[fcgi-program:f]\ncommand=/bin/true\n"
+	               "socket=tcp://localhost:9000\n");
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	config_dump(conf, fp);
