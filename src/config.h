@@ -210,6 +210,7 @@ struct conf_global {
 	char *unix_http_username, *unix_http_password;
 	char *inet_http_port; /* "HOST:PORT"; NULL: no TCP listener */
 	char *inet_http_username, *inet_http_password;
+	bool http_probes_public; /* /healthz, /readyz without credentials */
 
 	char *logfile;	     /* NULL: stderr */
 	uint64_t logfile_maxbytes;

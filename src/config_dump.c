@@ -15,6 +15,9 @@ pr_str(FILE *fp, const struct conf_key *k, const void *base)
 {
 	const char *s = *CFIELD(k, base, char *);
 
+	/* A password goes to terminals, logs and bug reports: never. */
+	if ((k->flags & KF_SECRET) && s != NULL)
+		s = "(set)";
 	(void)fputs(s                         ? s
 	            : (k->flags & KF_INHERIT) ? "(tendd's)"
 	                                      : "(none)",

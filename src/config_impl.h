@@ -82,6 +82,7 @@ enum key_type {
 	                   existing_dirpath: logfile=, pidfile=) */
 #define KF_SYSLOG 0x100 /* path: "syslog" means syslog(3), not a file */
 #define KF_FCGI 0x200   /* only in [fcgi-program:x]: unknown in [program:x] */
+#define KF_SECRET 0x400 /* never printed (tendd -n -v shows "(set)") */
 
 #define NOFIELD ((size_t)-1)
 

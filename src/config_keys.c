@@ -155,6 +155,8 @@ const struct conf_key cfg_tend_keys[] = {
     {"shutdown_timeout", KT_SECONDS, G(shutdown_timeout), "0", 0, 0, 0, NULL},
     {"cgroup", KT_STRING, G(cgroup), "auto", 0, 0, 0, NULL},
     {"strict", KT_BOOL, G(strict), "false", 0, 0, 0, NULL},
+    {"http_probes_public", KT_BOOL, G(http_probes_public), "false", 0, 0, 0,
+        NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -187,7 +189,8 @@ const struct conf_key cfg_unix_http_server_keys[] = {
     {"chmod", KT_OCTAL, G(socket_mode), NULL, 0, 0, 0, NULL},
     {"chown", KT_OWNER, G(socket_owner), NULL, 0, 0, 0, NULL},
     {"username", KT_STRING, G(unix_http_username), NULL, 0, 0, 0, NULL},
-    {"password", KT_STRING, G(unix_http_password), NULL, 0, 0, 0, NULL},
+    {"password", KT_STRING, G(unix_http_password), NULL, 0, 0, KF_SECRET,
+        NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -195,7 +198,8 @@ const struct conf_key cfg_unix_http_server_keys[] = {
 const struct conf_key cfg_inet_http_server_keys[] = {
     {"port", KT_STRING, G(inet_http_port), NULL, 0, 0, 0, NULL},
     {"username", KT_STRING, G(inet_http_username), NULL, 0, 0, 0, NULL},
-    {"password", KT_STRING, G(inet_http_password), NULL, 0, 0, 0, NULL},
+    {"password", KT_STRING, G(inet_http_password), NULL, 0, 0, KF_SECRET,
+        NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -3,8 +3,10 @@
  *
  * Owns: the [inet_http_server] listener, the HTTP connections (taken
  * from ctl.c's socket or accepted here), their limits, basic auth and
- * routing: POST /RPC2 to xmlrpc.c, GET /logtail/NAME[/stderr] and
- * /mainlogtail to the log streams.  libmicrohttpd parses HTTP; it runs in
+ * routing (the table is httproute.c's): POST /RPC2 to xmlrpc.c, GET
+ * /logtail/NAME[/stderr] and /mainlogtail to the log streams, GET
+ * /healthz and /readyz (health.c's answer), GET /metrics (the METRICS
+ * request as metrics.c's text).  libmicrohttpd parses HTTP; it runs in
  * tendd's libev loop with no thread and no listening socket of its own:
  * its epoll fd is an ev_io, MHD_get_timeout() an ev_timer that runs only
  * while a connection exists, and connections come in through
@@ -31,7 +33,9 @@
 #include "http.h"
 #include "httplib.h"
 #include "healthz.h"
+#include "httproute.h"
 #include "log.h"
+#include "metrics.h"
 #include "proto.h"
 #include "req.h"
 #include "xmlrpc.h"
@@ -83,8 +87,7 @@ struct http_req {
 	bool answered;	/* reply (or NULL: bad request) is here */
 	char *reply;
 	size_t replylen;
-	const char *probe; /* GET /healthz or /readyz (health.c) */
-	bool logtail;	/* GET /logtail/..., /mainlogtail */
+	enum http_route route;
 	struct http_stream *stream;
 };
 
@@ -120,6 +123,8 @@ static struct {
 	ev_io lio;
 	ev_timer pause;
 	char *unix_user, *unix_pass, *inet_user, *inet_pass;
+	bool probes_public; /* [tend] http_probes_public */
+	bool locked;	    /* new credentials could not be taken: refuse */
 	struct http_conn *conns;
 	size_t nconns;
 	uint64_t tick;
@@ -172,6 +177,8 @@ http_authorized(struct MHD_Connection *mc, const struct http_conn *hc)
 	char *name, *pass = NULL;
 	bool ok;
 
+	if (http.locked)
+		return false;
 	if (user == NULL)
 		return true;
 	if ((name = MHD_basic_auth_get_username_password(mc, &pass)) == NULL)
@@ -306,14 +313,14 @@ http_take_body(struct http_req *r, const char *data, size_t n)
  * every autostart process is RUNNING and healthy, else 503 and the list
  * of those that are not (health.c). */
 static enum MHD_Result
-http_probe(struct MHD_Connection *mc, const char *probe)
+http_probe(struct MHD_Connection *mc, enum http_route route)
 {
 	static char ok[] = "ok\n";
 	size_t len;
 	bool ready;
 	char *body;
 
-	if (strcmp(probe, "healthz") == 0)
+	if (route == HTTP_ROUTE_HEALTHZ)
 		return http_answer(mc, MHD_HTTP_OK, "text/plain", ok,
 		    sizeof(ok) - 1, MHD_RESPMEM_PERSISTENT);
 	if ((body = health_readyz(&len, &ready)) == NULL)
@@ -322,6 +329,171 @@ http_probe(struct MHD_Connection *mc, const char *probe)
 	return http_answer(mc,
 	    ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "text/plain; charset=utf-8", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
+/* --- GET /metrics: the METRICS request's records as metrics.c's text --- */
+
+/* The records of one METRICS request: KV holds every pair of every
+ * record, REC each record's first pair and count. */
+struct http_mcoll {
+	struct req rq;
+	char **kv;
+	size_t nkv, capkv;
+	struct {
+		size_t first, n;
+	} *rec;
+	size_t nrec, caprec;
+	bool oom, ended, failed;
+};
+
+static bool
+http_grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return true;
+	while (n < need)
+		n *= 2;
+	if ((p = realloc(*(void **)pp, n * size)) == NULL)
+		return false;
+	*(void **)pp = p;
+	*cap = n;
+	return true;
+}
+
+static void
+http_mc_record(struct req *rq)
+{
+	struct http_mcoll *m = rq->sink;
+
+	if (m->oom || !http_grow(&m->rec, &m->caprec, m->nrec + 1,
+	                  sizeof(*m->rec))) {
+		m->oom = true;
+		return;
+	}
+	m->rec[m->nrec].first = m->nkv / 2;
+	m->rec[m->nrec++].n = 0;
+}
+
+static void
+http_mc_kv(struct req *rq, const char *key, const char *value)
+{
+	struct http_mcoll *m = rq->sink;
+	char *k, *v;
+
+	if (m->oom || m->nrec == 0)
+		return;
+	if (!http_grow(&m->kv, &m->capkv, m->nkv + 2, sizeof(*m->kv)) ||
+	    (k = strdup(key)) == NULL) {
+		m->oom = true;
+		return;
+	}
+	if ((v = strdup(value)) == NULL) {
+		free(k);
+		m->oom = true;
+		return;
+	}
+	m->kv[m->nkv++] = k;
+	m->kv[m->nkv++] = v;
+	m->rec[m->nrec - 1].n++;
+}
+
+static void
+http_mc_nop(struct req *rq)
+{
+}
+
+static void
+http_mc_data(struct req *rq, const void *data, size_t n)
+{
+}
+
+static void
+http_mc_end(struct req *rq)
+{
+	((struct http_mcoll *)rq->sink)->ended = true;
+}
+
+static void
+http_mc_error(struct req *rq, const char *msg)
+{
+	struct http_mcoll *m = rq->sink;
+
+	(void)msg; /* the only failure: tendd is shutting down */
+	m->ended = m->failed = true;
+}
+
+static bool
+http_mc_no(const struct req *rq)
+{
+	return false;
+}
+
+static const struct req_sink_ops http_mc_ops = {
+    .record = http_mc_record,
+    .kv = http_mc_kv,
+    .record_end = http_mc_nop,
+    .data = http_mc_data,
+    .end = http_mc_end,
+    .error = http_mc_error,
+    .wake = http_mc_nop,
+    .dropped = http_mc_no,
+    .busy = http_mc_no,
+};
+
+/* The text of M's records; NULL on ENOMEM. */
+static char *
+http_mc_text(const struct http_mcoll *m, size_t *len)
+{
+	struct metrics_rec *v;
+	size_t i;
+	char *text;
+
+	if ((v = calloc(m->nrec ? m->nrec : 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < m->nrec; i++) {
+		v[i].kv = m->kv + 2 * m->rec[i].first;
+		v[i].n = m->rec[i].n;
+	}
+	text = metrics_text(v, m->nrec, len);
+	free(v);
+	return text;
+}
+
+/* METRICS answers at once (it does not wait on processes), so the
+ * records are all here when req_dispatch() returns. */
+static enum MHD_Result
+http_metrics(struct MHD_Connection *mc, const struct http_conn *hc)
+{
+	struct http_mcoll m = {0};
+	const char *argv[1] = {NULL};
+	char *text = NULL;
+	size_t i, len = 0;
+
+	m.rq.ops = &http_mc_ops;
+	m.rq.sink = &m;
+	m.rq.type = PROTO_REQ_METRICS;
+	m.rq.argv = argv;
+	m.rq.pid = hc->pid;
+	m.rq.uid = hc->uid;
+	if (req_dispatch(&m.rq) == 0 && m.ended && !m.failed && !m.oom)
+		text = http_mc_text(&m, &len);
+	for (i = 0; i < m.nkv; i++)
+		free(m.kv[i]);
+	free(m.kv);
+	free(m.rec);
+	if (text == NULL && m.failed)
+		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "503 tendd is exiting\n");
+	if (text == NULL)
+		return http_error(mc, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "500 Internal Server Error\n");
+	/* The text format's content type, version 0.0.4. */
+	return http_answer(mc, MHD_HTTP_OK,
+	    "text/plain; version=0.0.4; charset=utf-8", text, len,
+	    MHD_RESPMEM_MUST_FREE);
 }
 
 /* --- /logtail streams -------------------------------------------------- */
@@ -504,18 +676,15 @@ http_stream_start(struct MHD_Connection *mc, struct http_req *r,
     const char *url)
 {
 	char name[256];
-	const char *argv[6], *rest;
+	const char *argv[6];
 	struct http_stream *st;
-	bool main = strncmp(url, "/mainlogtail", 12) == 0;
+	bool main, err;
 	int i = 0;
 
+	http_logtail_args(url, name, sizeof(name), &main, &err);
 	if (!main) {
-		rest = url + strlen("/logtail/");
-		(void)snprintf(name, sizeof(name), "%.*s",
-		    (int)strcspn(rest, "/"), rest);
-		rest += strcspn(rest, "/");
 		argv[i++] = name;
-		argv[i++] = strcmp(rest, "/stderr") == 0 ? "stderr" : "stdout";
+		argv[i++] = err ? "stderr" : "stdout";
 	}
 	argv[i++] = "bytes";
 	argv[i++] = "1024"; /* supervisord starts 1 KiB from the end */
@@ -569,52 +738,39 @@ http_begin(struct MHD_Connection *mc, struct http_conn *hc, const char *url,
 {
 	struct http_req *r;
 	const char *cl;
-	unsigned long long n;
-	char *end;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return MHD_NO;
 	r->conn = hc;
 	*con_cls = r;
-	if (!http_authorized(mc, hc)) {
+	r->route = http_route(method, url);
+	if (!http_route_public(r->route, http.probes_public) &&
+	    !http_authorized(mc, hc)) {
 		log_info("HTTP %s: %s %s: wrong or missing credentials",
 		    hc->peer, method, url);
 		r->refuse = MHD_HTTP_UNAUTHORIZED;
 		return MHD_YES;
 	}
-	if ((strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	        strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) &&
-	    (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0)) {
-		r->probe = url[1] == 'h' ? "healthz" : "readyz";
-		return MHD_YES;
-	}
-	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
-	    strncmp(url, "/RPC2", 5) == 0) {
+	switch (r->route) {
+	case HTTP_ROUTE_NOT_FOUND:
+		r->refuse = MHD_HTTP_NOT_FOUND;
+		break;
+	case HTTP_ROUTE_BAD_METHOD:
+		r->refuse = MHD_HTTP_METHOD_NOT_ALLOWED;
+		break;
+	case HTTP_ROUTE_RPC:
 		cl = MHD_lookup_connection_value(
 		    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL) {
-			errno = 0;
-			n = strtoull(cl, &end, 10);
-			if (errno != 0 || n > HTTP_BODY_MAX) {
-				log_warnx("HTTP %s: a body of %s bytes "
-				          "refused (limit %u)",
-				    hc->peer, cl, HTTP_BODY_MAX);
-				r->refuse = MHD_HTTP_CONTENT_TOO_LARGE;
-			}
+		if (http_body_check(cl, HTTP_BODY_MAX) == -1) {
+			log_warnx("HTTP %s: a body of %s bytes refused "
+			          "(limit %u)",
+			    hc->peer, cl, HTTP_BODY_MAX);
+			r->refuse = MHD_HTTP_CONTENT_TOO_LARGE;
 		}
-		return MHD_YES;
+		break;
+	default:
+		break;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 &&
-	    (strncmp(url, "/logtail/", 9) == 0 ||
-	        strcmp(url, "/mainlogtail") == 0)) {
-		r->logtail = true;
-		return MHD_YES;
-	}
-	r->refuse = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	                    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
-	                    strcmp(method, MHD_HTTP_METHOD_POST) == 0
-	                ? MHD_HTTP_NOT_FOUND
-	                : MHD_HTTP_METHOD_NOT_ALLOWED;
 	return MHD_YES;
 }
 
@@ -678,11 +834,17 @@ http_access_cb(void *cls, struct MHD_Connection *mc, const char *url,
 	}
 	if (r->refuse != 0)
 		return http_refuse(mc, r->refuse);
-	if (r->probe != NULL)
-		return http_probe(mc, r->probe);
-	if (r->logtail)
+	switch (r->route) {
+	case HTTP_ROUTE_HEALTHZ:
+	case HTTP_ROUTE_READYZ:
+		return http_probe(mc, r->route);
+	case HTTP_ROUTE_METRICS:
+		return http_metrics(mc, r->conn);
+	case HTTP_ROUTE_LOGTAIL:
 		return http_logtail(mc, r, url);
-	return http_rpc(mc, r);
+	default:
+		return http_rpc(mc, r);
+	}
 }
 
 static void
@@ -1090,16 +1252,64 @@ http_dup(const char *s)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
+/* Did a credential change between what we hold and G's? */
+static bool
+http_str_changed(const char *held, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return held != NULL;
+	return held == NULL || strcmp(held, s) != 0;
+}
+
+int
+http_configure(const struct conf_global *g)
+{
+	const char *want[4] = {g->unix_http_username, g->unix_http_password,
+	    g->inet_http_username, g->inet_http_password};
+	char **held[4] = {&http.unix_user, &http.unix_pass, &http.inet_user,
+	    &http.inet_pass};
+	char *v[4];
+	bool changed = false, oom = false;
+	size_t i;
+
+	http.probes_public = g->http_probes_public;
+	xmlrpc_set_identification(g->identifier);
+	for (i = 0; i < 4; i++)
+		changed |= http_str_changed(*held[i], want[i]);
+	if (!changed)
+		return 0;
+	/* All or nothing: never a new user with the old password. */
+	for (i = 0; i < 4; i++) {
+		v[i] = http_dup(want[i]);
+		oom |= v[i] == NULL && want[i] != NULL && *want[i] != '\0';
+	}
+	/* Out of memory: the old credentials must not go on working (a
+	 * password is changed because it leaked), so nobody gets in over
+	 * HTTP until a reload that succeeds. */
+	for (i = 0; i < 4; i++) {
+		free(*held[i]);
+		*held[i] = oom ? NULL : v[i];
+		if (oom)
+			free(v[i]);
+	}
+	http.locked = oom;
+	if (oom) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 1;
+}
+
 int
 http_init(struct ev_loop *loop, const struct conf_global *g, char *err,
     size_t errlen)
 {
 	http.loop = loop;
-	http.unix_user = http_dup(g->unix_http_username);
-	http.unix_pass = http_dup(g->unix_http_password);
-	http.inet_user = http_dup(g->inet_http_username);
-	http.inet_pass = http_dup(g->inet_http_password);
-	xmlrpc_set_identification(g->identifier);
+	if (http_configure(g) == -1) {
+		(void)snprintf(err, errlen, "HTTP credentials: %s",
+		    strerror(errno));
+		return -1;
+	}
 	if (g->inet_http_port != NULL && httplib_load(err, errlen) == -1)
 		return -1;
 	if (http_take_listener(g->inet_http_port) == 1)

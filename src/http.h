@@ -27,6 +27,16 @@ int http_init(struct ev_loop *loop, const struct conf_global *g, char *err,
  * HTTP: http.c owns FD from now on (closes it on any failure). */
 void http_adopt_unix(int fd, pid_t pid, uid_t uid);
 
+/*
+ * Take G's credentials ([unix_http_server] and [inet_http_server]
+ * username/password), http_probes_public and identifier: at start-up
+ * and after each reload.  1 when the credentials changed (they apply to
+ * the next request), 0 when not, -1 (ENOMEM) when the new ones could
+ * not be taken: then every request that needs credentials is refused
+ * (401) until a later call succeeds; the old password never stays.
+ */
+int http_configure(const struct conf_global *g);
+
 /* Close every connection and the listener. */
 void http_close(void);
 

@@ -414,6 +414,16 @@ reload_globals(const struct conf_global *a, const struct conf_global *b,
 	NUM_NOTE(minfds, "minfds", "%ld", long);
 	NUM_NOTE(minprocs, "minprocs", "%ld", long);
 	STR_NOTE(identifier, "identifier");
+	STR_NOTE(inet_http_port, "[inet_http_server] port");
+	/* Credentials apply at once (http_configure); say so, never how. */
+	if (reload_str_differs(a->unix_http_username, b->unix_http_username) ||
+	    reload_str_differs(a->unix_http_password, b->unix_http_password))
+		(void)reload_note(r, "[unix_http_server] username/password: "
+		                     "changed; applied to the next request");
+	if (reload_str_differs(a->inet_http_username, b->inet_http_username) ||
+	    reload_str_differs(a->inet_http_password, b->inet_http_password))
+		(void)reload_note(r, "[inet_http_server] username/password: "
+		                     "changed; applied to the next request");
 #undef STR_NOTE
 #undef NUM_NOTE
 }

@@ -93,8 +93,6 @@ const char *rec_str(const struct rec *r, const char *key);
 long long rec_int(const struct rec *r, const char *key);
 double rec_num(const struct rec *r, const char *key);
 void recs_free(struct recs *rs);
-/* Length of the valid UTF-8 sequence at S, 0 if it is not one. */
-size_t json_utf8_len(const unsigned char *s);
 void json_key(const char *key, bool *first);
 void json_kstr(const char *key, const char *v, bool *first);
 void json_kint(const char *key, long long v, bool *first);

@@ -153,35 +153,6 @@ recs_free(struct recs *rs)
 
 /* --- JSON output -------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at S, 0 if it is not one. */
-size_t
-json_utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 /* S as a JSON string: quotes, backslashes and control characters
  * escaped; bytes that are not UTF-8 become U+FFFD. */
 static void
@@ -202,7 +173,7 @@ json_str(const char *s)
 			p++;
 		} else if (*p < 0x20 || *p == 0x7f) {
 			printf("\\u%04x", *p++);
-		} else if ((n = json_utf8_len(p)) == 0) {
+		} else if ((n = util_utf8_len(p)) == 0) {
 			fputs("\\ufffd", stdout);
 			p++;
 		} else {

@@ -2,6 +2,7 @@
  * tcstatus.c: the verbs that look: status (the table, --json), ps, pid,
  * avail, version, metrics (Prometheus's text format).
  */
+#include "metrics.h"
 #include "tc.h"
 #include "util.h"
 
@@ -654,241 +655,7 @@ tc_version(struct tc *t, const struct verb *v, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* --- metrics: Prometheus's text format ---------------------------------- */
-
-/* A label value: backslash, double quote and newline escaped, as the
- * text format wants; bytes that are not UTF-8 become U+FFFD. */
-static void
-tc_prom_label(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	while (*p != '\0') {
-		if (*p == '\\' || *p == '"') {
-			putchar('\\');
-			putchar(*p++);
-		} else if (*p == '\n') {
-			fputs("\\n", stdout);
-			p++;
-		} else if ((n = json_utf8_len(p)) == 0) {
-			fputs("\xef\xbf\xbd", stdout);
-			p++;
-		} else {
-			(void)fwrite(p, 1, n, stdout);
-			p += n;
-		}
-	}
-}
-
-/* A sample value: integers as such, the rest with milliseconds. */
-static void
-tc_prom_value(double d)
-{
-	/* (no floor(): tendctl does not link libm) */
-	if (d > -1e15 && d < 1e15 && d == (double)(long long)d)
-		printf(" %.0f\n", d);
-	else
-		printf(" %.3f\n", d);
-}
-
-/*
- * What `tendctl metrics` prints: one family per row, in this order.  KEY
- * is the record key holding the value (a sample only where the record
- * has it); rows of one family follow each other, told apart by an extra
- * label LKEY="LVAL".  KEY NULL: computed (see tc_prom_special).
- */
-struct tc_prom_row {
-	bool tendd; /* from the tendd record; else one sample per process */
-	const char *metric;
-	const char *type;
-	const char *help;
-	const char *key;
-	const char *lkey, *lval;
-};
-
-static const struct tc_prom_row tc_prom_rows[] = {
-    {true, "tend_info", "gauge",
-        "tendd's version and control protocol version (always 1).", NULL, NULL,
-        NULL},
-    {true, "tend_start_time_seconds", "gauge",
-        "When tendd started, in seconds since the epoch.", "start_time", NULL,
-        NULL},
-    {true, "tend_control_clients", "gauge",
-        "Control clients connected to tendd, this one included.", "clients",
-        NULL, NULL},
-    {true, "tend_control_clients_max", "gauge",
-        "Control clients tendd accepts at once.", "clients_max", NULL, NULL},
-    {true, "tend_config_generation", "gauge",
-        "Configurations tendd has taken: 1 at start, one more per applied "
-        "reload.",
-        "config_generation", NULL, NULL},
-    {true, "tend_processes", "gauge", "Processes in tendd's table.",
-        "processes", NULL, NULL},
-    {true, "tend_cpu_seconds_total", "counter", "CPU time tendd has used.",
-        "cpu_user", "mode", "user"},
-    {true, "tend_cpu_seconds_total", NULL, NULL, "cpu_system", "mode",
-        "system"},
-    {true, "tend_resident_memory_bytes", "gauge",
-        "tendd's resident memory (RSS).", "rss_bytes", NULL, NULL},
-    {false, "tend_process_state", "gauge",
-        "1 for the state the process is in, 0 for the others.", NULL, "state",
-        NULL},
-    {false, "tend_process_spawns_total", "counter",
-        "Times the process was spawned since tendd started.", "spawns", NULL,
-        NULL},
-    {false, "tend_process_restarts_total", "counter",
-        "Spawns after the first (automatic and requested restarts).", NULL,
-        NULL, NULL},
-    {false, "tend_process_failed_starts", "gauge",
-        "Failed starts in a row (supervisord's backoff count; FATAL after "
-        "startretries).",
-        "backoff", NULL, NULL},
-    {false, "tend_process_start_time_seconds", "gauge",
-        "When the running process was spawned, in seconds since the epoch.",
-        "start_time", NULL, NULL},
-    {false, "tend_process_uptime_seconds", "gauge",
-        "How long the process has been running (0 when it is not).", "uptime",
-        NULL, NULL},
-    {false, "tend_process_last_exit_code", "gauge",
-        "Exit status of the last run (0 when a signal ended it).", "exit_code",
-        NULL, NULL},
-    {false, "tend_process_last_exit_signal", "gauge",
-        "Signal that ended the last run (0 when it exited).", "exit_signal",
-        NULL, NULL},
-    {false, "tend_process_last_exit_time_seconds", "gauge",
-        "When the last run ended, in seconds since the epoch.", "exit_time",
-        NULL, NULL},
-    {false, "tend_process_cpu_seconds_total", "counter",
-        "CPU time of the running main process (its own, not its children's).",
-        "cpu_user", "mode", "user"},
-    {false, "tend_process_cpu_seconds_total", NULL, NULL, "cpu_system", "mode",
-        "system"},
-    {false, "tend_process_resident_memory_bytes", "gauge",
-        "Resident memory (RSS) of the running main process.", "rss_bytes", NULL,
-        NULL},
-    {false, "tend_process_proportional_memory_bytes", "gauge",
-        "Proportional set size (PSS: shared pages divided among their "
-        "users) of the running main process.",
-        "pss_bytes", NULL, NULL},
-    {false, "tend_process_threads", "gauge",
-        "Threads of the running main process.", "threads", NULL, NULL},
-    {false, "tend_process_log_dropped_bytes_total", "counter",
-        "Output bytes that could not be written to the log files.",
-        "log_dropped_bytes", NULL, NULL},
-    {false, "tend_process_healthy", "gauge",
-        "1 when the last health probes passed, 0 after healthcheck_retries "
-        "failures in a row (only while the health is known).",
-        "healthy", NULL, NULL},
-    {false, "tend_process_health_probes_total", "counter",
-        "Health probes run (healthcheck=).", "health_probes", NULL, NULL},
-    {false, "tend_process_health_probe_failures_total", "counter",
-        "Health probes that failed.", "health_failures", NULL, NULL},
-    {false, "tend_process_health_actions_total", "counter",
-        "Restarts or signals that failed health probes caused "
-        "(healthcheck_action).",
-        "health_actions", NULL, NULL},
-    {false, "tend_process_health_probe_seconds_total", "counter",
-        "Time spent in health probes.", "health_seconds", NULL, NULL},
-};
-
-static const char *const tc_prom_states[] = {"STOPPED", "STARTING", "RUNNING",
-    "BACKOFF", "STOPPING", "EXITED", "FATAL", "UNKNOWN"};
-
-/* The labels of R's samples: {name="G:P",group="G"[,LKEY="LVAL"]}. */
-static void
-tc_prom_labels(const struct rec *r, const char *lkey, const char *lval)
-{
-	putchar('{');
-	if (r != NULL) {
-		fputs("name=\"", stdout);
-		tc_prom_label(rec_str(r, "fullname"));
-		fputs("\",group=\"", stdout);
-		tc_prom_label(rec_str(r, "group"));
-		putchar('"');
-	}
-	if (lkey != NULL) {
-		printf("%s%s=\"", r != NULL ? "," : "", lkey);
-		tc_prom_label(lval);
-		putchar('"');
-	}
-	putchar('}');
-}
-
-/* The samples of a computed row for record R (tendd's or a process's);
- * returns how many it printed (PRINT false: only counts). */
-static int
-tc_prom_special(const struct tc_prom_row *row, const struct rec *r, bool print)
-{
-	size_t i;
-	long long spawns;
-
-	if (strcmp(row->metric, "tend_info") == 0) {
-		if (print) {
-			fputs(row->metric, stdout);
-			printf("{version=\"");
-			tc_prom_label(rec_str(r, "version"));
-			printf("\",protocol=\"");
-			tc_prom_label(rec_str(r, "protocol"));
-			printf("\"} 1\n");
-		}
-		return 1;
-	}
-	if (strcmp(row->metric, "tend_process_state") == 0) {
-		for (i = 0; print && i < TEND_NELEM(tc_prom_states); i++) {
-			fputs(row->metric, stdout);
-			tc_prom_labels(r, "state", tc_prom_states[i]);
-			printf(" %d\n", strcmp(rec_str(r, "state"),
-			                    tc_prom_states[i]) == 0);
-		}
-		return (int)TEND_NELEM(tc_prom_states);
-	}
-	/* tend_process_restarts_total */
-	spawns = rec_int(r, "spawns");
-	if (print) {
-		fputs(row->metric, stdout);
-		tc_prom_labels(r, NULL, NULL);
-		printf(" %lld\n", spawns > 0 ? spawns - 1 : 0);
-	}
-	return 1;
-}
-
-/* Print (or, PRINT false, count) ROW's samples over the records. */
-static int
-tc_prom_samples(
-    const struct tc_prom_row *row, const struct recs *rs, bool print)
-{
-	const struct rec *r;
-	const char *kind;
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < rs->n; i++) {
-		r = &rs->v[i];
-		kind = rec_str(r, "kind");
-		if (strcmp(kind, row->tendd ? "tendd" : "process") != 0)
-			continue;
-		if (row->key == NULL) {
-			n += tc_prom_special(row, r, print);
-			continue;
-		}
-		if (rec_get(r, row->key) == NULL)
-			continue;
-		/* A process that never ran has no start time. */
-		if (strcmp(row->key, "start_time") == 0 &&
-		    rec_num(r, row->key) <= 0)
-			continue;
-		n++;
-		if (!print)
-			continue;
-		fputs(row->metric, stdout);
-		if (!row->tendd || row->lkey != NULL)
-			tc_prom_labels(
-			    row->tendd ? NULL : r, row->lkey, row->lval);
-		tc_prom_value(rec_num(r, row->key));
-	}
-	return n;
-}
+/* --- metrics: Prometheus's text format (metrics.c) ------------------ */
 
 /*
  * metrics: tendd's numbers in Prometheus's text exposition format, for
@@ -902,9 +669,10 @@ int
 tc_metrics(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	struct recs rs = {0};
-	const struct tc_prom_row *row, *head = NULL;
-	size_t i, k;
-	int rc, n;
+	struct metrics_rec *mv;
+	size_t i, len;
+	char *text;
+	int rc;
 
 	rc = tc_call(t, v->name, PROTO_REQ_METRICS, argv, argc,
 	    CTLC_REPLY_TIMEOUT, tc_collect_cb, &rs);
@@ -912,27 +680,21 @@ tc_metrics(struct tc *t, const struct verb *v, int argc, char **argv)
 		recs_free(&rs);
 		return rc;
 	}
-	for (i = 0; i < TEND_NELEM(tc_prom_rows); i++) {
-		row = &tc_prom_rows[i];
-		if (row->type != NULL) {
-			/* A family's first row: HELP and TYPE, if any row
-			 * of it has a sample. */
-			head = row;
-			for (n = 0, k = i; k < TEND_NELEM(tc_prom_rows); k++) {
-				if (k > i && tc_prom_rows[k].type != NULL)
-					break;
-				n += tc_prom_samples(
-				    &tc_prom_rows[k], &rs, false);
-			}
-			if (n > 0)
-				printf("# HELP %s %s\n# TYPE %s %s\n",
-				    head->metric, head->help, head->metric,
-				    head->type);
-		}
-		(void)tc_prom_samples(row, &rs, true);
+	mv = tc_xmalloc((rs.n ? rs.n : 1) * sizeof(*mv));
+	for (i = 0; i < rs.n; i++) {
+		mv[i].kv = rs.v[i].kv;
+		mv[i].n = rs.v[i].n;
 	}
+	text = metrics_text(mv, rs.n, &len);
+	free(mv);
 	recs_free(&rs);
-	if (fflush(stdout) == EOF) {
+	if (text == NULL) {
+		tc_err("metrics: %s", strerror(ENOMEM));
+		return EXIT_FAIL;
+	}
+	rc = fwrite(text, 1, len, stdout) == len ? 0 : -1;
+	free(text);
+	if (rc == -1 || fflush(stdout) == EOF) {
 		tc_err("metrics: standard output: %s", strerror(errno));
 		return EXIT_FAIL;
 	}

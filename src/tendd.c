@@ -666,6 +666,18 @@ reload_op_globals(const struct tend_conf *c)
 	logcap_init(loop, &c->global);
 	log_set_level((enum log_level)c->global.loglevel);
 	ctl_config_sync();
+#ifdef HAVE_HTTP
+	switch (http_configure(&c->global)) {
+	case 1:
+		log_info("HTTP credentials changed");
+		break;
+	case -1:
+		log_errorx("HTTP credentials: out of memory; every HTTP "
+		          "request that needs them is refused until a "
+		          "reload succeeds");
+		break;
+	}
+#endif
 }
 
 static const struct reload_ops reload_ops = {

@@ -44,4 +44,8 @@ bool util_fault(const char *site);
 #define util_fault(site) false
 #endif
 
+/* Length of the valid UTF-8 sequence at S, 0 if it is not one (an
+ * overlong form, a surrogate, past U+10FFFF). */
+size_t util_utf8_len(const unsigned char *s);
+
 #endif /* TEND_UTIL_H */
