@@ -10,11 +10,17 @@
 #   _tendctl        zsh -n
 #   tend.logrotate  logrotate -d; its postrotate script: sh -n, shellcheck
 #   tend.conf, container.conf   tendd -n
-#   k8s-pod.yaml    parses as YAML (python3-yaml), a Pod running tendctl
+#   k8s-pod.yaml    parses as YAML (python3-yaml), a Pod whose httpGet
+#                   probes ask /readyz and /healthz on container.conf's
+#                   [inet_http_server] port, which makes them public
+#   prometheus.yml  promtool check config (Debian's prometheus), else
+#                   parses as YAML; scrapes /metrics on that port with
+#                   basic auth; its commented Kubernetes job parses too
 #   Dockerfile      what it COPYs from contrib/ exists; exec-form ENTRYPOINT
 #
 # A check whose tool is not installed is skipped (shellcheck, zsh,
-# logrotate, systemd-analyze, python3-yaml: dev.sh deps installs them).
+# logrotate, systemd-analyze, python3-yaml: dev.sh deps installs them;
+# promtool is Debian's prometheus, not installed by dev.sh).
 srcdir=${TEND_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${TEND_BUILDDIR:-.}
 c=$srcdir/contrib
@@ -156,17 +162,53 @@ done
 py=${PYTHON3:-python3}
 case $py in no | "") py=python3 ;; esac
 if "$py" -c 'import yaml' 2>/dev/null; then
-	check "k8s-pod.yaml: a Pod probing with tendctl" "$py" -c '
-import sys, yaml
+	check "k8s-pod.yaml: httpGet /readyz and /healthz on [inet_http_server]" \
+	    "$py" -c '
+import re, sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
+conf = open(sys.argv[2]).read()
+port = int(re.search(r"^\[inet_http_server\][^[]*^port *= *\S*?(\d+)$",
+                     conf, re.M | re.S).group(1))
+assert re.search(r"^http_probes_public *= *true$", conf, re.M), \
+    "container.conf: the kubelet sends no credentials"
 assert doc["kind"] == "Pod", "not a Pod"
 for c in doc["spec"]["containers"]:
-    for probe in ("readinessProbe", "livenessProbe"):
-        cmd = c[probe]["exec"]["command"]
-        assert cmd[0].endswith("/tendctl"), f"{probe}: {cmd}"
-' "$c/k8s-pod.yaml"
+    ports = {p.get("name"): p["containerPort"] for p in c["ports"]}
+    for probe, path in (("readinessProbe", "/readyz"),
+                        ("livenessProbe", "/healthz")):
+        g = c[probe]["httpGet"]
+        assert g["path"] == path, f"{probe}: {g}"
+        assert ports.get(g["port"], g["port"]) == port, f"{probe}: {g}"
+' "$c/k8s-pod.yaml" "$c/container.conf"
+	check "prometheus.yml: scrapes /metrics with basic auth; parses" \
+	    "$py" -c '
+import re, sys, yaml
+text = open(sys.argv[1]).read()
+doc = yaml.safe_load(text)
+jobs = doc["scrape_configs"]
+assert any(j.get("metrics_path", "/metrics") == "/metrics" and
+           "basic_auth" in j for j in jobs), jobs
+# the commented Kubernetes job is YAML too once uncommented
+i = text.index("  # - job_name: kubernetes-pods")
+k8s = "\n".join(l.replace("  # ", "  ", 1) for l in text[i:].splitlines())
+assert yaml.safe_load("scrape_configs:\n" + k8s)["scrape_configs"]
+' "$c/prometheus.yml"
 else
 	skip "k8s-pod.yaml: parses" "python3-yaml not installed"
+	skip "prometheus.yml: parses" "python3-yaml not installed"
+fi
+if have promtool; then
+	# password_file must exist for promtool
+	: >"$tmp/tend.password"
+	sed "s|/etc/prometheus/tend.password|$tmp/tend.password|" \
+	    "$c/prometheus.yml" >"$tmp/prometheus.yml"
+	if out=$(promtool check config "$tmp/prometheus.yml" 2>&1); then
+		ok "prometheus.yml: promtool check config"
+	else
+		notok "prometheus.yml: promtool check config" "$out"
+	fi
+else
+	skip "prometheus.yml: promtool check config" "promtool not installed"
 fi
 out=
 # shellcheck disable=SC2013 # paths hold no blanks
