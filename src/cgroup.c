@@ -41,6 +41,9 @@
 /* While a fallback-mode process drains, look for its leftovers this
  * often (no event says when a session empties). */
 #define CGROUP_POLL_SECONDS 0.2
+/* tendd's own cgroup once it gave up root (cgroup_delegate): not a
+ * process's full name, which never starts with ':'. */
+#define CGROUP_SELF ":tendd"
 /* cpu.max period, microseconds (the kernel's default). */
 #define CGROUP_CPU_PERIOD 100000
 
@@ -68,6 +71,7 @@ static struct {
 	const struct svctab *tab;
 	cgroup_empty_fn *on_empty;
 	bool on;             /* cgroup mode */
+	bool delegated;      /* tend.PID is user='s, tendd is in :tendd */
 	int basefd;
 	char controllers[128]; /* enabled for the processes' cgroups */
 	int ifd;               /* inotify, -1 */
@@ -1159,6 +1163,63 @@ cgroup_forget(struct proc *p)
 	p->track = NULL;
 }
 
+/* Back to session mode, before any process was spawned. */
+static void
+cgroup_off(void)
+{
+	if (cg.ifd >= 0) {
+		ev_io_stop(cg.loop, &cg.iio);
+		(void)close(cg.ifd);
+		cg.ifd = -1;
+	}
+	(void)unlinkat(cg.basefd, CGROUP_SELF, AT_REMOVEDIR);
+	(void)close(cg.basefd);
+	cg.basefd = -1;
+	(void)rmdir(cgpath.base);
+	cgpath.base[0] = '\0';
+	cg.on = false;
+}
+
+int
+cgroup_delegate(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	static const char *const files[] = {
+	    "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"};
+	char self[PATH_MAX], pid[24];
+	const char *what = "mkdir";
+	size_t i;
+	int fd = -1;
+
+	if (!cg.on)
+		return 0;
+	(void)snprintf(self, sizeof(self), "%s/%s", CGROUP_SELF, "cgroup.procs");
+	if (mkdirat(cg.basefd, CGROUP_SELF, 0755) == -1 && errno != EEXIST)
+		goto fail;
+	what = "chown";
+	if (fchown(cg.basefd, uid, gid) == -1 ||
+	    fchownat(cg.basefd, CGROUP_SELF, uid, gid, 0) == -1 ||
+	    fchownat(cg.basefd, self, uid, gid, 0) == -1)
+		goto fail;
+	for (i = 0; i < TEND_NELEM(files); i++)
+		if (fchownat(cg.basefd, files[i], uid, gid, 0) == -1)
+			goto fail;
+	what = "cgroup.procs";
+	(void)snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	if ((fd = openat(cg.basefd, self, O_WRONLY | O_CLOEXEC)) == -1 ||
+	    write(fd, pid, strlen(pid)) == -1)
+		goto fail;
+	(void)close(fd);
+	cg.delegated = true;
+	return 0;
+fail:
+	(void)snprintf(err, errlen, "%s %s/%s: %s", what, cgpath.base,
+	    CGROUP_SELF, strerror(errno));
+	if (fd >= 0)
+		(void)close(fd);
+	cgroup_off();
+	return -1;
+}
+
 void
 cgroup_close(const struct svctab *tab)
 {
@@ -1174,9 +1235,12 @@ cgroup_close(const struct svctab *tab)
 	if (cg.ifd >= 0)
 		(void)close(cg.ifd);
 	cg.ifd = -1;
+	/* Delegated, tendd is inside and its parent is root's: the next
+	 * tendd sweeps it (cgroup_sweep_stale). */
 	if (cg.basefd >= 0) {
 		(void)close(cg.basefd);
-		if (rmdir(cgpath.base) == -1 && errno != ENOENT)
+		if (!cg.delegated && rmdir(cgpath.base) == -1 &&
+		    errno != ENOENT)
 			log_warn("rmdir %s", cgpath.base);
 	}
 	cg.basefd = -1;

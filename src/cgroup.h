@@ -94,4 +94,15 @@ void cgroup_forget(struct proc *p);
 /* tendd exits: forget every process of TAB, remove tend.PID. */
 void cgroup_close(const struct svctab *tab);
 
+/*
+ * tendd gives up root ([supervisord] user=): it moves itself into
+ * tend.PID/:tendd (no process's full name) and makes tend.PID UID's,
+ * the directory and its cgroup.procs, cgroup.threads and
+ * cgroup.subtree_control (cgroup-v2.rst "Delegation"): moving a process
+ * needs write access to the cgroup.procs of the common ancestor of both
+ * cgroups, tend.PID once tendd is inside.  -1 with ERR: cgroup mode is
+ * off from now on, processes are tracked by session (the caller warns).
+ */
+int cgroup_delegate(uid_t uid, gid_t gid, char *err, size_t errlen);
+
 #endif /* TEND_CGROUP_H */

@@ -229,6 +229,11 @@ struct conf_global {
 	char *cgroup;	     /* cgroup=: "auto", "off", or the path in the
 				cgroup2 hierarchy to create processes under */
 	bool strict;	     /* strict=: every warning is an error */
+	char *user;	     /* [supervisord] user=: tendd's own, taken
+				once its sockets and cgroups exist; NULL:
+				unchanged */
+	uid_t user_uid;	     /* valid when user != NULL */
+	gid_t user_gid;
 };
 
 struct tend_conf {

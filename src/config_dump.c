@@ -137,6 +137,18 @@ pr_user(FILE *fp, const struct conf_key *k, const void *base)
 }
 
 static void
+pr_runas(FILE *fp, const struct conf_key *k, const void *base)
+{
+	const struct conf_global *g = base;
+
+	if (g->user == NULL)
+		(void)fputs("(tendd's)", fp);
+	else
+		(void)fprintf(fp, "%s (uid %ld, gid %ld)", g->user,
+		    (long)g->user_uid, (long)g->user_gid);
+}
+
+static void
 pr_command(FILE *fp, const struct conf_key *k, const void *base)
 {
 	const struct conf_proc *p = base;
@@ -231,6 +243,7 @@ static printer *const printers[] = {
     [KT_NAMELIST] = pr_strv,
     [KT_NAME] = pr_str,
     [KT_USER] = pr_user,
+    [KT_RUNAS] = pr_runas,
     [KT_COMMAND] = pr_command,
     [KT_LOGLEVEL] = pr_loglevel,
     [KT_OWNER] = pr_str,

@@ -61,6 +61,7 @@ enum key_type {
 	KT_WAITFOR,  /* "NAME:STATE ..." appended to depends_on */
 	KT_HEALTHCHECK, /* struct conf_health *, NULL for none */
 	KT_HCACTION,    /* int: restart, none or signal:SIG */
+	KT_RUNAS,       /* conf_global user, user_uid, user_gid */
 	/* [fcgi-program:x]'s socket keys: struct conf_fcgi *, one struct
 	 * for the four (config_fcgi.c) */
 	KT_FCGI_SOCKET,  /* socket=: tcp://HOST:PORT or unix:///PATH */

@@ -624,6 +624,18 @@ pv_user(const struct valctx *vc, const struct conf_key *k, const char *v,
 	return set_str(k, base, cfg_xstrdup(vc->ld, v));
 }
 
+/* [supervisord] user=: must exist now (tendd -n says so). */
+static int
+pv_runas(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	struct conf_global *g = base;
+
+	if (cfg_lookup_user(v, &g->user_uid, &g->user_gid, err, errlen) == -1)
+		return -1;
+	return set_str(k, base, cfg_xstrdup(vc->ld, v));
+}
+
 static int
 pv_command(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
@@ -851,6 +863,14 @@ eq_user(const struct conf_key *k, const void *a, const void *b)
 }
 
 static bool
+eq_runas(const struct conf_key *k, const void *a, const void *b)
+{
+	const struct conf_global *x = a, *y = b;
+
+	return cfg_str_equal(x->user, y->user) && x->user_uid == y->user_uid;
+}
+
+static bool
 eq_command(const struct conf_key *k, const void *a, const void *b)
 {
 	const struct conf_proc *x = a, *y = b;
@@ -920,6 +940,17 @@ cp_user(struct loader *ld, const struct conf_key *k, void *dst, const void *src)
 
 	d->uid = s->uid;
 	d->gid = s->gid;
+	return cp_str(ld, k, dst, src);
+}
+
+static int
+cp_runas(struct loader *ld, const struct conf_key *k, void *dst, const void *src)
+{
+	const struct conf_global *s = src;
+	struct conf_global *d = dst;
+
+	d->user_uid = s->user_uid;
+	d->user_gid = s->user_gid;
 	return cp_str(ld, k, dst, src);
 }
 
@@ -1056,6 +1087,7 @@ static const struct key_ops key_ops[] = {
     [KT_NAMELIST] = {pv_namelist, eq_strv, cp_strv, 0, fr_strv},
     [KT_NAME] = {pv_name, eq_str, cp_str, 0, fr_str},
     [KT_USER] = {pv_user, eq_user, cp_user, 0, fr_str},
+    [KT_RUNAS] = {pv_runas, eq_runas, cp_runas, 0, fr_str},
     [KT_COMMAND] = {pv_command, eq_command, cp_command, 0, fr_command},
     [KT_LOGLEVEL] = {pv_loglevel, eq_int, NULL, sizeof(int), fr_nothing},
     [KT_OWNER] = {pv_owner, eq_owner, cp_owner, 0, fr_str},

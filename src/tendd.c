@@ -19,6 +19,7 @@
 #include "fsm.h"
 #include "fcgisock.h"
 #include "handover.h"
+#include "privdrop.h"
 #include "health.h"
 #ifdef HAVE_HTTP
 #include "http.h"
@@ -948,6 +949,7 @@ main(int argc, char **argv)
 	if (!check_only)
 		handover_start(path, handover, fallback);
 	conf = load_or_exit(path, check_only, verbose, strict);
+	privdrop_check(&conf->global);
 	apply_globals(conf);
 	/* A container's init: orphans of the whole PID namespace land on
 	 * us (pid_namespaces(7)); reap.c's SIGCHLD path reaps them as it
@@ -1012,6 +1014,15 @@ main(int argc, char **argv)
 	    ready_init(loop, &tab, notify_path, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	sdnotify_init(loop, status_counts);
+	/* [supervisord] user=: every socket and cgroup exists, nothing has
+	 * started.  The control socket is the user's unless chown= says. */
+	{
+		const char *mine[] = {
+		    conf->global.socket_uid == (uid_t)-1 ? socket_path : NULL,
+		    pidfile_written, log_file_path()};
+
+		privdrop(&conf->global, mine, TEND_NELEM(mine));
+	}
 
 	spawn_opts.tendd_pid = getpid();
 	spawn_opts.server_url = server_url;
