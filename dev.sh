@@ -24,12 +24,13 @@ libxmlrpc-core-c3-dev"
 # checks of contrib/ (each is skipped when its tool is missing).  Debian's
 # prometheus (promtool check metrics) is used by test_metrics.py when
 # installed; it is not pulled in here, as it brings a server along.
+# libfaketime: test_faults.py steps the realtime clock tendd sees.
 # supervisor: its config parser, which test_config_compat.py compares
 # tend's with (where an init system runs, the package may also start a
 # system supervisord; no test talks to it).
 TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
 logrotate python3-yaml supervisor prometheus-node-exporter clang
-libfuzzer-14-dev"
+libfuzzer-14-dev libfaketime"
 
 install_deps() {
 	missing=

@@ -80,7 +80,7 @@ struct ctl_state ctl = {.fd = -1, .reserve = -1};
 void
 ctl_warn(const char *fmt, ...)
 {
-	double now = ev_now(ctl.loop);
+	double now = util_monotonic();
 	char msg[512];
 	va_list ap;
 

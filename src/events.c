@@ -212,7 +212,7 @@ events_new(const struct proc *p, enum proc_state from)
 	e->from = from;
 	e->to = p->state;
 	e->pid = (long)p->pid;
-	fsm_describe(p, e->wall, e->desc, sizeof(e->desc));
+	fsm_describe(p, util_monotonic(), e->desc, sizeof(e->desc));
 	return e;
 }
 

@@ -494,7 +494,7 @@ fsm_schedule_restart(struct proc *p, double ran)
 		(void)fsm_begin(p, false, NULL, 0);
 		return;
 	}
-	p->restart_wall = fsm_ops->wallclock() + delay;
+	p->restart_wall = fsm_ops->now() + delay;
 	fsm_ops->timer_set(p, delay);
 }
 

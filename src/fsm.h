@@ -147,8 +147,9 @@ int fsm_state_parse(const char *name);
  * RUNNING_STATES plus STOPPING: a process or a pending start exists). */
 bool fsm_is_active(enum proc_state s);
 
-/* supervisorctl's DESCRIPTION column for P at realtime NOW_WALL. */
-void fsm_describe(const struct proc *p, double now_wall, char *buf,
+/* supervisorctl's DESCRIPTION column for P at NOW (ops->now()'s clock:
+ * monotonic). */
+void fsm_describe(const struct proc *p, double now, char *buf,
     size_t len);
 
 #endif /* TEND_FSM_H */

@@ -59,10 +59,10 @@ fsm_put_num(
  * when under a day (UP, UPLEN: scratch): a status of 1,000 processes
  * formats 1,000 of these, and two snprintf calls were a third of it. */
 static void
-fsm_running_text(const struct proc *p, double now_wall, char *buf, size_t len,
+fsm_running_text(const struct proc *p, double now, char *buf, size_t len,
     char *up, size_t uplen)
 {
-	double secs = now_wall - p->start_wall;
+	double secs = now - p->laststart;
 	unsigned long t = secs > 0 ? (unsigned long)secs : 0;
 	size_t o = 4; /* after "pid " */
 
@@ -167,7 +167,7 @@ fsm_append_leftovers(char *buf, size_t len, const struct proc *p)
 }
 
 void
-fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
+fsm_describe(const struct proc *p, double now, char *buf, size_t len)
 {
 	char up[64];
 	double left;
@@ -177,7 +177,7 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 	buf[0] = '\0';
 	switch (p->state) {
 	case PROC_RUNNING:
-		fsm_running_text(p, now_wall, buf, len, up, sizeof(up));
+		fsm_running_text(p, now, buf, len, up, sizeof(up));
 		if (p->reloading)
 			fsm_append(buf, len, ", reloading");
 		if (p->status_text != NULL)
@@ -214,7 +214,7 @@ fsm_describe(const struct proc *p, double now_wall, char *buf, size_t len)
 		}
 		fsm_append_time(buf, len, p->stop_wall);
 		if (p->restart_wall != 0) {
-			left = p->restart_wall - now_wall;
+			left = p->restart_wall - now;
 			fsm_append(buf, len, "; restarting in %.1fs",
 			    left > 0 ? left : 0);
 		}

@@ -99,6 +99,7 @@ static struct {
 	/* reading */
 	bool active, fallback;
 	int state_fd;
+	unsigned version; /* of the state read */
 	unsigned char *state;
 	size_t statelen;
 	struct handover_fd *fds;
@@ -452,6 +453,12 @@ handover_get_fd(struct handover_r *r)
 	return -1;
 }
 
+unsigned
+handover_read_version(void)
+{
+	return ho.version;
+}
+
 struct handover_r *
 handover_section(const char *name)
 {
@@ -635,6 +642,7 @@ handover_read(char *err, size_t errlen)
 		    HANDOVER_VERSION);
 		return -1;
 	}
+	ho.version = (unsigned)ver;
 	if (handover_sum(ho.state + HANDOVER_HDR, (size_t)plen) != sum) {
 		(void)snprintf(err, errlen, "state: checksum mismatch");
 		return -1;

@@ -28,8 +28,10 @@
 
 /* The format this tendd writes, and the oldest it reads
  * (`tendd --handover-version` prints both). */
-#define HANDOVER_VERSION 1
+#define HANDOVER_VERSION 2
 #define HANDOVER_VERSION_MIN 1
+/* 2: a process's laststart and restart_wall are CLOCK_MONOTONIC times
+ * (1 wrote realtime ones: handover_proc.c converts them). */
 
 /* What a carried descriptor must be; checked before the take-over. */
 enum handover_fd_kind {
@@ -65,6 +67,8 @@ void handover_put_fd(
  * wrong type or an fd the state does not list makes handover_end() fail.
  */
 struct handover_r *handover_section(const char *name);
+/* The format of the state being read (0: none). */
+unsigned handover_read_version(void);
 uint64_t handover_get_u64(struct handover_r *r);
 int64_t handover_get_i64(struct handover_r *r);
 double handover_get_f64(struct handover_r *r);

@@ -14,6 +14,7 @@
 #include "logcap.h"
 #include "reap.h"
 #include "ready.h"
+#include "util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -217,6 +218,15 @@ proc_fields(struct handover_r *r, struct proc *p)
 	p->restart_delay = handover_get_f64(r);
 	p->restart_wall = handover_get_f64(r);
 	p->stuck_wall = handover_get_f64(r);
+	if (handover_read_version() < 2) {
+		/* Format 1 kept these two on the realtime clock. */
+		double shift = util_realtime() - util_monotonic();
+
+		if (p->laststart > 0)
+			p->laststart -= shift;
+		if (p->restart_wall > 0)
+			p->restart_wall -= shift;
+	}
 	exit_load(r, &p->lastexit);
 	p->spawnerr = handover_get_str(r);
 	p->status_text = handover_get_str(r);

@@ -77,8 +77,8 @@ health_init(struct ev_loop *loop, const struct spawn_opts *opts)
 static double
 health_now(void)
 {
-	ev_now_update(health_loop);
-	return ev_now(health_loop);
+	/* Durations: not ev_now(), which is the realtime clock. */
+	return util_monotonic();
 }
 
 /* ---- p->health_text ------------------------------------------------------ */
@@ -602,7 +602,7 @@ char *
 health_readyz(size_t *len, bool *ready)
 {
 	const struct svctab *tab = req_env.tab;
-	double now = util_realtime();
+	double now = util_monotonic();
 	char desc[256], *buf = NULL;
 	size_t i, n = 0;
 	FILE *fp;

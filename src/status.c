@@ -190,12 +190,16 @@ status_put_status(struct req *rq, const struct proc *p, double now, bool full)
 	req_kv(rq, "group", p->conf->group);
 	req_kvll(rq, "statecode", (int)p->state);
 	req_kvll(rq, "pid", (long)p->pid);
-	req_kvsec(rq, "start", p->start_wall);
+	/* Durations are monotonic; "start" is that run's start on today's
+	 * realtime clock, so that now - start is the uptime after a clock
+	 * step as well. */
+	req_kvsec(rq, "start",
+	    p->start_wall > 0 ? util_wall_of(p->laststart) : 0.0);
 	req_kvsec(rq, "stop", p->stop_wall);
-	req_kvsec(rq, "now", now);
+	req_kvsec(rq, "now", util_wall_of(now));
 	req_kvsec(rq, "uptime",
-	    p->pid > 0 && p->start_wall > 0 && now > p->start_wall
-	        ? now - p->start_wall
+	    p->pid > 0 && p->start_wall > 0 && now > p->laststart
+	        ? now - p->laststart
 	        : 0.0);
 	req_kv(rq, "spawnerr", svctab_note(p->spawnerr));
 	req_kvll(rq, "spawns", p->spawns);
@@ -302,7 +306,7 @@ static bool
 status_walk_chunk(struct status_walk *w)
 {
 	const struct svctab *tab = req_env.tab;
-	double now = util_realtime();
+	double now = util_monotonic();
 	const struct proc *p;
 	size_t n;
 
@@ -405,7 +409,7 @@ status_do_list(struct req *rq)
 	bool walk = type == PROTO_REQ_PS || (type == PROTO_REQ_STATUS && full);
 	bool all = rq->argc == 0 || status_args_have_all(argv, rq->argc);
 	struct job *r = NULL;
-	double now = util_realtime();
+	double now = util_monotonic();
 	size_t k;
 	int i;
 
@@ -612,9 +616,9 @@ status_put_metrics(struct req *rq, const struct proc *p, double now)
 	req_kvf(rq, "pid", "%ld", (long)p->pid);
 	req_kvf(rq, "spawns", "%u", p->spawns);
 	req_kvf(rq, "backoff", "%d", p->backoff);
-	req_kvf(rq, "start_time", "%.3f", up ? p->start_wall : 0.0);
+	req_kvf(rq, "start_time", "%.3f", up ? util_wall_of(p->laststart) : 0.0);
 	req_kvf(rq, "uptime", "%.3f",
-	    up && now > p->start_wall ? now - p->start_wall : 0.0);
+	    up && now > p->laststart ? now - p->laststart : 0.0);
 	req_kvf(rq, "log_dropped_bytes", "%llu",
 	    (unsigned long long)logcap_dropped(p));
 	req_kv(rq, "exit", ex->valid ? "1" : "0");
@@ -639,7 +643,7 @@ status_put_metrics(struct req *rq, const struct proc *p, double now)
 void
 status_do_metrics(struct req *rq)
 {
-	double now = util_realtime();
+	double now = util_monotonic();
 	size_t i;
 
 	req_config_sync();

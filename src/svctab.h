@@ -76,7 +76,7 @@ struct proc {
 	double start_wall;    /* realtime of the last spawn */
 	double stop_wall;     /* realtime of the last stop/exit, 0 = never */
 	double restart_delay; /* current post-startsecs restart delay */
-	double restart_wall;  /* realtime a delayed restart is due, 0 = none
+	double restart_wall;  /* monotonic time a delayed restart is due, 0 = none
 				 pending (EXITED with the timer armed) */
 	double stuck_wall;    /* realtime SIGKILL was sent to it */
 	struct proc_exit lastexit;

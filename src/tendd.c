@@ -238,10 +238,11 @@ op_timer_cancel(struct proc *p)
 static double
 op_now(void)
 {
-	/* ev_now() is the loop's cached monotonic time; refresh it so that
-	 * startsecs is measured from the real spawn moment. */
-	ev_now_update(loop);
-	return ev_now(loop);
+	/* CLOCK_MONOTONIC, not ev_now(): libev's loop time is the realtime
+	 * clock (ev_rt_now), which an NTP step or `date -s` moves (a box
+	 * without an RTC steps decades forward at boot), and startsecs,
+	 * uptimes and restart delays are durations. */
+	return util_monotonic();
 }
 
 static void

@@ -194,6 +194,12 @@ util_realtime(void)
 	return clock_seconds(CLOCK_REALTIME);
 }
 
+double
+util_wall_of(double mono)
+{
+	return util_realtime() - (util_monotonic() - mono);
+}
+
 void
 util_format_uptime(double seconds, char *buf, size_t len)
 {

@@ -28,6 +28,9 @@ int util_set_nonblock(int fd);
 double util_monotonic(void);
 /* CLOCK_REALTIME in seconds. */
 double util_realtime(void);
+/* MONO (a util_monotonic() time) on today's realtime clock: the same
+ * moment, wherever the realtime clock was stepped to since. */
+double util_wall_of(double mono);
 
 /* Format H:MM:SS or "N days, H:MM:SS" as supervisorctl does. */
 void util_format_uptime(double seconds, char *buf, size_t len);

@@ -343,21 +343,24 @@ def test_crash_looping_services_do_not_starve_the_control_socket(tend):
     """, wait=False)
     tend.wait_up()
     # At least 10 status calls, each answered (tend.ctl's liveness bound)
-    # and complete, while the services churn through 200 spawns.
-    calls = [0]
+    # and complete, while the services churn through 200 spawns.  How fast
+    # they churn is the machine's business (an ASan build on a loaded
+    # 2-core machine managed about 3 a second): the only bound is that
+    # the churn never stalls for the liveness bound.
+    def total_spawns():
+        return sum(rec["spawns"] for rec in tend.status_json().values())
 
-    def answered_during_churn():
+    calls, spawns, progress = 0, total_spawns(), time.monotonic()
+    while calls < 10 or spawns <= 200:
         r = tend.ctl("status")
         assert r.rc in (0, 3), r
         assert r.out.count("loop:loop_") == 50, r.out
-        calls[0] += 1
-        spawns = sum(rec["spawns"] for rec in tend.status_json().values())
-        return calls[0] >= 10 and spawns > 200
-    tend.wait_until(answered_during_churn, interval=0,
-                    what="10 answers while the services spawn 200 times")
-    # Negative control: the services really are churning.
-    spawns = sum(rec["spawns"] for rec in tend.status_json().values())
-    assert spawns > 200, spawns
+        calls += 1
+        now = total_spawns()
+        if now > spawns:
+            spawns, progress = now, time.monotonic()
+        assert time.monotonic() - progress < tendlib.LIVENESS, (
+            f"no spawn for {tendlib.LIVENESS} s, at {spawns} spawns")
 
 
 def test_orphans_killed_at_exit_are_reaped_not_left_to_init(tend_factory):

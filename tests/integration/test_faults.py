@@ -7,6 +7,7 @@ reads.  In each, tendd carries on, says what happened once, and recovers
 when the fault goes away; nothing is lost that could be kept."""
 
 import errno
+import glob
 import os
 import pty
 import resource
@@ -307,3 +308,66 @@ def test_writer_blocked_on_a_stalled_tendd_loses_nothing(tend):
             if not block:
                 break
             assert block == first[:len(block)]
+
+
+# --- the realtime clock stepped back and forward -----------------------------
+
+def _libfaketime():
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+    return found[0] if found else None
+
+
+def test_clock_stepped_back_and_forward(tend, tmp_path, monkeypatch):
+    """The realtime clock is stepped back an hour, then forward a day
+    (NTP at boot on a box without an RTC, `date -s`), under libfaketime so
+    that only tendd's view moves.  Durations are monotonic: uptimes keep
+    counting from the real start, and a run that exits within startsecs
+    is a failed start (BACKOFF) even though the clock says a day passed;
+    the startsecs timer itself neither fires early nor waits an hour."""
+    lib = _libfaketime()
+    if lib is None:
+        pytest.skip("libfaketime is not installed (apt-get install "
+                    "libfaketime)")
+    offset = tmp_path / "faketime"
+    offset.write_text("+0\n")
+    monkeypatch.setenv("LD_PRELOAD", lib)
+    monkeypatch.setenv("FAKETIME_TIMESTAMP_FILE", str(offset))
+    monkeypatch.setenv("FAKETIME_NO_CACHE", "1")
+    monkeypatch.setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+    # An ASan build wants its runtime first; libfaketime comes first here.
+    monkeypatch.setenv("ASAN_OPTIONS", ":".join(
+        filter(None, [os.environ.get("ASAN_OPTIONS"),
+                      "verify_asan_link_order=0"])))
+    tend.start("""
+        [program:up]
+        command={H}/sleeper
+        startsecs=0
+
+        [program:quick]
+        command=/bin/sh -c 'sleep 4; exit 1'
+        startsecs=30
+        startretries=5
+        autostart=false
+    """)
+    tend.wait_state("up", "RUNNING")
+    t0 = time.monotonic()
+    up0 = tend.status_of("up")["uptime"]
+
+    offset.write_text("-3600\n")
+    tend.wait_until(lambda: tend.status_of("up")["uptime"] >= up0 + 1,
+                    what="up's uptime counts on after a step back")
+    rec = tend.status_of("up")
+    real = time.monotonic() - t0 + up0
+    assert rec["uptime"] <= real + 5, (rec, real)
+    # now - start is the uptime on the stepped clock too (XML-RPC's
+    # clients compute it so).
+    assert abs((rec["now"] - rec["start"]) - rec["uptime"]) <= 2, rec
+
+    tend.ctl("start", "quick", "-t", "1", check=None)
+    offset.write_text("+86400\n")
+    rec = tend.wait_state("quick", "BACKOFF", "EXITED", timeout=tendlib.LIVENESS)
+    assert rec["state"] == "BACKOFF", rec
+    assert rec["exit"]["uptime"] < 30, rec
+    rec = tend.status_of("up")
+    assert rec["uptime"] <= time.monotonic() - t0 + up0 + 5, rec
+    assert rec["state"] == "RUNNING", rec

@@ -241,7 +241,7 @@ def test_reexec_checks_the_new_binary(tend, monkeypatch):
     tend.wait_state("a", "RUNNING")
     pid = tend.pid_of("a")
     r = _reexec(tend, "--dry-run")
-    assert "checked" in r.out and "state format 1" in r.out, r.out
+    assert "checked" in r.out and "state format 2" in r.out, r.out
     _replace(exe, "#!/bin/sh\necho 'broken build' >&2\nexit 1\n")
     r = tend.ctl("reexec", "--dry-run", check=EXIT_FAIL)
     assert "broken build" in r.err, r.err

@@ -434,7 +434,7 @@ assert_ignored(bool exit, bool timer, bool ready)
 static void
 describe(char *buf, size_t len)
 {
-	fsm_describe(&P, F.wall, buf, len);
+	fsm_describe(&P, F.now, buf, len);
 }
 
 /* ---- STOPPED ---------------------------------------------------------- */
@@ -1193,7 +1193,7 @@ test_restart_delay_fixed(void **state)
 	reap_code(1);
 	assert_string_equal(take(), "RUNNING>EXITED timer(2)");
 	assert_true(P.restart_delay == 2);
-	assert_true(P.restart_wall == F.wall + 2);
+	assert_true(P.restart_wall == F.now + 2);
 	describe(buf, sizeof(buf));
 	assert_string_equal(
 	    buf, "exit status 1, Nov 23 03:46 AM; restarting in 2.0s");
@@ -1400,9 +1400,15 @@ test_describe_running(void **state)
 	advance(2 * 86400 + 3600);
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "pid 1234, uptime 2 days, 1:01:02");
-	/* The wall clock set back: no negative uptime. */
-	fsm_describe(&P, T0_WALL - 100, buf, sizeof(buf));
+	/* A time before the start (not from a monotonic clock, but the
+	 * guard stays): no negative uptime. */
+	fsm_describe(&P, T0_MONO - 100, buf, sizeof(buf));
 	assert_string_equal(buf, "pid 1234, uptime 0:00:00");
+	/* The realtime clock stepped back a day: the uptime is the
+	 * monotonic one. */
+	F.wall -= 86400;
+	describe(buf, sizeof(buf));
+	assert_string_equal(buf, "pid 1234, uptime 2 days, 1:01:02");
 }
 
 static void
@@ -1495,7 +1501,7 @@ test_describe_exited(void **state)
 	describe(buf, sizeof(buf));
 	assert_string_equal(buf, "terminated by SIG40, Nov 23 03:46 AM");
 	/* A due restart not yet handled: 0.0s, never negative. */
-	P.restart_wall = F.wall - 1;
+	P.restart_wall = F.now - 1;
 	P.lastexit.signal = 0;
 	P.lastexit.code = 3;
 	describe(buf, sizeof(buf));
@@ -1519,9 +1525,9 @@ test_describe_unknown_and_small_buffers(void **state)
 	setup(NULL);
 	to_exited();
 	small[0] = 'x';
-	fsm_describe(&P, F.wall, small, 0); /* must not write */
+	fsm_describe(&P, F.now, small, 0); /* must not write */
 	assert_int_equal(small[0], 'x');
-	fsm_describe(&P, F.wall, small, 1);
+	fsm_describe(&P, F.now, small, 1);
 	assert_string_equal(small, "");
 }
 
@@ -1827,7 +1833,7 @@ test_deps_stop_holds_for_dependents(void **state)
 	assert_string_equal(svctab_note(P.stopnote), "stopped with db");
 	D.pid = 77;
 	P.fullname = (char *)"web";
-	fsm_describe(&D, F.wall, buf, sizeof(buf));
+	fsm_describe(&D, F.now, buf, sizeof(buf));
 	assert_string_equal(buf, "waiting for web to stop");
 	/* HOLDING: start is busy, the timer and a second stop do nothing. */
 	assert_int_equal(fsm_start(&D, NULL, 0), FSM_ALREADY_STARTED);
@@ -2078,7 +2084,7 @@ test_stopping_exit_drains_leftovers(void **state)
 	assert_int_equal(P.state, PROC_STOPPING);
 	assert_true(P.draining);
 	assert_true(F.timer_armed); /* what is left of stopwaitsecs */
-	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	fsm_describe(&P, F.now, desc, sizeof(desc));
 	assert_string_equal(desc, "");
 	/* Busy while draining; a second stop is no error. */
 	assert_int_equal(fsm_start(&P, NULL, 0), FSM_ALREADY_STARTED);
@@ -2119,7 +2125,7 @@ test_draining_timer_sigkill_then_stuck(void **state)
 	fire();
 	assert_string_equal(take(), "stuck cancel STOPPING>STOPPED");
 	assert_true(P.stuck);
-	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	fsm_describe(&P, F.now, desc, sizeof(desc));
 	assert_string_equal(desc, "Nov 23 03:46 AM; unkillable: pid 77 in D "
 	                          "state since Nov 23 03:46 AM");
 	/* A new start clears it. */
@@ -2174,7 +2180,7 @@ test_stopping_main_stuck(void **state)
 	assert_true(P.stuck);
 	assert_int_equal(P.state, PROC_STOPPING);
 	assert_false(F.timer_armed);
-	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	fsm_describe(&P, F.now, desc, sizeof(desc));
 	assert_string_equal(desc, "unkillable: pid 77 in D state since Nov "
 	                          "23 03:46 AM");
 	reap_signal(SIGKILL, false);
@@ -2195,7 +2201,7 @@ test_exited_with_leftovers_stop(void **state)
 	reap_code(0);
 	assert_string_equal(take(), "RUNNING>EXITED");
 	assert_int_equal(P.leftovers, 1);
-	fsm_describe(&P, F.wall, desc, sizeof(desc));
+	fsm_describe(&P, F.now, desc, sizeof(desc));
 	assert_string_equal(desc, "exit status 0, Nov 23 03:46 AM; main "
 	                          "process exited; 1 process left (pid 99)");
 	assert_int_equal(fsm_stop(&P), FSM_OK);
