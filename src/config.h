@@ -73,6 +73,15 @@ struct conf_log {
 	bool syslog;		   /* *_syslog */
 };
 
+/* Does a stream with keys L need a pipe that tendd reads: a log file,
+ * syslog, supervisord's log events or its capture mode? */
+static inline bool
+conf_log_captured(const struct conf_log *l)
+{
+	return l->kind != CONF_LOG_NONE || l->syslog || l->events_enabled ||
+	       l->capture_maxbytes > 0;
+}
+
 /* rlimit_*=SOFT[:HARD] (setrlimit(2) in the child before exec). */
 #define CONF_RLIM_INFINITY UINT64_MAX /* "unlimited" / "infinity" */
 struct conf_rlimit {
@@ -126,6 +135,8 @@ struct conf_proc {
 	char **environment; /* "KEY=VALUE", NULL-terminated, program's own
 			       entries after [tend] environment ones */
 	char *environment_file; /* tend: KEY=VALUE lines read at spawn */
+	char *serverurl;     /* serverurl=: SUPERVISOR_SERVER_URL; NULL: AUTO
+				(tendd's control socket) */
 	char **depends_on;   /* tend: as written: "name" or "group:*";
 				NULL-terminated */
 	struct conf_fcgi *fcgi; /* [fcgi-program:x]'s socket, else NULL */

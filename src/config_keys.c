@@ -65,7 +65,8 @@ const struct conf_key cfg_program_keys[] = {
     {"directory", KT_STRING, P(directory), NULL, 0, 0,
         KF_PROC | KF_RESTART | KF_INHERIT | KF_POOLED, NULL},
     {"umask", KT_OCTAL, P(umask), NULL, 0, 0, KF_RESTART | KF_INHERIT, NULL},
-    {"serverurl", KT_IGNORED, NOFIELD, "AUTO", 0, 0, 0, NULL},
+    {"serverurl", KT_STRING, P(serverurl), NULL, 0, 0,
+        KF_PROC | KF_RESTART | KF_POOLED, NULL},
     /* [fcgi-program:x] only: the socket given to the workers as fd 0;
      * a reload keeps it unless socket= changes (fcgisock.c) */
     {"socket", KT_FCGI_SOCKET, P(fcgi), NULL, 0, 0, KF_FCGI | KF_RESTART,

@@ -37,7 +37,7 @@
 static bool
 fdbudget_captured(const struct conf_log *l)
 {
-	return l->kind != CONF_LOG_NONE || l->syslog;
+	return conf_log_captured(l);
 }
 
 /* The streams of C that have a pipe: stdout, and stderr unless it is

@@ -25,6 +25,7 @@
  * single-threaded and callbacks never nest.
  */
 #include "logcap_impl.h"
+#include "evbus.h"
 #include "log.h"
 #include "logfile.h"
 #include "util.h"
@@ -69,10 +70,14 @@ struct logcap_stream {
 	bool grown;  /* the pipe was enlarged (stream_grow) */
 	bool stamp;  /* log_timestamps */
 	bool syslog; /* *_syslog */
+	unsigned char chan; /* 1 stdout, 2 stderr (evbus's channel) */
 	int syslog_pri;
 	char prefix[160]; /* log_prefix: "[name] ", or "" */
 	char tag[64];     /* syslog tag */
 	struct logfile_lines lines;
+	/* supervisord's capture mode (logcap_event.c), NULL unless the
+	 * process has *_capture_maxbytes. */
+	struct logcap_capture *capture;
 };
 
 /* The room's state. */
@@ -500,10 +505,12 @@ stream_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	out_flush();
 }
 
-/* N bytes just read from S's pipe. */
+/* N bytes of S's output to be logged: to the file, framed or not, and
+ * to syslog (a logcap_out_fn). */
 static void
-stream_chunk(struct logcap_stream *s, const char *buf, size_t n)
+stream_out(void *arg, const char *buf, size_t n)
 {
+	struct logcap_stream *s = arg;
 	bool framed =
 	    s->sink != NULL && s->sink->path != NULL && stream_framed(s);
 
@@ -520,6 +527,37 @@ stream_chunk(struct logcap_stream *s, const char *buf, size_t n)
 			ev_timer_stop(lc.loop, &s->hold);
 		}
 	}
+}
+
+/* Does S's output concern supervisord's events: capture mode, or log
+ * events someone listens to?  Only then is it read rather than
+ * spliced (the test is a few loads; it follows reloads and listeners
+ * coming and going). */
+static bool
+stream_evented(const struct logcap_stream *s)
+{
+	const struct conf_log *cl;
+
+	if (s->capture != NULL)
+		return true;
+	if (s->lp == NULL)
+		return false;
+	cl = s->chan == 1 ? &s->lp->p->conf->out : &s->lp->p->conf->err;
+	return cl->capture_maxbytes > 0 ||
+	       (cl->events_enabled &&
+	           evbus_wants(EVBUS_BIT(s->chan == 1 ? EVT_PROCESS_LOG_STDOUT
+	                                               : EVT_PROCESS_LOG_STDERR)));
+}
+
+/* N bytes just read from S's pipe. */
+static void
+stream_chunk(struct logcap_stream *s, const char *buf, size_t n)
+{
+	if (stream_evented(s) && s->lp != NULL)
+		logcap_event_chunk(&s->capture, s->lp->p, (int)s->pid,
+		    s->chan, buf, n, stream_out, s);
+	else
+		stream_out(s, buf, n);
 }
 
 /*
@@ -615,7 +653,7 @@ stream_can_splice(const struct logcap_stream *s)
 
 	return k != NULL && k->path != NULL && !k->nosplice &&
 	       !stream_framed(s) && !s->syslog && !k->failing &&
-	       (k->fd == -1 || k->regular);
+	       (k->fd == -1 || k->regular) && !stream_evented(s);
 }
 
 /*
@@ -672,6 +710,8 @@ static void
 stream_free(struct logcap_stream *s)
 {
 	/* EOF: a held unfinished line is all there will be. */
+	logcap_event_end(&s->capture, s->lp != NULL ? s->lp->p : NULL,
+	    (int)s->pid, s->chan, stream_out, s);
 	logfile_lines_flush(&s->lines, stream_line_cb, s);
 	out_flush();
 	logfile_lines_free(&s->lines);
@@ -820,6 +860,7 @@ stream_new(struct logcap_proc *lp, int i, int fd, char *err, size_t errlen)
 	/* With redirect_stderr the one pipe carries both: stdout's keys. */
 	s->syslog = cl->syslog;
 	s->syslog_pri = LOG_DAEMON | (i == 0 ? LOG_INFO : LOG_ERR);
+	s->chan = (unsigned char)(i + 1);
 	(void)snprintf(s->tag, sizeof(s->tag), "%s", lp->p->fullname);
 	/* ':' ends a syslog tag (RFC 3164): "group:name" -> "group_name". */
 	for (t = s->tag; *t != '\0'; t++)

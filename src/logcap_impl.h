@@ -57,6 +57,21 @@ struct logcap_follow {
 };
 
 struct logcap_proc *logcap_proc_get(struct proc *p);
+
+/* logcap_event.c: supervisord's log events and capture mode. */
+struct logcap_capture;
+/* Where output that is to be logged goes (logcap.c's writer). */
+typedef void (*logcap_out_fn)(void *arg, const char *buf, size_t n);
+/* N bytes read from channel CHAN (1 stdout, 2 stderr) of P's process
+ * PID: logged through OUT, PROCESS_LOG_* when *_events_enabled, capture
+ * mode when *_capture_maxbytes > 0 (*CP is its state, NULL until
+ * needed). */
+void logcap_event_chunk(struct logcap_capture **cp, const struct proc *p,
+    int pid, int chan, const char *buf, size_t n, logcap_out_fn out,
+    void *arg);
+/* EOF (or capture turned off): output what was held back, free *CP. */
+void logcap_event_end(struct logcap_capture **cp, const struct proc *p,
+    int pid, int chan, logcap_out_fn out, void *arg);
 /* Wake the tail readers of LIST: their file grew, rotated or vanished. */
 void follow_notify(struct logcap_follow *list);
 

@@ -467,12 +467,12 @@ spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
 {
 	if (spawn_pipe(f->exec, O_NONBLOCK, "exec", err, errlen) < 0)
 		return -1;
-	/* A NONE stream is still captured when it goes to syslog. */
-	if ((c->out.kind != CONF_LOG_NONE || c->out.syslog) &&
+	/* A NONE stream is still captured when it goes to syslog or to
+	 * supervisord's events. */
+	if (conf_log_captured(&c->out) &&
 	    spawn_pipe(f->out, 0, "stdout", err, errlen) < 0)
 		return -1;
-	if (!c->redirect_stderr &&
-	    (c->err.kind != CONF_LOG_NONE || c->err.syslog) &&
+	if (!c->redirect_stderr && conf_log_captured(&c->err) &&
 	    spawn_pipe(f->err, 0, "stderr", err, errlen) < 0)
 		return -1;
 	pl->null = spawn_kit.null;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -298,6 +299,19 @@ spawn_env_base(struct spawn_env *e)
 	return 0;
 }
 
+/* supervisord's SUPERVISOR_SERVER_URL (process.py, _spawn_as_child): the
+ * program's serverurl= unless AUTO, else the server's URL (tendd's
+ * control socket, unix://PATH: supervisord prefers its unix socket too);
+ * an empty serverurl= sets none.  SUPERVISOR_USERNAME/PASSWORD are never
+ * set by supervisord (childutils only reads them): environment= may. */
+static const char *
+spawn_env_server_url(const struct conf_proc *c, const struct spawn_opts *o)
+{
+	if (c->serverurl == NULL || strcasecmp(c->serverurl, "AUTO") == 0)
+		return o->server_url;
+	return c->serverurl[0] != '\0' ? c->serverurl : NULL;
+}
+
 /*
  * tendd's environ (less the variables above: spawn_env_base), then the user's
  * HOME/USER/LOGNAME/SHELL, then the SUPERVISOR_* variables (as supervisord sets
@@ -311,6 +325,7 @@ spawn_env_build(struct spawn_env *e, const struct spawn_env *base,
     const struct spawn_opts *o, const struct passwd *pw, char *err,
     size_t errlen)
 {
+	const char *url;
 	char **ep;
 
 	if (spawn_env_from(e, base) < 0)
@@ -328,8 +343,8 @@ spawn_env_build(struct spawn_env *e, const struct spawn_env *base,
 	    spawn_env_set(
 	        e, "SUPERVISOR_GROUP_NAME", c->group ? c->group : c->name) < 0)
 		goto nomem;
-	if (o->server_url != NULL &&
-	    spawn_env_set(e, "SUPERVISOR_SERVER_URL", o->server_url) < 0)
+	if ((url = spawn_env_server_url(c, o)) != NULL &&
+	    spawn_env_set(e, "SUPERVISOR_SERVER_URL", url) < 0)
 		goto nomem;
 	for (ep = c->environment; ep && *ep; ep++)
 		if (spawn_env_copy(e, *ep) < 0)

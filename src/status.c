@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* What ps and status show of one OS process. */
@@ -520,7 +521,10 @@ status_put_config(struct req *rq, const struct proc *p)
 	req_kvf(rq, "startsecs", "%g", cp->startsecs);
 	req_kvll(rq, "stopsignal", cp->stopsignal);
 	req_kvf(rq, "stopwaitsecs", "%g", cp->stopwaitsecs);
-	req_kv(rq, "serverurl", "AUTO");
+	req_kv(rq, "serverurl",
+	    cp->serverurl != NULL && strcasecmp(cp->serverurl, "AUTO") != 0
+		? cp->serverurl
+		: "AUTO");
 	status_put_logconf(rq, p, 1);
 	status_put_logconf(rq, p, 2);
 }

@@ -136,6 +136,41 @@ def test_tendd_environment_is_inherited_not_polluted(tend):
     assert env["umask"] == "0022", env
 
 
+def test_serverurl_key_sets_supervisor_server_url(tend):
+    """supervisord's serverurl=: AUTO is the server's own URL, another
+    value is passed as written, an empty one sets no variable
+    (process.py, _spawn_as_child)."""
+    tend.start("""
+        [program:auto]
+        command={H}/sleeper --print-env SUPERVISOR_SERVER_URL
+        serverurl=auto
+        stdout_logfile={T}/auto.out
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:own]
+        command={H}/sleeper --print-env SUPERVISOR_SERVER_URL
+        serverurl=http://127.0.0.1:9001
+        stdout_logfile={T}/own.out
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:none]
+        command={H}/sleeper --print-env SUPERVISOR_SERVER_URL
+        serverurl=
+        stdout_logfile={T}/none.out
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    got = {}
+    for name in ("auto", "own", "none"):
+        pid = tend.wait_state(name, "RUNNING")["pid"]
+        got[name] = sleeper_report(tend, tend.dir / f"{name}.out",
+                                   pid)["SUPERVISOR_SERVER_URL"]
+    assert got == {"auto": f"unix://{tend.sock}",
+                   "own": "http://127.0.0.1:9001", "none": None}, got
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="user= needs root")
 def test_user_nobody(tend):
     nobody = pwd.getpwnam("nobody")

@@ -27,6 +27,7 @@ spawn_child.c svctab.h fsm.h reap.h logcap.h ctl.h
 reap.c        fsm.h spawn.h logcap.h ctl.h
 logcap.c      fsm.h spawn.h reap.h ctl.h
 logcap_follow.c fsm.h spawn.h reap.h ctl.h
+logcap_event.c fsm.h spawn.h reap.h ctl.h
 logfile.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ready.c       spawn.h reap.h logcap.h ctl.h
 procinfo.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
