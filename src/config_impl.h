@@ -112,6 +112,7 @@ enum sect_kind {
 	SK_SUPERVISORCTL,
 	SK_INET_HTTP_SERVER,
 	SK_RPCINTERFACE,
+	SK_DEFAULT, /* configparser's [DEFAULT]: keys every section inherits */
 	SK_IGNORED, /* supervisord cfg_sections tend does not implement */
 	SK_UNKNOWN,
 };
@@ -143,7 +144,12 @@ const char *cfg_key_suggest(const struct conf_key *tab, const char *name);
 struct rkey {
 	char *name; /* lower case */
 	char *value;
+	int file;      /* where it was written: a section may be continued
+	                  in another file, and [DEFAULT]'s keys are every
+	                  section's */
 	int line;
+	bool here_own; /* %(here)s is FILE's directory, not the section's
+	                  (a key of a section continued in another file) */
 };
 
 /* A raw section: what pass one read, before any interpretation. */
@@ -200,6 +206,7 @@ struct loader {
 	int depth;
 	int curfile;
 	struct rsec *cur; /* section keys go to; NULL: drop them */
+	struct rsec *defaults; /* [DEFAULT] of every file, NULL: none */
 	struct rprog *progs;
 	size_t nprogs;
 	struct procent *procs;
@@ -294,8 +301,15 @@ int cfg_lookup_group(const char *s, gid_t *gid, char *err, size_t errlen);
 void cfg_load_file(
     struct loader *ld, const char *path, int from, int from_line);
 struct rsec *cfg_find_section(const struct loader *ld, const char *name);
+void cfg_check_defaults(struct loader *ld);
 void cfg_match_keys(struct loader *ld, const struct rsec *s,
     const struct conf_key *tab, const struct rkey **slots);
+/* cfg_apply_key() of the key RK of section S, with RK's file for its
+ * messages and, for a key written in another file, that file's
+ * %(here)s in place of the section's (VARS' "here"). */
+int cfg_apply_rkey(struct loader *ld, const struct rsec *s,
+    const struct rkey *rk, const struct conf_key *k,
+    const struct expand_var *vars, size_t nvars, void *base);
 int cfg_apply_key(struct loader *ld, int file, int line,
     const struct conf_key *k, const char *raw, const struct expand_var *vars,
     size_t nvars, void *base);

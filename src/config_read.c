@@ -61,6 +61,11 @@ cfg_find_section(const struct loader *ld, const char *name)
 	return NULL;
 }
 
+/* configparser's default section: one for every file, its keys those
+ * of every section that does not set them. */
+static const struct sect_info default_info = {
+    "DEFAULT", false, SK_DEFAULT, NULL};
+
 static void
 ini_section_cb(void *user, const char *name, int line)
 {
@@ -71,7 +76,13 @@ ini_section_cb(void *user, const char *name, int line)
 	char err[256];
 
 	ld->cur = NULL;
-	if (info == NULL) {
+	if (strcmp(name, "DEFAULT") == 0) {
+		if (ld->defaults != NULL) {
+			ld->cur = ld->defaults;
+			return;
+		}
+		info = &default_info;
+	} else if (info == NULL) {
 		sugg = section_suggest(name);
 		/* supervisord ignores a section it does not know. */
 		if (sugg != NULL)
@@ -97,8 +108,10 @@ ini_section_cb(void *user, const char *name, int line)
 		return;
 	}
 	prev = cfg_find_section(ld, name);
+	/* configparser (strict off) adds the keys to the first, in the
+	 * same file or in an included one (supervisord reads them all
+	 * into one parser): a key set again replaces the earlier. */
 	if (prev != NULL && info->prefix && prev->file == ld->curfile) {
-		/* configparser (strict off) adds the keys to the first. */
 		cfg_lwarn(ld, ld->curfile, line,
 		    "duplicate section [%s]: its keys are added to line %d's",
 		    name, prev->line);
@@ -106,9 +119,10 @@ ini_section_cb(void *user, const char *name, int line)
 		return;
 	}
 	if (prev != NULL && info->prefix) {
-		cfg_lerr(ld, ld->curfile, line,
-		    "duplicate section [%s] (first defined at %s:%d)", name,
-		    cfg_file_path(ld, prev->file), prev->line);
+		cfg_lwarn(ld, ld->curfile, line,
+		    "duplicate section [%s]: its keys are added to those of %s:%d",
+		    name, cfg_file_path(ld, prev->file), prev->line);
+		ld->cur = prev;
 		return;
 	}
 	s = calloc(1, sizeof(*s));
@@ -126,6 +140,8 @@ ini_section_cb(void *user, const char *name, int line)
 	s->line = line;
 	ld->secs[ld->nsecs++] = s;
 	ld->cur = s;
+	if (info == &default_info)
+		ld->defaults = s;
 }
 
 static void
@@ -164,9 +180,15 @@ ini_key_cb(void *user, const char *section, const char *key, const char *value,
 			continue;
 		/* supervisord (strict=False) lets the last one win; say so
 		 * and keep the order of lines for continuations. */
-		cfg_lwarn(ld, ld->curfile, line,
-		    "duplicate key '%s' in [%s]; this one replaces line %d",
-		    name, s->name, s->keys[i].line);
+		if (s->keys[i].file == ld->curfile)
+			cfg_lwarn(ld, ld->curfile, line,
+			    "duplicate key '%s' in [%s]; this one replaces line %d",
+			    name, s->name, s->keys[i].line);
+		else
+			cfg_lwarn(ld, ld->curfile, line,
+			    "duplicate key '%s' in [%s]; this one replaces %s:%d",
+			    name, s->name, cfg_file_path(ld, s->keys[i].file),
+			    s->keys[i].line);
 		free(s->keys[i].name);
 		free(s->keys[i].value);
 		memmove(&s->keys[i], &s->keys[i + 1],
@@ -183,6 +205,8 @@ ini_key_cb(void *user, const char *section, const char *key, const char *value,
 	k->name = name;
 	k->value = value ? cfg_xstrdup(ld, value) : NULL;
 	k->line = line;
+	k->file = ld->curfile;
+	k->here_own = s != ld->defaults && s->file != ld->curfile;
 	if (value != NULL && k->value == NULL) {
 		free(name);
 		return;
@@ -454,17 +478,37 @@ unknown_key(struct loader *ld, const struct rsec *s, const struct rkey *rk)
 	const char *sugg = cfg_key_suggest(s->info->keys, rk->name);
 
 	if (home != NULL)
-		cfg_lwarn(ld, s->file, rk->line,
+		cfg_lwarn(ld, rk->file, rk->line,
 		    "unknown key '%s' in [%s] (ignored); '%s' belongs in [%s%s]",
 		    rk->name, s->name, rk->name, home->name,
 		    home->prefix ? ":x" : "");
 	else if (sugg != NULL)
-		cfg_lwarn(ld, s->file, rk->line,
+		cfg_lwarn(ld, rk->file, rk->line,
 		    "unknown key '%s' in [%s] (ignored); did you mean '%s'?",
 		    rk->name, s->name, sugg);
 	else
-		cfg_lwarn(ld, s->file, rk->line,
+		cfg_lwarn(ld, rk->file, rk->line,
 		    "unknown key '%s' in [%s] (ignored)", rk->name, s->name);
+}
+
+/* A [DEFAULT] key no section kind has: a warning, once. */
+void
+cfg_check_defaults(struct loader *ld)
+{
+	const struct rsec *d = ld->defaults;
+	size_t i, j;
+
+	for (i = 0; d != NULL && i < d->nkeys; i++) {
+		for (j = 0; j < cfg_nsections; j++)
+			if (cfg_sections[j].keys != NULL &&
+			    cfg_key_find(cfg_sections[j].keys,
+			        d->keys[i].name) != NULL)
+				break;
+		if (j == cfg_nsections)
+			cfg_lwarn(ld, d->keys[i].file, d->keys[i].line,
+			    "unknown key '%s' in [DEFAULT] (ignored)",
+			    d->keys[i].name);
+	}
 }
 
 /* Check every key of S against TAB; fill SLOTS (indexed like TAB). */
@@ -472,9 +516,17 @@ void
 cfg_match_keys(struct loader *ld, const struct rsec *s,
     const struct conf_key *tab, const struct rkey **slots)
 {
+	const struct rsec *d = ld->defaults;
 	const struct conf_key *k;
 	size_t i;
 
+	/* [DEFAULT]'s keys that S's kind has, silently; S's own win.
+	 * ([include] is read before [DEFAULT] may be complete.) */
+	for (i = 0; d != NULL && s->info->kind != SK_INCLUDE && i < d->nkeys;
+	     i++)
+		if ((k = cfg_key_find(tab, d->keys[i].name)) != NULL &&
+		    (!(k->flags & KF_FCGI) || cfg_sec_fcgi(s)))
+			slots[k - tab] = &d->keys[i];
 	for (i = 0; i < s->nkeys; i++) {
 		const struct rkey *rk = &s->keys[i];
 
@@ -483,15 +535,35 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 			continue;
 		}
 		if ((k->flags & KF_FCGI) && !cfg_sec_fcgi(s)) {
-			cfg_lwarn(ld, s->file, rk->line,
+			cfg_lwarn(ld, rk->file, rk->line,
 			    "unknown key '%s' in [%s] (ignored); '%s' belongs in [fcgi-program:x]",
 			    rk->name, s->name, rk->name);
 			continue;
 		}
 		slots[k - tab] = rk;
 		if (k->warn != NULL)
-			cfg_lwarn(ld, s->file, rk->line, "%s", k->warn);
+			cfg_lwarn(ld, rk->file, rk->line, "%s", k->warn);
 	}
+}
+
+int
+cfg_apply_rkey(struct loader *ld, const struct rsec *s, const struct rkey *rk,
+    const struct conf_key *k, const struct expand_var *vars, size_t nvars,
+    void *base)
+{
+	struct expand_var own[8];
+	size_t i;
+
+	if (!rk->here_own || rk->file == s->file || nvars > TEND_NELEM(own))
+		return cfg_apply_key(
+		    ld, rk->file, rk->line, k, rk->value, vars, nvars, base);
+	for (i = 0; i < nvars; i++) {
+		own[i] = vars[i];
+		if (strcmp(own[i].name, "here") == 0)
+			own[i].value = ld->files[rk->file].here;
+	}
+	return cfg_apply_key(
+	    ld, rk->file, rk->line, k, rk->value, own, nvars, base);
 }
 
 /* Expand and parse one key; errors as "FILE:LINE: key: message". */

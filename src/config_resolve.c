@@ -47,9 +47,8 @@ resolve_globals(struct loader *ld)
 			cfg_match_keys(ld, s, tab, slots);
 			for (j = 0; tab[j].name != NULL; j++)
 				if (slots[j] != NULL)
-					(void)cfg_apply_key(ld, s->file,
-					    slots[j]->line, &tab[j],
-					    slots[j]->value, vars, 1, g);
+					(void)cfg_apply_rkey(ld, s, slots[j],
+					    &tab[j], vars, 1, g);
 		}
 	}
 	if (g->childlogdir == NULL) {
@@ -166,15 +165,15 @@ resolve_groups(struct loader *ld)
 		gr->line = s->line;
 		cfg_apply_defaults(ld, cfg_group_keys, gr);
 		if (slots[1] != NULL)
-			(void)cfg_apply_key(ld, s->file, slots[1]->line,
-			    &cfg_group_keys[1], slots[1]->value, vars, 1, gr);
+			(void)cfg_apply_rkey(ld, s, slots[1],
+			    &cfg_group_keys[1], vars, 1, gr);
 		if (slots[0] == NULL)
 			cfg_lerr(ld, s->file, s->line,
 			    "[%s] has no programs=", s->name);
-		else if (cfg_apply_key(ld, s->file, slots[0]->line,
-		             &cfg_group_keys[0], slots[0]->value, vars, 1,
-		             gr) == 0)
-			check_group_members(ld, gr, s->file, slots[0]->line);
+		else if (cfg_apply_rkey(ld, s, slots[0], &cfg_group_keys[0],
+		             vars, 1, gr) == 0)
+			check_group_members(
+			    ld, gr, slots[0]->file, slots[0]->line);
 		nv = reallocarray(
 		    ld->conf->groups, ld->conf->ngroups + 1, sizeof(*nv));
 		if (nv == NULL) {
@@ -427,12 +426,13 @@ resolve_process(struct loader *ld, struct rsec *s, const struct rkey **slots,
 	size_t j;
 
 	for (j = 0, k = cfg_program_keys; k->name != NULL; k++, j++) {
-		const char *raw = slots[j] ? slots[j]->value : k->def;
-		int line = slots[j] ? slots[j]->line : s->line;
-
-		if (!(k->flags & KF_PROC) || raw == NULL)
+		if (!(k->flags & KF_PROC))
 			continue;
-		(void)cfg_apply_key(ld, s->file, line, k, raw, vars, nvars, p);
+		if (slots[j] != NULL)
+			(void)cfg_apply_rkey(ld, s, slots[j], k, vars, nvars, p);
+		else if (k->def != NULL)
+			(void)cfg_apply_key(
+			    ld, s->file, s->line, k, k->def, vars, nvars, p);
 	}
 	if (p->name == NULL)
 		p->name = cfg_xstrdup(ld, s->sub);
@@ -493,15 +493,15 @@ resolve_program(
 	cfg_apply_defaults(ld, cfg_program_keys, &t);
 	for (j = 0, k = cfg_program_keys; k->name != NULL; k++, j++)
 		if (slots[j] != NULL && !(k->flags & KF_PROC))
-			(void)cfg_apply_key(ld, s->file, slots[j]->line, k,
-			    slots[j]->value, common, TEND_NELEM(common), &t);
+			(void)cfg_apply_rkey(ld, s, slots[j], k, common,
+			    TEND_NELEM(common), &t);
 	/* killasgroup follows stopasgroup unless set; supervisord refuses
 	 * stopasgroup=true with killasgroup=false. */
 	kag = slot_of(slots, "killasgroup");
 	if (kag == NULL)
 		t.killasgroup = t.stopasgroup;
 	else if (t.stopasgroup && !t.killasgroup)
-		cfg_lerr(ld, s->file, kag->line,
+		cfg_lerr(ld, kag->file, kag->line,
 		    "killasgroup: cannot be false when stopasgroup is true");
 	if (slot_of(slots, "command") == NULL)
 		cfg_lerr(ld, s->file, s->line, "[%s] has no command=", s->name);
@@ -740,6 +740,7 @@ cfg_resolve_all(struct loader *ld)
 	size_t i, n = 0;
 
 	resolve_globals(ld);
+	cfg_check_defaults(ld);
 	/* Unknown keys of [include] (read in pass one) are reported here. */
 	for (i = 0; i < ld->nsecs; i++) {
 		const struct rkey *slots[2] = {NULL, NULL};

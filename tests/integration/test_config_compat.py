@@ -349,3 +349,55 @@ def test_fcgi_program_reads_as_supervisord(tmp_path):
     # supervisord prints no mode for a TCP socket, tend "(none)"
     assert ours == theirs
     assert theirs["plain"][1] == (65534, 65534)  # owner from user=
+
+
+# A program continued in an included file, and [DEFAULT]: supervisord
+# reads every file into one configparser, so a section written again in
+# another file takes its keys (the last one wins), and [DEFAULT]'s keys
+# are every section's (from any file).
+MAIN = """\
+[DEFAULT]
+startsecs=7
+stopsignal=QUIT
+
+[supervisord]
+
+[include]
+files=conf.d/*.conf
+
+[program:web]
+command=/bin/sleep 5
+priority=1
+"""
+INCLUDED = {
+    "a.conf": "[program:web]\ncommand=/bin/sleep 2\npriority=2\n"
+              "[program:other]\ncommand=/bin/echo %(here)s\n"
+              "stopsignal=TERM\n",
+    "b.conf": "[program:web]\npriority=3\n[DEFAULT]\nautostart=false\n"
+              "colour=blue\n",
+}
+
+
+def test_sections_across_includes_and_default_read_as_supervisord(
+        tmp_path):
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(MAIN)
+    (tmp_path / "conf.d").mkdir()
+    for name, text in INCLUDED.items():
+        (tmp_path / "conf.d" / name).write_text(text)
+    o, r = same_tables(conf)
+    ours, _ = tend_table(conf)
+    assert ours["web"] == {"command": "/bin/sleep 2", "priority": "3",
+                           "startsecs": "7", "autostart": "false",
+                           "stopsignal": "QUIT"}
+    assert ours["other"]["command"] == f"/bin/echo {tmp_path}/conf.d"
+    a, b = tmp_path / "conf.d/a.conf", tmp_path / "conf.d/b.conf"
+    for want in (f"{a}:1: duplicate section [program:web]: its keys are "
+                 f"added to those of {conf}:10",
+                 f"{a}:2: duplicate key 'command' in [program:web]; this "
+                 f"one replaces {conf}:11",
+                 f"{b}:2: duplicate key 'priority' in [program:web]; this "
+                 f"one replaces {a}:3",
+                 f"{b}:5: unknown key 'colour' in [DEFAULT] (ignored)"):
+        assert want in r.err, f"{want!r} not in:\n{r.err}"
+    assert "[DEFAULT]" not in r.err.replace("in [DEFAULT] (ignored)", "")

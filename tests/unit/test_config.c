@@ -1312,6 +1312,41 @@ test_dump(void **state)
 	config_free(conf);
 }
 
+/* configparser: a section continued in an included file takes its keys
+ * (last wins, each key's messages at its own file), and [DEFAULT]'s keys
+ * are those of every section that has such a key and does not set it. */
+static void
+test_default_and_sections_across_files(void **state)
+{
+	struct tend_conf *conf;
+	const struct conf_proc *p;
+
+	(void)state;
+	write_file("inc.conf", "[program:web]\npriority=3\nstartsecs=x\n"
+	                       "[DEFAULT]\nautostart=false\n");
+	load_fails("[DEFAULT]\nstartsecs=7\n[include]\nfiles=inc.conf\n"
+	           "[program:web]\ncommand=/bin/true\npriority=1\n",
+	    STRV("inc.conf:3: startsecs: 'x' is not a number of seconds"));
+	write_file("inc.conf", "[program:web]\npriority=3\n"
+	                       "[DEFAULT]\nautostart=false\nhue=1\n");
+	conf = load_ok("[DEFAULT]\nstartsecs=7\n[include]\n"
+	               "files=inc.conf\n"
+	               "[program:web]\ncommand=/bin/true\npriority=1\n"
+	               "startsecs=2\n[group:g]\nprograms=web\n");
+	p = config_find_proc(conf, "g:web");
+	assert_non_null(p);
+	assert_int_equal(p->priority, 3);
+	assert_true(p->startsecs == 2);
+	assert_false(p->autostart);
+	assert_int_equal(conf->nwarnings, 3);
+	assert_string_equal(conf->warnings[0],
+	    "inc.conf:1: duplicate section [program:web]: its keys are added to those of t.conf:5");
+	assert_string_equal(conf->warnings[2],
+	    "inc.conf:5: unknown key 'hue' in [DEFAULT] (ignored)");
+	config_free(conf);
+	(void)unlink("inc.conf");
+}
+
 /* Every key of every section kind (but [include]'s files=) is printed by
  * tendd -n -v, with its value or as accepted and ignored. */
 static void
@@ -1487,6 +1522,7 @@ main(void)
 	    cmocka_unit_test(test_needs_restart),
 	    cmocka_unit_test(test_dump_has_every_key),
 	    cmocka_unit_test(test_dump),
+	    cmocka_unit_test(test_default_and_sections_across_files),
 	    cmocka_unit_test(test_key_names),
 	    cmocka_unit_test(test_keys_documented),
 	};
