@@ -38,6 +38,8 @@
 #include "metrics.h"
 #include "proto.h"
 #include "req.h"
+#include "web.h"
+#include "webfmt.h"
 #include "xmlrpc.h"
 
 #include <arpa/inet.h>
@@ -89,6 +91,8 @@ struct http_req {
 	size_t replylen;
 	enum http_route route;
 	struct http_stream *stream;
+	struct web_call *wcall; /* in flight */
+	struct web_out wout;    /* its answer, once ANSWERED */
 };
 
 /*
@@ -111,6 +115,8 @@ struct http_stream {
 	bool failed;	/* ERROR before any data: 404 */
 	bool suspended;
 	ev_io hup;	/* the peer, while suspended */
+	bool sse;	/* records as text/event-stream JSON (GET /events) */
+	struct wbuf rec;	/* the record being encoded */
 };
 
 static struct {
@@ -525,23 +531,50 @@ http_stream_close(struct http_stream *st)
 		st->r = NULL;
 		return;
 	}
+	webfmt_free(&st->rec);
 	free(st->buf);
 	free(st);
 }
 
+static void http_st_data(struct req *rq, const void *data, size_t n);
+
+/* Records go out only on /events: each one line "data: {JSON}". */
 static void
 http_st_record(struct req *rq)
 {
+	struct http_stream *st = rq->sink;
+
+	if (!st->sse)
+		return;
+	st->rec.len = 0;
+	st->rec.oom = false;
+	webfmt_puts(&st->rec, "data: {");
 }
 
 static void
 http_st_kv(struct req *rq, const char *key, const char *value)
 {
+	struct http_stream *st = rq->sink;
+
+	if (!st->sse)
+		return;
+	if (st->rec.len > strlen("data: {"))
+		webfmt_puts(&st->rec, ",");
+	webfmt_json(&st->rec, key);
+	webfmt_puts(&st->rec, ":");
+	webfmt_json(&st->rec, value);
 }
 
 static void
 http_st_record_end(struct req *rq)
 {
+	struct http_stream *st = rq->sink;
+
+	if (!st->sse)
+		return;
+	webfmt_puts(&st->rec, "}\n\n");
+	if (!st->rec.oom)
+		http_st_data(rq, st->rec.s, st->rec.len);
 }
 
 static void
@@ -574,6 +607,7 @@ http_st_end(struct req *rq)
 
 	st->ended = true;
 	if (st->r == NULL) {
+		webfmt_free(&st->rec);
 		free(st->buf);
 		free(st);
 		return;
@@ -669,6 +703,9 @@ http_st_read(void *cls, uint64_t pos, char *out, size_t max)
 	return 0;
 }
 
+static bool http_stream_open(struct MHD_Connection *mc, struct http_req *r,
+    uint16_t type, const char **argv, int i, bool sse);
+
 /* Start the TAIL of URL for R ("/logtail/NAME[/CHANNEL]",
  * "/mainlogtail"); false: 404. */
 static bool
@@ -677,7 +714,6 @@ http_stream_start(struct MHD_Connection *mc, struct http_req *r,
 {
 	char name[256];
 	const char *argv[6];
-	struct http_stream *st;
 	bool main, err;
 	int i = 0;
 
@@ -690,15 +726,27 @@ http_stream_start(struct MHD_Connection *mc, struct http_req *r,
 	argv[i++] = "1024"; /* supervisord starts 1 KiB from the end */
 	argv[i++] = "1";
 	argv[i] = NULL;
+	return http_stream_open(mc, r,
+	    main ? PROTO_REQ_MAINTAIL : PROTO_REQ_TAIL, argv, i, false);
+}
+
+/* Start request TYPE (ARGV, ARGC) as R's stream; false: 404. */
+static bool
+http_stream_open(struct MHD_Connection *mc, struct http_req *r,
+    uint16_t type, const char **argv, int i, bool sse)
+{
+	struct http_stream *st;
+
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return false;
 	st->r = r;
 	st->mc = mc;
+	st->sse = sse;
 	ev_io_init(&st->hup, http_st_hup_cb, r->conn->fd, EV_READ);
 	st->hup.data = st;
 	st->rq.ops = &http_st_ops;
 	st->rq.sink = st;
-	st->rq.type = main ? PROTO_REQ_MAINTAIL : PROTO_REQ_TAIL;
+	st->rq.type = type;
 	st->rq.argv = argv;
 	st->rq.argc = i;
 	st->rq.pid = r->conn->pid;
@@ -714,19 +762,133 @@ http_logtail(struct MHD_Connection *mc, struct http_req *r, const char *url)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	const char *since, *argv[3];
+	size_t i;
 
+	if (r->stream == NULL && r->route == HTTP_ROUTE_EVENTS) {
+		/* since=SEQ: what happened after the page was made */
+		since = MHD_lookup_connection_value(
+		    mc, MHD_GET_ARGUMENT_KIND, "since");
+		for (i = 0; since != NULL && since[i] != '\0'; i++)
+			if (since[i] < '0' || since[i] > '9' || i > 20)
+				since = NULL;
+		argv[0] = since != NULL ? since : "";
+		argv[1] = "1";
+		argv[2] = NULL;
+		if (!http_stream_open(mc, r, PROTO_REQ_EVENTS, argv, 2, true))
+			return http_error(
+			    mc, MHD_HTTP_NOT_FOUND, "404 Not Found\n");
+	}
 	if (r->stream == NULL && !http_stream_start(mc, r, url))
 		return http_error(mc, MHD_HTTP_NOT_FOUND, "404 Not Found\n");
 	resp = MHD_create_response_from_callback(
 	    MHD_SIZE_UNKNOWN, 4096, http_st_read, r->stream, NULL);
 	if (resp == NULL)
 		return MHD_NO;
-	(void)MHD_add_response_header(
-	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain;charset=utf-8");
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    r->route == HTTP_ROUTE_EVENTS ? "text/event-stream"
+	                                  : "text/plain;charset=utf-8");
 	(void)MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	if (r->route == HTTP_ROUTE_EVENTS)
+		(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
 	ret = MHD_queue_response(mc, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* --- the web page (web.c) -------------------------------------------- */
+
+static void
+http_web_done(void *arg, struct web_out *out)
+{
+	struct http_req *r = arg;
+
+	r->wcall = NULL;
+	r->answered = true;
+	r->wout = *out;
+	if (r->conn->waiting) {
+		r->conn->waiting = false;
+		MHD_resume_connection(r->conn->mc);
+		http_schedule();
+	}
+}
+
+static const char *
+http_header(struct MHD_Connection *mc, const char *name)
+{
+	return MHD_lookup_connection_value(mc, MHD_HEADER_KIND, name);
+}
+
+static const char *
+http_arg(struct MHD_Connection *mc, const char *name)
+{
+	return MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result
+http_web_answer(struct MHD_Connection *mc, struct http_req *r)
+{
+	struct web_out *o = &r->wout;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t i;
+
+	resp = MHD_create_response_from_buffer(o->len, o->body,
+	    o->static_body ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		return MHD_NO; /* http_completed_cb frees the body */
+	o->body = NULL;
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    o->type);
+	if (o->cache != NULL)
+		(void)MHD_add_response_header(resp, "Cache-Control", o->cache);
+	if (o->location[0] != '\0')
+		(void)MHD_add_response_header(resp, "Location", o->location);
+	if (o->cookie[0] != '\0')
+		(void)MHD_add_response_header(resp, "Set-Cookie", o->cookie);
+	for (i = 0; web_headers[i] != NULL; i += 2)
+		(void)MHD_add_response_header(
+		    resp, web_headers[i], web_headers[i + 1]);
+	ret = MHD_queue_response(mc, o->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+http_web(struct MHD_Connection *mc, struct http_req *r, const char *url,
+    const char *method)
+{
+	struct web_in in;
+
+	if (!r->started) {
+		r->started = true;
+		memset(&in, 0, sizeof(in));
+		in.method = method;
+		in.url = url;
+		in.body = r->body != NULL ? r->body : "";
+		in.len = r->len;
+		in.cookie = http_header(mc, "Cookie");
+		in.origin = http_header(mc, "Origin");
+		in.fetch_site = http_header(mc, "Sec-Fetch-Site");
+		in.host = http_header(mc, "Host");
+		in.q = http_arg(mc, "q");
+		in.m = http_arg(mc, "m");
+		in.part = http_arg(mc, "part");
+		in.pid = r->conn->pid;
+		in.uid = r->conn->uid;
+		r->wcall = web_run(&in, http_web_done, r);
+		free(r->body);
+		r->body = NULL;
+	}
+	if (!r->answered && http.closing)
+		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "503 tendd is exiting\n");
+	if (!r->answered) {
+		r->conn->waiting = true;
+		MHD_suspend_connection(mc);
+		return MHD_YES;
+	}
+	return http_web_answer(mc, r);
 }
 
 /* --- routing ---------------------------------------------------------- */
@@ -759,6 +921,7 @@ http_begin(struct MHD_Connection *mc, struct http_conn *hc, const char *url,
 		r->refuse = MHD_HTTP_METHOD_NOT_ALLOWED;
 		break;
 	case HTTP_ROUTE_RPC:
+	case HTTP_ROUTE_WEB:
 		cl = MHD_lookup_connection_value(
 		    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (http_body_check(cl, HTTP_BODY_MAX) == -1) {
@@ -842,6 +1005,10 @@ http_access_cb(void *cls, struct MHD_Connection *mc, const char *url,
 		return http_metrics(mc, r->conn);
 	case HTTP_ROUTE_LOGTAIL:
 		return http_logtail(mc, r, url);
+	case HTTP_ROUTE_EVENTS:
+		return http_logtail(mc, r, url);
+	case HTTP_ROUTE_WEB:
+		return http_web(mc, r, url, method);
 	default:
 		return http_rpc(mc, r);
 	}
@@ -857,6 +1024,10 @@ http_completed_cb(void *cls, struct MHD_Connection *mc, void **con_cls,
 		return;
 	if (r->call != NULL)
 		xmlrpc_cancel(r->call);
+	if (r->wcall != NULL)
+		web_cancel(r->wcall);
+	if (r->wout.body != NULL && !r->wout.static_body)
+		free(r->wout.body);
 	if (r->stream != NULL)
 		http_stream_close(r->stream);
 	free(r->body);
@@ -952,6 +1123,7 @@ http_run(void)
 	if (http.d == NULL)
 		return;
 	xmlrpc_reap();
+	web_reap();
 	if (MHD_run(http.d) == MHD_NO)
 		log_warnx("HTTP: MHD_run failed");
 	/* (libev: an active timer must be stopped before it is set.) */
@@ -1343,6 +1515,7 @@ http_close(void)
 		MHD_stop_daemon(http.d);
 		http.d = NULL;
 		xmlrpc_reap();
+		web_reap();
 	}
 	if (http.lfd != -1) {
 		ev_io_stop(http.loop, &http.lio);

@@ -41,6 +41,7 @@
 	X(MHD, MHD_stop_daemon)                                            \
 	X(MHD, MHD_suspend_connection)                                     \
 	X(GNUTLS, gnutls_hash_fast)                                        \
+	X(GNUTLS, gnutls_hmac_fast)                                        \
 	X(XMLRPC, xmlrpc_array_append_item)                                \
 	X(XMLRPC, xmlrpc_array_new)                                        \
 	X(XMLRPC, xmlrpc_array_read_item)                                  \
@@ -107,6 +108,7 @@ int httplib_load(char *err, size_t errlen);
 #define MHD_stop_daemon (*httplib.MHD_stop_daemon)
 #define MHD_suspend_connection (*httplib.MHD_suspend_connection)
 #define gnutls_hash_fast (*httplib.gnutls_hash_fast)
+#define gnutls_hmac_fast (*httplib.gnutls_hmac_fast)
 #define xmlrpc_array_append_item (*httplib.xmlrpc_array_append_item)
 #define xmlrpc_array_new (*httplib.xmlrpc_array_new)
 #define xmlrpc_array_read_item (*httplib.xmlrpc_array_read_item)

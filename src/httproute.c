@@ -2,7 +2,7 @@
  * httproute.c: the pure decisions about an HTTP request (httproute.h).
  *
  * Owns: the URL table of the HTTP front end (probes, metrics, RPC2, log
- * streams), which routes are public, the Content-Length rule, a log
+ * streams, the web page's URLs), which routes are public, the Content-Length rule, a log
  * stream's arguments.  Leaves alone: parsing HTTP and credentials
  * (libmicrohttpd), answering (http.c), what a request does (req.c).
  */
@@ -39,6 +39,15 @@ http_route(const char *method, const char *url)
 	if (get && (strncmp(url, "/logtail/", 9) == 0 ||
 	               strcmp(url, "/mainlogtail") == 0))
 		return HTTP_ROUTE_LOGTAIL;
+	if (get && strcmp(url, "/events") == 0)
+		return HTTP_ROUTE_EVENTS;
+	if ((get || head) &&
+	    (strcmp(url, "/") == 0 || strncmp(url, "/proc/", 6) == 0 ||
+	        strncmp(url, "/tail/", 6) == 0 ||
+	        strncmp(url, "/static/", 8) == 0))
+		return HTTP_ROUTE_WEB;
+	if (post && strcmp(url, "/action") == 0)
+		return HTTP_ROUTE_WEB;
 	return get || head || post ? HTTP_ROUTE_NOT_FOUND
 	                           : HTTP_ROUTE_BAD_METHOD;
 }

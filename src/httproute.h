@@ -21,6 +21,10 @@ enum http_route {
 	HTTP_ROUTE_METRICS,	  /* GET|HEAD /metrics */
 	HTTP_ROUTE_RPC,		  /* POST /RPC2... (supervisord's prefix rule) */
 	HTTP_ROUTE_LOGTAIL,	  /* GET /logtail/NAME[/CHANNEL], /mainlogtail */
+	HTTP_ROUTE_EVENTS,	  /* GET /events: state changes, for the page */
+	HTTP_ROUTE_WEB,		  /* the web page (web.h): GET|HEAD /,
+				     /proc/..., /tail/..., /static/...;
+				     POST /action */
 };
 
 /* The route of METHOD and URL (the path, without a query). */

@@ -50,6 +50,9 @@ probe.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 config_health.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 xmlrpc_sv.c   fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
 xmlrpc_cf.c   fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
+web.c         svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h events.h logs.h
+web_page.c    svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h events.h logs.h req.h
+webfmt.c      config.h svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h req.h
 ctlclient.c   svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 tendctl.c     svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 '

@@ -31,6 +31,17 @@ test_routes(void **state)
 	assert_int_equal(http_route("DELETE", "/RPC2"), HTTP_ROUTE_BAD_METHOD);
 	assert_int_equal(http_route("get", "/healthz"), HTTP_ROUTE_BAD_METHOD);
 	assert_int_equal(http_route("", ""), HTTP_ROUTE_BAD_METHOD);
+	/* the web page (web.c) */
+	assert_int_equal(http_route("GET", "/"), HTTP_ROUTE_WEB);
+	assert_int_equal(http_route("HEAD", "/proc/a"), HTTP_ROUTE_WEB);
+	assert_int_equal(http_route("GET", "/tail/a"), HTTP_ROUTE_WEB);
+	assert_int_equal(http_route("GET", "/static/tend.css"), HTTP_ROUTE_WEB);
+	assert_int_equal(http_route("POST", "/action"), HTTP_ROUTE_WEB);
+	assert_int_equal(http_route("GET", "/action"), HTTP_ROUTE_NOT_FOUND);
+	assert_int_equal(http_route("POST", "/"), HTTP_ROUTE_NOT_FOUND);
+	assert_int_equal(http_route("PUT", "/action"), HTTP_ROUTE_BAD_METHOD);
+	assert_int_equal(http_route("GET", "/events"), HTTP_ROUTE_EVENTS);
+	assert_int_equal(http_route("POST", "/events"), HTTP_ROUTE_NOT_FOUND);
 }
 
 static void
@@ -39,7 +50,7 @@ test_public(void **state)
 	enum http_route r;
 
 	(void)state;
-	for (r = HTTP_ROUTE_NOT_FOUND; r <= HTTP_ROUTE_LOGTAIL; r++) {
+	for (r = HTTP_ROUTE_NOT_FOUND; r <= HTTP_ROUTE_WEB; r++) {
 		assert_false(http_route_public(r, false));
 		assert_int_equal(http_route_public(r, true),
 		    r == HTTP_ROUTE_HEALTHZ || r == HTTP_ROUTE_READYZ);
