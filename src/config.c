@@ -415,6 +415,18 @@ lmsg_cmp(const void *a, const void *b)
 }
 
 static void
+sources_free(struct conf_source *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+static void
 loader_free(struct loader *ld)
 {
 	size_t i, j;
@@ -447,6 +459,7 @@ loader_free(struct loader *ld)
 		free(ld->warns[i].msg);
 	free(ld->warns);
 	free(ld->cwd);
+	sources_free(ld->srcs, ld->nsrcs);
 }
 
 /* Move the collected messages, sorted, into ERRS. */
@@ -523,6 +536,13 @@ load_finish(struct loader *ld, struct tend_conf *conf)
 		ld->warns[i].msg = NULL;
 	}
 	conf->nwarnings = ld->nwarns;
+	/* The texts read, for a reexec (config_load_sources). */
+	conf->sources = ld->srcs;
+	conf->nsources = ld->nsrcs;
+	conf->cwd = ld->cwd;
+	ld->srcs = NULL;
+	ld->nsrcs = 0;
+	ld->cwd = NULL;
 	return 0;
 }
 
@@ -532,36 +552,62 @@ config_load(const char *path, struct conf_errors *errs)
 	return config_load_flags(path, 0, errs);
 }
 
+/* Load PATH with LD set up (replaying or not). */
+static struct tend_conf *
+load_with(struct loader *ld, const char *path, unsigned flags,
+    struct conf_errors *errs)
+{
+	struct tend_conf *conf;
+	struct utsname un;
+
+	ld->curfile = -1;
+	ld->envp = environ;
+	conf = calloc(1, sizeof(*conf));
+	if (conf == NULL || ld->cwd == NULL) {
+		cfg_lerr(ld, -1, 0, "%s: getcwd: %s", path, strerror(errno));
+		return load_failed(ld, conf, errs);
+	}
+	ld->conf = conf;
+	if (uname(&un) == 0)
+		(void)snprintf(ld->host, sizeof(ld->host), "%s", un.nodename);
+	cfg_load_file(ld, path, -1, 0);
+	if (ld->nfiles > 0) {
+		conf->path = cfg_path_abs(ld, path);
+		cfg_resolve_all(ld);
+	}
+	if ((flags & CONFIG_STRICT) || conf->global.strict)
+		warnings_to_errors(ld);
+	if (ld->nerrs > 0 || ld->oom || load_finish(ld, conf) == -1)
+		return load_failed(ld, conf, errs);
+	loader_free(ld);
+	return conf;
+}
+
 struct tend_conf *
 config_load_flags(const char *path, unsigned flags, struct conf_errors *errs)
 {
 	struct loader ld;
-	struct tend_conf *conf;
-	struct utsname un;
 
 	memset(&ld, 0, sizeof(ld));
-	ld.curfile = -1;
-	ld.envp = environ;
-	conf = calloc(1, sizeof(*conf));
 	ld.cwd = getcwd(NULL, 0);
-	if (conf == NULL || ld.cwd == NULL) {
-		cfg_lerr(&ld, -1, 0, "%s: getcwd: %s", path, strerror(errno));
-		return load_failed(&ld, conf, errs);
+	return load_with(&ld, path, flags, errs);
+}
+
+struct tend_conf *
+config_load_sources(const char *cwd, const struct conf_source *src, size_t n,
+    struct conf_errors *errs)
+{
+	struct loader ld;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.replay = src;
+	ld.nreplay = n;
+	if (n == 0) {
+		cfg_lerr(&ld, -1, 0, "no configuration text");
+		return load_failed(&ld, NULL, errs);
 	}
-	ld.conf = conf;
-	if (uname(&un) == 0)
-		(void)snprintf(ld.host, sizeof(ld.host), "%s", un.nodename);
-	cfg_load_file(&ld, path, -1, 0);
-	if (ld.nfiles > 0) {
-		conf->path = cfg_path_abs(&ld, path);
-		cfg_resolve_all(&ld);
-	}
-	if ((flags & CONFIG_STRICT) || conf->global.strict)
-		warnings_to_errors(&ld);
-	if (ld.nerrs > 0 || ld.oom || load_finish(&ld, conf) == -1)
-		return load_failed(&ld, conf, errs);
-	loader_free(&ld);
-	return conf;
+	ld.cwd = strdup(cwd);
+	return load_with(&ld, src[0].path, 0, errs);
 }
 
 void
@@ -573,6 +619,8 @@ config_free(struct tend_conf *conf)
 	if (conf == NULL)
 		return;
 	free(conf->path);
+	free(conf->cwd);
+	sources_free(conf->sources, conf->nsources);
 	for (i = 0; (k = cfg_global_key(i)) != NULL; i++)
 		if (!cfg_global_key_alias(k))
 			cfg_free_value(k, &conf->global);

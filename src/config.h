@@ -247,8 +247,21 @@ struct conf_global {
 	gid_t user_gid;
 };
 
+/* The text of one file a config was read from, as read: a reexec
+ * carries it, and the new tendd reads the running config from it again
+ * (config_load_sources) to diff it against the file on disk as a reload
+ * does. */
+struct conf_source {
+	char *path; /* as opened (includes: as their glob gave them) */
+	char *text;
+	size_t len;
+};
+
 struct tend_conf {
 	char *path;	 /* the main file, absolute */
+	char *cwd;	 /* relative paths were taken from here */
+	struct conf_source *sources; /* the main file first, then includes */
+	size_t nsources;
 	struct conf_global global;
 	struct conf_proc **procs; /* sorted by priority, then name */
 	size_t nprocs;
@@ -275,6 +288,12 @@ struct tend_conf *config_load(const char *path, struct conf_errors *errs);
 #define CONFIG_STRICT 0x1
 struct tend_conf *config_load_flags(
     const char *path, unsigned flags, struct conf_errors *errs);
+/* Load a config from the texts it was read from (SRC[0] the main file,
+ * includes matched against the other paths, never the disk) with CWD as
+ * the directory relative paths resolve against: the config a previous
+ * tendd ran, given back by a reexec.  Same result as the files then. */
+struct tend_conf *config_load_sources(const char *cwd,
+    const struct conf_source *src, size_t n, struct conf_errors *errs);
 void config_free(struct tend_conf *conf);
 void config_errors_free(struct conf_errors *errs);
 

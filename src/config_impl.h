@@ -214,6 +214,12 @@ struct loader {
 	char *cwd;
 	char host[256];
 	char *const *envp;
+	/* replaying (config_load_sources): the files come from these */
+	const struct conf_source *replay;
+	size_t nreplay;
+	/* the text of every file read, moved into the conf at the end */
+	struct conf_source *srcs;
+	size_t nsrcs, capsrcs;
 	bool oom;
 };
 

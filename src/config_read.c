@@ -11,6 +11,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +252,103 @@ has_glob_magic(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* glob(3) over the files being replayed: the paths PAT matched when the
+ * config was read (they are the only ones a replay has), sorted as glob
+ * sorts them.  G->gl_pathv borrows the paths. */
+static int
+replay_glob(struct loader *ld, const char *pat, glob_t *g)
+{
+	size_t i;
+
+	g->gl_pathv = calloc(ld->nreplay + 1, sizeof(*g->gl_pathv));
+	if (g->gl_pathv == NULL)
+		return GLOB_NOSPACE;
+	for (i = 0; i < ld->nreplay; i++)
+		if (fnmatch(pat, ld->replay[i].path, FNM_PATHNAME | FNM_PERIOD) ==
+		    0)
+			g->gl_pathv[g->gl_pathc++] = ld->replay[i].path;
+	qsort(g->gl_pathv, g->gl_pathc, sizeof(*g->gl_pathv), path_cmp);
+	return g->gl_pathc > 0 ? 0 : GLOB_NOMATCH;
+}
+
+/* The whole text of the file at PATH (from the replayed texts when
+ * replaying, where the index stands in for the inode), kept in LD->srcs
+ * for the conf; *ST describes it.  -1 with errno. */
+static const struct conf_source *
+source_read(struct loader *ld, const char *path, struct stat *st)
+{
+	struct conf_source *src;
+	size_t i, cap = 0;
+	char *text = NULL, *nt;
+	ssize_t n;
+	int fd, saved;
+
+	memset(st, 0, sizeof(*st));
+	if (cfg_grow(ld, (void **)&ld->srcs, &ld->capsrcs, ld->nsrcs,
+	        sizeof(*ld->srcs)) == -1)
+		return errno = ENOMEM, NULL;
+	src = &ld->srcs[ld->nsrcs];
+	if (ld->replay != NULL) {
+		for (i = 0; i < ld->nreplay; i++)
+			if (strcmp(ld->replay[i].path, path) == 0)
+				break;
+		if (i == ld->nreplay)
+			return errno = ENOENT, NULL;
+		st->st_mode = S_IFREG;
+		st->st_ino = (ino_t)i + 1;
+		src->len = ld->replay[i].len;
+		if ((text = malloc(src->len + 1)) == NULL)
+			return errno = ENOMEM, NULL;
+		memcpy(text, ld->replay[i].text, src->len);
+	} else {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return NULL;
+		if (fstat(fd, st) == -1 || (S_ISDIR(st->st_mode) &&
+		                               (errno = EISDIR) != 0)) {
+			saved = errno;
+			(void)close(fd);
+			return errno = saved, NULL;
+		}
+		src->len = 0;
+		for (;;) {
+			if (src->len + 4096 + 1 > cap) {
+				cap = cap ? 2 * cap : 8192;
+				if ((nt = realloc(text, cap)) == NULL) {
+					n = -1;
+					errno = ENOMEM;
+					break;
+				}
+				text = nt;
+			}
+			n = read(fd, text + src->len, cap - src->len - 1);
+			if (n > 0)
+				src->len += (size_t)n;
+			else if (n == 0 || errno != EINTR)
+				break;
+		}
+		saved = errno;
+		(void)close(fd);
+		if (n == -1) {
+			free(text);
+			return errno = saved, NULL;
+		}
+	}
+	text[src->len] = '\0';
+	src->text = text;
+	if ((src->path = strdup(path)) == NULL) {
+		free(text);
+		return errno = ENOMEM, NULL;
+	}
+	ld->nsrcs++;
+	return src;
+}
+
 /* One pattern of [include] files=, relative to the including file. */
 static void
 include_pattern(struct loader *ld, int file, int line, const char *pat)
@@ -271,7 +370,7 @@ include_pattern(struct loader *ld, int file, int line, const char *pat)
 		return;
 	}
 	memset(&g, 0, sizeof(g));
-	rc = glob(full, 0, NULL, &g);
+	rc = ld->replay != NULL ? replay_glob(ld, full, &g) : glob(full, 0, NULL, &g);
 	if (rc == GLOB_NOMATCH) {
 		/* A glob may match nothing (an empty conf.d/); a plain
 		 * name that does not exist (yet: some are made at run
@@ -288,7 +387,10 @@ include_pattern(struct loader *ld, int file, int line, const char *pat)
 		for (i = 0; i < g.gl_pathc; i++)
 			cfg_load_file(ld, g.gl_pathv[i], file, line);
 	}
-	globfree(&g);
+	if (ld->replay != NULL)
+		free(g.gl_pathv);
+	else
+		globfree(&g);
 	free(full);
 }
 
@@ -373,30 +475,27 @@ include_loop_error(
 void
 cfg_load_file(struct loader *ld, const char *path, int from, int from_line)
 {
+	const struct conf_source *src;
 	struct stat st;
 	size_t first_sec, i;
 	int saved, file, rc;
-	FILE *fp;
+	FILE *fp = NULL;
 
-	fp = fopen(path, "re");
-	if (fp == NULL || fstat(fileno(fp), &st) == -1) {
+	if ((src = source_read(ld, path, &st)) == NULL) {
 		saved = errno;
-		if (from >= 0)
+		if (saved == ENOMEM)
+			ld->oom = true;
+		else if (from >= 0)
 			cfg_lerr(ld, from, from_line, "include %s: %s", path,
 			    strerror(saved));
 		else
 			cfg_lerr(ld, -1, 0, "%s: %s", path, strerror(saved));
-		if (fp != NULL)
-			(void)fclose(fp);
 		return;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		if (from >= 0)
-			cfg_lerr(ld, from, from_line, "include %s: %s", path,
-			    strerror(EISDIR));
-		else
-			cfg_lerr(ld, -1, 0, "%s: %s", path, strerror(EISDIR));
-		(void)fclose(fp);
+	/* An empty file has no lines (fmemopen(3) wants a size). */
+	if (src->len > 0 &&
+	    (fp = fmemopen(src->text, src->len, "r")) == NULL) {
+		ld->oom = true;
 		return;
 	}
 	for (i = 0; i < ld->nfiles; i++) {
@@ -412,18 +511,21 @@ cfg_load_file(struct loader *ld, const char *path, int from, int from_line)
 			cfg_lerr(ld, from, from_line,
 			    "include %s: already included (as %s)", path,
 			    ld->files[i].path);
-		(void)fclose(fp);
+		if (fp != NULL)
+			(void)fclose(fp);
 		return;
 	}
 	if (ld->depth >= CONF_MAX_INCLUDE_DEPTH) {
 		cfg_lerr(ld, from, from_line,
 		    "include %s: includes nested more than %d deep", path,
 		    CONF_MAX_INCLUDE_DEPTH);
-		(void)fclose(fp);
+		if (fp != NULL)
+			(void)fclose(fp);
 		return;
 	}
 	if ((file = add_file(ld, path, &st)) == -1) {
-		(void)fclose(fp);
+		if (fp != NULL)
+			(void)fclose(fp);
 		return;
 	}
 	ld->stack[ld->depth++] = file;
@@ -431,7 +533,7 @@ cfg_load_file(struct loader *ld, const char *path, int from, int from_line)
 	ld->curfile = file;
 	ld->cur = NULL;
 	first_sec = ld->nsecs;
-	rc = config_ini_parse(fp, &ini_ops, ld);
+	rc = fp != NULL ? config_ini_parse(fp, &ini_ops, ld) : 0;
 	if (rc == -1) {
 		if (errno == ENOMEM)
 			ld->oom = true;
@@ -439,7 +541,8 @@ cfg_load_file(struct loader *ld, const char *path, int from, int from_line)
 			cfg_lerr(
 			    ld, -1, 0, "%s: read: %s", path, strerror(errno));
 	}
-	(void)fclose(fp);
+	if (fp != NULL)
+		(void)fclose(fp);
 	ld->cur = NULL;
 	process_includes(ld, file, first_sec, ld->nsecs);
 	ld->curfile = saved;

@@ -114,8 +114,6 @@ static struct {
 } ho = {.image_fd = -1, .state_fd = -1};
 
 static void tendd_save(struct handover_w *w);
-static void handover_fallback(const char *why, ...)
-    TEND_PRINTF(1, 2) TEND_NORETURN;
 
 /* --- writing --------------------------------------------------------- */
 
@@ -699,7 +697,7 @@ exec_args(char **argv, char *arg, size_t arglen, int state_fd, bool fallback)
  * descriptors are all still open (nothing is closed before
  * handover_finish), so the old tendd finds them as it left them.
  */
-static void
+void
 handover_fallback(const char *why, ...)
 {
 	char msg[512], arg[64];

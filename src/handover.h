@@ -28,10 +28,12 @@
 
 /* The format this tendd writes, and the oldest it reads
  * (`tendd --handover-version` prints both). */
-#define HANDOVER_VERSION 2
+#define HANDOVER_VERSION 3
 #define HANDOVER_VERSION_MIN 1
 /* 2: a process's laststart and restart_wall are CLOCK_MONOTONIC times
- * (1 wrote realtime ones: handover_proc.c converts them). */
+ * (1 wrote realtime ones: handover_proc.c converts them).
+ * 3: the "configs" section (the texts of the configs the processes run);
+ * without it (1, 2) the table is made from the config on disk. */
 
 /* What a carried descriptor must be; checked before the take-over. */
 enum handover_fd_kind {
@@ -82,6 +84,10 @@ bool handover_ok(const struct handover_r *r);
  * guess: it falls back to the old image (this call does not return). */
 void handover_end(struct handover_r *r);
 
+/* The state cannot be taken (WHY): exec the old image with it; does
+ * not return. */
+void handover_fallback(const char *why, ...) TEND_PRINTF(1, 2) TEND_NORETURN;
+
 /* --- tendd.c's side ----------------------------------------------------- */
 
 /* What the runtime (tendd.c) does for a restored process. */
@@ -109,6 +115,16 @@ void handover_start(const char *conf_path, const char *arg, bool fallback);
  * and ready.c serves it again at PATH (else the caller binds it). */
 bool handover_ready(
     struct ev_loop *loop, const struct svctab *tab, const char *path);
+/*
+ * From a hand-over, instead of svctab_init(): the configs the old tendd's
+ * processes ran, read again from the texts the state carries (*NGENS of
+ * them, to be given to reload_handover), and TAB made of the old table's
+ * processes, in its order, each pointing into the config it runs.  A
+ * config this binary cannot read falls back.  From a state of format 1
+ * or 2 (no configs carried): TAB made from CONF, and NULL.
+ */
+struct tend_conf **handover_table(
+    struct svctab *tab, const struct tend_conf *conf, size_t *ngens);
 /* True when tendd starts from a hand-over. */
 bool handover_active(void);
 /* The loop, table and runtime ops, once they exist. */

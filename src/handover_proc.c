@@ -2,19 +2,21 @@
  * handover_proc.c: one process across a reexec (handover.c's other
  * half).  Its record: struct proc's fields as fsm.c left them, its pid
  * and pidfd, its exec-failure pipe and log pipes, its cgroup's OOM base,
- * and what its timers had left.  The new tendd gives a process of the
- * config the record of the same name; a record whose name the config no
- * longer has is a process the new config removed: it is sent SIGTERM and
- * reaped as an orphan (its stopsignal is in a config that is gone).
+ * and what its timers had left; and the configs the processes run
+ * ("configs": the table is made again from them, handover_table).  The
+ * new tendd gives each process of that table its record; the config on
+ * disk is applied afterwards, as a reload (reload_handover).
  */
 #include "handover.h"
 #include "cgroup.h"
+#include "config.h"
 #include "health.h"
 #include "log.h"
 #include "logcap.h"
 #include "reap.h"
 #include "ready.h"
 #include "util.h"
+#include "reload.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -30,6 +32,7 @@ static struct {
 } hp;
 
 static void procs_save(struct handover_w *w);
+static void configs_save(struct handover_w *w);
 
 void
 handover_procs_init(
@@ -38,7 +41,176 @@ handover_procs_init(
 	hp.loop = loop;
 	hp.tab = tab;
 	hp.ops = ops;
+	handover_register("configs", configs_save);
 	handover_register("procs", procs_save);
+}
+
+/* --- the configs the processes run --------------------------------------
+ *
+ * The new tendd must know what each process runs to apply the config on
+ * disk as a reload would (reload_handover), and the old config may be
+ * gone from the disk: each config the table points into is carried as
+ * the texts it was read from (struct conf_source) and read again, then
+ * each process of the table as (config, index, full name).
+ */
+
+/* Where CP is: the config's number (reload_config) and its index. */
+static bool
+conf_locate(const struct conf_proc *cp, uint64_t *gen, uint64_t *idx)
+{
+	const struct tend_conf *c;
+	size_t g, i;
+
+	for (g = 0; (c = reload_config(g)) != NULL; g++)
+		for (i = 0; i < c->nprocs; i++)
+			if (c->procs[i] == cp) {
+				*gen = g;
+				*idx = i;
+				return true;
+			}
+	return false;
+}
+
+static void
+configs_save(struct handover_w *w)
+{
+	const struct tend_conf *c;
+	uint64_t gen, idx;
+	size_t g, i, n;
+
+	for (n = 0; reload_config(n) != NULL; n++)
+		;
+	handover_put_u64(w, n);
+	for (g = 0; g < n; g++) {
+		c = reload_config(g);
+		handover_put_str(w, c->cwd);
+		handover_put_u64(w, c->nsources);
+		for (i = 0; i < c->nsources; i++) {
+			handover_put_str(w, c->sources[i].path);
+			handover_put_str(w, c->sources[i].text);
+		}
+	}
+	handover_put_u64(w, hp.tab->nprocs);
+	for (i = 0; i < hp.tab->nprocs; i++) {
+		const struct proc *p = hp.tab->procs[i];
+
+		/* reexec waits for a reload to settle: no next_conf */
+		if (!conf_locate(p->conf, &gen, &idx))
+			gen = idx = UINT64_MAX;
+		handover_put_str(w, p->fullname);
+		handover_put_u64(w, gen);
+		handover_put_u64(w, idx);
+	}
+}
+
+/* One carried config, read again from its texts. */
+static struct tend_conf *
+config_take(struct handover_r *r)
+{
+	struct conf_errors errs = {0};
+	struct conf_source *src;
+	struct tend_conf *c;
+	char *cwd = handover_get_str(r);
+	uint64_t n = handover_get_u64(r), i;
+
+	if (!handover_ok(r) || n > 4096)
+		handover_end(r);
+	if ((src = calloc(n + 1, sizeof(*src))) == NULL)
+		fatal("handover: configs");
+	for (i = 0; i < n; i++) {
+		src[i].path = handover_get_str(r);
+		src[i].text = handover_get_str(r);
+		src[i].len = src[i].text ? strlen(src[i].text) : 0;
+	}
+	if (!handover_ok(r) || cwd == NULL)
+		handover_end(r); /* falls back */
+	c = config_load_sources(cwd, src, (size_t)n, &errs);
+	for (i = 0; i < n; i++) {
+		free(src[i].path);
+		free(src[i].text);
+	}
+	free(src);
+	free(cwd);
+	if (c == NULL)
+		handover_fallback("the config the processes run does not "
+		                      "load in this tendd: %s",
+		    errs.n > 0 ? errs.msgs[0] : "out of memory");
+	return c;
+}
+
+/* The conf_proc of FULLNAME in C, at IDX as it was, else by name (a
+ * binary may sort differently); NULL if C has no such process. */
+static struct conf_proc *
+conf_proc_of(const struct tend_conf *c, uint64_t idx, const char *fullname)
+{
+	char *fn;
+	size_t i;
+	bool same;
+
+	for (i = 0; i <= c->nprocs; i++) {
+		size_t k = i == 0 ? (size_t)idx : i - 1;
+
+		if (k >= c->nprocs || (fn = svctab_fullname(c->procs[k])) == NULL)
+			continue;
+		same = strcmp(fn, fullname) == 0;
+		free(fn);
+		if (same)
+			return c->procs[k];
+	}
+	return NULL;
+}
+
+struct tend_conf **
+handover_table(struct svctab *tab, const struct tend_conf *conf, size_t *ngens)
+{
+	struct handover_r *r = handover_section("configs");
+	struct tend_conf **gens, view;
+	uint64_t n, g, idx, nprocs, i;
+	char *name;
+
+	*ngens = 0;
+	if (r == NULL && handover_read_version() < 3) {
+		/* An older tendd did not carry its configs: the table is
+		 * the config on disk, a record it lacks falls back. */
+		if (svctab_init(tab, conf) == -1)
+			fatal("service table");
+		return NULL;
+	}
+	if (r == NULL)
+		handover_fallback("no configs section");
+	n = handover_get_u64(r);
+	if (n == 0 || n > 1024)
+		handover_fallback("configs: bad count");
+	if ((gens = calloc(n, sizeof(*gens))) == NULL)
+		fatal("handover: configs");
+	for (g = 0; g < n; g++)
+		gens[g] = config_take(r);
+	nprocs = handover_get_u64(r);
+	if (!handover_ok(r) || nprocs > 1000000)
+		handover_end(r);
+	/* A view of the processes in the table's order: each in the
+	 * config it runs. */
+	view = *gens[0];
+	if ((view.procs = calloc(nprocs + 1, sizeof(*view.procs))) == NULL)
+		fatal("handover: configs");
+	view.nprocs = (size_t)nprocs;
+	for (i = 0; i < nprocs && handover_ok(r); i++) {
+		name = handover_get_str(r);
+		g = handover_get_u64(r);
+		idx = handover_get_u64(r);
+		if (name == NULL || g >= n ||
+		    (view.procs[i] = conf_proc_of(gens[g], idx, name)) == NULL)
+			handover_fallback("%s: not in the config it runs",
+			    name ? name : "?");
+		free(name);
+	}
+	handover_end(r);
+	if (svctab_init(tab, &view) == -1)
+		fatal("service table");
+	free(view.procs);
+	tab->conf = gens[0];
+	*ngens = (size_t)n;
+	return gens;
 }
 
 /* --- one process ------------------------------------------------------- */
@@ -241,28 +413,6 @@ proc_fields(struct handover_r *r, struct proc *p)
 	return bits;
 }
 
-/* Carried fds of a process the config dropped: it is told to stop (its
- * stopsignal is not known any more: TERM) and reaped as an orphan. */
-static void
-proc_drop(const char *name, pid_t pid, int pidfd, const int fds[3])
-{
-	int i;
-
-	log_warnx("handover: %s (pid %ld) is no longer in the config: "
-	          "sending it SIGTERM",
-	    name, (long)pid);
-	if (pidfd >= 0) {
-		if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) ==
-		        -1 &&
-		    errno != ESRCH)
-			log_warn("%s: pidfd_send_signal(TERM)", name);
-		(void)close(pidfd);
-	}
-	for (i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			(void)close(fds[i]);
-}
-
 /* Watchers and timers of a restored P. */
 static void
 proc_resume(struct proc *p, double timer, double watchdog, const int fds[3],
@@ -284,14 +434,12 @@ proc_resume(struct proc *p, double timer, double watchdog, const int fds[3],
 		ready_watchdog_resume(p, watchdog);
 }
 
-/* One record: the process taken over, NULL when the config dropped it. */
+/* One record: the process of the table it names, taken over. */
 static struct proc *
 proc_load(struct handover_r *r)
 {
-	static struct proc scratch; /* a record the config dropped */
 	struct proc *p;
 	char *name = handover_get_str(r);
-	bool dropped;
 	double timer, watchdog;
 	char *health;
 	uint64_t bits;
@@ -299,11 +447,9 @@ proc_load(struct handover_r *r)
 	bool killed;
 	int pidfd, fds[3];
 
-	p = name != NULL ? svctab_find(hp.tab, name) : NULL;
-	if ((dropped = p == NULL)) {
-		memset(&scratch, 0, sizeof(scratch));
-		p = &scratch;
-	}
+	/* The table was made from the state's list (handover_table). */
+	if ((p = svctab_find(hp.tab, name)) == NULL)
+		handover_fallback("process %s: not in the table", name ? name : "?");
 	bits = proc_fields(r, p);
 	timer = handover_get_f64(r);
 	watchdog = handover_get_f64(r);
@@ -316,16 +462,6 @@ proc_load(struct handover_r *r)
 	health = handover_get_str(r);
 	if (!handover_ok(r))
 		handover_end(r); /* falls back */
-	if (dropped) {
-		proc_drop(name != NULL ? name : "?", scratch.pid, pidfd, fds);
-		svctab_note_clear(&scratch.spawnerr);
-		svctab_note_clear(&scratch.status_text);
-		svctab_note_clear(&scratch.stopnote);
-		free(scratch.exec_error);
-		free(name);
-		free(health);
-		return NULL;
-	}
 	free(name);
 	p->pidfd = p->pid > 0 ? pidfd : -1;
 	if (p->pid > 0)

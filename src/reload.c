@@ -27,6 +27,7 @@
 #include "proto.h"
 #include "sdnotify.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,6 +465,25 @@ reload_fd_check(struct reload_req *r, const struct tend_conf *nc)
 	return -1;
 }
 
+/* What will be (re)started: a changed process that runs (or is to run),
+ * or that autostarts, as supervisord's re-added group would; a new one
+ * that autostarts. */
+static void
+reload_plan_starts(struct reload_req *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->plan.n; i++) {
+		struct svctab_delta *d = &r->plan.v[i];
+
+		if (d->change == SVCTAB_CHANGED)
+			d->start = d->conf->autostart || d->p->reload_start ||
+			           rl.ops->pending(d->p);
+		else if (d->change == SVCTAB_ADDED)
+			d->start = d->conf->autostart;
+	}
+}
+
 /* Load (unless removing), diff and select; nothing changes yet. */
 static int
 reload_plan(struct reload_req *r, struct tend_conf **ncp)
@@ -500,18 +520,7 @@ reload_plan(struct reload_req *r, struct tend_conf **ncp)
 		(void)reload_note(r, "warning: %s", nc->warnings[i]);
 	if (nc != NULL)
 		reload_globals(&(*rl.conf)->global, &nc->global, r);
-	/* What will be (re)started: a changed process that runs (or is to
-	 * run), or that autostarts, as supervisord's re-added group would;
-	 * a new one that autostarts. */
-	for (i = 0; i < r->plan.n; i++) {
-		struct svctab_delta *d = &r->plan.v[i];
-
-		if (d->change == SVCTAB_CHANGED)
-			d->start = d->conf->autostart || d->p->reload_start ||
-			           rl.ops->pending(d->p);
-		else if (d->change == SVCTAB_ADDED)
-			d->start = d->conf->autostart;
-	}
+	reload_plan_starts(r);
 	*ncp = nc;
 	return 0;
 nomem:
@@ -523,11 +532,11 @@ nomem:
 /* Room in rl.old for the config a reload replaces: taken before the
  * table changes, so the swap itself cannot fail. */
 static int
-reload_reserve(void)
+reload_reserve(size_t n)
 {
 	struct tend_conf **v;
 
-	if ((v = realloc(rl.old, (rl.nold + 1) * sizeof(*v))) == NULL)
+	if ((v = realloc(rl.old, (rl.nold + n) * sizeof(*v))) == NULL)
 		return -1;
 	rl.old = v;
 	return 0;
@@ -588,38 +597,15 @@ reload_groups_added(const struct svctab_plan *plan, bool *fresh)
 	free(fresh);
 }
 
-int
-reload_run(struct reload_req *r)
+/* The table has taken the plan: capture follows the kept processes,
+ * changed and removed ones stop, new groups are announced (FRESH,
+ * freed), added ones start; what is already stopped settles from the
+ * loop. */
+static void
+reload_commit(struct reload_req *r, bool *fresh)
 {
-	struct tend_conf *nc;
 	size_t i, counts[SVCTAB_REMOVED + 1] = {0};
-	bool *fresh;
 
-	if (req_env.shutting_down) {
-		(void)snprintf(
-		    r->err, sizeof(r->err), "tendd is shutting down");
-		return -1;
-	}
-	if (reload_plan(r, &nc) == -1)
-		return -1;
-	for (i = 0; i < r->nnotes; i++)
-		log_warnx("reload: %s", r->notes[i]);
-	if (r->verb == RELOAD_REREAD || r->dry_run) {
-		config_free(nc);
-		return 0;
-	}
-	sdnotify_reloading();
-	fresh = reload_groups_new(&r->plan);
-	/* Everything that can fail comes first; the config and its global
-	 * settings are swapped in only once the table has taken it. */
-	if ((nc != NULL && reload_reserve() == -1) ||
-	    svctab_apply(rl.tab, nc != NULL ? nc : *rl.conf, &r->plan) == -1) {
-		config_free(nc);
-		free(fresh);
-		goto nomem;
-	}
-	if (nc != NULL)
-		reload_swap_conf(nc);
 	/* Added processes: grow the descriptor table now, not under the
 	 * children that share it (see spawn_reserve). */
 	rl.ops->resized();
@@ -672,11 +658,88 @@ reload_run(struct reload_req *r)
 	         "without a restart",
 	    counts[SVCTAB_ADDED], counts[SVCTAB_CHANGED],
 	    counts[SVCTAB_REMOVED], counts[SVCTAB_UPDATED]);
+}
+
+int
+reload_run(struct reload_req *r)
+{
+	struct tend_conf *nc;
+	bool *fresh;
+	size_t i;
+
+	if (req_env.shutting_down) {
+		(void)snprintf(
+		    r->err, sizeof(r->err), "tendd is shutting down");
+		return -1;
+	}
+	if (reload_plan(r, &nc) == -1)
+		return -1;
+	for (i = 0; i < r->nnotes; i++)
+		log_warnx("reload: %s", r->notes[i]);
+	if (r->verb == RELOAD_REREAD || r->dry_run) {
+		config_free(nc);
+		return 0;
+	}
+	sdnotify_reloading();
+	fresh = reload_groups_new(&r->plan);
+	/* Everything that can fail comes first; the config and its global
+	 * settings are swapped in only once the table has taken it. */
+	if ((nc != NULL && reload_reserve(1) == -1) ||
+	    svctab_apply(rl.tab, nc != NULL ? nc : *rl.conf, &r->plan) == -1) {
+		config_free(nc);
+		free(fresh);
+		goto nomem;
+	}
+	if (nc != NULL)
+		reload_swap_conf(nc);
+	reload_commit(r, fresh);
 	sdnotify_reloaded();
 	return 0;
 nomem:
 	(void)snprintf(r->err, sizeof(r->err), "tendd: out of memory");
 	sdnotify_reloaded();
+	return -1;
+}
+
+const struct tend_conf *
+reload_config(size_t i)
+{
+	if (i == 0)
+		return *rl.conf;
+	return i <= rl.nold ? rl.old[i - 1] : NULL;
+}
+
+int
+reload_handover(struct tend_conf **prev, size_t nprev)
+{
+	struct reload_req r;
+	bool *fresh;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.verb = RELOAD_UPDATE;
+	/* The configs the table runs are kept while used, as replaced
+	 * ones are (the current one was loaded at start-up, its globals
+	 * applied then). */
+	if (reload_reserve(nprev) == -1)
+		goto nomem;
+	for (i = 0; i < nprev; i++)
+		rl.old[rl.nold++] = prev[i];
+	if (svctab_plan_make(rl.tab, *rl.conf, &r.plan) == -1)
+		goto nomem;
+	reload_plan_starts(&r);
+	fresh = reload_groups_new(&r.plan);
+	if (svctab_apply(rl.tab, *rl.conf, &r.plan) == -1) {
+		free(fresh);
+		goto nomem;
+	}
+	log_info("reexec: applying %s as a reload would", rl.path);
+	reload_commit(&r, fresh);
+	reload_req_done(&r);
+	return 0;
+nomem:
+	reload_req_done(&r);
+	errno = ENOMEM;
 	return -1;
 }
 

@@ -64,6 +64,20 @@ void reload_init(struct ev_loop *loop, struct svctab *tab,
  * again.  -1: refused as a whole, R->errs or R->err says why, and
  * nothing changed.  The hook behind req_env.hooks->reload. */
 int reload_run(struct reload_req *r);
+/* The configs the table's processes may point into: 0 the current one,
+ * then the replaced ones still in use; NULL past the last (a reexec
+ * carries them). */
+const struct tend_conf *reload_config(size_t i);
+/*
+ * After a reexec: the table was built from PREV (the configs the old
+ * tendd ran, read again from their texts, taken over and freed once
+ * unused) and the processes taken over; apply the current config (loaded
+ * at start-up) as an update of everything would: unchanged processes
+ * untouched, policy changes live, changed ones restarted with it,
+ * removed ones stopped with their own stop settings, new ones started.
+ * -1 (ENOMEM): nothing applied.
+ */
+int reload_handover(struct tend_conf **prev, size_t nprev);
 /* SIGHUP: reload everything, as tendctl reload does. */
 void reload_signal(void);
 /* tendd calls this on every state change: P may be what a reload waits

@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "group:name", or "name" when the group is the program itself. */
-static char *
+char *
 svctab_fullname(const struct conf_proc *c)
 {
 	size_t len;

@@ -176,6 +176,9 @@ svctab_note(const char *note)
 }
 
 struct proc *svctab_find(const struct svctab *tab, const char *fullname);
+/* "group:name", or "name" when the group is the program itself (a
+ * copy; NULL without memory). */
+char *svctab_fullname(const struct conf_proc *c);
 struct proc *svctab_find_pid(const struct svctab *tab, pid_t pid);
 
 /*

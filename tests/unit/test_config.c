@@ -1206,6 +1206,53 @@ test_fixture_includes(void **state)
 	back_to_tmp();
 }
 
+/* A reexec reads the running config again from the texts it was read
+ * from, from another directory and with the files changed on disk: the
+ * same processes, the same values (%(here)s included). */
+static void
+test_load_sources(void **state)
+{
+	struct conf_errors errs = {NULL, 0};
+	struct tend_conf *conf, *again, *twice;
+	size_t i;
+
+	(void)state;
+	in_fixtures();
+	conf = config_load("nested.conf", &errs);
+	assert_non_null(conf);
+	assert_int_equal(conf->nsources, 3);
+	assert_string_equal(conf->sources[0].path, "nested.conf");
+	back_to_tmp();
+	again = config_load_sources(
+	    conf->cwd, conf->sources, conf->nsources, &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(again);
+	assert_int_equal(again->nprocs, conf->nprocs);
+	for (i = 0; i < conf->nprocs; i++) {
+		assert_string_equal(again->procs[i]->name, conf->procs[i]->name);
+		assert_string_equal(again->procs[i]->file, conf->procs[i]->file);
+		assert_int_equal(
+		    config_proc_compare(conf->procs[i], again->procs[i]),
+		    CONF_SAME);
+	}
+	/* Carried again (a second reexec): the same texts. */
+	twice = config_load_sources(
+	    again->cwd, again->sources, again->nsources, &errs);
+	assert_non_null(twice);
+	assert_int_equal(twice->nsources, conf->nsources);
+	config_free(twice);
+	config_free(again);
+	/* Only the texts: a file the main one includes but that was not
+	 * read then does not exist now. */
+	conf->nsources = 1;
+	again = config_load_sources(conf->cwd, conf->sources, 1, &errs);
+	assert_non_null(again);
+	assert_int_equal(again->nprocs, 1);
+	conf->nsources = 3;
+	config_free(again);
+	config_free(conf);
+}
+
 static void
 test_fixture_many_mistakes(void **state)
 {
@@ -1518,6 +1565,7 @@ main(void)
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_fixture_supervisord),
 	    cmocka_unit_test(test_fixture_includes),
+	    cmocka_unit_test(test_load_sources),
 	    cmocka_unit_test(test_fixture_many_mistakes),
 	    cmocka_unit_test(test_needs_restart),
 	    cmocka_unit_test(test_dump_has_every_key),
