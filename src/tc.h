@@ -1,7 +1,8 @@
 /*
  * tc.h: what tendctl's files share: its settings, the verb table's row,
  * records as they came from tendd, the reply loop and the JSON writer.
- * One file per concern: tendctl.c (main, the verb table), tcreply.c
+ * One file per concern: tendctl.c (main, the verb table), tcopt.c (the
+ * option parser, from each row's spec), tcreply.c
  * (talking to tendd, records, JSON), tcstatus.c, tcaction.c, tcstream.c
  * (the verbs), tcshell.c (the interactive shell).
  */
@@ -21,20 +22,34 @@ enum {
 	EXIT_UNREACHABLE = 4,
 };
 
-#define TC_JSON 0x1   /* the verb accepts --json */
-#define TC_NOTYET 0x2 /* named by DESIGN.md, not implemented yet */
-#define TC_SHELL 0x4  /* only in the interactive shell */
+#define TC_JSON 0x1  /* the verb accepts --json */
+#define TC_SHELL 0x4 /* only in the interactive shell */
 
 struct tc;
 
 struct verb {
 	const char *name;
-	const char *args; /* the argument form, for help */
+	const char *args; /* the positional words, for help and usage */
 	int (*fn)(struct tc *t, const struct verb *v, int argc, char **argv);
 	const char *help;
-	int min, max; /* argument counts; max -1: any */
+	int min, max; /* positional words; max -1: any */
 	unsigned flags;
-	uint16_t type; /* its request (req.def's row); 0: tendctl's own */
+	const char *opts; /* its options (tcopt.c: the spec's syntax) */
+	uint16_t type;	  /* its request (req.def's row); 0: tendctl's own */
+};
+
+/* A verb's options: the spec, parsed, and what was given. */
+#define TC_MAXOPTS 8
+struct tc_optdef {
+	char sh;	/* -X's letter; '#': -DIGITS; 0: none */
+	char lng[24];	/* --LONG without the dashes; "": none */
+	char arg[16];	/* its argument's name; "": a flag */
+	char first[32]; /* the form the spec names first (usage) */
+};
+struct tc_opts {
+	int n;
+	struct tc_optdef d[TC_MAXOPTS];
+	const char *val[TC_MAXOPTS]; /* NULL: not given; "": a flag given */
 };
 
 /* One invocation's settings. */
@@ -45,7 +60,26 @@ struct tc {
 	/* the options of the request being made (req.def) */
 	const char *const *opts;
 	int nopts;
+	/* the options given to the verb (tc_opt) */
+	const struct tc_opts *vopts;
 };
+
+/* tcopt.c: the option parser.  Parse SPEC into O (nothing given); -1 if
+ * malformed. */
+int tc_optspec(const char *spec, struct tc_opts *o);
+/* Take V's options out of ARGV (*ARGC words, ARGV[*ARGC] writable): the
+ * positional words are left in order, *ARGC their count; the options'
+ * values in O, checked by their argument's name.  -1: a usage error,
+ * said in ERR ("VERB: ..."). */
+int tc_opts_parse(const struct verb *v, struct tc_opts *o, int *argc,
+    char **argv, char *err, size_t errlen);
+/* The value of option KEY (its long name, else its letter, else its
+ * argument's name: "timeout", "f", "BYTES"): "" for a flag given, NULL
+ * when not given. */
+const char *tc_opts_get(const struct tc_opts *o, const char *key);
+#define tc_opt(t, key) tc_opts_get((t)->vopts, (key))
+/* "VERB [-t SECS] NAME...": V's usage, from its spec and words. */
+void tc_usage_line(const struct verb *v, char *buf, size_t len);
 
 /* A RECORD copied out of its frame: key/value pairs.  The strings live
  * in BLOB, one copy of the frame's body (two allocations per record, not
@@ -138,5 +172,8 @@ int tc_shell(struct tc *t);
 
 /* tendctl.c: the verb table, main */
 int tc_run(struct tc *t, int argc, char **argv);
+/* Print "VERB: MSG (usage: ...)"; returns EXIT_USAGE. */
+int tc_usage_err(const struct verb *v, const char *fmt, ...)
+    TEND_PRINTF(2, 3);
 
 #endif /* TEND_TC_H */

@@ -69,55 +69,14 @@ static int
 tc_startstop(struct tc *t, const struct verb *v, uint16_t type, int argc,
     char **argv, struct tc_results *res)
 {
-	const char *val = NULL, *opts[2] = {"timeout", NULL};
+	const char *opts[2] = {"timeout", tc_opt(t, "timeout")};
 	struct tc local = *t;
-	char **args, *end;
-	double secs;
-	int i, n = 1, rc;
+	int rc;
 
-	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-t") == 0 ||
-		    strcmp(argv[i], "--timeout") == 0) {
-			val = i + 1 < argc ? argv[++i] : "";
-			continue;
-		}
-		if (strncmp(argv[i], "-t", 2) == 0) {
-			val = argv[i] + 2;
-			continue;
-		}
-		if (strncmp(argv[i], "--timeout=", 10) == 0) {
-			val = argv[i] + 10;
-			continue;
-		}
-		if (argv[i][0] == '-') {
-			tc_err("%s: unknown option %s (usage: %s %s)", v->name,
-			    argv[i], v->name, v->args);
-			free(args);
-			return EXIT_USAGE;
-		}
-		args[n++] = argv[i];
-	}
-	if (val != NULL &&
-	    (secs = strtod(val, &end),
-	        *val == '\0' || *end != '\0' || !(secs > 0 && secs <= 1e6))) {
-		tc_err("%s: -t needs a number of seconds above 0, not '%s'",
-		    v->name, val);
-		free(args);
-		return EXIT_USAGE;
-	}
-	if (n == 1) {
-		tc_err("%s: a process name is required (usage: %s %s)", v->name,
-		    v->name, v->args);
-		free(args);
-		return EXIT_USAGE;
-	}
-	opts[1] = val;
 	local.opts = opts;
-	local.nopts = val != NULL;
-	rc = tc_call(&local, v->name, type, args + 1, n - 1, CTLC_FOREVER,
+	local.nopts = opts[1] != NULL;
+	rc = tc_call(&local, v->name, type, argv, argc, CTLC_FOREVER,
 	    tc_result_cb, res);
-	free(args);
 	if (rc != EXIT_OK)
 		return rc;
 	return res->failed ? EXIT_FAIL : EXIT_OK;
@@ -127,24 +86,16 @@ int
 tc_action(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	struct tc_results res = {0};
-	uint16_t type;
-	int rc, i;
+	uint16_t type = v->type;
+	int rc;
 
-	for (i = 0; i < argc; i++)
-		if (strcmp(v->name, "restart") == 0 &&
-		    (strcmp(argv[i], "--rolling") == 0 ||
-		        strncmp(argv[i], "-N", 2) == 0))
-			return tc_rolling(t, v, argc, argv);
-	if (strcmp(v->name, "start") == 0)
-		type = PROTO_REQ_START;
-	else if (strcmp(v->name, "stop") == 0)
-		type = PROTO_REQ_STOP;
-	else if (strcmp(v->name, "restart") == 0)
-		type = PROTO_REQ_RESTART;
-	else if (strcmp(v->name, "clear") == 0)
-		type = PROTO_REQ_CLEAR;
-	else
-		type = PROTO_REQ_SIGNAL;
+	/* -N n implies --rolling. */
+	if (tc_opt(t, "rolling") != NULL || tc_opt(t, "N") != NULL) {
+		if (tc_opt(t, "timeout") != NULL)
+			return tc_usage_err(
+			    v, "-t and --rolling cannot be combined");
+		return tc_rolling(t, v, argc, argv);
+	}
 	res.type = type;
 	if (type == PROTO_REQ_START || type == PROTO_REQ_STOP ||
 	    type == PROTO_REQ_RESTART)
@@ -224,27 +175,14 @@ int
 tc_update(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	char **args, flags[2] = "";
-	int i, n = 0, rc;
-	bool reload = strcmp(v->name, "reload") == 0;
+	int rc;
 
+	if (tc_opt(t, "dry-run") != NULL)
+		flags[0] = 'n';
 	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
-	args[n++] = flags;
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-n") == 0 ||
-		    strcmp(argv[i], "--dry-run") == 0) {
-			flags[0] = 'n';
-			continue;
-		}
-		if (argv[i][0] == '-' || reload) {
-			tc_err("%s: unexpected argument %s (usage: %s %s)",
-			    v->name, argv[i], v->name, v->args);
-			free(args);
-			return EXIT_USAGE;
-		}
-		args[n++] = argv[i];
-	}
-	rc = tc_reload_call(
-	    t, v, reload ? PROTO_REQ_RELOAD : PROTO_REQ_UPDATE, args, n);
+	args[0] = flags;
+	memcpy(args + 1, argv, (size_t)argc * sizeof(*args));
+	rc = tc_reload_call(t, v, v->type, args, argc + 1);
 	free(args);
 	return rc;
 }
@@ -347,41 +285,14 @@ tc_addremove(struct tc *t, const struct verb *v, int argc, char **argv)
 static int
 tc_rolling(struct tc *t, const struct verb *v, int argc, char **argv)
 {
-	char **args, width[16] = "1", *end;
-	const char *nval;
-	unsigned long n;
-	int i, k = 0, rc;
+	const char *n = tc_opt(t, "N");
+	char **args;
+	int rc;
 
 	args = tc_xmalloc(((size_t)argc + 2) * sizeof(*args));
-	args[k++] = width;
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--rolling") == 0)
-			continue;
-		if (strncmp(argv[i], "-N", 2) == 0) {
-			nval = argv[i][2] != '\0' ? argv[i] + 2
-			       : i + 1 < argc     ? argv[++i]
-			                          : "";
-			n = strtoul(nval, &end, 10);
-			if (*nval == '\0' || *end != '\0' || n == 0 ||
-			    n > 1000000) {
-				tc_err("restart: -N needs a positive number, "
-				       "not '%s'",
-				    nval);
-				free(args);
-				return EXIT_USAGE;
-			}
-			(void)snprintf(width, sizeof(width), "%lu", n);
-			continue;
-		}
-		args[k++] = argv[i];
-	}
-	if (k < 2) {
-		tc_err("restart: a process name is required (usage: restart "
-		       "--rolling [-N n] NAME...)");
-		free(args);
-		return EXIT_USAGE;
-	}
-	rc = tc_reload_call(t, v, PROTO_REQ_ROLLING, args, k);
+	args[0] = (char *)(n != NULL ? n : "1");
+	memcpy(args + 1, argv, (size_t)argc * sizeof(*args));
+	rc = tc_reload_call(t, v, PROTO_REQ_ROLLING, args, argc + 1);
 	free(args);
 	return rc;
 }
@@ -425,18 +336,9 @@ tc_reexec(struct tc *t, const struct verb *v, int argc, char **argv)
 	struct tc local = *t;
 	struct recs rs = {0};
 	const struct rec *r;
-	bool dry_run = false;
-	int i, rc;
+	bool dry_run = tc_opt(t, "dry-run") != NULL;
+	int rc;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-n") != 0 &&
-		    strcmp(argv[i], "--dry-run") != 0) {
-			tc_err("%s: unexpected argument %s (usage: %s %s)",
-			    v->name, argv[i], v->name, v->args);
-			return EXIT_USAGE;
-		}
-		dry_run = true;
-	}
 	local.opts = dry_run ? dry : NULL;
 	local.nopts = dry_run ? 1 : 0;
 	rc = tc_call(&local, v->name, PROTO_REQ_REEXEC, NULL, 0,

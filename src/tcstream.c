@@ -127,31 +127,12 @@ tc_events(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	struct tc_events ev = {"", false};
 	struct tc_reply h = {tc_event_rec, NULL, &ev, CTLC_FOREVER, true};
-	bool follow = true;
-	char *args[2], *end;
-	int i, rc;
+	bool follow = tc_opt(t, "no-follow") == NULL;
+	char *args[2];
+	int rc;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--no-follow") == 0)
-			follow = false;
-		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc)
-			ev.since = argv[++i];
-		else if (strncmp(argv[i], "--since=", 8) == 0)
-			ev.since = argv[i] + 8;
-		else {
-			tc_err("events: unexpected argument %s (usage: events "
-			       "%s)",
-			    argv[i], v->args);
-			return EXIT_USAGE;
-		}
-	}
-	if (*ev.since != '\0' &&
-	    (*ev.since < '0' || *ev.since > '9' ||
-	        (strtoull(ev.since, &end, 10), *end != '\0'))) {
-		tc_err("events: --since needs a sequence number, not '%s'",
-		    ev.since);
-		return EXIT_USAGE;
-	}
+	if (tc_opt(t, "since") != NULL)
+		ev.since = tc_opt(t, "since");
 	args[0] = (char *)ev.since;
 	args[1] = follow ? "1" : "0";
 	if (!follow)
@@ -162,52 +143,27 @@ tc_events(struct tc *t, const struct verb *v, int argc, char **argv)
 	return rc;
 }
 
-/* Bytes (-BYTES, default 1600 as supervisorctl) or lines (-n LINES). */
+/* [-f] [-BYTES] [-n LINES]: bytes (default 1600, as supervisorctl) or
+ * lines, and follow.  -1 on a usage error (printed). */
 struct tc_tailopts {
 	bool follow;
 	bool lines;
-	char count[32];
+	const char *count;
 };
 
-/* Parse [-f] [-BYTES] [-n LINES] from ARGV; returns how many words were
- * options, -1 on a usage error (printed). */
 static int
-tc_tail_opts(const char *verb, int argc, char **argv, struct tc_tailopts *o)
+tc_tail_opts(struct tc *t, const struct verb *v, struct tc_tailopts *o)
 {
-	const char *num;
-	char *end;
-	int i;
+	const char *lines = tc_opt(t, "n"), *bytes = tc_opt(t, "BYTES");
 
-	memset(o, 0, sizeof(*o));
-	(void)snprintf(o->count, sizeof(o->count), "1600");
-	for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		num = NULL;
-		if (strcmp(argv[i], "-f") == 0) {
-			o->follow = true;
-			continue;
-		}
-		if (strncmp(argv[i], "-n", 2) == 0) {
-			o->lines = true;
-			num = argv[i][2] != '\0' ? argv[i] + 2 : NULL;
-			if (num == NULL && i + 1 < argc)
-				num = argv[++i];
-		} else {
-			o->lines = false;
-			num = argv[i] + 1;
-		}
-		if (num == NULL || *num < '0' || *num > '9' ||
-		    (strtoull(num, &end, 10), *end != '\0') ||
-		    strlen(num) >= sizeof(o->count)) {
-			tc_err("%s: bad option %s (usage: %s [-f] [-BYTES] "
-			       "[-n LINES]%s)",
-			    verb, argv[i], verb,
-			    strcmp(verb, "tail") == 0 ? " NAME [stdout|stderr]"
-			                              : "");
-			return -1;
-		}
-		(void)snprintf(o->count, sizeof(o->count), "%s", num);
+	if (lines != NULL && bytes != NULL) {
+		(void)tc_usage_err(v, "-n and -BYTES cannot be combined");
+		return -1;
 	}
-	return i;
+	o->follow = tc_opt(t, "f") != NULL;
+	o->lines = lines != NULL;
+	o->count = lines != NULL ? lines : bytes != NULL ? bytes : "1600";
+	return 0;
 }
 
 int
@@ -215,23 +171,17 @@ tc_tail(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	struct tc_tailopts o;
 	char *args[5];
-	int k;
 
-	if ((k = tc_tail_opts(v->name, argc, argv, &o)) < 0)
+	if (tc_tail_opts(t, v, &o) == -1)
 		return EXIT_USAGE;
-	argc -= k;
-	argv += k;
-	if (argc < 1 || argc > 2 ||
-	    (argc == 2 && strcmp(argv[1], "stdout") != 0 &&
-	        strcmp(argv[1], "stderr") != 0)) {
-		tc_err("tail: usage: tail [-f] [-BYTES] [-n LINES] NAME "
-		       "[stdout|stderr]");
-		return EXIT_USAGE;
-	}
+	/* supervisorctl's `tail NAME stderr` */
+	if (argc == 2 && strcmp(argv[1], "stdout") != 0 &&
+	    strcmp(argv[1], "stderr") != 0)
+		return tc_usage_err(v, "%s: stdout or stderr?", argv[1]);
 	args[0] = argv[0];
 	args[1] = argc == 2 ? argv[1] : "stdout";
 	args[2] = o.lines ? "lines" : "bytes";
-	args[3] = o.count;
+	args[3] = (char *)o.count;
 	args[4] = o.follow ? "1" : "0";
 	return tc_stream(t, v->name, PROTO_REQ_TAIL, args, 5, o.follow);
 }
@@ -241,16 +191,11 @@ tc_maintail(struct tc *t, const struct verb *v, int argc, char **argv)
 {
 	struct tc_tailopts o;
 	char *args[3];
-	int k;
 
-	if ((k = tc_tail_opts(v->name, argc, argv, &o)) < 0)
+	if (tc_tail_opts(t, v, &o) == -1)
 		return EXIT_USAGE;
-	if (k != argc) {
-		tc_err("maintail: usage: maintail [-f] [-BYTES] [-n LINES]");
-		return EXIT_USAGE;
-	}
 	args[0] = o.lines ? "lines" : "bytes";
-	args[1] = o.count;
+	args[1] = (char *)o.count;
 	args[2] = o.follow ? "1" : "0";
 	return tc_stream(t, v->name, PROTO_REQ_MAINTAIL, args, 3, o.follow);
 }

@@ -27,27 +27,31 @@
 #include <editline/readline.h>
 #endif
 
-static int
-tc_notyet(struct tc *t, const struct verb *v, int argc, char **argv)
-{
-	tc_err("%s: not yet available in this version of tend", v->name);
-	return EXIT_FAIL;
-}
-
 static void
 tc_verb_usage(FILE *fp, const struct verb *v)
 {
-	char form[64];
+	char form[160];
 
-	(void)snprintf(form, sizeof(form), "%s%s%s", v->name,
-	    v->args[0] ? " " : "", v->args);
+	tc_usage_line(v, form, sizeof(form));
 	/* A long form gets a line of its own. */
 	if (strlen(form) > 22)
-		fprintf(fp, "  %s\n  %-22s %s%s\n", form, "", v->help,
-		    v->flags & TC_NOTYET ? " (not yet)" : "");
+		fprintf(fp, "  %s\n  %-22s %s\n", form, "", v->help);
 	else
-		fprintf(fp, "  %-22s %s%s\n", form, v->help,
-		    v->flags & TC_NOTYET ? " (not yet)" : "");
+		fprintf(fp, "  %-22s %s\n", form, v->help);
+}
+
+int
+tc_usage_err(const struct verb *v, const char *fmt, ...)
+{
+	char msg[256], form[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tc_usage_line(v, form, sizeof(form));
+	tc_err("%s: %s (usage: %s)", v->name, msg, form);
+	return EXIT_USAGE;
 }
 
 static const struct verb *tc_find_verb(const char *name);
@@ -83,10 +87,10 @@ const struct verb tc_verbs[] = {
 #undef REQ
 #undef NOVERB
 #undef VERB
-    {"help", "[VERB]", tc_help, "list verbs, or show one", 0, 1, 0, 0},
-    {"exit", "", NULL, "leave the shell", 0, 0, TC_SHELL, 0},
-    {"quit", "", NULL, "leave the shell", 0, 0, TC_SHELL, 0},
-    {NULL, NULL, NULL, NULL, 0, 0, 0, 0},
+    {"help", "[VERB]", tc_help, "list verbs, or show one", 0, 1, 0, "", 0},
+    {"exit", "", NULL, "leave the shell", 0, 0, TC_SHELL, "", 0},
+    {"quit", "", NULL, "leave the shell", 0, 0, TC_SHELL, "", 0},
+    {NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 static const struct verb *
@@ -138,7 +142,8 @@ tc_run(struct tc *t, int argc, char **argv)
 {
 	const struct verb *v;
 	struct tc local = *t;
-	char **args;
+	struct tc_opts o;
+	char **args, err[256];
 	int n = 0, i, rc;
 
 	/* supervisorctl joins its arguments into one command line: `'signal
@@ -152,8 +157,6 @@ tc_run(struct tc *t, int argc, char **argv)
 			tc_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (v->flags & TC_NOTYET)
-		return tc_notyet(t, v, 0, NULL);
 	/* --json may follow the verb too: `tendctl status --json`. */
 	args = tc_xmalloc((size_t)argc * sizeof(*args));
 	for (i = 1; i < argc; i++) {
@@ -163,19 +166,21 @@ tc_run(struct tc *t, int argc, char **argv)
 		}
 		args[n++] = argv[i];
 	}
+	args[n] = NULL;
+	local.vopts = &o;
 	rc = EXIT_USAGE;
 	if (local.json && !(v->flags & TC_JSON))
 		tc_err(
 		    "%s: --json is not supported (status, pid, avail and version take it)",
 		    v->name);
+	else if (tc_opts_parse(v, &o, &n, args, err, sizeof(err)) == -1)
+		(void)tc_usage_err(v, "%s", strchr(err, ' ') + 1);
 	else if (n < v->min)
-		tc_err("%s: %s required (usage: %s %s)", v->name,
+		(void)tc_usage_err(v, "%s required",
 		    v->min == 2 ? "a signal and a process name are"
-		                : "a process name is",
-		    v->name, v->args);
+		                : "a process name is");
 	else if (v->max >= 0 && n > v->max)
-		tc_err("%s: too many arguments (usage: %s%s%s)", v->name,
-		    v->name, v->args[0] ? " " : "", v->args);
+		(void)tc_usage_err(v, "too many arguments");
 	else
 		rc = v->fn(&local, v, n, args);
 	free(args);
