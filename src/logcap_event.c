@@ -71,7 +71,7 @@ logcap_ev_bound(struct logcap_capture *c, const struct logcap_evctx *x,
 {
 	size_t drop;
 
-	if (c->ncap + n > x->max) {
+	if (c->ncap + n > x->max && c->ncap > 0) {
 		drop = n < c->ncap ? n : c->ncap;
 		memmove(c->cap, c->cap + drop, c->ncap - drop);
 		c->ncap -= drop;
