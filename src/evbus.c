@@ -498,17 +498,55 @@ evbus_group_has(struct proc *const *procs, size_t n, const char *group,
 	return 0;
 }
 
-void
-evbus_startup(struct proc *const *procs, size_t n)
+struct evbus_grp {
+	const char *name;
+	int priority;
+};
+
+static int
+evbus_grp_cmp(const void *a, const void *b)
+{
+	const struct evbus_grp *x = a, *y = b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* A group's priority as supervisord sorts groups: [group:x]'s own, else
+ * (a program's homogeneous group) the program's. */
+static int
+evbus_grp_priority(const struct tend_conf *conf, const struct proc *p)
 {
 	size_t i;
 
-	if (evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)))
-		for (i = 0; i < n; i++)
-			if (!evbus_group_has(procs, i, procs[i]->conf->group,
-				NULL))
-				evbus_group(EVT_PROCESS_GROUP_ADDED,
-				    procs[i]->conf->group);
+	for (i = 0; conf != NULL && i < conf->ngroups; i++)
+		if (strcmp(conf->groups[i]->name, p->conf->group) == 0)
+			return conf->groups[i]->priority;
+	return p->conf->priority;
+}
+
+void
+evbus_startup(const struct tend_conf *conf, struct proc *const *procs,
+    size_t n)
+{
+	struct evbus_grp *g = NULL;
+	size_t i, ng = 0;
+
+	if (evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)) && n > 0 &&
+	    (g = calloc(n, sizeof(*g))) == NULL)
+		log_warn("evbus: PROCESS_GROUP_ADDED events lost");
+	/* supervisord adds its groups sorted by priority, then name. */
+	for (i = 0; g != NULL && i < n; i++)
+		if (!evbus_group_has(procs, i, procs[i]->conf->group, NULL)) {
+			g[ng].name = procs[i]->conf->group;
+			g[ng++].priority = evbus_grp_priority(conf, procs[i]);
+		}
+	if (g != NULL)
+		qsort(g, ng, sizeof(*g), evbus_grp_cmp);
+	for (i = 0; i < ng; i++)
+		evbus_group(EVT_PROCESS_GROUP_ADDED, g[i].name);
+	free(g);
 	evbus_supervisor_state(EVT_SUPERVISOR_STATE_CHANGE_RUNNING);
 }
 

@@ -138,9 +138,12 @@ void evbus_proc_log(const struct proc *p, int pid, int channel,
 void evbus_proc_comm(const struct proc *p, int pid, int channel,
     const char *data, size_t len);
 /* Start-up, once the listener pools have subscribed and before any
- * process starts: PROCESS_GROUP_ADDED for each group of PROCS (in their
- * order, each once), then SUPERVISOR_STATE_CHANGE_RUNNING. */
-void evbus_startup(struct proc *const *procs, size_t n);
+ * process starts: PROCESS_GROUP_ADDED for each group of PROCS (each
+ * once, sorted as supervisord sorts them: priority, then name; CONF's
+ * [group:x] priorities), then SUPERVISOR_STATE_CHANGE_RUNNING. */
+struct tend_conf;
+void evbus_startup(const struct tend_conf *conf, struct proc *const *procs,
+    size_t n);
 /* Does any of PROCS other than SKIP belong to GROUP?  (A group is added
  * with its first process and removed with its last.) */
 int evbus_group_has(struct proc *const *procs, size_t n, const char *group,

@@ -1049,7 +1049,7 @@ main(int argc, char **argv)
 	} else {
 		/* supervisord: GROUP_ADDED per group, RUNNING, then the
 		 * processes start (a reexec is no start-up: no events). */
-		evbus_startup(tab.procs, tab.nprocs);
+		evbus_startup(conf, tab.procs, tab.nprocs);
 		start_autostart();
 	}
 	started = true;

@@ -390,6 +390,46 @@ test_state_filtered(void **state)
 }
 
 static void
+test_startup_groups(void **state)
+{
+	struct conf_proc c[4];
+	struct proc p[4], *v[4];
+	struct conf_group grp = {.name = "g", .priority = 1};
+	struct conf_group *groups[1] = {&grp};
+	struct tend_conf tc;
+	const char *names[4] = {"b", "g1", "a", "g2"};
+	int i;
+
+	(void)state;
+	memset(&tc, 0, sizeof(tc));
+	tc.groups = groups;
+	tc.ngroups = 1;
+	for (i = 0; i < 4; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		memset(&p[i], 0, sizeof(p[i]));
+		c[i].name = (char *)names[i];
+		c[i].group = names[i][0] == 'g' ? "g" : (char *)names[i];
+		c[i].priority = 999;
+		p[i].conf = &c[i];
+		v[i] = &p[i];
+	}
+	assert_true(evbus_subscribe(evbus_mask_parse("PROCESS_GROUP,"
+	                                             "SUPERVISOR_STATE_CHANGE",
+	                                NULL, 0),
+	                rec_cb, NULL) > 0);
+	/* supervisord: groups by priority, then name; each once. */
+	evbus_startup(&tc, v, 4);
+	assert_int_equal(nrec, 4);
+	expect(0, "PROCESS_GROUP_ADDED|groupname:g\n");
+	expect(1, "PROCESS_GROUP_ADDED|groupname:a\n");
+	expect(2, "PROCESS_GROUP_ADDED|groupname:b\n");
+	expect(3, "SUPERVISOR_STATE_CHANGE_RUNNING|");
+	/* A group is removed with its last process. */
+	assert_true(evbus_group_has(v, 4, "g", &p[1]));
+	assert_false(evbus_group_has(v, 4, "a", &p[2]));
+}
+
+static void
 test_timeslice(void **state)
 {
 	(void)state;
@@ -452,6 +492,8 @@ main(void)
 	        test_state_spawn_failed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_state_filtered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_startup_groups, setup, teardown),
 	    cmocka_unit_test(test_timeslice),
 	    cmocka_unit_test_setup_teardown(test_tick_timers, setup, teardown),
 	};
