@@ -25,12 +25,15 @@ libxmlrpc-core-c3-dev"
 # prometheus (promtool check metrics) is used by test_metrics.py when
 # installed; it is not pulled in here, as it brings a server along.
 # libfaketime: test_faults.py steps the realtime clock tendd sees.
+# chromium: test_web_browser.py loads the web page headless and clicks
+# through it (skipped without it); it took 4 minutes to install with its
+# recommends (120 packages) on this Debian 12.
 # supervisor: its config parser, which test_config_compat.py compares
 # tend's with (where an init system runs, the package may also start a
 # system supervisord; no test talks to it).
 TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
 logrotate python3-yaml supervisor prometheus-node-exporter clang
-libfuzzer-14-dev libfaketime"
+libfuzzer-14-dev libfaketime chromium"
 
 install_deps() {
 	missing=

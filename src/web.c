@@ -47,6 +47,9 @@
 #define WEB_SID_LEN 32         /* hex digits of a session id */
 #define WEB_STEPS 3
 
+/* Referrer-Policy: same-origin, not no-referrer: with no-referrer a
+ * browser sends "Origin: null" with the page's own forms, and the
+ * origin check could not tell them from a sandboxed page's. */
 const char *const web_headers[] = {
     "Content-Security-Policy",
     "default-src 'none'; style-src 'self'; script-src 'self'; "
@@ -55,7 +58,7 @@ const char *const web_headers[] = {
     "X-Content-Type-Options",
     "nosniff",
     "Referrer-Policy",
-    "no-referrer",
+    "same-origin",
     "X-Frame-Options",
     "DENY",
     NULL,

@@ -21,6 +21,7 @@
 #define PG_REFRESH 10 /* seconds: the meta refresh without script */
 #define PG_HOUR 3600.0
 #define PG_BUCKETS 30 /* bars of the restart chart: 2 minutes each */
+#define PG_HISTORY 40 /* state changes shown on a process's page */
 
 /* --- pieces ------------------------------------------------------------- */
 
@@ -33,7 +34,9 @@ pg_head(struct wbuf *b, const char *title, const char *page,
 	               "<meta name=\"viewport\" content=\"width=device-width, "
 	               "initial-scale=1\"><title>");
 	webfmt_html(b, title);
-	webfmt_puts(b, "</title><link rel=\"stylesheet\" "
+	/* an icon of its own: the browser asks no /favicon.ico */
+	webfmt_puts(b, "</title><link rel=\"icon\" href=\"data:,\">"
+	               "<link rel=\"stylesheet\" "
 	               "href=\"/static/tend.css\"><script "
 	               "src=\"/static/tend.js\" defer></script>");
 	/* Only without script: with it, the event stream updates the page. */
@@ -248,7 +251,8 @@ pg_row(struct wbuf *b, const struct web_ctx *x, size_t i)
 }
 
 static const char pg_thead[] =
-    "<div class=\"tw\"><table><thead><tr><th>State</th><th>Description</th>"
+    "<div class=\"tw\"><table class=\"st\"><thead><tr><th>State</th>"
+    "<th>Description</th>"
     "<th>Name</th><th class=\"num opt\">PSS</th><th class=\"num opt\">CPU</th>"
     "<th class=\"num opt\" title=\"processes of the service\">Procs</th>"
     "<th class=\"opt\">Health</th>"
@@ -592,6 +596,16 @@ pg_chart(struct wbuf *b, const struct web_ctx *x)
 		webfmt_printf(b, "%.1f,%.1f ", px, py);
 	}
 	webfmt_puts(b, "\"/>");
+	/* each sample a dot too: one sample is no line */
+	for (n = 0; s != NULL && n < s->n && kbmax > 0; n++) {
+		i = (s->head + WEB_SAMPLES - s->n + n) % WEB_SAMPLES;
+		if (s->t[i] >= t0)
+			webfmt_printf(b,
+			    "<circle class=\"dot\" cx=\"%.1f\" cy=\"%.1f\" "
+			    "r=\"3\"/>",
+			    (s->t[i] - t0) / PG_HOUR * 600,
+			    78 - s->kb[i] / kbmax * 60);
+	}
 	webfmt_printf(b,
 	    "<text x=\"4\" y=\"114\">starts per 2 minutes, max "
 	    "%u</text>",
@@ -624,7 +638,7 @@ pg_history(struct wbuf *b, const struct web_ctx *x)
 	               "class=\"hist\"><thead><tr><th>Time</th><th>Change</th>"
 	               "<th class=\"num opt\">PID</th><th>Description</th>"
 	               "<th>Exit</th></tr></thead><tbody>\n");
-	for (i = ev->nrecs; i-- > 0 && n < 100;) {
+	for (i = ev->nrecs; i-- > 0 && n < PG_HISTORY;) {
 		if (strcmp(web_get(ev, i, "fullname"), x->name) != 0)
 			continue;
 		n++;

@@ -93,7 +93,7 @@ def test_security_headers_and_no_inline_code(tend):
         r = w.get(path)
         assert r.header("Content-Security-Policy").startswith(CSP), path
         assert r.header("X-Content-Type-Options") == "nosniff"
-        assert r.header("Referrer-Policy") == "no-referrer"
+        assert r.header("Referrer-Policy") == "same-origin"
         assert r.header("X-Frame-Options") == "DENY"
         # no inline script or style: every <script> has a src, no
         # style attribute or element, no on* handler
