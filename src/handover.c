@@ -35,6 +35,7 @@
 #include "reap.h"
 #include "ready.h"
 #include "sdnotify.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -114,6 +115,7 @@ static struct {
 } ho = {.image_fd = -1, .state_fd = -1};
 
 static void tendd_save(struct handover_w *w);
+static void later_cb(struct ev_loop *l, ev_timer *w, int revents);
 
 /* --- writing --------------------------------------------------------- */
 
@@ -809,6 +811,7 @@ handover_init(
 	ho.loop = loop;
 	ho.tab = tab;
 	ho.ops = ops;
+	ev_timer_init(&ho.later, later_cb, 0., 0.);
 	handover_procs_init(loop, tab, ops);
 	if (ho.refused[0] != '\0')
 		handover_fallback("%s", ho.refused);
@@ -869,55 +872,67 @@ handover_finish(void)
 
 /* --- checking the new binary -------------------------------------------- */
 
-/* Run ARGV (ARGV[0] is the path) with stdout and stderr into OUT; its
- * exit status, or -1 with OUT saying why. */
-static int
-run_capture(char *const argv[], char *out, size_t outlen)
+/*
+ * `tendd --handover-version`, then `tendd -n -c CONF`, each a child of
+ * the loop (spawn.c, reaped by reap.c as health.c's exec probes are,
+ * with a deadline): tendd goes on answering while a slow binary, a slow
+ * disk or a config with many includes is being checked.  One check at a
+ * time; the request waits for it (or SIGUSR1 logs it).
+ */
+#define CHECK_OUT 1024
+
+static struct {
+	struct reap_child child;
+	ev_io out_io;
+	ev_timer deadline;
+	int outfd, execfd;
+	char out[CHECK_OUT];
+	size_t outlen;
+	bool running, timed_out, dry;
+	int step; /* 0: --handover-version, 1: -n */
+	struct req *rq; /* NULL: SIGUSR1, or the client left */
+} ck = {.outfd = -1, .execfd = -1};
+
+static void check_step(void);
+
+/* Keep the first CHECK_OUT - 1 bytes of the output, drop the rest. */
+static void
+check_drain(void)
 {
-	size_t len = 0;
+	char sink[4096];
 	ssize_t n;
-	pid_t pid;
-	int pfd[2], status;
 
-	out[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		(void)snprintf(out, outlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	/* One thread: fork is safe, and this is no service (spawn.c's). */
-	if ((pid = fork()) == -1) {
-		(void)snprintf(out, outlen, "fork: %s", strerror(errno));
-		(void)close(pfd[0]);
-		(void)close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		(void)sigemptyset(&none);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(pfd[1], 1) == -1 || dup2(pfd[1], 2) == -1)
-			_exit(126);
-		(void)execve(argv[0], argv, environ);
-		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	(void)close(pfd[1]);
-	while (len < outlen - 1 &&
-	       (n = read(pfd[0], out + len, outlen - 1 - len)) != 0) {
-		if (n > 0)
-			len += (size_t)n;
-		else if (errno != EINTR)
+	while (ck.outfd >= 0) {
+		if (ck.outlen < sizeof(ck.out) - 1)
+			n = read(ck.outfd, ck.out + ck.outlen,
+			    sizeof(ck.out) - 1 - ck.outlen);
+		else
+			n = read(ck.outfd, sink, sizeof(sink));
+		if (n > 0 && ck.outlen < sizeof(ck.out) - 1)
+			ck.outlen += (size_t)n;
+		else if (n == 0 || (n < 0 && errno != EINTR)) {
+			if (n == 0 || errno != EAGAIN)
+				ev_io_stop(ho.loop, &ck.out_io);
 			break;
+		}
 	}
-	out[len] = '\0';
-	(void)close(pfd[0]);
-	if (reap_wait_pid(pid, HANDOVER_CHECK_TIMEOUT, &status) == -1) {
-		(void)snprintf(out, outlen, "%s: wait: %s", argv[0],
-		    strerror(errno));
-		return -1;
-	}
-	return status;
+	ck.out[ck.outlen] = '\0';
+}
+
+static void
+check_out_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	check_drain();
+}
+
+static void
+check_deadline_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	ck.timed_out = true;
+	if (reap_child_kill(&ck.child, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("reexec: check: kill");
 }
 
 /* The first line of S, for a message. */
@@ -928,43 +943,192 @@ first_line(char *s)
 	return s;
 }
 
-/* Can the binary at ho.exe take our state and run our config?  0, or -1
- * with ERR saying why not. */
-static int
-check_binary(char *err, size_t errlen)
+/* The check is over: MSG (NULL when it passed). */
+static void
+check_end(const char *msg)
 {
-	char out[1024];
+	struct req *rq = ck.rq;
+	const char *busy;
+
+	ck.running = false;
+	ck.rq = NULL;
+	if (msg == NULL && (busy = ho.ops->busy()) != NULL)
+		msg = busy;
+	if (msg != NULL) {
+		if (rq != NULL)
+			req_error(rq, "%s", msg);
+		else
+			log_warnx("reexec: %s; tendd goes on as it was", msg);
+		return;
+	}
+	if (rq != NULL) {
+		req_record(rq);
+		req_kv(rq, "binary", ho.exe);
+		req_kvll(rq, "format", HANDOVER_VERSION);
+		req_kv(rq, "config", ho.conf_path);
+		req_kv(rq, "result", ck.dry ? "checked" : "re-executing");
+		req_record_end(rq);
+		req_end(rq);
+	}
+	if (ck.dry)
+		return;
+	/* From the loop: the answer must reach the client first (ctl's
+	 * section flushes it). */
+	ev_timer_set(&ho.later, 0., 0.);
+	ev_timer_start(ho.loop, &ho.later);
+}
+
+/* What one step's child said; -1 when it did not exit 0 (MSG filled). */
+static int
+check_verdict(int code, int sig, const char *what, char *msg, size_t len)
+{
+	char fail[128];
+
+	if (ck.execfd >= 0 &&
+	    spawn_read_failure(ck.execfd, fail, sizeof(fail)) == 1) {
+		(void)snprintf(msg, len, "%.256s: %s", ho.exe, fail);
+		return -1;
+	}
+	if (ck.timed_out) {
+		(void)snprintf(msg, len, "%.256s %s: no answer in %.0f s",
+		    ho.exe, what, HANDOVER_CHECK_TIMEOUT);
+		return -1;
+	}
+	if (code == 0 && sig == 0)
+		return 0;
+	(void)snprintf(msg, len, "%.256s %s: %.150s (exit %d)", ho.exe, what,
+	    first_line(ck.out), sig ? 128 + sig : code);
+	return -1;
+}
+
+static void
+check_done(struct reap_child *c, int code, int sig)
+{
+	char msg[600];
+	long lo, hi;
+
+	(void)c;
+	ev_timer_stop(ho.loop, &ck.deadline);
+	check_drain();
+	ev_io_stop(ho.loop, &ck.out_io);
+	if (check_verdict(code, sig,
+	        ck.step == 0 ? "--handover-version" : "-n", msg,
+	        sizeof(msg)) == -1) {
+		if (ck.step == 0)
+			(void)snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			    ": not a tendd that can take a hand-over");
+	} else if (ck.step == 0 && sscanf(ck.out, "%ld %ld", &lo, &hi) != 2) {
+		(void)snprintf(msg, sizeof(msg),
+		    "%.256s --handover-version: %.150s: not a tendd that can "
+		    "take a hand-over",
+		    ho.exe, first_line(ck.out));
+	} else if (ck.step == 0 &&
+	           (HANDOVER_VERSION < lo || HANDOVER_VERSION > hi)) {
+		(void)snprintf(msg, sizeof(msg),
+		    "%.256s reads state formats %ld to %ld, this tendd writes "
+		    "%d",
+		    ho.exe, lo, hi, HANDOVER_VERSION);
+	} else
+		msg[0] = '\0';
+	if (ck.outfd >= 0)
+		(void)close(ck.outfd);
+	if (ck.execfd >= 0)
+		(void)close(ck.execfd);
+	ck.outfd = ck.execfd = -1;
+	if (msg[0] != '\0') {
+		check_end(msg);
+		return;
+	}
+	if (ck.step++ == 0)
+		check_step();
+	else
+		check_end(NULL);
+}
+
+/* Run the current step's command as a child of the loop. */
+static void
+check_step(void)
+{
 	char *vargv[] = {ho.exe, (char *)"--handover-version", NULL};
 	char *nargv[] = {ho.exe, (char *)"-n", (char *)"-c",
 	    (char *)ho.conf_path, NULL};
-	long lo, hi;
-	int rc;
+	struct spawn_opts o = {.tendd_pid = getpid(), .cgroup_fd = -1,
+	    .stdin_fd = -1};
+	struct spawn_child child;
+	struct conf_proc pc;
+	char err[256], msg[400];
 
+	/* No service: its output into a pipe of ours, stderr with it, in
+	 * tendd's cgroup, tendd's environment. */
+	memset(&pc, 0, sizeof(pc));
+	pc.name = (char *)"tendd-reexec-check";
+	pc.argv = ck.step == 0 ? vargv : nargv;
+	pc.umask = -1;
+	pc.out.kind = CONF_LOG_AUTO;
+	pc.redirect_stderr = true;
+	ck.outlen = 0;
+	ck.out[0] = '\0';
+	ck.timed_out = false;
+	if (spawn_start(&pc, &o, &child, err, sizeof(err)) == -1) {
+		(void)snprintf(msg, sizeof(msg), "checking %.200s: %.180s", ho.exe,
+		    err);
+		check_end(msg);
+		return;
+	}
+	ck.outfd = child.outfd;
+	ck.execfd = child.execfd;
+	if (ck.outfd >= 0) {
+		if (util_set_nonblock(ck.outfd) == -1)
+			log_warn("reexec: check: O_NONBLOCK");
+		ev_io_init(&ck.out_io, check_out_cb, ck.outfd, EV_READ);
+		ev_io_start(ho.loop, &ck.out_io);
+	}
+	ck.child.pid = child.pid;
+	ck.child.pidfd = child.pidfd;
+	ck.child.done = check_done;
+	reap_child_watch(&ck.child);
+	ev_timer_init(&ck.deadline, check_deadline_cb, HANDOVER_CHECK_TIMEOUT,
+	    0.);
+	ev_timer_start(ho.loop, &ck.deadline);
+}
+
+static void
+check_cancel(struct req *rq)
+{
+	(void)rq;
+	ck.rq = NULL; /* the check goes on; its end is logged */
+}
+
+/* Check the binary at ho.exe against our state and config, then (unless
+ * DRY) re-execute; RQ (NULL: SIGUSR1) is answered when it is over.  -1
+ * when it cannot begin (MSG says why). */
+static int
+check_begin(struct req *rq, bool dry, char *msg, size_t len)
+{
+	const char *busy = ho.ops->busy();
+
+	if (busy != NULL) {
+		(void)snprintf(msg, len, "%s", busy);
+		return -1;
+	}
+	if (ck.running) {
+		(void)snprintf(msg, len, "a reexec check is already running");
+		return -1;
+	}
 	if (ho.image_fd == -1 || ho.exe[0] == '\0') {
-		(void)snprintf(err, errlen, "tendd's own image could not be "
-		                            "opened at start-up: no fallback");
+		(void)snprintf(msg, len, "tendd's own image could not be "
+		                         "opened at start-up: no fallback");
 		return -1;
 	}
-	rc = run_capture(vargv, out, sizeof(out));
-	if (rc != 0 || sscanf(out, "%ld %ld", &lo, &hi) != 2) {
-		(void)snprintf(err, errlen,
-		    "%.256s --handover-version: %.150s (exit %d): not a tendd that "
-		    "can take a hand-over",
-		    ho.exe, first_line(out), rc);
-		return -1;
+	ck.running = true;
+	ck.dry = dry;
+	ck.step = 0;
+	ck.rq = rq;
+	if (rq != NULL) {
+		rq->state = &ck;
+		rq->cancel = check_cancel;
 	}
-	if (HANDOVER_VERSION < lo || HANDOVER_VERSION > hi) {
-		(void)snprintf(err, errlen,
-		    "%.256s reads state formats %ld to %ld, this tendd writes %d",
-		    ho.exe, lo, hi, HANDOVER_VERSION);
-		return -1;
-	}
-	rc = run_capture(nargv, out, sizeof(out));
-	if (rc != 0) {
-		(void)snprintf(err, errlen, "%.150s -n -c %.150s: %.150s (exit %d)",
-		    ho.exe, ho.conf_path, first_line(out), rc);
-		return -1;
-	}
+	check_step();
 	return 0;
 }
 
@@ -998,56 +1162,35 @@ exec_now(void)
 void
 handover_reexec(void)
 {
-	const char *busy = ho.ops->busy();
-	char err[512];
+	char msg[512];
 
-	if (busy != NULL) {
-		log_warnx("reexec: %s; not now", busy);
-		return;
-	}
-	if (check_binary(err, sizeof(err)) == -1) {
-		log_warnx("reexec: %s; tendd goes on as it was", err);
-		return;
-	}
-	sdnotify_reloading();
-	exec_now();
+	if (check_begin(NULL, false, msg, sizeof(msg)) == -1)
+		log_warnx("reexec: %s; not now", msg);
 }
 
 static void
 later_cb(struct ev_loop *l, ev_timer *w, int revents)
 {
+	(void)l, (void)w, (void)revents;
+	/* A reload or shutdown may have begun since the check. */
+	if (ho.ops->busy() != NULL) {
+		log_warnx("reexec: %s; not now", ho.ops->busy());
+		return;
+	}
 	sdnotify_reloading();
 	exec_now();
 }
 
-/* The request: check, answer, then exec from the loop (the answer must
- * reach the client first: ctl's section flushes it). */
+/* The request: check (a child of the loop), answer, then exec from the
+ * loop. */
 void
 handover_do_reexec(struct req *rq)
 {
-	const char *dry = req_opt(rq, "dry_run");
-	const char *busy = ho.ops->busy();
-	char err[512];
+	char msg[512];
 
-	if (busy != NULL) {
-		req_error(rq, "%s", busy);
-		return;
-	}
-	if (check_binary(err, sizeof(err)) == -1) {
-		req_error(rq, "%s", err);
-		return;
-	}
-	req_record(rq);
-	req_kv(rq, "binary", ho.exe);
-	req_kvll(rq, "format", HANDOVER_VERSION);
-	req_kv(rq, "config", ho.conf_path);
-	req_kv(rq, "result", dry != NULL ? "checked" : "re-executing");
-	req_record_end(rq);
-	req_end(rq);
-	if (dry != NULL)
-		return;
-	ev_timer_init(&ho.later, later_cb, 0., 0.);
-	ev_timer_start(ho.loop, &ho.later);
+	if (check_begin(rq, req_opt(rq, "dry_run") != NULL, msg,
+	        sizeof(msg)) == -1)
+		req_error(rq, "%s", msg);
 }
 
 /* --- the notify socket (ready.c stays free of the hand-over: its unit

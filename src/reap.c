@@ -16,7 +16,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -560,34 +559,4 @@ reap_at_exit(double max)
 		log_debug("reaped %d child process%s at exit", reaped,
 		    reaped == 1 ? "" : "es");
 	return reaped;
-}
-
-/*
- * A helper tendd runs and waits for (reexec's check of the new binary):
- * wait up to TIMEOUT seconds for PID, SIGKILL it then, and reap it.  Its
- * exit status (128+N for a signal) into *STATUS.  0, or -1 with errno.
- */
-int
-reap_wait_pid(pid_t pid, double timeout, int *status)
-{
-	struct pollfd pfd;
-	siginfo_t si;
-	int fd, rc;
-
-	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
-		return -1;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	do
-		rc = poll(&pfd, 1, (int)(timeout * 1000));
-	while (rc == -1 && errno == EINTR);
-	if (rc == 0 &&
-	    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) == -1)
-		log_warn("pid %ld: pidfd_send_signal(KILL)", (long)pid);
-	(void)close(fd);
-	memset(&si, 0, sizeof(si));
-	if (reap_waitid(P_PID, (id_t)pid, &si, WEXITED, NULL) == -1)
-		return -1;
-	*status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-	return 0;
 }

@@ -49,12 +49,6 @@ int reap_child_kill(struct reap_child *c, int sig);
 /* SIGCHLD arrived: reap every orphan; collect any service process found
  * exited through its own pidfd path.  Returns how many orphans. */
 int reap_sigchld(void);
-/* Wait up to TIMEOUT seconds for PID (a helper tendd ran, not a service),
- * SIGKILL it then; reap it, its exit status (128+N: signal N) into
- * *STATUS.  Blocks the loop: for reexec's short checks only.  0, or -1
- * with errno. */
-int reap_wait_pid(pid_t pid, double timeout, int *status);
-
 /*
  * At exit, after the loop: reap every child that is a zombie or on its
  * way to being one (an orphan tendd killed whose exit is still under way:

@@ -473,3 +473,69 @@ def test_reexec_keeps_a_partial_update(tend):
     tend.wait_until(lambda: tend.status_of("gone") is None,
                     what="gone to go")
     assert (tend.dir / "gone.sig").read_text() == "SIGINT\n"
+
+
+def test_status_answers_while_the_new_binary_is_checked(tend, monkeypatch):
+    """The check of the new binary (--handover-version, -n) is a child of
+    tendd's loop: a status issued while it runs answers."""
+    exe = _own_binary(tend, monkeypatch)
+    tend.start("""
+        [program:a]
+        command={H}/sleeper
+        startsecs=0
+    """)
+    tend.wait_state("a", "RUNNING")
+    pid = tend.pid_of("a")
+    real = tend.dir / "bin" / "tendd.real"
+    shutil.copy2(tendlib.BUILDDIR / "src" / "tendd", real)
+    # The "new" binary: says it is being checked, then waits for a go.
+    checking, go = tend.dir / "checking", tend.dir / "go"
+    _replace(exe, f"""#!/bin/sh
+if [ "$1" = --handover-version ] || [ "$1" = -n ]; then
+    printf "%s\\n" "$1" >> {checking}
+    while [ ! -e {go} ]; do sleep 0.05; done
+fi
+exec {real} "$@"
+""")
+    for args in (("--dry-run",), ()):
+        for f in (checking, go):
+            if f.exists():
+                f.unlink()
+        cmd = [str(tendlib.TENDCTL), "-c", str(tend.conf), "reexec", *args]
+        client = tendlib.subprocess.Popen(
+            cmd, stdout=tendlib.subprocess.PIPE,
+            stderr=tendlib.subprocess.PIPE, text=True)
+        try:
+            tend.wait_until(checking.exists, what="the check to begin")
+            # The check waits for us; tendd answers meanwhile.
+            r = tend.ctl("status", "a", check=EXIT_OK)
+            assert "RUNNING" in r.out, r.out
+            assert client.poll() is None, "reexec answered before its check"
+            go.write_text("")
+            out, err = client.communicate(timeout=tendlib.LIVENESS)
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+        assert client.returncode == EXIT_OK, (out, err)
+        assert checking.read_text() == "--handover-version\n-n\n"
+        assert ("checked" if args else "re-executing") in out, out
+        assert tend.pid_of("a") == pid
+    tend.wait_until(lambda: "handover: 1 processes taken over"
+                    in tend.log_text(), what="the reexec")
+    # A second check while one runs is refused.
+    for f in (checking, go):
+        f.unlink()
+    client = tendlib.subprocess.Popen(
+        [str(tendlib.TENDCTL), "-c", str(tend.conf), "reexec", "--dry-run"],
+        stdout=tendlib.subprocess.DEVNULL, stderr=tendlib.subprocess.DEVNULL)
+    try:
+        tend.wait_until(checking.exists, what="the check to begin")
+        r = tend.ctl("reexec", "--dry-run", check=EXIT_FAIL)
+        assert "already running" in r.err, r.err
+        go.write_text("")
+        assert client.wait(timeout=tendlib.LIVENESS) == EXIT_OK
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
