@@ -644,9 +644,14 @@ job_progress(struct job *j)
 {
 	size_t i;
 
+	/* A state change evaluated the steps waiting on its process
+	 * (job_proc_changed): evaluating every step again on each change
+	 * made "stop all" of N processes N^2 evaluations (10,000: 2 x 10^8,
+	 * the seconds that ran its stops past stopwaitsecs). */
 	do {
-		for (i = 0; i < j->ns; i++)
+		for (i = 0; j->evalall && i < j->ns; i++)
 			job_step_eval(&j->s[i]);
+		j->evalall = j->kind == JOB_ROLLING;
 	} while (j->kind == JOB_ROLLING && job_roll(j));
 	if (j->kind == JOB_SHUTDOWN)
 		job_shutdown_round(j);
@@ -722,6 +727,7 @@ job_queue(struct req *rq, struct job *j)
 		rq->state = j;
 		rq->cancel = job_cancel;
 	}
+	j->evalall = true;
 	if (j->kind == JOB_STARTSTOP) {
 		if (j->timeout_secs > 0)
 			ev_timer_start(req_env.loop, &j->timeout);

@@ -80,6 +80,8 @@ struct job {
 	bool failed;	/* JOB_ROLLING: a replacement failed; begin no more */
 	bool issuing;	/* fsm calls under way: the sweep leaves it alone */
 	bool dirty;	/* a step may have moved: the sweep looks */
+	bool evalall;	/* evaluate every step, not only the ones a
+			   state change evaluated (job_progress) */
 	bool queued;	/* its steps are linked to their processes */
 	struct job_step *s;
 	size_t ns;

@@ -45,32 +45,37 @@
 #define REAP_MAX_SERVICES_PER_CALL 16
 
 /*
- * Exits handled per loop iteration, over pidfd watchers and SIGCHLD
- * together.  Each exit may spawn a replacement (a clone and an exec,
- * about a millisecond); with a hundred services crash-looping, handling
- * every ready pidfd in one iteration would keep control clients waiting
- * for a hundred spawns.  A pidfd left over stays readable, so its watcher
- * simply fires again on the next iteration, after the control socket has
- * had its turn.  The budget is refilled before each poll (ev_prepare).
- * Two, not 8: ctl.c's watchers run first in a turn, so a status call
- * waits at most for the turn under way; with 8 spawns that was ~10 ms
- * while 100 services crash-looped on 2 cores (bench churn), and an extra
- * turn (one epoll_wait) costs little beside a spawn.
+ * The reaper's share of a loop iteration, over pidfd watchers and SIGCHLD
+ * together: it takes exits until it has spent REAP_TURN_NS in this
+ * iteration (at least one exit per iteration).  What an exit costs
+ * differs a hundredfold: one that spawns a replacement (a clone and an
+ * exec) takes about a millisecond, one that ends a stop some tens of
+ * microseconds.  With a hundred services crash-looping, handling every
+ * ready pidfd in one iteration would keep control clients waiting for a
+ * hundred spawns; a count of 2 exits per turn (what this was) kept a
+ * status call under ~3 ms then (bench churn), but made "stop all" of
+ * 10,000 take 5,000 turns.  Two milliseconds are about those two spawns,
+ * or about a hundred stops.  A pidfd left over stays readable, so its
+ * watcher simply fires again on the next iteration, after the control
+ * socket has had its turn.  The allowance is refilled before each poll
+ * (ev_prepare).
  *
  * But each pidfd left over is reported again by the next epoll_wait: with
- * B exits waiting, a budget of b wastes B/b wake-ups per exit handled
- * (stopping 1,000 services at once took 500 turns of ~1,000 wake-ups).
- * So the budget grows by one per REAP_BACKLOG_PER_EXIT pidfds turned away
- * in the turn before: 2 for a hundred crash-looping services, 9 for a
- * thousand exiting together.
+ * B exits waiting, a turn that takes b of them wastes B/b wake-ups per
+ * exit.  So the turn's allowance grows by a millisecond per
+ * REAP_BACKLOG_PER_MS pidfds turned away in the turn before: 2 ms for a
+ * hundred crash-looping services, ~80 ms (a few thousand stops) while
+ * 10,000 exit together.
  */
-#define REAP_BUDGET 2
-#define REAP_BACKLOG_PER_EXIT 128
+#define REAP_TURN_NS 2000000LL
+#define REAP_BACKLOG_PER_MS 128
 
 static struct ev_loop *reap_loop;
 static ev_timer reap_again;
 static ev_prepare reap_refill;
-static int reap_budget = REAP_BUDGET;
+static long long reap_allow_ns = REAP_TURN_NS; /* this turn's allowance */
+static long long reap_turn_t0; /* first exit taken this turn; 0: none yet */
+static bool reap_spent;	       /* the allowance is used up */
 static int reap_skipped; /* pidfd callbacks turned away this turn */
 static const struct svctab *reap_tab;
 static reap_exit_fn *reap_on_exit;
@@ -85,8 +90,39 @@ reap_again_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 reap_refill_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	reap_budget = REAP_BUDGET + reap_skipped / REAP_BACKLOG_PER_EXIT;
+	reap_allow_ns = REAP_TURN_NS +
+	    (long long)(reap_skipped / REAP_BACKLOG_PER_MS) * 1000000LL;
 	reap_skipped = 0;
+	reap_turn_t0 = 0;
+	reap_spent = false;
+}
+
+static long long
+reap_clock_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* May this turn take one more exit?  See REAP_TURN_NS. */
+static bool
+reap_take(void)
+{
+	long long now;
+
+	if (reap_spent)
+		return false;
+	now = reap_clock_ns();
+	if (reap_turn_t0 == 0) {
+		reap_turn_t0 = now;
+		return true;
+	}
+	if (now - reap_turn_t0 < reap_allow_ns)
+		return true;
+	reap_spent = true;
+	return false;
 }
 
 void
@@ -224,11 +260,10 @@ reap_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (reap_budget <= 0) {
+	if (!reap_take()) {
 		reap_skipped++;
-		return; /* next iteration: see REAP_BUDGET */
+		return; /* next iteration: see REAP_TURN_NS */
 	}
-	reap_budget--;
 	if (reap_collect(p) >= 0)
 		return;
 	if (errno != ECHILD) {
@@ -247,6 +282,14 @@ reap_pidfd_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ex.wall = util_realtime();
 	reap_forget(p);
 	reap_on_exit(p, &ex);
+}
+
+int
+reap_now(struct proc *p)
+{
+	if (p->pidfd < 0)
+		return 0;
+	return reap_collect(p);
 }
 
 void
@@ -442,7 +485,7 @@ reap_sigchld(void)
 		p = reap_tab ? svctab_find_pid(reap_tab, si.si_pid) : NULL;
 		if (p != NULL && p->pidfd >= 0) {
 			if (services++ == REAP_MAX_SERVICES_PER_CALL ||
-			    reap_budget <= 0) {
+			    !reap_take()) {
 				/* Let the loop turn: see the comment at
 				 * REAP_MAX_SERVICES_PER_CALL. */
 				ev_timer_start(reap_loop, &reap_again);
@@ -451,7 +494,6 @@ reap_sigchld(void)
 			/* Its own path, so on_exit gets the status; if that
 			 * fails the zombie stays and we would see it again:
 			 * stop rather than spin. */
-			reap_budget--;
 			if (reap_collect(p) != 1)
 				break;
 			continue;

@@ -24,6 +24,10 @@ void reap_init(struct ev_loop *loop, const struct svctab *tab,
 void reap_set_table(const struct svctab *tab);
 /* Start watching p->pidfd. */
 void reap_watch(struct proc *p);
+/* Collect P's exit now if its process has exited, ahead of its watcher's
+ * turn (REAP_TURN_NS).  1: reaped and on_exit called (P may be gone),
+ * 0: still running (or nothing to reap), -1: error (logged). */
+int reap_now(struct proc *p);
 /* Signal P's process (its process group if GROUP and the leader is not yet
  * reaped).  0, or -1 with errno (ESRCH: already exited). */
 int reap_kill(struct proc *p, int sig, bool group);

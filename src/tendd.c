@@ -216,6 +216,13 @@ timer_cb(struct ev_loop *l, ev_timer *w, int revents)
 	struct proc *p = (struct proc *)((char *)w - offsetof(struct proc,
 	    timer));
 
+	/* The timer of a stop (SIGKILL after stopwaitsecs, "unkillable"
+	 * after the grace) first collects an exit the reaper has not got
+	 * to: with thousands exiting at once an exit waits some loop turns
+	 * (reap.c, REAP_TURN_NS), and a process that did exit is neither
+	 * to be killed nor called unkillable.  Its exit moved it on. */
+	if (p->state == PROC_STOPPING && reap_now(p) == 1)
+		return;
 	fsm_on_timer(p);
 }
 
