@@ -73,7 +73,7 @@ cross() {
 	dpkg-query -W -f '${Status}' libev-dev:arm64 2>/dev/null |
 	    grep -q 'install ok installed' || $sudo apt-get update -qq || true
 	install_deps "autoconf automake pkg-config gcc-aarch64-linux-gnu
-	    qemu-user libev-dev:arm64 libinih-dev:arm64 libcmocka-dev:arm64"
+	    qemu-user libev-dev:arm64 libcmocka-dev:arm64"
 	[ -x configure ] || ./autogen.sh || exit 1
 	PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
 	    configure_build build-cross --host=aarch64-linux-gnu \
