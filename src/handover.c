@@ -99,6 +99,7 @@ static struct {
 	char exe[PATH_MAX];
 	/* reading */
 	bool active, fallback;
+	bool was_ready; /* the previous tendd had sent systemd READY=1 */
 	int state_fd;
 	unsigned version; /* of the state read */
 	unsigned char *state;
@@ -753,6 +754,7 @@ static void
 tendd_save(struct handover_w *w)
 {
 	handover_put_str(w, ho.exe);
+	handover_put_u64(w, sdnotify_ready_sent());
 }
 
 /* The old tendd's path is the one to re-execute next time. */
@@ -765,6 +767,9 @@ tendd_load(void)
 	if (r == NULL)
 		handover_fallback("no tendd section");
 	exe = handover_get_str(r);
+	/* 4: whether systemd was told READY=1 */
+	if (handover_read_version() >= 4)
+		ho.was_ready = handover_get_u64(r) != 0;
 	handover_end(r);
 	if (exe != NULL)
 		(void)snprintf(ho.exe, sizeof(ho.exe), "%s", exe);
@@ -863,6 +868,8 @@ handover_finish(void)
 	if (close(ho.state_fd) == -1)
 		log_warn("handover: close state");
 	ho.state_fd = -1;
+	/* The hand-over is over: systemd hears READY=1 again. */
+	sdnotify_reexeced(ho.was_ready);
 	/* From now on the fallback is this binary. */
 	(void)close(ho.image_fd);
 	image_open();

@@ -177,6 +177,10 @@ sdnotify_reloading(void)
 {
 	char msg[64];
 
+	/* Before READY=1, systemd still waits for the start: nothing to
+	 * say (sdnotify_reloaded sends nothing then either). */
+	if (!sdn.ready_sent)
+		return;
 	/* systemd >= 253 wants MONOTONIC_USEC with RELOADING=1
 	 * (Type=notify-reload); older ones ignore it. */
 	(void)snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -189,6 +193,29 @@ sdnotify_reloaded(void)
 {
 	if (sdn.ready_sent)
 		sdnotify_send("READY=1");
+}
+
+bool
+sdnotify_ready_sent(void)
+{
+	return sdn.ready_sent;
+}
+
+void
+sdnotify_reexeced(bool was_ready)
+{
+	char text[sizeof(sdn.last_status)], msg[sizeof(text) + 64];
+
+	if (!sdn.enabled || !was_ready || sdn.ready_sent)
+		return;
+	sdn.ready_sent = true;
+	(void)sdnotify_status_text(text, sizeof(text));
+	(void)snprintf(sdn.last_status, sizeof(sdn.last_status), "%s", text);
+	/* MAINPID: the same pid, said again so a unit that tracks it
+	 * (Type=notify-reload) sees the hand-over is over. */
+	(void)snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%ld\nSTATUS=%s",
+	    (long)getpid(), text);
+	sdnotify_send(msg);
 }
 
 void
@@ -237,6 +264,17 @@ sdnotify_reloading(void)
 
 void
 sdnotify_reloaded(void)
+{
+}
+
+bool
+sdnotify_ready_sent(void)
+{
+	return false;
+}
+
+void
+sdnotify_reexeced(bool was_ready)
 {
 }
 

@@ -27,9 +27,16 @@ void sdnotify_ready(void);
 /* Something changed: send STATUS= soon (coalesced: one datagram per
  * SDNOTIFY_STATUS_DELAY seconds at most, no timer while nothing does). */
 void sdnotify_status_changed(void);
+/* RELOADING=1 (a reload, a reexec), once READY=1 was sent. */
 void sdnotify_reloading(void);
 /* READY=1 again after a reload. */
 void sdnotify_reloaded(void);
+/* READY=1 was sent (a reexec carries it). */
+bool sdnotify_ready_sent(void);
+/* After a reexec: READY=1 with MAINPID (unchanged) and the status, when
+ * the previous tendd had sent READY=1 (WAS_READY); else the start-up's
+ * READY=1 comes as usual. */
+void sdnotify_reexeced(bool was_ready);
 void sdnotify_stopping(void);
 void sdnotify_close(void);
 

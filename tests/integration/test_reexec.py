@@ -539,3 +539,59 @@ exec {real} "$@"
         if client.poll() is None:
             client.kill()
             client.wait()
+
+
+def test_reexec_tells_systemd(tend, tmp_path):
+    """Under a Type=notify unit: RELOADING=1 before the exec, READY=1
+    with MAINPID (the same pid) once the hand-over is over.  systemd's
+    side is a datagram socket this test reads."""
+    import pytest
+    import socket
+    if not (tendlib.BUILDDIR / "autoconf.h").read_text().count(
+            "#define HAVE_SYSTEMD 1"):
+        pytest.skip("built without libsystemd")
+    path = str(tmp_path / "systemd.notify")
+    if len(path) >= tendlib.SUN_PATH_MAX:
+        pytest.skip("tmp_path too long for a socket")
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    rx.bind(path)
+    rx.settimeout(tendlib.LIVENESS)
+    tend.write_config("""
+        [program:a]
+        command={H}/sleeper
+        startsecs=0
+    """)
+    env = tend._env()
+    env["NOTIFY_SOCKET"] = path
+    log = open(tend.log, "ab")
+    proc = tendlib.subprocess.Popen(
+        [str(tendlib.TENDD), "-c", str(tend.conf)],
+        stdin=tendlib.subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+    try:
+        def until(prefix):
+            got = []
+            while not (got and got[-1].startswith(prefix)):
+                got.append(rx.recv(4096).decode())
+            return got
+        until("READY=1")
+        pid = int(tend.ctl("pid", check=EXIT_OK).out)
+        assert pid == proc.pid
+        a = int(tend.ctl("pid", "a", check=EXIT_OK).out)
+        tend.ctl("reexec", timeout=60, check=EXIT_OK)
+        got = until("READY=1")
+        reloading = [i for i, m in enumerate(got)
+                     if m.startswith("RELOADING=1")]
+        assert reloading and reloading[0] < len(got) - 1, got
+        ready = got[-1].split("\n")
+        assert "MAINPID=%d" % proc.pid in ready, got
+        assert int(tend.ctl("pid", check=EXIT_OK).out) == proc.pid
+        assert int(tend.ctl("pid", "a", check=EXIT_OK).out) == a
+        proc.send_signal(signal.SIGTERM)
+        until("STOPPING=1")
+        assert proc.wait(tendlib.live(10)) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        rx.close()
