@@ -595,3 +595,97 @@ def test_reexec_tells_systemd(tend, tmp_path):
             proc.wait()
         log.close()
         rx.close()
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _comm_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            st = f.read()
+    except FileNotFoundError:
+        return None, None
+    comm = st[st.index("(") + 1:st.rindex(")")]
+    return comm, st[st.rindex(")") + 2]
+
+
+def test_reexec_as_pid1_of_a_pid_namespace(tend):
+    """tendd as process 1 of a container (unshare --pid): reexec keeps the
+    services and their pids, and orphans are still reaped after it."""
+    import pytest
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no unshare(1)")
+    probe = tendlib.subprocess.run(
+        [unshare, "--fork", "--pid", "--mount-proc", "true"],
+        stdout=tendlib.subprocess.DEVNULL, stderr=tendlib.subprocess.PIPE)
+    if probe.returncode != 0:
+        pytest.skip("unshare --pid refused: " + probe.stderr.decode().strip())
+    tend.write_config("""
+        [program:svc]
+        command={H}/sleeper
+        numprocs=3
+        process_name=%(program_name)s_%(process_num)d
+        startsecs=0
+
+        [program:orphaner]
+        command=/bin/sh -c '(exec sleep 3 &); exec {H}/sleeper'
+        startsecs=0
+        autostart=false
+    """)
+    log = open(tend.log, "ab")
+    outer = tendlib.subprocess.Popen(
+        [unshare, "--fork", "--pid", "--mount-proc", str(tendlib.TENDD),
+         "-c", str(tend.conf)],
+        stdin=tendlib.subprocess.DEVNULL, stdout=log, stderr=log,
+        env=tend._env())
+    tendd = None
+    try:
+        tendd = tend.wait_until(lambda: (_children(outer.pid) or [None])[0],
+                                what="tendd under unshare",
+                                tendd_alive=False)
+        tend.wait_until(lambda: tend.ctl("pid").rc == EXIT_OK,
+                        what="tendd to answer", tendd_alive=False)
+        assert tend.ctl("pid", check=EXIT_OK).out.strip() == "1"
+        names = ["svc:svc_%d" % i for i in range(3)]
+        tend.wait_until(lambda: all(tend.state(n) == "RUNNING"
+                                    for n in names),
+                        what="the services", tendd_alive=False)
+        pids = {n: tend.pid_of(n) for n in names}
+        r = tend.ctl("reexec", timeout=60, check=EXIT_OK)
+        assert "re-executing" in r.out, r.out
+        tend.wait_until(lambda: "handover: 4 processes taken over"
+                        in tend.log_text(), what="the reexec",
+                        tendd_alive=False)
+        assert tend.ctl("pid", check=EXIT_OK).out.strip() == "1"
+        assert {n: tend.pid_of(n) for n in names} == pids
+        assert _children(outer.pid) == [tendd]
+        # An orphan: adopted by tendd (process 1), then reaped when it
+        # ends, not left a zombie.
+        tend.ctl("start", "orphaner", check=EXIT_OK)
+
+        def orphans():
+            return [c for c in _children(tendd)
+                    if _comm_state(c)[0] == "sleep"]
+        tend.wait_until(orphans, what="the orphan adopted by tendd",
+                        tendd_alive=False)
+        tend.wait_until(lambda: not orphans(),
+                        what="the orphan reaped", tendd_alive=False)
+        assert not [c for c in _children(tendd)
+                    if _comm_state(c)[1] == "Z"]
+    finally:
+        if tendd is not None and is_alive(tendd):
+            os.kill(tendd, signal.SIGTERM)
+        try:
+            outer.wait(timeout=tendlib.LIVENESS)
+        finally:
+            if outer.poll() is None:
+                outer.kill()
+                outer.wait()
+            log.close()
