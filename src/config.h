@@ -43,6 +43,16 @@ struct conf_health {
 			 process starts) */
 	char *path;   /* HTTP: "/..." */
 	char **argv;  /* EXEC: split like command, NULL-terminated */
+	/* The healthcheck_* keys (KF_HEALTH rows of config_keys.c): kept
+	 * here, so that a process without a probe pays nothing for them. */
+	struct conf_health_opts {
+		double interval;     /* healthcheck_interval= (10) */
+		double timeout;	     /* healthcheck_timeout= (5) */
+		double start_period; /* healthcheck_start_period= (0) */
+		int retries;	     /* healthcheck_retries= (3) */
+		int action;	     /* healthcheck_action=: CONF_HEALTH_* or
+					a signal number */
+	} o;
 };
 
 /* healthcheck_action=: what healthcheck_retries failures in a row do. */
@@ -185,13 +195,8 @@ struct conf_proc {
 	struct conf_rlimit rlimit_nproc;  /* RLIMIT_NPROC */
 	struct conf_rlimit rlimit_core;	  /* RLIMIT_CORE (bytes) */
 	struct conf_rlimit rlimit_as;	  /* RLIMIT_AS (bytes) */
-	struct conf_health *health; /* healthcheck=, NULL: none */
-	double health_interval;	    /* healthcheck_interval= (10) */
-	double health_timeout;	    /* healthcheck_timeout= (5) */
-	double health_start_period; /* healthcheck_start_period= (0) */
-	int health_retries;	    /* healthcheck_retries= (3) */
-	int health_action;	    /* healthcheck_action=: CONF_HEALTH_* or a
-				       signal number */
+	struct conf_health *health; /* healthcheck= and the healthcheck_*
+				       keys; NULL: no probe */
 	uint64_t memory_max;  /* memory_max=: cgroup memory.max, 0 = none */
 	uint64_t memory_high; /* memory_high=: memory.high, 0 = none */
 	double cpu_max;	      /* cpu_max=: percent of one CPU (cpu.max),

@@ -270,7 +270,9 @@ static void
 dump_key(FILE *fp, const struct conf_key *k, const void *base)
 {
 	(void)fprintf(fp, "    %-24s", k->name);
-	if (k->off == NOFIELD)
+	if (k->off != NOFIELD && (base = cfg_key_base(k, base)) == NULL)
+		(void)fputs("(no healthcheck)", fp);
+	else if (k->off == NOFIELD)
 		pr_ignored(fp, k, base);
 	else
 		printers[k->type](fp, k, base);

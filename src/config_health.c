@@ -142,6 +142,9 @@ cfg_health_parse(struct loader *ld, const char *v, struct conf_health **out,
 		cfg_health_free(h);
 		return -1;
 	}
+	/* The healthcheck_* values already read (the program's). */
+	if (*out != NULL)
+		h->o = (*out)->o;
 	cfg_health_free(*out);
 	*out = h;
 	return 0;
@@ -150,9 +153,19 @@ cfg_health_parse(struct loader *ld, const char *v, struct conf_health **out,
 bool
 cfg_health_equal(const struct conf_health *a, const struct conf_health *b)
 {
-	if (a == NULL || b == NULL)
-		return a == b;
+	/* (kind 0: only the healthcheck_* values, no probe yet) */
+	if (a == NULL || b == NULL || a->kind == 0 || b->kind == 0)
+		return (a == NULL || a->kind == 0) == (b == NULL || b->kind == 0);
 	return strcmp(a->text, b->text) == 0;
+}
+
+void
+cfg_health_settle(struct conf_proc *p)
+{
+	if (p->health != NULL && p->health->kind == 0) {
+		cfg_health_free(p->health);
+		p->health = NULL;
+	}
 }
 
 int

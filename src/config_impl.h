@@ -84,6 +84,10 @@ enum key_type {
 #define KF_SYSLOG 0x100 /* path: "syslog" means syslog(3), not a file */
 #define KF_FCGI 0x200   /* only in [fcgi-program:x]: unknown in [program:x] */
 #define KF_SECRET 0x400 /* never printed (tendd -n -v shows "(set)") */
+/* A field of struct conf_health (offsetof), reached through the
+ * process's health pointer: a process without healthcheck= has none
+ * (while loading, a struct of kind 0 holds the program's values). */
+#define KF_HEALTH 0x800
 
 #define NOFIELD ((size_t)-1)
 
@@ -276,6 +280,12 @@ int cfg_health_parse(struct loader *ld, const char *v,
 bool cfg_health_equal(const struct conf_health *a,
     const struct conf_health *b);
 void cfg_health_free(struct conf_health *h);
+/* After a process's keys: a struct conf_health without a probe (kind 0,
+ * only the healthcheck_* values) is dropped. */
+void cfg_health_settle(struct conf_proc *p);
+/* Where K's field is for BASE (a KF_HEALTH key: the process's struct
+ * conf_health, NULL without one). */
+const void *cfg_key_base(const struct conf_key *k, const void *base);
 int cfg_health_action_parse(const char *v, int *out, char *err,
     size_t errlen);
 void cfg_health_action_print(FILE *fp, int action);

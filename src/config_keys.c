@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #define P(f) offsetof(struct conf_proc, f)
+#define HC(f) offsetof(struct conf_health, o.f)
 #define G(f) offsetof(struct conf_global, f)
 #define GR(f) offsetof(struct conf_group, f)
 
@@ -112,16 +113,17 @@ const struct conf_key cfg_program_keys[] = {
         NULL},
     {"healthcheck", KT_HEALTHCHECK, P(health), "none", 0, 0,
         KF_PROC | KF_RESTART, NULL},
-    {"healthcheck_interval", KT_SECONDS, P(health_interval), "10", 0, 0,
-        KF_RESTART, NULL},
-    {"healthcheck_timeout", KT_SECONDS, P(health_timeout), "5", 0, 0,
-        KF_RESTART, NULL},
-    {"healthcheck_retries", KT_INT, P(health_retries), "3", 1, INT_MAX,
-        KF_RESTART, NULL},
-    {"healthcheck_start_period", KT_SECONDS, P(health_start_period), "0", 0,
-        0, KF_RESTART, NULL},
-    {"healthcheck_action", KT_HCACTION, P(health_action), "restart", 0, 0,
-        KF_RESTART, NULL},
+    /* KF_HEALTH: fields of struct conf_health, after healthcheck= */
+    {"healthcheck_interval", KT_SECONDS, HC(interval), "10", 0, 0,
+        KF_HEALTH | KF_RESTART, NULL},
+    {"healthcheck_timeout", KT_SECONDS, HC(timeout), "5", 0, 0,
+        KF_HEALTH | KF_RESTART, NULL},
+    {"healthcheck_retries", KT_INT, HC(retries), "3", 1, INT_MAX,
+        KF_HEALTH | KF_RESTART, NULL},
+    {"healthcheck_start_period", KT_SECONDS, HC(start_period), "0", 0, 0,
+        KF_HEALTH | KF_RESTART, NULL},
+    {"healthcheck_action", KT_HCACTION, HC(action), "restart", 0, 0,
+        KF_HEALTH | KF_RESTART, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -538,6 +538,7 @@ resolve_program(
 		p->file = cfg_xstrdup(ld, cfg_file_path(ld, s->file));
 		p->line = s->line;
 		resolve_process(ld, s, slots, p, vars, TEND_NELEM(vars));
+		cfg_health_settle(p);
 		proc_intern(ld, p);
 		add_proc(ld, p, rp->gpriority, order);
 	}

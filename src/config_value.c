@@ -1118,9 +1118,32 @@ _Static_assert(sizeof(enum conf_autorestart) == sizeof(int) &&
                    sizeof(enum conf_readiness) == sizeof(int),
     "enum keys are stored as int");
 
+/*
+ * Where K's field lives: BASE itself, or for a KF_HEALTH key the
+ * struct conf_health of the process BASE (NULL when it has none; with
+ * LD, one of kind 0 is made to hold the program's values until
+ * healthcheck= is known: cfg_health_settle() drops it if none).
+ */
+static void *
+key_base(struct loader *ld, const struct conf_key *k, const void *base)
+{
+	struct conf_health **h;
+
+	if (!(k->flags & KF_HEALTH))
+		return (void *)base;
+	h = &((struct conf_proc *)(void *)base)->health;
+	if (*h == NULL && ld != NULL && (*h = calloc(1, sizeof(**h))) == NULL)
+		ld->oom = true;
+	return *h;
+}
+
 bool
 cfg_value_equal(const struct conf_key *k, const void *a, const void *b)
 {
+	a = key_base(NULL, k, a);
+	b = key_base(NULL, k, b);
+	if (a == NULL || b == NULL)
+		return a == b;
 	return key_ops[k->type].equal(k, a, b);
 }
 
@@ -1128,13 +1151,22 @@ int
 cfg_parse_value(const struct valctx *vc, const struct conf_key *k,
     const char *v, void *base, char *err, size_t errlen)
 {
+	if ((base = key_base(vc->ld, k, base)) == NULL)
+		return -1; /* out of memory */
 	return key_ops[k->type].parse(vc, k, v, base, err, errlen);
 }
 
 void
 cfg_free_value(const struct conf_key *k, void *base)
 {
-	key_ops[k->type].free(k, base);
+	if ((base = key_base(NULL, k, base)) != NULL)
+		key_ops[k->type].free(k, base);
+}
+
+const void *
+cfg_key_base(const struct conf_key *k, const void *base)
+{
+	return key_base(NULL, k, base);
 }
 
 /* Copy K's value from SRC into DST (whose field is unset). */
@@ -1146,6 +1178,10 @@ cfg_copy_value(
 
 	if (k->off == NOFIELD)
 		return 0;
+	if ((k->flags & KF_HEALTH) &&
+	    ((src = key_base(NULL, k, src)) == NULL ||
+	        (dst = key_base(ld, k, dst)) == NULL))
+		return ld->oom ? -1 : 0;
 	if (o->copy != NULL)
 		return o->copy(ld, k, dst, src);
 	memcpy((char *)dst + k->off, (const char *)src + k->off, o->size);

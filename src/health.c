@@ -144,9 +144,9 @@ health_next_delay(const struct health *h)
 
 	if (c->readiness == CONF_READINESS_HEALTH &&
 	    h->p->state == PROC_STARTING &&
-	    c->health_interval > HEALTH_STARTING_INTERVAL)
+	    c->health->o.interval > HEALTH_STARTING_INTERVAL)
 		return HEALTH_STARTING_INTERVAL;
-	return c->health_interval;
+	return c->health->o.interval;
 }
 
 /* Close what a tcp or http probe holds. */
@@ -166,7 +166,7 @@ static void
 health_act(struct health *h)
 {
 	struct proc *p = h->p;
-	int action = p->conf->health_action;
+	int action = p->conf->health->o.action;
 	char err[128];
 
 	if (p->state != PROC_RUNNING)
@@ -206,7 +206,7 @@ health_done(struct health *h, bool ok, const char *why)
 	 * readiness_timeout bounds them, as if in the start period. */
 	v = probe_count(&h->tally, ok,
 	    p->state == PROC_STARTING ? -1.0 : now - h->run_start,
-	    p->conf->health_start_period, p->conf->health_retries);
+	    p->conf->health->o.start_period, p->conf->health->o.retries);
 	if (ok)
 		h->why[0] = '\0';
 	health_text_update(h);
@@ -460,7 +460,7 @@ health_timeout(struct health *h)
 	char why[64];
 
 	(void)snprintf(why, sizeof(why), "timed out after %gs",
-	    h->p->conf->health_timeout);
+	    h->p->conf->health->o.timeout);
 	if (h->child.pid > 0 && reap_child_kill(&h->child, SIGKILL) == -1 &&
 	    errno != ESRCH)
 		log_warn("%s: health probe pid %d: kill", h->p->fullname,
@@ -486,8 +486,8 @@ health_timer_cb(struct ev_loop *l, ev_timer *w, int revents)
 	}
 	h->busy = true;
 	h->probe_start = health_now();
-	health_arm(h, h->p->conf->health_timeout > 0
-	                  ? h->p->conf->health_timeout
+	health_arm(h, h->p->conf->health->o.timeout > 0
+	                  ? h->p->conf->health->o.timeout
 	                  : 1e9);
 	if (h->p->conf->health->kind == CONF_HEALTH_EXEC)
 		health_exec_start(h);

@@ -431,11 +431,17 @@ test_healthcheck(void **state)
 	const struct conf_proc *p = conf->procs[0];
 
 	(void)state;
+	/* No probe, no struct: the healthcheck_* values live in it. */
 	assert_null(p->health);
-	assert_true(p->health_interval == 10 && p->health_timeout == 5);
-	assert_true(p->health_start_period == 0);
-	assert_int_equal(p->health_retries, 3);
-	assert_int_equal(p->health_action, CONF_HEALTH_RESTART);
+	config_free(conf);
+	conf = load_ok("[program:x]\ncommand=a\nhealthcheck_retries=7\n"
+	               "[program:y]\ncommand=a\nhealthcheck=tcp:h:1\n");
+	assert_null(conf->procs[0]->health);
+	p = conf->procs[1];
+	assert_true(p->health->o.interval == 10 && p->health->o.timeout == 5);
+	assert_true(p->health->o.start_period == 0);
+	assert_int_equal(p->health->o.retries, 3);
+	assert_int_equal(p->health->o.action, CONF_HEALTH_RESTART);
 	config_free(conf);
 
 	conf = load_ok("[program:x]\ncommand=a\nnumprocs=2\n"
@@ -448,10 +454,10 @@ test_healthcheck(void **state)
 	assert_string_equal(p->health->host, "127.0.0.1");
 	assert_int_equal(p->health->port, 8001);
 	assert_string_equal(p->health->path, "/ok?a=1");
-	assert_int_equal(p->health_action, SIGHUP);
+	assert_int_equal(p->health->o.action, SIGHUP);
 	assert_int_equal(p->readiness, CONF_READINESS_HEALTH);
-	assert_int_equal(p->health_retries, 1);
-	assert_true(p->health_start_period == 2.5);
+	assert_int_equal(p->health->o.retries, 1);
+	assert_true(p->health->o.start_period == 2.5);
 	config_free(conf);
 
 	conf = load_ok("[program:x]\ncommand=a\nhealthcheck=tcp:[::1]:5432\n"
@@ -463,7 +469,7 @@ test_healthcheck(void **state)
 	assert_int_equal(p->health->kind, CONF_HEALTH_TCP);
 	assert_string_equal(p->health->host, "::1");
 	assert_int_equal(p->health->port, 5432);
-	assert_int_equal(p->health_action, CONF_HEALTH_NONE);
+	assert_int_equal(p->health->o.action, CONF_HEALTH_NONE);
 	p = conf->procs[1];
 	assert_string_equal(p->health->host, "web");
 	assert_int_equal(p->health->port, 80);
