@@ -59,6 +59,52 @@ def test_stdout_stderr_and_redirect(tend):
                     == "to-stderr\n", what="hello's two streams apart")
 
 
+def test_capture_mode_keeps_the_block_out_of_the_log(tend):
+    """stdout_capture_maxbytes (supervisord's capture mode): what comes
+    between <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> goes to
+    listeners (PROCESS_COMMUNICATION_STDOUT), not to the log file, with or
+    without a listener; stdout_events_enabled with stdout_logfile=NONE
+    still reads the pipe.  Negative control: without the key the block is
+    logged as it is."""
+    block = ("<!--XSUPERVISOR:BEGIN-->secret<!--XSUPERVISOR:END-->"
+             "after the capture, long enough\\n")
+    tend.start(f"""
+        [program:cap]
+        command=/bin/sh -c "printf 'before\\n{block}'; exec sleep 1000"
+        stdout_capture_maxbytes=1KB
+        stdout_logfile={{T}}/cap.out
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:plain]
+        command=/bin/sh -c "printf 'before\\n{block}'; exec sleep 1000"
+        stdout_logfile={{T}}/plain.out
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:quiet]
+        command=/bin/sh -c "printf 'x\\n'; exec sleep 1000"
+        stdout_events_enabled=true
+        stdout_logfile=NONE
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    want_plain = ("before\n<!--XSUPERVISOR:BEGIN-->secret"
+                  "<!--XSUPERVISOR:END-->after the capture, long enough\n")
+    tend.wait_until(lambda: (tend.dir / "plain.out").exists() and
+                    (tend.dir / "plain.out").read_text() == want_plain,
+                    what="the block logged as it is without capture mode")
+    tend.wait_until(lambda: (tend.dir / "cap.out").exists() and
+                    (tend.dir / "cap.out").read_text() ==
+                    "before\nafter the capture, long enough\n",
+                    what="the captured block kept out of cap.out")
+    # quiet's stdout is a pipe tendd reads (for PROCESS_LOG_STDOUT), not
+    # /dev/null as for a NONE log without events.
+    pid = tend.wait_state("quiet", "RUNNING")["pid"]
+    assert os.readlink(f"/proc/{pid}/fd/1").startswith("pipe:")
+    assert "secret" not in (tend.dir / "cap.out").read_text()
+
+
 def test_childlogdir_auto(tend):
     tend.start("""
         [program:auto]
