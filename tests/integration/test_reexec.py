@@ -280,7 +280,7 @@ def test_many_reexecs_leak_nothing(tend):
     pids = {n: r["pid"] for n, r in tend.status_json().items()}
     _reexec(tend)
     fds, rss = _fds(tend.pid), _rss_kb(tend.pid)
-    for _ in range(50):
+    for _ in range(100):
         _reexec(tend)
     assert {n: r["pid"] for n, r in tend.status_json().items()} == pids
     # Each exec starts a fresh image: the same descriptors, and memory
