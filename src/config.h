@@ -172,6 +172,9 @@ struct conf_proc {
 	bool redirect_stderr;
 
 	/* tend additions */
+	bool stdin_pipe;	      /* stdin_pipe=: a pipe tendd writes to
+					 (sendProcessStdin); default: the
+					 config has [rpcinterface:supervisor] */
 	bool log_prefix;	      /* log_prefix=: "[NAME] " per line */
 	bool log_timestamps;	      /* log_timestamps=: RFC 3339 per line */
 	bool stop_leftovers;	      /* stop_leftovers=: a stop also stops

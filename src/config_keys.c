@@ -79,6 +79,7 @@ const struct conf_key cfg_program_keys[] = {
     {"socket_backlog", KT_FCGI_BACKLOG, P(fcgi), NULL, 0, 0,
         KF_FCGI | KF_POLICY, NULL},
     /* tend additions */
+    {"stdin_pipe", KT_BOOL, P(stdin_pipe), NULL, 0, 0, KF_RESTART, NULL},
     {"readiness", KT_READINESS, P(readiness), "none", 0, 0, KF_RESTART, NULL},
     {"depends_on", KT_NAMELIST, P(depends_on), NULL, 0, 0, KF_POLICY, NULL},
     {"pdeathsig", KT_SIGNAL, P(pdeathsig), "KILL", 0, 0, KF_NONE | KF_RESTART,

@@ -458,6 +458,19 @@ dep_line(const struct rkey **slots, int fallback)
 	return k != NULL ? k->line : fallback;
 }
 
+/* Does the config have [rpcinterface:supervisor]?  (config_read.c keeps
+ * no other [rpcinterface:x].) */
+static bool
+has_rpcinterface(const struct loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nsecs; i++)
+		if (ld->secs[i]->info->kind == SK_RPCINTERFACE)
+			return true;
+	return false;
+}
+
 static void
 resolve_program(
     struct loader *ld, struct rsec *s, struct rprog *rp, size_t order)
@@ -495,6 +508,13 @@ resolve_program(
 		if (slots[j] != NULL && !(k->flags & KF_PROC))
 			(void)cfg_apply_rkey(ld, s, slots[j], k, common,
 			    TEND_NELEM(common), &t);
+	/* supervisord gives every process a stdin pipe; tend only where its
+	 * API (sendProcessStdin) is asked for: an fd per process.  An
+	 * fcgi-program's stdin is its socket. */
+	if (slot_of(slots, "stdin_pipe") == NULL)
+		t.stdin_pipe = has_rpcinterface(ld);
+	if (cfg_sec_fcgi(s))
+		t.stdin_pipe = false;
 	/* killasgroup follows stopasgroup unless set; supervisord refuses
 	 * stopasgroup=true with killasgroup=false. */
 	kag = slot_of(slots, "killasgroup");

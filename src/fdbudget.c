@@ -12,9 +12,10 @@
  * Leaves alone: opening or closing anything (spawn.c, logcap.c, cgroup.c
  * own the descriptors counted here).
  *
- * What a process holds in tendd while it runs (the "need"): its pidfd and
+ * What a process holds in tendd while it runs (the "need"): its pidfd,
  * the read end of each output pipe (a stream that is captured: logged to
- * a file or to syslog).  What it may hold besides (the "want"): the log
+ * a file or to syslog) and the write end of its stdin pipe, if it has one
+ * (stdin_pipe=).  What it may hold besides (the "want"): the log
  * file of each stream, opened at the first output and kept open while
  * the process runs.  Exec pipes (from a spawn until its exec) are
  * FDBUDGET_EXEC_PIPES at once, whatever the number of processes.  Below
@@ -46,7 +47,8 @@ static size_t
 fdbudget_pipes(const struct conf_proc *c)
 {
 	return (size_t)fdbudget_captured(&c->out) +
-	       (size_t)(!c->redirect_stderr && fdbudget_captured(&c->err));
+	       (size_t)(!c->redirect_stderr && fdbudget_captured(&c->err)) +
+	       (size_t)c->stdin_pipe;
 }
 
 static size_t

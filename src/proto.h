@@ -37,7 +37,7 @@
  * of a message, a key or a fault code.  Message numbers are never reused:
  * retire a number by leaving it out, never by giving it a new meaning.
  */
-#define PROTO_VERSION 10 /* 2: DATA, tail, maintail, clear, reopen;
+#define PROTO_VERSION 11 /* 2: DATA, tail, maintail, clear, reopen;
 			   3: reread, update, add, remove, reload,
 			   rolling restart;
 			   4: events, start/stop/restart with a timeout,
@@ -48,7 +48,8 @@
 			   8: STATUS only fullname, state, description;
 			   9: version ranges in HELLO, request options
 			   (START/STOP/RESTART timeout, STATUS full);
-			   10: REEXEC */
+			   10: REEXEC;
+			   11: STDIN */
 /* The oldest version this side still speaks: a new tendctl can still
  * status and shut down a tendd of protocol 8. */
 #define PROTO_VERSION_MIN 8

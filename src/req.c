@@ -7,6 +7,7 @@
  */
 #include "req.h"
 #include "events.h"
+#include "feed.h"
 #include "handover.h"
 #include "job.h"
 #include "logs.h"

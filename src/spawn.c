@@ -121,6 +121,7 @@ struct spawn_fds {
 	int exec[2];
 	int out[2];
 	int err[2];
+	int in[2];
 };
 
 /* ---------------------------------------------------------------------
@@ -436,6 +437,8 @@ spawn_fds_close(struct spawn_fds *f)
 	spawn_close(&f->out[1]);
 	spawn_close(&f->err[0]);
 	spawn_close(&f->err[1]);
+	spawn_close(&f->in[0]);
+	spawn_close(&f->in[1]);
 }
 
 /*
@@ -460,9 +463,28 @@ spawn_pipe(int fds[2], int flags, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
-/* Make the pipes and tell the plan where the child's fds come from. */
+/*
+ * The stdin pipe: the child's read end blocks as a terminal's would, ours
+ * (the write end) does not: tendd queues what does not fit (feed.c).
+ */
 static int
-spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
+spawn_stdin_pipe(int fds[2], char *err, size_t errlen)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "stdin pipe: fcntl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Make the pipes and tell the plan where the child's fds come from
+ * (STDIN_FD: spawn_opts'). */
+static int
+spawn_fds_open(const struct conf_proc *c, int stdin_fd, struct spawn_fds *f,
     struct spawn_plan *pl, char *err, size_t errlen)
 {
 	if (spawn_pipe(f->exec, O_NONBLOCK, "exec", err, errlen) < 0)
@@ -475,9 +497,15 @@ spawn_fds_open(const struct conf_proc *c, struct spawn_fds *f,
 	if (!c->redirect_stderr && conf_log_captured(&c->err) &&
 	    spawn_pipe(f->err, 0, "stderr", err, errlen) < 0)
 		return -1;
+	/* fcgi-program's socket is its stdin instead (spawn_start). */
+	if (c->stdin_pipe && stdin_fd < 3 &&
+	    spawn_stdin_pipe(f->in, err, errlen) < 0)
+		return -1;
 	pl->null = spawn_kit.null;
 	pl->has_out = f->out[1] >= 0;
 	pl->has_err = f->err[1] >= 0;
+	pl->has_in = f->in[0] >= 0;
+	pl->in = f->in[0];
 	pl->redirect_stderr = c->redirect_stderr;
 	pl->fd[0] = f->exec[1];
 	pl->fd[1] = f->out[1];
@@ -722,7 +750,7 @@ int
 spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
     struct spawn_child *child, char *err, size_t errlen)
 {
-	struct spawn_fds f = {{-1, -1}, {-1, -1}, {-1, -1}};
+	struct spawn_fds f = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
 	struct spawn_frame *frame;
 	struct spawn_plan pl;
 	struct spawn_env env = {NULL, 0, 0, NULL, 0, 0};
@@ -753,12 +781,14 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 	pl.path = spawn_env_get(&env, "PATH");
 	if (pl.path == NULL)
 		pl.path = SPAWN_DEFAULT_PATH;
-	if (spawn_fds_open(c, &f, &pl, err, errlen) < 0)
+	if (spawn_fds_open(c, o->stdin_fd, &f, &pl, err, errlen) < 0)
 		goto fail;
 	/* fcgi-program's socket: tendd keeps its own; the child's fd 0 is
 	 * a copy, made by dup3() in the child. */
-	pl.has_in = o->stdin_fd >= 3;
-	pl.in = pl.has_in ? o->stdin_fd : -1;
+	if (o->stdin_fd >= 3) {
+		pl.has_in = true;
+		pl.in = o->stdin_fd;
+	}
 	/* A child joining its cgroup by hand opens a file under an fd of
 	 * tendd's: not from a table it shares with tendd. */
 	frame = NULL;
@@ -799,7 +829,8 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 	child->execfd = f.exec[0];
 	child->outfd = f.out[0];
 	child->errfd = f.err[0];
-	f.exec[0] = f.out[0] = f.err[0] = -1;
+	child->infd = f.in[1];
+	f.exec[0] = f.out[0] = f.err[0] = f.in[1] = -1;
 	spawn_fds_close(&f);
 	spawn_plan_free(&pl, &env, pwstr);
 	return 0;
@@ -810,8 +841,8 @@ fail:
 }
 
 /* Descriptors a process may hold in tendd: pidfd, exec pipe, two output
- * pipes, its cgroup's directory. */
-#define SPAWN_FDS_PER_PROC 5
+ * pipes, the stdin pipe, its cgroup's directory. */
+#define SPAWN_FDS_PER_PROC 6
 
 void
 spawn_reserve(size_t nprocs)

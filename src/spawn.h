@@ -32,6 +32,8 @@ struct spawn_child {
 	int execfd; /* exec-failure pipe read end, non-blocking, cloexec */
 	int outfd;  /* stdout pipe read end, -1 if not captured */
 	int errfd;  /* stderr pipe read end, -1 if redirected or not captured */
+	int infd;   /* stdin pipe write end (non-blocking, cloexec), -1
+		       without conf_proc.stdin_pipe (stdin is /dev/null) */
 };
 
 /*

@@ -98,12 +98,12 @@ struct spawn_plan {
 	uint64_t ignored; /* signals to set back to SIG_DFL, bit SIG - 1 */
 
 	int null;     /* /dev/null: stdin, and unused stdout/stderr */
-	bool has_in;  /* stdin is fcgi-program's socket (else null) */
+	bool has_in;  /* stdin is fcgi-program's socket or a pipe (else null) */
 	bool has_out; /* stdout is a pipe (else null) */
 	bool has_err; /* stderr is a pipe (else null or stdout) */
 	bool redirect_stderr;
 	int fd[3];     /* fork-like: exec, out, err write ends, -1 none */
-	int in;        /* fork-like: the socket for stdin, -1 none */
+	int in;        /* fork-like: the socket or pipe for stdin, -1 none */
 	int sock;      /* sharing memory: receive them here, else -1 */
 	unsigned keep; /* sharing memory: keep fds below this */
 	int *received; /* sharing memory: set once they arrived */

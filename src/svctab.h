@@ -109,6 +109,7 @@ struct proc {
 				     it, linked through their wnext */
 	void *logcap;	/* logcap.c's per-process state, NULL until the
 			   process has output to capture or it is asked for */
+	void *feed;	/* feed.c's stdin pipe, NULL without one */
 	void *health;	/* health.c's per-process state, NULL without
 			   healthcheck= */
 	void *track;	/* cgroup.c's per-process state (its cgroup, or

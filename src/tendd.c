@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "evbus.h"
 #include "fdbudget.h"
+#include "feed.h"
 #include "fsm.h"
 #include "fcgisock.h"
 #include "handover.h"
@@ -195,6 +196,8 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 	reap_watch(p);
 	if (logcap_attach(p, child.outfd, child.errfd, err, errlen) == -1)
 		log_warnx("%s: output not captured: %s", p->fullname, err);
+	if (feed_attach(p, child.infd) == -1)
+		log_warn("%s: stdin pipe dropped", p->fullname);
 	log_info("spawned: '%s' with pid %d", p->fullname, (int)p->pid);
 	health_spawned(p);
 	return 0;
@@ -416,6 +419,7 @@ exit_cb(struct proc *p, const struct proc_exit *ex)
 	free(p->exec_error);
 	p->exec_error = NULL;
 	logcap_detach(p);
+	feed_detach(p);
 	if (cgroup_oom_killed(p)) {
 		struct proc_exit oom = *ex;
 
@@ -633,6 +637,7 @@ reload_op_forget(struct proc *p)
 {
 	ctl_proc_gone(p);
 	logcap_forget(p);
+	feed_detach(p);
 	cgroup_forget(p);
 	health_forget(p);
 	ev_timer_stop(loop, &p->timer);
@@ -1005,6 +1010,7 @@ main(int argc, char **argv)
 	fcgisock_init();
 	if (fcgisock_sync(conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	feed_init(loop);
 
 	resolve_socket_path(conf);
 	make_socket_dir();

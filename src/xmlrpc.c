@@ -577,7 +577,7 @@ static const struct xr_method xr_methods[] = {
         "Reload the config (tendctl reload): processes whose config did not change keep running.\n"
         "@return boolean result"},
     {"supervisor.sendProcessStdin", sv_send_stdin, 2, 2, "boolean string string",
-        "tend gives processes no stdin: NO_FILE for a running process.\n"
+        "Write chars to the process's stdin (a pipe: stdin_pipe= in tend.conf(5)).\n"
         "@param string name\n"
         "@param string chars\n"
         "@return boolean result"},

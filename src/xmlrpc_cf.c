@@ -522,51 +522,60 @@ sv_all_config_info(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 
 /* --- stdin ------------------------------------------------------------ */
 
-/* tend gives its processes no stdin pipe: what supervisord answers for a
- * process whose stdin is closed, once the name and state are checked. */
+/* The STDIN request's faults are supervisord's (BAD_NAME, NOT_RUNNING,
+ * NO_FILE: feed.c). */
 static void
 sv_fin_stdin(struct sv_req *s, xmlrpc_env *env)
 {
-	const char *st;
+	static const struct {
+		const char *prefix;
+		int code;
+	} byname[] = {
+	    {"BAD_NAME: ", XR_BAD_NAME},
+	    {"NOT_RUNNING: ", XR_NOT_RUNNING},
+	    {"NO_FILE: ", XR_NO_FILE},
+	};
+	size_t i;
 
-	if (s->err != NULL) {
-		sv_fail(s);
+	if (s->err == NULL) {
+		xr_return(s->c, env, xmlrpc_bool_new(env, 1));
 		return;
 	}
-	if (s->nrecs != 1 || sv_get(&s->recs[0], "fault") != NULL) {
-		xr_fault(s->c, XR_BAD_NAME, "%s", s->name);
-		return;
-	}
-	st = sv_get(&s->recs[0], "state");
-	if (st == NULL || (strcmp(st, "RUNNING") != 0 &&
-	                      strcmp(st, "STARTING") != 0 &&
-	                      strcmp(st, "BACKOFF") != 0))
-		xr_fault(s->c, XR_NOT_RUNNING, "%s", s->name);
-	else
-		xr_fault(s->c, XR_NO_FILE, "%s", s->name);
+	/* supervisord names the process as the caller wrote it. */
+	for (i = 0; i < TEND_NELEM(byname); i++)
+		if (strncmp(s->err, byname[i].prefix,
+		        strlen(byname[i].prefix)) == 0) {
+			xr_fault(s->c, byname[i].code, "%s", s->name);
+			return;
+		}
+	sv_fail(s);
 }
 
 void
 sv_send_stdin(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
-	const char *argv[2] = {NULL, NULL};
+	const char *argv[3] = {NULL, NULL, NULL};
 	struct sv_req *s;
 	char *chars = NULL, *one;
 
 	if ((s = sv_new(c, sv_fin_stdin)) == NULL)
 		return;
-	if (!xr_arg_str(c, env, p, 0, &s->name) ||
-	    !xr_arg_str(c, env, p, 1, &chars)) {
+	/* supervisord checks the data's type first. */
+	if (!xr_arg_str(c, env, p, 1, &chars) ||
+	    !xr_arg_str(c, env, p, 0, &s->name)) {
+		free(chars);
 		sv_free(s);
 		return;
 	}
-	free(chars);
 	if ((one = sv_single(s->name)) == NULL) {
 		xr_fault(c, XR_BAD_NAME, "%s", s->name);
+		free(chars);
 		sv_free(s);
 		return;
 	}
 	argv[0] = one;
-	sv_run(s, PROTO_REQ_STATUS, argv, NULL);
+	argv[1] = chars;
+	sv_run(s, PROTO_REQ_STDIN, argv, NULL);
 	free(one);
+	free(chars);
 }

@@ -337,6 +337,7 @@ sv_fail(struct sv_req *s)
 	} known[] = {
 	    {"BAD_NAME", XR_BAD_NAME},
 	    {"NO_FILE", XR_NO_FILE},
+	    {"NOT_RUNNING", XR_NOT_RUNNING},
 	    {"BAD_ARGUMENTS", XR_BAD_ARGUMENTS},
 	    {"FAILED", XR_FAILED},
 	};

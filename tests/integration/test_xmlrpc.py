@@ -472,15 +472,61 @@ def test_all_config_info(tend):
     assert ("pool", "pool_1") in info
 
 
+STDIN = """
+[program:cat]
+command=/bin/sh -c 'exec cat >{T}/cat.out'
+startsecs=0
+
+[program:nopipe]
+command={H}/sleeper
+startsecs=0
+stdin_pipe=false
+
+[program:closed]
+command=/bin/sh -c 'exec 0<&-; exec {H}/sleeper'
+startsecs=0
+"""
+
+
 def test_stdin_and_comm_events(tend):
-    s = started(tend)
-    assert fault_of(s.supervisor.sendProcessStdin, "web", "x") == \
-        (20, "NO_FILE: web")
+    s = started(tend, PROCS + STDIN)
+    for n in ("cat", "nopipe", "closed"):
+        tend.wait_state(n, "RUNNING")
+    # [rpcinterface:supervisor] gives every program a stdin pipe, as
+    # supervisord does; a sleeper that never reads takes it all the same.
+    assert s.supervisor.sendProcessStdin("web", "x") is True
+    assert fault_of(s.supervisor.sendProcessStdin, "nopipe", "x") == \
+        (20, "NO_FILE: nopipe")
+    assert fault_of(s.supervisor.sendProcessStdin, "closed", "x") == \
+        (20, "NO_FILE: closed")
     assert fault_of(s.supervisor.sendProcessStdin, "idle", "x") == \
         (70, "NOT_RUNNING: idle")
     assert fault_of(s.supervisor.sendProcessStdin, "nosuch", "x") == \
         (10, "BAD_NAME: nosuch")
+    assert fault_of(s.supervisor.sendProcessStdin, "pool:*", "x") == \
+        (10, "BAD_NAME: pool:*")
+    assert fault_of(s.supervisor.sendProcessStdin, "cat", 5) == \
+        (2, "INCORRECT_PARAMETERS")
     assert s.supervisor.sendRemoteCommEvent("type", "data") is True
+
+
+def test_stdin_bytes_arrive_exactly(tend):
+    """supervisord's sendProcessStdin: the bytes as sent (UTF-8 for
+    non-ASCII), in order, also past what a pipe holds at once."""
+    tend.start(PROG + STDIN)
+    tend.wait_state("cat", "RUNNING")
+    s = unix_proxy(tend)
+    sent = ["line one\n", "caf\u00e9 \u2603\n", "no newline",
+            "x" * 200000, "\tlast\n"]
+    # (No "\r": XML's line-end normalization turns "\r\n" into "\n" in
+    # any parser, supervisord's too.)
+    for chunk in sent:
+        assert s.supervisor.sendProcessStdin("cat:cat", chunk) is True
+    want = "".join(sent).encode()
+    out = tend.dir / "cat.out"
+    tend.wait_until(lambda: out.exists() and out.stat().st_size >= len(want),
+                    what="cat's output")
+    assert out.read_bytes() == want
 
 
 def test_multicall_waits_for_each(tend):

@@ -365,6 +365,20 @@ test_booleans(void **state)
 		assert_false(conf->procs[0]->autostart);
 		config_free(conf);
 	}
+	/* stdin_pipe: supervisord's API asks for it, unless opted out. */
+	conf = load_ok("[program:x]\ncommand=a\n");
+	assert_false(conf->procs[0]->stdin_pipe);
+	config_free(conf);
+	conf = load_ok("[rpcinterface:supervisor]\n"
+	               "supervisor.rpcinterface_factory=x:y\n"
+	               "[program:x]\ncommand=a\n"
+	               "[program:y]\ncommand=a\nstdin_pipe=false\n");
+	assert_true(conf->procs[0]->stdin_pipe);
+	assert_false(conf->procs[1]->stdin_pipe);
+	config_free(conf);
+	conf = load_ok("[program:x]\ncommand=a\nstdin_pipe=yes\n");
+	assert_true(conf->procs[0]->stdin_pipe);
+	config_free(conf);
 	bad_value(
 	    "autostart", "maybe", "'maybe' is not a boolean (true or false)");
 	bad_value(
