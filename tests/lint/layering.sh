@@ -41,6 +41,7 @@ job.c         spawn.h reap.h logcap.h cgroup.h ctl.h
 reload.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 status.c      spawn.h reap.h ctl.h
 logs.c        spawn.h reap.h fsm.h cgroup.h ctl.h
+lsnproto.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h req.h
 feed.c        spawn.h reap.h fsm.h logcap.h cgroup.h ctl.h
 events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 evbus.c       config_impl.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h req.h
