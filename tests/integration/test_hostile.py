@@ -268,3 +268,59 @@ def test_emfile_pauses_the_listener(tend):
     tend.wait_until(lambda: tend.ctl("status", "web").rc == EXIT_OK,
                     timeout=5, what="status after EMFILE")
     good_status(tend)
+
+
+DEPS = """
+[program:db]
+command=/bin/sh -c 'exit 3'
+startsecs=1
+startretries=1000
+
+[program:app]
+command={H}/sleeper
+process_name=app_%(process_num)03d
+numprocs=600
+depends_on=db
+autostart=false
+startsecs=0
+stopwaitsecs=1
+"""
+
+
+def control_clients(tend):
+    for line in tend.ctl("metrics", check=EXIT_OK).out.splitlines():
+        if line.startswith("tend_control_clients "):
+            return int(float(line.split()[1]))
+    raise AssertionError("no tend_control_clients in metrics")
+
+
+def test_a_client_gone_while_another_completes_its_request(tend):
+    """Client A waits on `start app:*` (600 processes waiting for db, which
+    crash-loops) and stops reading (shutdown(SHUT_RD): tendd's sends to it
+    fail with EPIPE, yet it is not at EOF).  Client B's `stop db` brings
+    the 600 down inside B's own request, so A's results (over 32 KiB,
+    flushed as they are built) fail to go out from B's callback: A must
+    only be marked there (its remaining frames go to the shared scratch
+    buffer) and freed from its own callback later, never under B's
+    feet.  B's reply is whole, tendd serves on, and A's slot is freed."""
+    tend.start(DEPS)
+    tend.wait_until(lambda: tend.state("db") in ("BACKOFF", "STARTING"),
+                    what="db crash-looping")
+    base = control_clients(tend)
+    a = connect(tend)
+    a.sendall(hello(tend) + frame(101, 2, pstr("app:*")))
+    tend.wait_until(lambda: tend.state("app:app_599") == "STARTING",
+                    what="app waiting for db")
+    a.shutdown(socket.SHUT_RD)
+    r = tend.ctl("stop", "db", check=EXIT_OK)
+    assert r.out.strip() == "db: stopped", r
+    st = tend.status_json()
+    assert st["db"]["state"] == "STOPPED", st["db"]
+    assert all(st[f"app:app_{i:03d}"]["state"] == "STOPPED"
+               for i in range(600)), "an app is not STOPPED"
+    tend.wait_until(lambda: control_clients(tend) == base,
+                    what="A's slot freed")
+    a.close()
+    r = tend.ctl("status", "db")
+    assert "STOPPED" in r.out, r
+    assert tend.proc.poll() is None, "tendd died"
