@@ -635,6 +635,19 @@ ctl_evict_one(bool nofd)
 	return true;
 }
 
+/* accept4() of a new client; TEND_FAULT=ctl_accept:N makes the first N
+ * fail with ENFILE (the system's file table full: no rlimit of tendd's
+ * can make that happen in a test). */
+static int
+ctl_accept4(void)
+{
+	if (util_fault("ctl_accept")) {
+		errno = ENFILE;
+		return -1;
+	}
+	return accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
 /*
  * accept() found no descriptor left (EMFILE, ENFILE): make one.  A client
  * waiting on its peer is evicted first (idle connections must not lock
@@ -647,7 +660,7 @@ ctl_accept_short(bool *reserved)
 	int fd, e = errno;
 
 	if (ctl_evict_one(true) &&
-	    (fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
+	    (fd = ctl_accept4()) !=
 	        -1)
 		return fd;
 	if (ctl.reserve == -1) {
@@ -656,7 +669,7 @@ ctl_accept_short(bool *reserved)
 	}
 	(void)close(ctl.reserve);
 	ctl.reserve = -1;
-	if ((fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	if ((fd = ctl_accept4()) ==
 	    -1) {
 		e = errno;
 		ctl_reserve_take();
@@ -686,7 +699,7 @@ ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (reserved)
 			ctl_reserve_take();
 		reserved = false;
-		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = ctl_accept4();
 		/* accept() says EMFILE before it looks at the queue: only
 		 * the first of a turn is sure to have a connection behind
 		 * it (the listener was readable); later ones wait a turn. */

@@ -450,7 +450,9 @@ spawn_fds_close(struct spawn_fds *f)
 static int
 spawn_pipe(int fds[2], int flags, const char *what, char *err, size_t errlen)
 {
-	if (pipe2(fds, O_CLOEXEC | flags) < 0) {
+	/* TEND_FAULT=spawn_pipe:N: the system's file table is full. */
+	if (util_fault("spawn_pipe") ? (errno = ENFILE, true)
+	                              : pipe2(fds, O_CLOEXEC | flags) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}

@@ -173,6 +173,67 @@ def test_emfile_at_spawn_is_a_failed_start_then_works(tend):
     assert tend.state("svc") == "RUNNING"
 
 
+def test_enfile_at_spawn_is_a_failed_start_then_works(tend, monkeypatch):
+    """The system's file table is full (ENFILE, from a test fault hook:
+    no limit of tendd's own can cause it) when a start makes its pipes:
+    a failed start saying so, nothing leaked, and the next start works."""
+    if not tendlib.fault_hooks_built():
+        pytest.skip("tendd built without --enable-debug (no fault hooks)")
+    monkeypatch.setenv("TEND_FAULT", "spawn_pipe:1")
+    tend.start("""
+        [program:svc]
+        command={H}/sleeper
+        autostart=false
+        startsecs=0
+        startretries=0
+        stopwaitsecs=1
+    """)
+    def pipes():
+        n = 0
+        for fd in os.listdir(f"/proc/{tend.pid}/fd"):
+            try:
+                n += os.readlink(f"/proc/{tend.pid}/fd/{fd}").startswith(
+                    "pipe:")
+            except FileNotFoundError:
+                pass
+        return n
+    before = pipes()
+    r = tend.ctl("start", "svc")
+    assert r.rc != EXIT_OK, r
+    rec = tend.wait_state("svc", "FATAL", "BACKOFF")
+    assert "Too many open files in system" in tend.log_text(), (rec, r)
+    assert not rec.get("pid"), rec
+    # (the first spawn makes tendd's spawn kit, kept for good: only
+    # pipes would be the failed start's)
+    assert pipes() <= before
+    r = tend.ctl("start", "svc", check=EXIT_OK)
+    assert "svc: started" in r.out, r
+    assert tend.state("svc") == "RUNNING"
+
+
+def test_enfile_at_accept_rests_the_listener_then_serves(tend, monkeypatch):
+    """accept() fails with ENFILE (the system's file table full: a test
+    fault hook) for a new client: tendd tries its reserve descriptor,
+    says so, rests the listener instead of spinning, and the client that
+    waited is served once accept() works again."""
+    if not tendlib.fault_hooks_built():
+        pytest.skip("tendd built without --enable-debug (no fault hooks)")
+    # Three failures: the first accept, the one from the reserve, and
+    # the first after the listener's rest.
+    monkeypatch.setenv("TEND_FAULT", "ctl_accept:3")
+    tend.start("""
+        [program:svc]
+        command={H}/sleeper
+        startsecs=0
+    """, wait=False)
+    tend.wait_until(lambda: tend.ctl("status", "svc").rc == EXIT_OK,
+                    what="a status once accept() works again")
+    log = tend.log_text()
+    assert "accept: Too many open files in system" in log, log
+    assert log.count("accept: Too many open files in system") <= 3, log
+    assert tend.proc.poll() is None
+
+
 # --- a service's cgroup removed under tendd -------------------------------
 
 def _cgroup_dir_of(pid):
