@@ -359,6 +359,7 @@ def got(sig, frame):
         sys.exit(0)
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
     signal.signal(s, got)
+open(sys.argv[1] + ".up", "w").close()  # the handlers are in place
 while True:
     time.sleep(3600)
 '''
@@ -398,6 +399,14 @@ def _changes_config(tend, new):
         """ if new else "")
 
 
+def _wait_handlers(tend, *names):
+    """RUNNING (startsecs=0) comes before python has installed its
+    handlers: a stop signal then would kill it unrecorded."""
+    for n in names:
+        tend.wait_until((tend.dir / f"{n}.sig.up").exists,
+                        what=f"{n}'s signal handlers")
+
+
 def _environ(pid):
     with open(f"/proc/{pid}/environ", "rb") as f:
         return dict(x.split(b"=", 1) for x in f.read().split(b"\0") if b"=" in x)
@@ -413,6 +422,7 @@ def test_reexec_applies_the_config_as_a_reload(tend):
     for n in names:
         tend.wait_state(n, "RUNNING")
     before = {n: tend.pid_of(n) for n in names}
+    _wait_handlers(tend, "chg", "gone", "gone_slow")
     tend.write_config(_changes_config(tend, new=True))
     _reexec(tend)
     tend.wait_until(lambda: "reexec: applying" in tend.log_text(),
@@ -462,6 +472,7 @@ def test_reexec_keeps_a_partial_update(tend):
     for n in ("same", "chg", "gone"):
         tend.wait_state(n, "RUNNING")
     chg, gone = tend.pid_of("chg"), tend.pid_of("gone")
+    _wait_handlers(tend, "chg", "gone")
     tend.write_config(_changes_config(tend, new=True))
     tend.ctl("update", "added", check=EXIT_OK)
     tend.wait_state("added", "RUNNING")
