@@ -261,6 +261,19 @@ http_rpc_done(void *arg, char *xml, size_t len)
 	}
 }
 
+/* R's answer is not there yet: suspend the connection until its callback
+ * resumes it (a 503 while tendd exits). */
+static enum MHD_Result
+http_await(struct MHD_Connection *mc, struct http_req *r)
+{
+	if (http.closing)
+		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "503 tendd is exiting\n");
+	r->conn->waiting = true;
+	MHD_suspend_connection(mc);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 http_rpc(struct MHD_Connection *mc, struct http_req *r)
 {
@@ -273,14 +286,8 @@ http_rpc(struct MHD_Connection *mc, struct http_req *r)
 		free(r->body);
 		r->body = NULL;
 	}
-	if (!r->answered && http.closing)
-		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "503 tendd is exiting\n");
-	if (!r->answered) {
-		r->conn->waiting = true;
-		MHD_suspend_connection(mc);
-		return MHD_YES;
-	}
+	if (!r->answered)
+		return http_await(mc, r);
 	if (r->reply == NULL)
 		return http_error(mc, MHD_HTTP_BAD_REQUEST, "400 Bad Request\n");
 	xml = r->reply;
@@ -880,14 +887,8 @@ http_web(struct MHD_Connection *mc, struct http_req *r, const char *url,
 		free(r->body);
 		r->body = NULL;
 	}
-	if (!r->answered && http.closing)
-		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "503 tendd is exiting\n");
-	if (!r->answered) {
-		r->conn->waiting = true;
-		MHD_suspend_connection(mc);
-		return MHD_YES;
-	}
+	if (!r->answered)
+		return http_await(mc, r);
 	return http_web_answer(mc, r);
 }
 
