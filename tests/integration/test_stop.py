@@ -234,36 +234,35 @@ def test_death_order_stopasgroup_vs_stop_leftovers(tend, stopasgroup):
     """The shell takes 2 s to exit on TERM.  With stopasgroup its child
     gets TERM at once and dies first; without it (stop_leftovers=true, the
     default) the child outlives the shell and is stopped after it.  Either
-    way nothing is left and the process ends STOPPED."""
+    way nothing is left and the process ends STOPPED.  Each process writes
+    its own line as it ends, so the order does not depend on how often a
+    loaded test machine lets this test look (it once saw both gone at the
+    same poll)."""
     pidfile = tend.dir / "child.pid"
+    order = tend.dir / "order"
     tend.track_pidfile(pidfile)
+    child = f"trap \"echo child >> {order}; exit 0\" TERM; sleep 1000 & wait"
     tend.start(f"""
         [program:grp]
-        command=/bin/sh -c 'trap "sleep 2; exit 0" TERM; /bin/sleep 1000 & echo $! > {pidfile}; wait'
+        command=/bin/sh -c 'trap "sleep 2; echo main >> {order}; exit 0" TERM; /bin/sh -c '"'"'{child}'"'"' & echo $! > {pidfile}; wait'
         startsecs=0
         stopwaitsecs=10
         stopasgroup={"true" if stopasgroup else "false"}
     """)
     svc = tend.wait_state("grp", "RUNNING")["pid"]
     kid = child_pid(tend, pidfile, svc)
-    gone = {}
     p = bg_ctl(tend, "stop", "grp")
     try:
-        def both_gone():
-            now = time.monotonic()
-            for name, pid in (("main", svc), ("child", kid)):
-                if name not in gone and not is_alive(pid):
-                    gone[name] = now
-            return len(gone) == 2
-        tend.wait_until(both_gone, timeout=5, interval=0.01,
+        tend.wait_until(lambda: not is_alive(svc) and not is_alive(kid),
                         what="main and child gone")
     finally:
         rc, out, err = finish(p)
     assert rc == EXIT_OK and "grp: stopped" in out, (rc, out, err)
+    lines = order.read_text().split()
     if stopasgroup:
-        assert gone["child"] < gone["main"] - 0.2, gone
+        assert lines == ["child", "main"], lines
     else:
-        assert gone["child"] >= gone["main"], gone
+        assert lines == ["main", "child"], lines
     assert tend.state("grp") == "STOPPED"
 
 
