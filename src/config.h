@@ -248,6 +248,8 @@ struct conf_global {
 	char *cgroup;	     /* cgroup=: "auto", "off", or the path in the
 				cgroup2 hierarchy to create processes under */
 	bool strict;	     /* strict=: every warning is an error */
+	bool strip_ansi;     /* strip_ansi=: ANSI escapes removed from
+				service output before it is logged */
 	char *user;	     /* [supervisord] user=: tendd's own, taken
 				once its sockets and cgroups exist; NULL:
 				unchanged */

@@ -71,6 +71,7 @@ struct logcap_stream {
 	bool stamp;  /* log_timestamps */
 	bool syslog; /* *_syslog */
 	unsigned char chan; /* 1 stdout, 2 stderr (evbus's channel) */
+	unsigned char ansi; /* logfile_strip_ansi()'s state */
 	int syslog_pri;
 	char prefix[160]; /* log_prefix: "[name] ", or "" */
 	char tag[64];     /* syslog tag */
@@ -93,6 +94,7 @@ static struct {
 	double stamp_t; /* the time logcap.stamp shows */
 	char stamp[40];
 	size_t stamplen;
+	bool strip_ansi; /* [supervisord] strip_ansi */
 } lc = {.syslog_fd = -1, .stamp_t = -1};
 
 /* The two buffers, apart from lc: zero-initialised, so they take no room
@@ -549,15 +551,33 @@ stream_evented(const struct logcap_stream *s)
 	                                               : EVT_PROCESS_LOG_STDERR)));
 }
 
-/* N bytes just read from S's pipe. */
+/* N bytes of S's output, escapes already stripped if asked. */
 static void
-stream_chunk(struct logcap_stream *s, const char *buf, size_t n)
+stream_pass(struct logcap_stream *s, const char *buf, size_t n)
 {
+	if (n == 0)
+		return;
 	if (stream_evented(s) && s->lp != NULL)
 		logcap_event_chunk(&s->capture, s->lp->p, (int)s->pid,
 		    s->chan, buf, n, stream_out, s);
 	else
 		stream_out(s, buf, n);
+}
+
+/* N bytes just read from S's pipe (BUF is ours to change).  With
+ * strip_ansi they are stripped before anything sees them, as
+ * supervisord strips before its logs, capture and log events. */
+static void
+stream_chunk(struct logcap_stream *s, char *buf, size_t n)
+{
+	bool lone_esc;
+
+	if (lc.strip_ansi || s->ansi != 0) {
+		n = logfile_strip_ansi(&s->ansi, buf, n, &lone_esc);
+		if (lone_esc)
+			stream_pass(s, "\x1b", 1);
+	}
+	stream_pass(s, buf, n);
 }
 
 /*
@@ -653,7 +673,8 @@ stream_can_splice(const struct logcap_stream *s)
 
 	return k != NULL && k->path != NULL && !k->nosplice &&
 	       !stream_framed(s) && !s->syslog && !k->failing &&
-	       (k->fd == -1 || k->regular) && !stream_evented(s);
+	       (k->fd == -1 || k->regular) && !stream_evented(s) &&
+	       !lc.strip_ansi;
 }
 
 /*
@@ -692,8 +713,14 @@ stream_drain(struct logcap_stream *s, int max, bool to_end)
 				return false;
 			continue;
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* An ESC held back by the stripper was the last
+			 * byte: it was output, not an escape. */
+			if (s->ansi == LOGFILE_ANSI_ESC)
+				stream_pass(s, "\x1b", 1);
+			s->ansi = 0;
 			return true;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN)
@@ -816,6 +843,7 @@ logcap_init(struct ev_loop *loop, const struct conf_global *g)
 	char *dir;
 
 	lc.loop = loop;
+	lc.strip_ansi = g != NULL && g->strip_ansi;
 	if (g != NULL && g->childlogdir != NULL)
 		dir = strdup(g->childlogdir);
 	else

@@ -266,3 +266,41 @@ logfile_tail_range(long long offset, long long length, long long size,
 	*n = offset + length > size ? (size > offset ? size - offset : 0)
 	                            : length;
 }
+
+
+size_t
+logfile_strip_ansi(unsigned char *state, char *buf, size_t n, bool *lone_esc)
+{
+	size_t i, out = 0;
+
+	*lone_esc = false;
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		switch (*state) {
+		case LOGFILE_ANSI_HIDE:
+			if (c != '\0' && strchr("HfABCDRsuJKhlpm", c) != NULL)
+				*state = LOGFILE_ANSI_SHOW;
+			continue;
+		case LOGFILE_ANSI_ESC:
+			if (c == '[') {
+				*state = LOGFILE_ANSI_HIDE;
+				continue;
+			}
+			/* A lone ESC is output, not an escape. */
+			if (i == 0)
+				*lone_esc = true;
+			else
+				buf[out++] = '\x1b';
+			*state = LOGFILE_ANSI_SHOW;
+			break;
+		default:
+			break;
+		}
+		if (c == '\x1b')
+			*state = LOGFILE_ANSI_ESC;
+		else
+			buf[out++] = c;
+	}
+	return out;
+}

@@ -74,6 +74,19 @@ void logfile_lines_flush(
 void logfile_lines_free(struct logfile_lines *l);
 
 /*
+ * supervisord's strip_ansi: remove ANSI escapes ("ESC [", then anything
+ * up to and including one of HfABCDRsuJKhlpm) from N bytes of BUF, in
+ * place; returns the new length.  STATE (start at 0) carries an escape
+ * cut between two reads into the next call, which supervisord, stripping
+ * each read on its own, does not.  An ESC at the very end of BUF is held
+ * back in STATE: if the next call does not begin with '[', *LONE_ESC is
+ * set and the caller must pass one ESC on before the returned bytes.
+ */
+enum logfile_ansi { LOGFILE_ANSI_SHOW, LOGFILE_ANSI_ESC, LOGFILE_ANSI_HIDE };
+size_t logfile_strip_ansi(unsigned char *state, char *buf, size_t n,
+    bool *lone_esc);
+
+/*
  * supervisord's rules for reading a log of SIZE bytes over XML-RPC.
  * read (readProcessStdoutLog): OFFSET >= 0 reads LENGTH bytes from it
  * (LENGTH 0: to the end); OFFSET < 0 with LENGTH 0 reads the last -OFFSET

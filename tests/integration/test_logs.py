@@ -717,3 +717,44 @@ def test_log_directory_removed_and_back(tend):
                     what="output in the new file")
     said = [ln for ln in tend.log_text().splitlines() if "dropping" in ln]
     assert len(said) == 1, said
+
+
+def test_strip_ansi_removes_escapes_as_supervisord(tend):
+    """[supervisord] strip_ansi=true: every colour escape is gone from the
+    logs, judged by supervisord's own stripEscapes() on the same bytes;
+    20,000 coloured lines come through many reads, so escapes cut between
+    two reads are removed too.  A lone ESC is output and stays.  A reload
+    that turns it off logs escapes again."""
+    from supervisor.dispatchers import stripEscapes
+    line = "\033[1;31mERR\033[0m line \033 lone"
+    tend.start(f"""
+        [program:colour]
+        command=/bin/sh -c "printf '{line}\\\\n' >&2; yes '{line}' | head -n 20000; exec sleep 1000"
+        startsecs=0
+        stopwaitsecs=1
+        stdout_logfile={{T}}/colour.out
+        stderr_logfile={{T}}/colour.err
+    """, extra="strip_ansi=true")
+    raw = (line + "\n").encode()
+    want_out = stripEscapes(raw) * 20000
+    assert want_out == b"ERR line \033 lone\n" * 20000
+    out, err = tend.dir / "colour.out", tend.dir / "colour.err"
+    tend.wait_until(lambda: out.stat().st_size >= len(want_out),
+                    what="20,000 lines in colour.out")
+    assert out.read_bytes() == want_out
+    tend.wait_until(lambda: err.read_bytes() == stripEscapes(raw),
+                    what="the stripped line in colour.err")
+    # Off again: the same output is logged as written.
+    tend.write_config(f"""
+        [program:colour]
+        command=/bin/sh -c "printf '{line}\\\\n' >&2; yes '{line}' | head -n 20000; exec sleep 1000"
+        startsecs=0
+        stopwaitsecs=1
+        stdout_logfile={{T}}/colour.out
+        stderr_logfile={{T}}/colour.err
+    """)
+    tend.ctl("reload", check=EXIT_OK)
+    tend.ctl("restart", "colour", check=EXIT_OK)
+    tend.wait_until(lambda: out.stat().st_size >= len(want_out) + 20000 * len(raw),
+                    what="the unstripped lines after the reload")
+    assert out.read_bytes() == want_out + raw * 20000

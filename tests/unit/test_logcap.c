@@ -419,6 +419,63 @@ test_tail_range(void **state)
 	assert_true(from == 0 && n == 0 && !over);
 }
 
+/* STRIP of IN fed in pieces of PIECE bytes, lone ESCs passed on as the
+ * caller must, then EOF: the text logcap would log. */
+static void
+strip_in_pieces(const char *in, size_t piece, char *out, size_t outlen)
+{
+	unsigned char st = 0;
+	size_t len = strlen(in), at = 0, o = 0;
+	char buf[256];
+	bool lone;
+
+	assert_true(len < sizeof(buf) && len < outlen);
+	while (at < len) {
+		size_t n = len - at < piece ? len - at : piece;
+
+		memcpy(buf, in + at, n);
+		at += n;
+		n = logfile_strip_ansi(&st, buf, n, &lone);
+		if (lone)
+			out[o++] = '\x1b';
+		memcpy(out + o, buf, n);
+		o += n;
+	}
+	if (st == LOGFILE_ANSI_ESC)
+		out[o++] = '\x1b';
+	out[o] = '\0';
+}
+
+static void
+test_strip_ansi(void **state)
+{
+	/* Each case and what supervisord's stripEscapes() makes of it
+	 * (dispatchers.py, checked with Debian's supervisor 4.2). */
+	static const char *const cases[][2] = {
+	    {"plain\n", "plain\n"},
+	    {"\x1b[31mred\x1b[0m\n", "red\n"},
+	    {"\x1b[1;32;40mbold\x1b[K end", "bold end"},
+	    {"a\x1b[2Jb\x1b[Hc", "abc"},
+	    {"lone \x1b here", "lone \x1b here"},
+	    {"\x1b\x1b[31mx", "\x1bx"},
+	    {"unended \x1b[31", "unended "},
+	    {"end\x1b", "end\x1b"},
+	    {"\x1b[?25lhidden\x1b[?25h", "hidden"},
+	};
+	char out[256];
+	size_t i, piece;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		/* Whole, then cut at every place: the same result. */
+		for (piece = 1; piece <= strlen(cases[i][0]) + 1; piece++) {
+			strip_in_pieces(cases[i][0], piece, out, sizeof(out));
+			if (strcmp(out, cases[i][1]) != 0)
+				fail_msg("case %zu, pieces of %zu: got \"%s\"", i,
+				    piece, out);
+		}
+}
+
 int
 main(void)
 {
@@ -444,6 +501,7 @@ main(void)
 	    cmocka_unit_test(test_lines_binary_unchanged),
 	    cmocka_unit_test(test_read_range),
 	    cmocka_unit_test(test_tail_range),
+	    cmocka_unit_test(test_strip_ansi),
 	};
 
 	return cmocka_run_group_tests_name("logcap", tests, NULL, NULL);
