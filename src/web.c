@@ -41,11 +41,13 @@
 
 #define WEB_ACTION_WAIT "10" /* seconds an action waits for its result */
 #define WEB_TAIL_BYTES "16384"
+#define WEB_STR_(x) #x
+#define WEB_STR(x) WEB_STR_(x)
 #define WEB_MSGS 16            /* action results kept for the next page */
 #define WEB_SAMPLED 8          /* processes whose memory is sampled at once */
 #define WEB_SAMPLE_KEEP 3600.0 /* a slot not looked at for this is freed */
 #define WEB_SID_LEN 32         /* hex digits of a session id */
-#define WEB_STEPS 3
+#define WEB_STEPS 4
 
 /* Referrer-Policy: same-origin, not no-referrer: with no-referrer a
  * browser sends "Origin: null" with the page's own forms, and the
@@ -500,6 +502,19 @@ web_dispatch(
 	c->dispatching = false;
 }
 
+/* Which log a process page shows the end of: stderr, where programs say
+ * why they fail, unless it has no file of its own (redirect_stderr,
+ * NONE); then stdout. */
+static const char *
+web_last_channel(const struct web_call *c)
+{
+	long i = web_find(&c->step[0].col, "fullname", c->name);
+
+	if (i >= 0 && *web_get(&c->step[0].col, (size_t)i, "stderr_logfile"))
+		return "stderr";
+	return "stdout";
+}
+
 /* The request of step C->cur of C's page. */
 static void
 web_step_run(struct web_call *c)
@@ -511,8 +526,9 @@ web_step_run(struct web_call *c)
 	const char *one[] = {c->name, NULL};
 	const char *tail[] = {
 	    c->name, "stdout", "bytes", WEB_TAIL_BYTES, "0", NULL};
+	const char *last[] = {
+	    c->name, "stdout", "bytes", WEB_STR(WEB_LAST_LEN), "0", NULL};
 	const char *all[] = {NULL};
-	bool last = c->cur == c->nsteps - 1;
 
 	switch (c->page) {
 	case WEB_STATUS:
@@ -524,10 +540,14 @@ web_step_run(struct web_call *c)
 	case WEB_PROC:
 		if (c->cur == 0)
 			web_dispatch(c, PROTO_REQ_STATUS, one, full);
-		else if (!last)
+		else if (c->cur == 1)
 			web_dispatch(c, PROTO_REQ_PS, one, none);
-		else
+		else if (c->cur == 2)
 			web_dispatch(c, PROTO_REQ_EVENTS, history, none);
+		else {
+			last[1] = web_last_channel(c);
+			web_dispatch(c, PROTO_REQ_TAIL, last, none);
+		}
 		break;
 	case WEB_TAIL:
 		if (c->cur == 0)
@@ -642,6 +662,8 @@ web_page_done(struct web_call *c, struct web_out *out)
 	} else if (c->page == WEB_PROC) {
 		x.ps = &c->step[1].col;
 		x.events = &c->step[2].col;
+		x.last = &c->step[3].col;
+		x.last_channel = web_last_channel(c);
 		if ((i = web_find(x.status, "fullname", c->name)) >= 0)
 			x.samples = web_sample(c->name, x.now,
 			    web_get(x.status, (size_t)i, "pss_kb"));
@@ -864,7 +886,7 @@ web_page_of(struct web_call *c, const struct web_in *in)
 		c->nsteps = 2;
 	} else if (strncmp(in->url, "/proc/", 6) == 0) {
 		c->page = WEB_PROC;
-		c->nsteps = 3;
+		c->nsteps = 4;
 		name = in->url + 6;
 	} else if (strncmp(in->url, "/tail/", 6) == 0) {
 		c->page = WEB_TAIL;

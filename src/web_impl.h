@@ -41,11 +41,17 @@ struct web_samples {
 };
 
 /* What a page is made of. */
+/* How much of a process's log its page shows: enough for the last lines
+ * before a crash ("fatal: database unreachable"). */
+#define WEB_LAST_LEN 2048
+
 struct web_ctx {
 	const struct web_col *status; /* STATUS full=1 */
 	const struct web_col *ps;     /* PS of the process */
 	const struct web_col *events; /* EVENTS: the history */
 	const struct web_col *tail;   /* TAIL: the end of its log */
+	const struct web_col *last;   /* TAIL: the last lines of a process */
+	const char *last_channel;     /* which log LAST is: "stderr", "stdout" */
 	const char *name;             /* the process of the page */
 	const char *token;            /* the session's CSRF token */
 	const char *filter;           /* ?q= */

@@ -743,6 +743,31 @@ pg_history(struct wbuf *b, const struct web_ctx *x)
 	    ev->nrecs > 0 ? web_get(ev, 0, "history") : "512");
 }
 
+/* The last lines the process wrote to LAST_CHANNEL's log: why it failed,
+ * in its own words, next to the exit status.  A line cut by the window
+ * of bytes read is left out. */
+static void
+pg_last(struct wbuf *b, const struct web_ctx *x)
+{
+	const struct web_col *t = x->last;
+	const char *text = t->data.s != NULL ? t->data.s : "";
+	const char *nl = strchr(text, '\n');
+
+	if (t->failed)
+		return; /* no log file: nothing to show */
+	if (t->data.len >= WEB_LAST_LEN && nl != NULL && nl[1] != '\0')
+		text = nl + 1;
+	webfmt_printf(b, "<section><h2>Last output <span class=\"desc\">(%s)"
+	                 "</span></h2>", x->last_channel);
+	if (*text == '\0') {
+		webfmt_puts(b, "<p class=\"none\">Nothing logged.</p></section>\n");
+		return;
+	}
+	webfmt_puts(b, "<pre class=\"last\">");
+	webfmt_html(b, text);
+	webfmt_puts(b, "</pre></section>\n");
+}
+
 /* The part of a process's page that changes (?part=main refetches it). */
 static void
 pg_proc_main(struct wbuf *b, const struct web_ctx *x, size_t i)
@@ -753,6 +778,8 @@ pg_proc_main(struct wbuf *b, const struct web_ctx *x, size_t i)
 	webfmt_html(b, web_get(x->status, i, "description"));
 	webfmt_puts(b, "</span></p>");
 	pg_facts(b, x->status, i);
+	if (x->last != NULL)
+		pg_last(b, x);
 	pg_chart(b, x);
 	pg_ps(b, x->ps);
 	pg_history(b, x);

@@ -324,6 +324,11 @@ autorestart=true
     assert r.body.count("<td>status 3</td>") >= 3      # the history
     assert '<svg class="chart"' in r.body
     assert 'class="bar"' in r.body                   # starts charted
+    # in its own words: the end of its stderr (crasher says why there)
+    last = r.body.split('<h2>Last output <span class="desc">(stderr)'
+                        '</span></h2><pre class="last">', 1)
+    assert len(last) == 2, "no Last output (stderr) section"
+    assert "exiting with 3" in last[1].split("</pre>", 1)[0]
     m = re.search(r'<td class="num rs">(\d+)</td>',
                   w.get("/?q=crashy").body)
     assert m and int(m.group(1)) >= 2
@@ -338,6 +343,28 @@ autorestart=true
     assert w.get("/proc/nope").status == 404
     assert w.get("/tail/nope").status == 404
     assert w.get("/nope").status == 404
+
+
+def test_process_page_last_output_from_stdout_when_merged(tend):
+    """redirect_stderr: the page shows the end of stdout, where stderr
+    went, escaped; only whole lines of a long log."""
+    tend.start(PROGS + """
+[program:loud]
+command=/bin/sh -c 'i=0; while [ $i -lt 200 ]; do echo "line $i of noise"; i=$((i+1)); done; echo "<b>fatal: db unreachable</b>" >&2; exit 4'
+startsecs=0
+autorestart=false
+redirect_stderr=true
+""")
+    tend.wait_state("loud", "EXITED")
+    body = Web(sock=tend.sock).get("/proc/loud").body
+    last = body.split('<h2>Last output <span class="desc">(stdout)'
+                      '</span></h2><pre class="last">', 1)
+    assert len(last) == 2, "no Last output (stdout) section"
+    text = last[1].split("</pre>", 1)[0]
+    assert text.endswith("&lt;b&gt;fatal: db unreachable&lt;/b&gt;\n")
+    assert "<b>fatal" not in body
+    assert text.startswith("line ") and "line 199 of noise\n" in text
+    assert "line 0 of noise" not in text
 
 
 def test_tail_page(tend):
