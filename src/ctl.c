@@ -373,6 +373,37 @@ ctl_http_handoff(struct ctl_client *c)
 }
 #endif
 
+#ifndef HAVE_HTTP
+/* A frame's length starts with a zero byte; a method name ("POST /RPC2")
+ * is supervisorctl or another XML-RPC client, which this build cannot
+ * answer.  Tell it so in its own protocol, rather than as a tend error
+ * frame it would report as a bad status line.  True when C was freed. */
+static bool
+ctl_http_refused(struct ctl_client *c)
+{
+	static const char body[] =
+	    "tendd was built without HTTP (./configure --without-http): "
+	    "supervisorctl and XML-RPC clients cannot use it; use tendctl\n";
+	char msg[512];
+	int n;
+
+	if (c->in[0] < 'A' || c->in[0] > 'Z')
+		return false;
+	n = snprintf(msg, sizeof(msg),
+	    "HTTP/1.0 501 tendd built without HTTP\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s",
+	    sizeof(body) - 1, body);
+	/* Best effort: the client is dropped either way. */
+	(void)send(c->fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ctl_warn("control client %d: an HTTP request, but tendd was built "
+	         "without HTTP",
+	    (int)c->pid);
+	ctl_client_free(c);
+	return true;
+}
+#endif
+
 /* Read what is there of one frame: the header first, then exactly the
  * rest, so the buffer never holds more than one frame. */
 static void
@@ -424,6 +455,10 @@ again:
 		/* The size is checked before the body is buffered. */
 		if ((size = proto_frame_size(
 		         c->in, c->inlen, err, sizeof(err))) < 0) {
+#ifndef HAVE_HTTP
+			if (!c->hello && ctl_http_refused(c))
+				return;
+#endif
 			ev_timer_stop(loop, &c->deadline);
 			c->inlen = 0;
 			ctl_fail(c, 0, err);

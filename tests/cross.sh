@@ -90,6 +90,20 @@ running3() {
 }
 stopped_one() { ctl stop one && ctl status one | grep -q STOPPED; }
 logged() { ctl tail two | grep -q hello; }
+# This build has no HTTP: supervisorctl's request gets an HTTP answer
+# saying so, not a tend error frame it would call a bad status line.
+http_refused() {
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(60)
+s.connect(sys.argv[1])
+s.sendall(b"POST /RPC2 HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+line = s.makefile("rb").readline()
+print(line)
+sys.exit(line != b"HTTP/1.0 501 tendd built without HTTP\r\n")
+' "$dir/tend.sock"
+}
 "$emu" "$build/src/tendd" -c "$dir/tend.conf" >"$dir/tendd.out" 2>&1 &
 tpid=$!
 {
@@ -98,7 +112,8 @@ tpid=$!
 	smoke 2 "three services RUNNING" running3
 	smoke 3 "stop one" stopped_one
 	smoke 4 "tail shows a service's output" logged
-	smoke 5 "shutdown" ctl shutdown
+	smoke 5 "an HTTP client is told HTTP is not built in" http_refused
+	smoke 6 "shutdown" ctl shutdown
 } >"$out/r"
 i=0
 while kill -0 "$tpid" 2>/dev/null && [ $i -lt 60 ]; do
@@ -106,13 +121,13 @@ while kill -0 "$tpid" 2>/dev/null && [ $i -lt 60 ]; do
 	i=$((i + 1))
 done
 if kill -0 "$tpid" 2>/dev/null; then
-	echo "not ok 6 - smoke: tendd exits after shutdown" >>"$out/r"
+	echo "not ok 7 - smoke: tendd exits after shutdown" >>"$out/r"
 	kill -9 "$tpid"
 	wait "$tpid"
 elif wait "$tpid"; then
-	echo "ok 6 - smoke: tendd exits 0 after shutdown" >>"$out/r"
+	echo "ok 7 - smoke: tendd exits 0 after shutdown" >>"$out/r"
 else
-	echo "not ok 6 - smoke: tendd exited $? after shutdown" >>"$out/r"
+	echo "not ok 7 - smoke: tendd exited $? after shutdown" >>"$out/r"
 fi
 echo "# smoke: tendd + tendctl under $emu"
 cat "$out/r"
