@@ -91,3 +91,18 @@ def helper():
         _need(p)
         return p
     return get
+
+
+@pytest.fixture
+def supervisord(tmp_path):
+    """Debian's real supervisord with Tend's interface (tendlib.Supervisord):
+    for running a test's scenario against the real thing."""
+    if tendlib.SUPERVISORD is None:
+        pytest.fail("supervisord is not installed (Debian's supervisor "
+                    "package, in dev.sh's dependencies)")
+    d = tendlib.Supervisord(tmp_path)
+    yield d
+    problems = d.teardown()
+    if problems:
+        pytest.fail("teardown: " + "\n".join(problems) + "\n" +
+                    d.log_tail(), pytrace=False)

@@ -732,3 +732,104 @@ def syslog_listener(monkeypatch):
     finally:
         s.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# Debian's real supervisord, for tests that prove an expectation against it
+
+SUPERVISORD = shutil.which("supervisord")
+
+
+class Supervisord:
+    """supervisord -n on a config written like Tend's (same start(),
+    write_config(), subst(), sock, dir, log_text()), so one test body runs
+    against either: a fixture parametrized "tend"/"supervisord" hands out
+    a Tend or one of these.  teardown() stops it by its PID."""
+
+    name = "supervisord"
+
+    def __init__(self, tmp_path):
+        self.dir = Path(tmp_path)
+        self.conf = self.dir / "supervisord.conf"
+        self.log = self.dir / "supervisord.log"
+        self.sock = self.dir / "sd.sock"
+        self.proc = None
+
+    def subst(self, text):
+        return text.format(H=HELPERS, T=self.dir, B=BUILDDIR)
+
+    def header(self, extra=""):
+        extra = textwrap.dedent(self.subst(extra)).strip()
+        return (f"[unix_http_server]\nfile={self.sock}\n\n"
+                f"[supervisord]\nlogfile={self.log}\n"
+                f"pidfile={self.dir}/supervisord.pid\n"
+                f"childlogdir={self.dir}\nnodaemon=true\n"
+                + (extra + "\n" if extra else "") +
+                "\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory"
+                " = supervisor.rpcinterface:make_main_rpcinterface\n\n")
+
+    def write_config(self, body, header=True, extra=""):
+        text = textwrap.dedent(self.subst(body)).lstrip("\n")
+        if header:
+            text = self.header(extra) + text
+        self.conf.write_text(text)
+        return self.conf
+
+    def start(self, body=None, header=True, extra=""):
+        """Write the config (if BODY), start supervisord, wait until its
+        socket answers XML-RPC."""
+        if body is not None:
+            self.write_config(body, header=header, extra=extra)
+        assert self.proc is None, "supervisord already started"
+        self.proc = subprocess.Popen(
+            [SUPERVISORD, "-n", "-c", str(self.conf)], cwd=self.dir,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+
+        def up():
+            assert self.proc.poll() is None, \
+                f"supervisord exited ({self.proc.returncode})\n" + \
+                self.log_text()[-3000:]
+            try:
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                c.connect(str(self.sock))
+                c.close()
+                return True
+            except OSError:
+                return False
+        assert poll(up, 20), "supervisord never listened"
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self):
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, n=40):
+        lines = self.log_text().splitlines()[-n:]
+        return "--- supervisord log tail ---\n" + "\n".join(lines)
+
+    def teardown(self):
+        """Stop supervisord and everything it started, by PID: frozen
+        first (SIGSTOP: it spawns nothing more), then each descendant and
+        supervisord SIGKILLed.  (Its own SIGTERM shutdown reaps once a
+        second and took 5 s a test.)  A list of problems, like
+        Tend.teardown()."""
+        if self.proc is None or self.proc.poll() is not None:
+            return [] if self.proc is None else \
+                [f"supervisord died during the test ({self.proc.returncode})"]
+        os.kill(self.proc.pid, signal.SIGSTOP)
+        kids = descendants(self.proc.pid)
+        for pid, st in kids.items():
+            if is_alive(pid, st.starttime):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.kill()
+        self.proc.wait()
+        problems = [f"left behind: pid {pid}" for pid, st in kids.items()
+                    if not wait_gone(pid, 5, st.starttime)]
+        reap_zombie_children(exclude=DAEMONS)
+        return problems
