@@ -52,8 +52,11 @@ startsecs=0
 
 
 def ctl(conf, *args, timeout=30):
+    # A liveness bound: real supervisord's `start all` waits for every
+    # start and took over 30 s at load 30+.
     r = subprocess.run([SUPERVISORCTL, "-c", str(conf), *args],
-                       capture_output=True, text=True, timeout=timeout,
+                       capture_output=True, text=True,
+                       timeout=tendlib.live(timeout),
                        stdin=subprocess.DEVNULL)
     return r.returncode, r.stdout + r.stderr
 
