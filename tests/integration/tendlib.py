@@ -738,6 +738,7 @@ def syslog_listener(monkeypatch):
 # Debian's real supervisord, for tests that prove an expectation against it
 
 SUPERVISORD = shutil.which("supervisord")
+SUPERVISORCTL = shutil.which("supervisorctl")
 
 
 class Supervisord:
@@ -783,6 +784,8 @@ class Supervisord:
         assert self.proc is None, "supervisord already started"
         self.proc = subprocess.Popen(
             [SUPERVISORD, "-n", "-c", str(self.conf)], cwd=self.dir,
+            env={k: v for k, v in os.environ.items()
+                 if not k.startswith("SUPERVISOR_")},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
 

@@ -9,7 +9,6 @@ behaviour) and against tendd ("tend")."""
 import json
 import os
 import re
-import stat
 import time
 import xmlrpc.client
 
@@ -135,6 +134,11 @@ def check_headers(d, name="rec", pool=None):
 
 P = "processname:{0} groupname:{0} "
 
+# stopwaitsecs=1 below: under load supervisord was seen to lose the
+# SIGTERM of a stop sent just after a start (its forked child had not yet
+# exec'd: a Python handler inherited from supervisord took it) and wait
+# stopwaitsecs for the SIGKILL; the events are the same either way.
+
 
 def states(name, *rows):
     return [[f"PROCESS_STATE_{s}", P.format(name) + rest] for s, rest in rows]
@@ -153,14 +157,14 @@ stderr_logfile={T}/rec.err
 command={H}/sleeper
 autostart=false
 startsecs=0
-stopwaitsecs=5
+stopwaitsecs=1
 
 [program:crash]
 command=/bin/sh -c "if [ -e {T}/crashed ]; then exec {H}/sleeper; fi; touch {T}/crashed; exit 3"
 autostart=false
 startsecs=0
 autorestart=unexpected
-stopwaitsecs=5
+stopwaitsecs=1
 
 [program:exit0]
 command=/bin/sh -c "exit 0"
@@ -248,13 +252,13 @@ stdout_events_enabled=true
 stderr_events_enabled=true
 startsecs=0
 autostart=false
-stopwaitsecs=5
+stopwaitsecs=1
 
 [program:quiet]
 command=/bin/sh -c "printf 'not-an-event\\\\n'; printf 'nor-this\\\\n' >&2; exec sleep 1000"
 startsecs=0
 autostart=false
-stopwaitsecs=5
+stopwaitsecs=1
 
 # childutils.pcomm.stdout() itself fails on Python 3 in 4.2 (it writes
 # the bytes tokens to a text stream): its send() to the binary stream.
@@ -264,7 +268,7 @@ stdout_capture_maxbytes=1KB
 stderr_capture_maxbytes=1KB
 startsecs=0
 autostart=false
-stopwaitsecs=5
+stopwaitsecs=1
 """
 
 
@@ -314,7 +318,7 @@ stderr_logfile={T}/rec.err
 [program:victim]
 command={H}/sleeper
 startsecs=0
-stopwaitsecs=5
+stopwaitsecs=1
 """
 
 
@@ -353,7 +357,7 @@ stderr_logfile={T}/rec.err
 command={H}/sleeper
 autostart=false
 startsecs=0
-stopwaitsecs=5
+stopwaitsecs=1
 """
 
 
@@ -395,7 +399,7 @@ stderr_logfile={T}/rec.err
 command={H}/sleeper
 autostart=false
 startsecs=0
-stopwaitsecs=5
+stopwaitsecs=1
 """
 
 
@@ -447,13 +451,13 @@ stderr_logfile={T}/rec.err
 command={H}/sleeper
 autostart=false
 startsecs=0
-stopwaitsecs=5
+stopwaitsecs=1
 
 [program:p2]
 command={H}/sleeper
 autostart=false
 startsecs=0
-stopwaitsecs=5
+stopwaitsecs=1
 """
 
 
@@ -534,3 +538,256 @@ def test_tick_5_aligned(daemon):
     assert (n["h"]["serial"], n["h"]["poolserial"]) == ("0", "0"), n
     when = int(re.fullmatch(r"when:(\d+)", n["p"]).group(1))
     assert when % 5 == 0 and t0 < when <= n["t"], (t0, when, n)
+
+
+# --- misbehaving listeners delay nobody --------------------------------------
+
+MISBEHAVE = """
+[eventlistener:garbage]
+command=/bin/sh -c "echo not-ready-at-all; exec sleep 1000"
+events=PROCESS_STATE
+startsecs=0
+stopwaitsecs=1
+
+[eventlistener:flood]
+command=/bin/sh -c "head -c 4000000 /dev/zero; exec sleep 1000"
+events=PROCESS_STATE
+startsecs=0
+stdout_logfile=NONE
+stopwaitsecs=1
+
+[eventlistener:mute]
+command=/bin/sh -c "echo READY; exec sleep 1000"
+events=PROCESS_STATE
+startsecs=0
+stopwaitsecs=1
+
+[eventlistener:rec]
+command=/usr/bin/python3 {T}/lsn.py {T}/rec.jsonl
+events=PROCESS_STATE
+startsecs=0
+stderr_logfile={T}/rec.err
+
+[program:p]
+command={H}/sleeper
+autostart=false
+startsecs=0
+stopwaitsecs=1
+"""
+
+
+def test_misbehaving_listeners_delay_nobody(daemon):
+    """Garbage instead of READY, 4 MB of flood, READY and then never an
+    answer: rec's events all come, the process list answers, and the
+    three stay as they are (supervisord leaves such a listener running,
+    ignoring what it writes)."""
+    d = daemon
+    d.start(MISBEHAVE)
+    s = rpc(d).supervisor
+    bad = ("garbage", "flood", "mute")
+    have(d, 2, "rec")
+    pids = {n: s.getProcessInfo(n)["pid"] for n in bad}
+    s.startProcess("p", False)
+    have(d, 2, "p")
+    s.stopProcess("p")
+    have(d, 4, "p")
+    assert seq(d, proc="p") == states(
+        "p", ("STARTING", "from_state:STOPPED tries:0"),
+        ("RUNNING", "from_state:STARTING pid:N"),
+        ("STOPPING", "from_state:RUNNING pid:N"),
+        ("STOPPED", "from_state:STOPPING pid:N"))
+    for n in bad:
+        assert seq(d, proc=n)[:2] == states(
+            n, ("STARTING", "from_state:STOPPED tries:0"),
+            ("RUNNING", "from_state:STARTING pid:N")), seq(d)
+    info = {i["name"]: i for i in s.getAllProcessInfo()}
+    assert {n: (info[n]["statename"], info[n]["pid"]) for n in bad} == \
+        {n: ("RUNNING", pids[n]) for n in bad}
+    if d.name == "tend":
+        r = d.ctl("status", check=tendlib.EXIT_NOTRUNNING)
+        st = tendlib.parse_status_text(r.out)
+        assert [st[n][0] for n in bad + ("rec", "p")] == \
+            ["RUNNING"] * 4 + ["STOPPED"], r.out
+    check_headers(d)
+
+
+# --- pools in the process list -----------------------------------------------
+
+POOL = """
+[eventlistener:pool]
+command=/usr/bin/python3 {T}/lsn.py {T}/pool.jsonl
+process_name=%(program_name)s_%(process_num)02d
+numprocs=2
+events=PROCESS_STATE
+startsecs=0
+stderr_logfile={T}/%(program_name)s_%(process_num)02d.err
+
+[program:p]
+command={H}/sleeper
+autostart=false
+startsecs=0
+stopwaitsecs=1
+"""
+
+
+def test_pool_of_two_in_status_and_each_event_once(daemon):
+    """numprocs=2 listeners are pool:pool_00 and pool:pool_01 in
+    getAllProcessInfo and supervisorctl status (tendctl status too); an
+    event goes to one of them, never both, and none is missed."""
+    d = daemon
+    d.start(POOL)
+    s = rpc(d).supervisor
+    wait_for(d, lambda: len({n["lpid"] for n in notes(d, "pool")}) == 2,
+             "both listeners", "pool")
+    s.startProcess("p", False)
+    have(d, 2, "p", "pool")
+    s.stopProcess("p")
+    have(d, 4 + 4, None, "pool")  # p's four, the listeners' two each
+    info = [(i["group"], i["name"], i["statename"])
+            for i in s.getAllProcessInfo()]
+    assert info == [("p", "p", "STOPPED"), ("pool", "pool_00", "RUNNING"),
+                    ("pool", "pool_01", "RUNNING")], info
+    for n in ("pool_00", "pool_01"):
+        i = s.getProcessInfo(f"pool:{n}")
+        assert re.fullmatch(r"pid \d+, uptime 0:00:\d\d", i["description"])
+        assert i["pid"] in {x["lpid"] for x in notes(d, "pool")}, i
+    r = tendlib.run([tendlib.SUPERVISORCTL, "-s", f"unix://{d.sock}",
+                     "status"])
+    assert [x.split()[:2] for x in r.out.splitlines()] == [
+        ["p", "STOPPED"], ["pool:pool_00", "RUNNING"],
+        ["pool:pool_01", "RUNNING"]], r
+    if d.name == "tend":
+        r = d.ctl("status")
+        assert [x.split()[:2] for x in r.out.splitlines()] == [
+            ["p", "STOPPED"], ["pool:pool_00", "RUNNING"],
+            ["pool:pool_01", "RUNNING"]], r
+    evs = got(d, "pool")
+    assert all(h["pool"] == "pool" for h, _ in evs), evs
+    assert sorted(int(h["serial"]) for h, _ in evs) == list(range(8)), evs
+    assert sorted(int(h["poolserial"]) for h, _ in evs) == list(range(8))
+    # Two listeners write as they go: their notes are in serial order
+    # only once sorted.
+    evs.sort(key=lambda e: int(e[0]["serial"]))
+    assert [[h["eventname"], norm(p)] for h, p in evs
+            if p.startswith("processname:p ")] == states(
+        "p", ("STARTING", "from_state:STOPPED tries:0"),
+        ("RUNNING", "from_state:STARTING pid:N"),
+        ("STOPPING", "from_state:RUNNING pid:N"),
+        ("STOPPED", "from_state:STOPPING pid:N"))
+
+
+# --- Done means: a supervisord.conf with crashmail and memmon, unchanged --------
+
+# What superlance's crashmail does: PROCESS_STATE_EXITED, and a mail (here
+# a line) for each unexpected one.
+CRASHMAIL = r'''
+import sys
+from supervisor import childutils
+out = open(sys.argv[1], "a")
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    if headers["eventname"] == "PROCESS_STATE_EXITED":
+        pheaders, pdata = childutils.eventdata(payload + "\n")
+        if not int(pheaders["expected"]):
+            out.write("Process %(processname)s in group %(groupname)s exited "
+                      "unexpectedly (pid %(pid)s) from state %(from_state)s\n"
+                      % pheaders)
+            out.flush()
+    childutils.listener.ok(sys.stdout)
+'''
+
+# What superlance's memmon does on its TICK: look at every process over
+# XML-RPC and restart the one it is after (here: NAME, once).
+MEMMON = r'''
+import os, sys, json
+from supervisor import childutils
+out = open(sys.argv[1], "a")
+rpc = childutils.getRPCInterface(os.environ)
+done = False
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    if headers["eventname"].startswith("TICK") and not done:
+        for info in rpc.supervisor.getAllProcessInfo():
+            if info["name"] == sys.argv[2] and info["statename"] == "RUNNING":
+                name = "%s:%s" % (info["group"], info["name"])
+                stopped = rpc.supervisor.stopProcess(name)
+                started = rpc.supervisor.startProcess(name)
+                new = rpc.supervisor.getProcessInfo(name)
+                out.write(json.dumps([headers["eventname"], name,
+                                      info["pid"], stopped, started,
+                                      new["statename"], new["pid"]]) + "\n")
+                out.flush()
+                done = True
+    childutils.listener.ok(sys.stdout)
+'''
+
+DONE = """
+[unix_http_server]
+file={sock}
+
+[supervisord]
+logfile={T}/main.log
+pidfile={T}/main.pid
+childlogdir={T}
+nodaemon=true
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{sock}
+
+[eventlistener:crashmail]
+command=/usr/bin/python3 {T}/crashmail.py {T}/crashmail.out
+events=PROCESS_STATE_EXITED
+
+[eventlistener:memmon]
+command=/usr/bin/python3 {T}/memmon.py {T}/memmon.out hog
+events=TICK_5
+
+[program:crashy]
+command=/bin/sh -c "n=$(cat {T}/n 2>/dev/null || echo 0); echo $((n+1)) > {T}/n; [ $n -ge 2 ] && exec sleep 1000; exit 3"
+startsecs=0
+autorestart=unexpected
+stopwaitsecs=1
+
+[program:fine]
+command=/bin/sh -c "exit 0"
+startsecs=0
+autorestart=unexpected
+
+[program:hog]
+command={H}/sleeper
+stopwaitsecs=1
+"""
+
+
+def test_done_means_crashmail_and_memmon(daemon):
+    """Issue 17's "done means": one supervisord.conf, unchanged (the
+    daemon's socket path aside), with a crashmail and a memmon listener;
+    each gets what supervisord gives it."""
+    d = daemon
+    (d.dir / "crashmail.py").write_text(CRASHMAIL)
+    (d.dir / "memmon.py").write_text(MEMMON)
+    d.start(DONE.replace("{sock}", str(d.sock)), header=False)
+    s = rpc(d).supervisor
+
+    def lines(name):
+        try:
+            return (d.dir / name).read_text().splitlines()
+        except FileNotFoundError:
+            return []
+    wait_for(d, lambda: len(lines("crashmail.out")) >= 2, "2 crash mails")
+    wait_for(d, lambda: lines("memmon.out"), "memmon's restart")
+    assert [norm(x.replace("(pid ", "(pid:")) for x in
+            lines("crashmail.out")] == [
+        "Process crashy in group crashy exited unexpectedly (pid:N) from "
+        "state RUNNING"] * 2
+    ev, name, old, stopped, started, state, new = \
+        json.loads(lines("memmon.out")[0])
+    assert (ev, name, stopped, started, state) == \
+        ("TICK_5", "hog:hog", True, True, "RUNNING")
+    assert new != old and s.getProcessInfo("hog")["pid"] == new
+    assert s.getProcessInfo("crashy")["statename"] == "RUNNING"
+    assert s.getProcessInfo("fine")["statename"] == "EXITED"
+    assert len(lines("crashmail.out")) == 2
