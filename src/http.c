@@ -4,10 +4,11 @@
  * Owns: the [inet_http_server] listener, the HTTP connections (taken
  * from ctl.c's socket or accepted here), their limits, basic auth and
  * routing (the table is httproute.c's): POST /RPC2 to xmlrpc.c, GET
- * /logtail/NAME[/stderr] and /mainlogtail to the log streams, GET
- * /healthz and /readyz (health.c's answer), GET /metrics (the METRICS
- * request as metrics.c's text).  libmicrohttpd parses HTTP; it runs in
- * tendd's libev loop with no thread and no listening socket of its own:
+ * /logtail/NAME[/stderr], /mainlogtail and /events to the streams
+ * (http_stream.c), GET /healthz and /readyz (health.c's answer), GET
+ * /metrics (http_metrics.c: the METRICS request as metrics.c's text).
+ * libmicrohttpd parses HTTP; it runs in tendd's libev loop with no
+ * thread and no listening socket of its own:
  * its epoll fd is an ev_io, MHD_get_timeout() an ev_timer that runs only
  * while a connection exists, and connections come in through
  * MHD_add_connection().  The daemon is created at the first connection,
@@ -31,11 +32,12 @@
  */
 #include "handover.h"
 #include "http.h"
+#include "http_impl.h"
+#include "http_metrics.h"
 #include "httplib.h"
 #include "healthz.h"
 #include "httproute.h"
 #include "log.h"
-#include "metrics.h"
 #include "proto.h"
 #include "req.h"
 #include "web.h"
@@ -63,62 +65,6 @@
 #define HTTP_PAUSE 1.0 /* seconds the listener rests on EMFILE */
 #define HTTP_PRIORITY EV_MAXPRI
 
-/* One connection (MHD's socket context). */
-struct http_conn {
-	struct http_conn *next;
-	struct MHD_Connection *mc;
-	int fd;
-	bool inet;	  /* from the TCP listener: its credentials */
-	pid_t pid;	  /* the UNIX socket's peer; -1 on TCP */
-	uid_t uid;
-	char peer[64];	  /* "pid N" or the address, for logs and limits */
-	uint64_t active;  /* http.tick of its last progress */
-	bool waiting;	  /* suspended on tendd: not evictable */
-	bool evicted;	  /* shut down: MHD closes it at its next turn */
-};
-
-/* One request (MHD's request context). */
-struct http_req {
-	struct http_conn *conn;
-	int refuse;	/* an HTTP status to answer with, the body unread */
-	char *body;
-	size_t len, cap;
-	size_t seen;	/* body bytes received, kept or not */
-	bool started;	/* the call was handed to xmlrpc.c */
-	struct xmlrpc_call *call;
-	bool answered;	/* reply (or NULL: bad request) is here */
-	char *reply;
-	size_t replylen;
-	enum http_route route;
-	struct http_stream *stream;
-	struct web_call *wcall; /* in flight */
-	struct web_out wout;    /* its answer, once ANSWERED */
-};
-
-/*
- * A /logtail stream: a TAIL (or MAINTAIL) request that follows the file,
- * as `tendctl tail -f` does, through logcap's followers: no polling.  Its
- * pieces wait in BUF until MHD's reader takes them; the request is pumped
- * for the next only once BUF is empty, so a reader that does not read
- * costs one piece of memory and nothing else (and MHD cuts it off after
- * HTTP_TIMEOUT without progress).  At the end of the file the connection
- * is suspended (no timeout, not evictable) until logcap wakes us; an
- * ev_io watches for the peer hanging up meanwhile.
- */
-struct http_stream {
-	struct req rq;
-	struct http_req *r;	/* NULL once MHD has let go of the request */
-	struct MHD_Connection *mc;
-	char *buf;
-	size_t len, off, cap;
-	bool ended;	/* END or ERROR came */
-	bool failed;	/* ERROR before any data: 404 */
-	bool suspended;
-	ev_io hup;	/* the peer, while suspended */
-	bool sse;	/* records as text/event-stream JSON (GET /events) */
-	struct wbuf rec;	/* the record being encoded */
-};
-
 static struct {
 	struct ev_loop *loop;
 	struct MHD_Daemon *d;
@@ -138,8 +84,17 @@ static struct {
 	bool closing;		    /* http_close(): suspend nothing */
 } http = {.lfd = -1};
 
-static void http_schedule(void);
-static void http_stream_close(struct http_stream *st);
+struct ev_loop *
+http_ev_loop(void)
+{
+	return http.loop;
+}
+
+bool
+http_is_closing(void)
+{
+	return http.closing;
+}
 
 /* --- credentials ------------------------------------------------------ */
 
@@ -220,7 +175,7 @@ http_answer(struct MHD_Connection *mc, unsigned status, const char *type,
 	return ret;
 }
 
-static enum MHD_Result
+enum MHD_Result
 http_error(struct MHD_Connection *mc, unsigned status, const char *text)
 {
 	return http_answer(mc, status, "text/plain", (char *)text,
@@ -346,158 +301,17 @@ http_probe(struct MHD_Connection *mc, enum http_route route)
 
 /* --- GET /metrics: the METRICS request's records as metrics.c's text --- */
 
-/* The records of one METRICS request: KV holds every pair of every
- * record, REC each record's first pair and count. */
-struct http_mcoll {
-	struct req rq;
-	char **kv;
-	size_t nkv, capkv;
-	struct {
-		size_t first, n;
-	} *rec;
-	size_t nrec, caprec;
-	bool oom, ended, failed;
-};
-
-static bool
-http_grow(void *pp, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *p;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	if ((p = realloc(*(void **)pp, n * size)) == NULL)
-		return false;
-	*(void **)pp = p;
-	*cap = n;
-	return true;
-}
-
-static void
-http_mc_record(struct req *rq)
-{
-	struct http_mcoll *m = rq->sink;
-
-	if (m->oom || !http_grow(&m->rec, &m->caprec, m->nrec + 1,
-	                  sizeof(*m->rec))) {
-		m->oom = true;
-		return;
-	}
-	m->rec[m->nrec].first = m->nkv / 2;
-	m->rec[m->nrec++].n = 0;
-}
-
-static void
-http_mc_kv(struct req *rq, const char *key, const char *value)
-{
-	struct http_mcoll *m = rq->sink;
-	char *k, *v;
-
-	if (m->oom || m->nrec == 0)
-		return;
-	if (!http_grow(&m->kv, &m->capkv, m->nkv + 2, sizeof(*m->kv)) ||
-	    (k = strdup(key)) == NULL) {
-		m->oom = true;
-		return;
-	}
-	if ((v = strdup(value)) == NULL) {
-		free(k);
-		m->oom = true;
-		return;
-	}
-	m->kv[m->nkv++] = k;
-	m->kv[m->nkv++] = v;
-	m->rec[m->nrec - 1].n++;
-}
-
-static void
-http_mc_nop(struct req *rq)
-{
-}
-
-static void
-http_mc_data(struct req *rq, const void *data, size_t n)
-{
-}
-
-static void
-http_mc_end(struct req *rq)
-{
-	((struct http_mcoll *)rq->sink)->ended = true;
-}
-
-static void
-http_mc_error(struct req *rq, const char *msg)
-{
-	struct http_mcoll *m = rq->sink;
-
-	(void)msg; /* the only failure: tendd is shutting down */
-	m->ended = m->failed = true;
-}
-
-static bool
-http_mc_no(const struct req *rq)
-{
-	return false;
-}
-
-static const struct req_sink_ops http_mc_ops = {
-    .record = http_mc_record,
-    .kv = http_mc_kv,
-    .record_end = http_mc_nop,
-    .data = http_mc_data,
-    .end = http_mc_end,
-    .error = http_mc_error,
-    .wake = http_mc_nop,
-    .dropped = http_mc_no,
-    .busy = http_mc_no,
-};
-
-/* The text of M's records; NULL on ENOMEM. */
-static char *
-http_mc_text(const struct http_mcoll *m, size_t *len)
-{
-	struct metrics_rec *v;
-	size_t i;
-	char *text;
-
-	if ((v = calloc(m->nrec ? m->nrec : 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < m->nrec; i++) {
-		v[i].kv = m->kv + 2 * m->rec[i].first;
-		v[i].n = m->rec[i].n;
-	}
-	text = metrics_text(v, m->nrec, len);
-	free(v);
-	return text;
-}
-
-/* METRICS answers at once (it does not wait on processes), so the
- * records are all here when req_dispatch() returns. */
+/* METRICS answers at once (it does not wait on processes): http_metrics.c
+ * collects its records and returns their text. */
 static enum MHD_Result
 http_metrics(struct MHD_Connection *mc, const struct http_conn *hc)
 {
-	struct http_mcoll m = {0};
-	const char *argv[1] = {NULL};
-	char *text = NULL;
-	size_t i, len = 0;
+	bool exiting = false;
+	size_t len = 0;
+	char *text;
 
-	m.rq.ops = &http_mc_ops;
-	m.rq.sink = &m;
-	m.rq.type = PROTO_REQ_METRICS;
-	m.rq.argv = argv;
-	m.rq.pid = hc->pid;
-	m.rq.uid = hc->uid;
-	if (req_dispatch(&m.rq) == 0 && m.ended && !m.failed && !m.oom)
-		text = http_mc_text(&m, &len);
-	for (i = 0; i < m.nkv; i++)
-		free(m.kv[i]);
-	free(m.kv);
-	free(m.rec);
-	if (text == NULL && m.failed)
+	text = http_metrics_text(hc->pid, hc->uid, &len, &exiting);
+	if (text == NULL && exiting)
 		return http_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "503 tendd is exiting\n");
 	if (text == NULL)
@@ -507,300 +321,6 @@ http_metrics(struct MHD_Connection *mc, const struct http_conn *hc)
 	return http_answer(mc, MHD_HTTP_OK,
 	    "text/plain; version=0.0.4; charset=utf-8", text, len,
 	    MHD_RESPMEM_MUST_FREE);
-}
-
-/* --- /logtail streams -------------------------------------------------- */
-
-static void
-http_stream_resume(struct http_stream *st)
-{
-	if (!st->suspended)
-		return;
-	st->suspended = false;
-	ev_io_stop(http.loop, &st->hup);
-	if (st->r != NULL)
-		st->r->conn->waiting = false;
-	MHD_resume_connection(st->mc);
-	http_schedule();
-}
-
-/* The request is over for MHD: stop the TAIL, forget everything. */
-static void
-http_stream_close(struct http_stream *st)
-{
-	ev_io_stop(http.loop, &st->hup);
-	if (st->rq.live && st->rq.cancel != NULL) {
-		st->rq.cancel(&st->rq);
-		st->rq.live = false;
-	}
-	if (st->rq.live) {
-		/* It answers later; the sink then frees it. */
-		st->r = NULL;
-		return;
-	}
-	webfmt_free(&st->rec);
-	free(st->buf);
-	free(st);
-}
-
-static void http_st_data(struct req *rq, const void *data, size_t n);
-
-/* Records go out only on /events: each one line "data: {JSON}". */
-static void
-http_st_record(struct req *rq)
-{
-	struct http_stream *st = rq->sink;
-
-	if (!st->sse)
-		return;
-	st->rec.len = 0;
-	st->rec.oom = false;
-	webfmt_puts(&st->rec, "data: {");
-}
-
-static void
-http_st_kv(struct req *rq, const char *key, const char *value)
-{
-	struct http_stream *st = rq->sink;
-
-	if (!st->sse)
-		return;
-	if (st->rec.len > strlen("data: {"))
-		webfmt_puts(&st->rec, ",");
-	webfmt_json(&st->rec, key);
-	webfmt_puts(&st->rec, ":");
-	webfmt_json(&st->rec, value);
-}
-
-static void
-http_st_record_end(struct req *rq)
-{
-	struct http_stream *st = rq->sink;
-
-	if (!st->sse)
-		return;
-	webfmt_puts(&st->rec, "}\n\n");
-	if (!st->rec.oom)
-		http_st_data(rq, st->rec.s, st->rec.len);
-}
-
-static void
-http_st_data(struct req *rq, const void *data, size_t n)
-{
-	struct http_stream *st = rq->sink;
-	size_t cap;
-	char *p;
-
-	if (st->off == st->len)
-		st->off = st->len = 0;
-	if (st->len + n > st->cap) {
-		cap = st->cap ? st->cap : 4096;
-		while (cap < st->len + n)
-			cap *= 2;
-		if ((p = realloc(st->buf, cap)) == NULL)
-			return; /* the piece is lost; the stream goes on */
-		st->buf = p;
-		st->cap = cap;
-	}
-	memcpy(st->buf + st->len, data, n);
-	st->len += n;
-	http_stream_resume(st);
-}
-
-static void
-http_st_end(struct req *rq)
-{
-	struct http_stream *st = rq->sink;
-
-	st->ended = true;
-	if (st->r == NULL) {
-		webfmt_free(&st->rec);
-		free(st->buf);
-		free(st);
-		return;
-	}
-	http_stream_resume(st);
-}
-
-static void
-http_st_error(struct req *rq, const char *msg)
-{
-	struct http_stream *st = rq->sink;
-
-	if (st->len == 0)
-		st->failed = true;
-	http_st_end(rq);
-}
-
-/* Called from inside logcap: no logging, no freeing. */
-static void
-http_st_wake(struct req *rq)
-{
-	http_stream_resume(rq->sink);
-}
-
-static bool
-http_st_dropped(const struct req *rq)
-{
-	const struct http_stream *st = rq->sink;
-
-	return st->r == NULL;
-}
-
-/* Pieces not yet taken by MHD's reader. */
-static bool
-http_st_busy(const struct req *rq)
-{
-	const struct http_stream *st = rq->sink;
-
-	return st->off < st->len;
-}
-
-static const struct req_sink_ops http_st_ops = {
-    .record = http_st_record,
-    .kv = http_st_kv,
-    .record_end = http_st_record_end,
-    .data = http_st_data,
-    .end = http_st_end,
-    .error = http_st_error,
-    .wake = http_st_wake,
-    .dropped = http_st_dropped,
-    .busy = http_st_busy,
-};
-
-/* The peer of a suspended stream: at EOF, let MHD find it closed. */
-static void
-http_st_hup_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct http_stream *st = w->data;
-	char b;
-
-	if (recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
-		return;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return;
-	ev_io_stop(loop, w);
-	http_stream_resume(st);
-}
-
-/* MHD wants more of the body. */
-static ssize_t
-http_st_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-	struct http_stream *st = cls;
-	size_t n;
-
-	if (st->off == st->len && !st->ended && st->rq.live &&
-	    st->rq.pump != NULL)
-		st->rq.pump(&st->rq);
-	if (st->off < st->len) {
-		n = st->len - st->off < max ? st->len - st->off : max;
-		memcpy(out, st->buf + st->off, n);
-		st->off += n;
-		return (ssize_t)n;
-	}
-	if (st->ended || http.closing)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	/* At the end of the log: wait for logcap, not for a timeout. */
-	st->suspended = true;
-	st->r->conn->waiting = true;
-	ev_io_set(&st->hup, st->r->conn->fd, EV_READ);
-	ev_io_start(http.loop, &st->hup);
-	MHD_suspend_connection(st->mc);
-	return 0;
-}
-
-static bool http_stream_open(struct MHD_Connection *mc, struct http_req *r,
-    uint16_t type, const char **argv, int i, bool sse);
-
-/* Start the TAIL of URL for R ("/logtail/NAME[/CHANNEL]",
- * "/mainlogtail"); false: 404. */
-static bool
-http_stream_start(struct MHD_Connection *mc, struct http_req *r,
-    const char *url)
-{
-	char name[256];
-	const char *argv[6];
-	bool main, err;
-	int i = 0;
-
-	http_logtail_args(url, name, sizeof(name), &main, &err);
-	if (!main) {
-		argv[i++] = name;
-		argv[i++] = err ? "stderr" : "stdout";
-	}
-	argv[i++] = "bytes";
-	argv[i++] = "1024"; /* supervisord starts 1 KiB from the end */
-	argv[i++] = "1";
-	argv[i] = NULL;
-	return http_stream_open(mc, r,
-	    main ? PROTO_REQ_MAINTAIL : PROTO_REQ_TAIL, argv, i, false);
-}
-
-/* Start request TYPE (ARGV, ARGC) as R's stream; false: 404. */
-static bool
-http_stream_open(struct MHD_Connection *mc, struct http_req *r,
-    uint16_t type, const char **argv, int i, bool sse)
-{
-	struct http_stream *st;
-
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		return false;
-	st->r = r;
-	st->mc = mc;
-	st->sse = sse;
-	ev_io_init(&st->hup, http_st_hup_cb, r->conn->fd, EV_READ);
-	st->hup.data = st;
-	st->rq.ops = &http_st_ops;
-	st->rq.sink = st;
-	st->rq.type = type;
-	st->rq.argv = argv;
-	st->rq.argc = i;
-	st->rq.pid = r->conn->pid;
-	st->rq.uid = r->conn->uid;
-	r->stream = st;
-	if (req_dispatch(&st->rq) == -1)
-		st->failed = st->ended = true;
-	return !st->failed;
-}
-
-static enum MHD_Result
-http_logtail(struct MHD_Connection *mc, struct http_req *r, const char *url)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	const char *since, *argv[3];
-	size_t i;
-
-	if (r->stream == NULL && r->route == HTTP_ROUTE_EVENTS) {
-		/* since=SEQ: what happened after the page was made */
-		since = MHD_lookup_connection_value(
-		    mc, MHD_GET_ARGUMENT_KIND, "since");
-		for (i = 0; since != NULL && since[i] != '\0'; i++)
-			if (since[i] < '0' || since[i] > '9' || i > 20)
-				since = NULL;
-		argv[0] = since != NULL ? since : "";
-		argv[1] = "1";
-		argv[2] = NULL;
-		if (!http_stream_open(mc, r, PROTO_REQ_EVENTS, argv, 2, true))
-			return http_error(
-			    mc, MHD_HTTP_NOT_FOUND, "404 Not Found\n");
-	}
-	if (r->stream == NULL && !http_stream_start(mc, r, url))
-		return http_error(mc, MHD_HTTP_NOT_FOUND, "404 Not Found\n");
-	resp = MHD_create_response_from_callback(
-	    MHD_SIZE_UNKNOWN, 4096, http_st_read, r->stream, NULL);
-	if (resp == NULL)
-		return MHD_NO;
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    r->route == HTTP_ROUTE_EVENTS ? "text/event-stream"
-	                                  : "text/plain;charset=utf-8");
-	(void)MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	if (r->route == HTTP_ROUTE_EVENTS)
-		(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
-	ret = MHD_queue_response(mc, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
 }
 
 /* --- the web page (web.c) -------------------------------------------- */
@@ -1149,7 +669,7 @@ http_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Run MHD at the next loop turn (after a resume, an eviction): never
  * from inside one of its own callbacks. */
-static void
+void
 http_schedule(void)
 {
 	ev_timer_stop(http.loop, &http.tick_timer);

@@ -46,6 +46,8 @@ feed.c        spawn.h reap.h fsm.h logcap.h cgroup.h ctl.h
 events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
 evbus.c       config_impl.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h req.h
 http.c        svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h
+http_stream.c svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h
+http_metrics.c svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h httplib.h
 xmlrpc.c      fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h http.h job.h status.h
 health.c      ctl.h logcap.h cgroup.h job.h http.h
 probe.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
