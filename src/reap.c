@@ -70,8 +70,29 @@
 #define REAP_TURN_NS 2000000LL
 #define REAP_BACKLOG_PER_MS 128
 
+/*
+ * reap_sigchld()'s walk (waitid(P_ALL, WNOWAIT)) looks at every child of
+ * tendd, so it costs O(services) each time; yet it is needed only for
+ * orphans (a service's grandchild re-parented to tendd, the subreaper):
+ * every child tendd started is collected through its own pidfd.  And
+ * every exit of a child sends SIGCHLD, exec health probes included: a
+ * clone without an exit signal does not help, since execve() sets it
+ * back to SIGCHLD (de_thread() in the kernel's fs/exec.c).  With 200
+ * services probed every second by exec, a walk per probe was ~10% of
+ * tendd's CPU.  So after a walk, SIGCHLDs within REAP_WALK_GAP only
+ * arm a timer for one more walk at its end: an orphan's zombie lingers
+ * at most that long while children exit often, and not at all when
+ * they do not (the first SIGCHLD after a quiet spell walks at once).
+ * Service and probe exits do not wait for it: their pidfd watchers take
+ * them (they run before the SIGCHLD watcher in a loop turn: tendd.c).
+ */
+#define REAP_WALK_GAP 0.05
+
 static struct ev_loop *reap_loop;
 static ev_timer reap_again;
+static ev_timer reap_walk_timer; /* a deferred walk: REAP_WALK_GAP */
+static double reap_walked;	 /* monotonic: the last walk; 0: none */
+static reap_orphans_fn *reap_on_orphans;
 static ev_prepare reap_refill;
 static long long reap_allow_ns = REAP_TURN_NS; /* this turn's allowance */
 static long long reap_turn_t0; /* first exit taken this turn; 0: none yet */
@@ -81,10 +102,35 @@ static const struct svctab *reap_tab;
 static reap_exit_fn *reap_on_exit;
 static struct reap_child *reap_children; /* see reap_child_watch() */
 
+/* Walk now, and tell the caller of reap_init() about orphans. */
+static void
+reap_walk(void)
+{
+	if (reap_sigchld() > 0 && reap_on_orphans != NULL)
+		reap_on_orphans();
+}
+
 static void
 reap_again_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)reap_sigchld();
+	reap_walk();
+}
+
+void
+reap_on_sigchld(void)
+{
+	double now, due;
+
+	if (ev_is_active(&reap_walk_timer) || ev_is_active(&reap_again))
+		return; /* a walk is due already: it will see this exit */
+	now = util_monotonic();
+	due = reap_walked + REAP_WALK_GAP;
+	if (reap_walked > 0 && now < due && now >= reap_walked) {
+		ev_timer_set(&reap_walk_timer, due - now, 0.);
+		ev_timer_start(reap_loop, &reap_walk_timer);
+		return;
+	}
+	reap_walk();
 }
 
 static void
@@ -126,13 +172,17 @@ reap_take(void)
 }
 
 void
-reap_init(struct ev_loop *loop, const struct svctab *tab, reap_exit_fn *on_exit)
+reap_init(struct ev_loop *loop, const struct svctab *tab, reap_exit_fn *on_exit,
+    reap_orphans_fn *on_orphans)
 {
 	reap_loop = loop;
 	reap_tab = tab;
 	reap_on_exit = on_exit;
-	/* Armed only when a reap_sigchld() stopped early: idle stays idle. */
+	reap_on_orphans = on_orphans;
+	/* Armed only when a reap_sigchld() stopped early, or SIGCHLDs come
+	 * close together: idle stays idle. */
 	ev_timer_init(&reap_again, reap_again_cb, 0.001, 0.);
+	ev_timer_init(&reap_walk_timer, reap_again_cb, 0., 0.);
 	/* A prepare watcher never wakes the loop by itself. */
 	ev_prepare_init(&reap_refill, reap_refill_cb);
 	ev_prepare_start(loop, &reap_refill);
@@ -460,6 +510,8 @@ reap_sigchld(void)
 	int orphans = 0, services = 0;
 	int i, rc;
 
+	reap_walked = util_monotonic();
+	ev_timer_stop(reap_loop, &reap_walk_timer); /* this is the walk */
 	/*
 	 * Peek with WNOWAIT: a plain waitid(P_ALL) would reap whichever
 	 * child exited first, service processes included.  Their pidfd

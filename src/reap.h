@@ -18,9 +18,12 @@
 /* Called once per reaped service process, with its exit facts. */
 typedef void reap_exit_fn(struct proc *p, const struct proc_exit *ex);
 
+/* Called after orphans were reaped by a SIGCHLD (reap_on_sigchld). */
+typedef void reap_orphans_fn(void);
+
 /* TAB is consulted to tell service processes from orphans. */
 void reap_init(struct ev_loop *loop, const struct svctab *tab,
-    reap_exit_fn *on_exit);
+    reap_exit_fn *on_exit, reap_orphans_fn *on_orphans);
 void reap_set_table(const struct svctab *tab);
 /* Start watching p->pidfd. */
 void reap_watch(struct proc *p);
@@ -50,8 +53,13 @@ void reap_child_watch(struct reap_child *c);
  * unreaped), else to C itself.  0, or -1 with errno. */
 int reap_child_kill(struct reap_child *c, int sig);
 
-/* SIGCHLD arrived: reap every orphan; collect any service process found
- * exited through its own pidfd path.  Returns how many orphans. */
+/* SIGCHLD arrived: reap_sigchld() now, or, when the last one ran less
+ * than REAP_WALK_GAP ago, once that much time has passed (reap.c says
+ * why); ON_ORPHANS runs after either if it reaped orphans.  Give the
+ * SIGCHLD watcher a lower priority than the pidfd watchers. */
+void reap_on_sigchld(void);
+/* Reap every orphan now; collect any service process found exited
+ * through its own pidfd path.  Returns how many orphans. */
 int reap_sigchld(void);
 /*
  * At exit, after the loop: reap every child that is a zombie or on its

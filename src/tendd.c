@@ -739,8 +739,7 @@ signal_cb(struct ev_loop *l, ev_signal *w, int revents)
 		reload_signal();
 		break;
 	case SIGCHLD:
-		if (reap_sigchld() > 0)
-			leftovers_recount();
+		reap_on_sigchld(); /* then leftovers_recount() for orphans */
 		break;
 	case SIGUSR1:
 		log_info("received SIGUSR1: re-executing %s", "tendd");
@@ -769,6 +768,11 @@ signals_init(void)
 	ev_signal_init(&sig_int, signal_cb, SIGINT);
 	ev_signal_init(&sig_hup, signal_cb, SIGHUP);
 	ev_signal_init(&sig_chld, signal_cb, SIGCHLD);
+	/* After the pidfd watchers of the same loop turn: they collect the
+	 * exits of tendd's own children, so that the walk for orphans
+	 * (reap_on_sigchld) does not find and collect them first and then
+	 * walk every child once more. */
+	ev_set_priority(&sig_chld, EV_MINPRI);
 	ev_signal_init(&sig_usr1, signal_cb, SIGUSR1);
 	ev_signal_init(&sig_usr2, signal_cb, SIGUSR2);
 	ev_signal_start(loop, &sig_term);
@@ -996,7 +1000,7 @@ main(int argc, char **argv)
 		fatal("service table");
 	fsm_init(&tendd_fsm_ops);
 	handover_init(loop, &tab, &tendd_handover_ops);
-	reap_init(loop, &tab, exit_cb);
+	reap_init(loop, &tab, exit_cb, leftovers_recount);
 	if (cgroup_init(loop, &tab, conf->global.cgroup, empty_cb, err,
 	        sizeof(err), cgerr, sizeof(cgerr)) == -1)
 		fatalx("%s", cgerr);

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from tendlib import EXIT_OK, is_alive
-from test_daemon import ctxt_switches
+from tendlib import EXIT_OK, is_alive, proc_stat
+from test_daemon import ctxt_switches, zombies_of
 from test_metrics import PROMTOOL, parse, value
 
 
@@ -179,6 +179,57 @@ def test_exec_probe_killed_at_timeout(tend):
     tend.ctl("stop", "app", check=EXIT_OK)
     tend.wait_until(lambda: not probe_children(tend),
                     what="the last probe reaped")
+
+
+def test_exec_probe_exits_are_not_service_exits(tend):
+    """Exec probes are tendd's children too: their exits are never taken
+    for a service's, a service's exit that comes together with a probe's
+    (the probe sets it off through a FIFO) is still reaped, with its own
+    status, and an orphan adopted meanwhile is reaped; no zombie is left
+    (reap.c's SIGCHLD walk is deferred while children exit often)."""
+    os.mkfifo(tend.dir / "go")
+    pidfile = tend.dir / "grandchild.pid"
+    tend.track_pidfile(pidfile)
+    tend.start("""
+        [program:app]
+        command={H}/sleeper
+        startsecs=0
+        healthcheck=exec:sh -c 'exec 3<>{T}/go; echo >&3'
+        healthcheck_interval=0.05
+
+        [program:victim]
+        command=sh -c 'read x < {T}/go; exit 7'
+        startsecs=0
+        autorestart=true
+
+        [program:df]
+        command={H}/doublefork {T}/grandchild.pid
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    app = tend.wait_state("app", "RUNNING")["pid"]
+    # Each respawn of victim needs its exit before it reaped.
+    rec = tend.wait_rec("victim", lambda r: r["spawns"] >= 4,
+                        what="victim ended by 3 probes, reaped each time")
+    assert rec["exit"]["code"] == 7 and not rec["exit"].get("signal"), rec
+    exits = [e["exit"] for e in tend.history("victim") if e.get("exit")]
+    assert len(exits) >= 3 and all(x["code"] == 7 for x in exits), exits
+    gpid = int(tend.wait_until(lambda: pidfile.exists() and
+                               pidfile.read_text().strip(),
+                               what="grandchild pidfile"))
+    assert proc_stat(gpid).ppid == tend.pid
+    os.kill(gpid, signal.SIGKILL)
+    tend.wait_until(lambda: proc_stat(gpid) is None,
+                    what=f"orphan {gpid} reaped while probes run")
+    rec = tend.status_of("app")
+    assert rec["state"] == "RUNNING" and rec["pid"] == app, rec
+    assert rec["spawns"] == 1 and rec["health"]["state"] == "healthy", rec
+    assert rec["health"]["probes"] >= 3, rec
+    assert not [e for e in tend.history("app") if e.get("exit")]
+    assert tend.status_of("df")["spawns"] == 1
+    tend.ctl("stop", "app", "victim", check=EXIT_OK)
+    tend.wait_until(lambda: not zombies_of(tend.pid),
+                    what="no zombie children of tendd")
 
 
 def test_start_period_ignores_early_failures(tend):
