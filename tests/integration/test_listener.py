@@ -25,6 +25,7 @@ supervisor_xmlrpc = pytest.importorskip(
 #   ok                  answer OK to everything
 #   fail                answer FAIL the first time each serial comes, OK next
 #   die TEXT            exit(1) unanswered on the first event holding TEXT
+#   badresult TEXT      answer "RESULT abc" to the first event holding TEXT
 #   block TEXT FIFO     on the first event holding TEXT, read FIFO to EOF
 #   stop NAME           on NAME's RUNNING, stopProcess(NAME) over XML-RPC
 LISTENER = r'''
@@ -57,6 +58,10 @@ while True:
         continue
     if mode[0] == "die" and mode[1] in p and once("die"):
         os._exit(1)
+    if mode[0] == "badresult" and mode[1] in p and once("bad"):
+        sys.stdout.write("RESULT abc\n")
+        sys.stdout.flush()
+        continue
     if mode[0] == "block" and mode[1] in p and once("block"):
         with open(mode[2]) as f:
             f.read()
@@ -254,6 +259,14 @@ startsecs=0
 autostart=false
 stopwaitsecs=1
 
+[program:utf]
+command=/bin/sh -c "printf 'h\\303\\251 \\342\\234\\223\\n'; printf '\\377\\376x\\n' >&2; exec sleep 1000"
+stdout_events_enabled=true
+stderr_events_enabled=true
+startsecs=0
+autostart=false
+stopwaitsecs=1
+
 [program:quiet]
 command=/bin/sh -c "printf 'not-an-event\\\\n'; printf 'nor-this\\\\n' >&2; exec sleep 1000"
 startsecs=0
@@ -280,11 +293,12 @@ def test_log_and_communication_events(daemon):
     d.start(LOGS)
     s = rpc(d).supervisor
     wait_for(d, lambda: any("env" in n for n in notes(d)), "listener start")
-    for name in ("quiet", "both", "comm"):
+    for name in ("quiet", "both", "comm", "utf"):
         s.startProcess(name, False)
     have(d, 2, "both")
     have(d, 2, "comm")
-    pids = {n: s.getProcessInfo(n)["pid"] for n in ("both", "comm")}
+    have(d, 2, "utf")
+    pids = {n: s.getProcessInfo(n)["pid"] for n in ("both", "comm", "utf")}
 
     def by(name, ch):
         return sorted(x for x in seq(d, proc=name) if ch in x[0])
@@ -298,12 +312,21 @@ def test_log_and_communication_events(daemon):
         ["PROCESS_COMMUNICATION_STDOUT", P.format("comm") + "pid:N\nto-out"]]
     assert by("comm", "STDERR") == [
         ["PROCESS_COMMUNICATION_STDERR", P.format("comm") + "pid:N\nto-err"]]
+    # len: is in characters (childutils reads that many from a text
+    # stream); bytes that are not UTF-8 come as Python's repr.
+    assert by("utf", "STDOUT") == [
+        ["PROCESS_LOG_STDOUT", P.format("utf") + "pid:N channel:stdout\n"
+         "h\u00e9 \u2713\n"]]
+    assert by("utf", "STDERR") == [
+        ["PROCESS_LOG_STDERR", P.format("utf") + "pid:N channel:stderr\n"
+         "Undecodable: b'\\xff\\xfex\\n'"]]
     for h, p in got(d):
+        assert int(h["len"]) == len(p), (h, p)
         name = p.split()[0].split(":")[1]
         assert f"pid:{pids[name]}" in p, (pids, p)
     # Nothing about quiet.
     assert seq(d, proc="quiet") == []
-    assert len(got(d)) == 4, seq(d)
+    assert len(got(d)) == 6, seq(d)
 
 
 # --- a listener calling back over XML-RPC ------------------------------------
@@ -437,6 +460,62 @@ def test_listener_dying_mid_event_gets_it_again(daemon):
         ("RUNNING", "from_state:STARTING pid:N"))
 
 
+BADRESULT = """
+[eventlistener:pool]
+command=/usr/bin/python3 {T}/lsn.py {T}/pool.jsonl badresult processname:victim
+process_name=%(program_name)s_%(process_num)02d
+numprocs=2
+events=PROCESS_STATE
+startsecs=0
+stderr_logfile={T}/%(program_name)s_%(process_num)02d.err
+
+[program:victim]
+command={H}/sleeper
+autostart=false
+startsecs=0
+stopwaitsecs=1
+"""
+
+
+def test_bad_result_line_hands_the_event_to_another_listener(daemon):
+    """"RESULT abc": that listener is UNKNOWN (logged; it gets nothing
+    more, and keeps running) and its event goes to the other of the pool."""
+    d = daemon
+    d.start(BADRESULT)
+    s = rpc(d).supervisor
+    wait_for(d, lambda: len({n["lpid"] for n in notes(d, "pool")}) == 2,
+             "both listeners", "pool")
+    have(d, 4, None, "pool")
+    s.startProcess("victim", False)
+    have(d, 3, "victim", "pool")  # STARTING twice, RUNNING
+    s.stopProcess("victim")
+    have(d, 5, "victim", "pool")
+    evs = [n for n in notes(d, "pool") if "h" in n and
+           n["p"].startswith("processname:victim ")]
+    # The other may be busy with the next event when the first comes
+    # back: the order among the two is the scheduler's.
+    bad, rest = evs[0]["lpid"], evs[1:]
+    assert {n["lpid"] for n in rest} - {bad} == {rest[0]["lpid"]}, evs
+    assert all(n["lpid"] != bad for n in rest), evs
+    again = [n for n in rest if n["h"] == evs[0]["h"]]
+    assert [n["p"] for n in again] == [evs[0]["p"]], evs
+    rest.sort(key=lambda n: int(n["h"]["serial"]))
+    assert [[n["h"]["eventname"], norm(n["p"])] for n in rest] == states(
+        "victim", ("STARTING", "from_state:STOPPED tries:0"),
+        ("RUNNING", "from_state:STARTING pid:N"),
+        ("STOPPING", "from_state:RUNNING pid:N"),
+        ("STOPPED", "from_state:STOPPING pid:N"))
+    name = [i["name"] for i in s.getAllProcessInfo()
+            if i["pid"] == bad and i["statename"] == "RUNNING"]
+    assert len(name) == 1, s.getAllProcessInfo()
+    if d.name == "supervisord":
+        assert f"WARN {name[0]}: bad result line: 'RESULT abc'" in \
+            d.log_text()
+    else:
+        assert [x for x in d.log_text().splitlines()
+                if name[0] in x and "RESULT abc" in x], d.log_tail()
+
+
 # --- buffer overflow ---------------------------------------------------------
 
 OVERFLOW = """
@@ -562,10 +641,23 @@ events=PROCESS_STATE
 startsecs=0
 stopwaitsecs=1
 
+[eventlistener:deaf]
+command=/bin/sh -c "echo READY; exec sleep 1000"
+events=REMOTE_COMMUNICATION
+startsecs=0
+stopwaitsecs=1
+
+[eventlistener:quitter]
+command=/bin/sh -c "exit 1"
+events=PROCESS_STATE
+startsecs=1
+startretries=0
+
 [eventlistener:rec]
 command=/usr/bin/python3 {T}/lsn.py {T}/rec.jsonl
-events=PROCESS_STATE
+events=PROCESS_STATE,REMOTE_COMMUNICATION
 startsecs=0
+buffer_size=100
 stderr_logfile={T}/rec.err
 
 [program:p]
@@ -578,13 +670,14 @@ stopwaitsecs=1
 
 def test_misbehaving_listeners_delay_nobody(daemon):
     """Garbage instead of READY, 4 MB of flood, READY and then never an
-    answer: rec's events all come, the process list answers, and the
-    three stay as they are (supervisord leaves such a listener running,
-    ignoring what it writes)."""
+    answer, READY and never reading its 200 KB event, an exit at once:
+    rec's events all come, the process list answers, the first four stay
+    as they are (supervisord leaves such a listener running, ignoring
+    what it writes) and the quitter ends FATAL."""
     d = daemon
     d.start(MISBEHAVE)
     s = rpc(d).supervisor
-    bad = ("garbage", "flood", "mute")
+    bad = ("garbage", "flood", "mute", "deaf")
     have(d, 2, "rec")
     pids = {n: s.getProcessInfo(n)["pid"] for n in bad}
     s.startProcess("p", False)
@@ -600,14 +693,25 @@ def test_misbehaving_listeners_delay_nobody(daemon):
         assert seq(d, proc=n)[:2] == states(
             n, ("STARTING", "from_state:STOPPED tries:0"),
             ("RUNNING", "from_state:STARTING pid:N")), seq(d)
+    # 200 KB to deaf fill its pipe (64 KiB): the daemon goes on all the
+    # same.  (Not more: tendd refuses an HTTP body over 256 KiB.)
+    big = "x" * 200000
+    assert s.sendRemoteCommEvent("big", big) is True
+    wait_for(d, lambda: ["REMOTE_COMMUNICATION", "type:big\n" + big]
+             in seq(d), "the big event")
+    have(d, 3, "quitter")
+    assert seq(d, proc="quitter") == states(
+        "quitter", ("STARTING", "from_state:STOPPED tries:0"),
+        ("BACKOFF", "from_state:STARTING tries:1"),
+        ("FATAL", "from_state:BACKOFF"))
     info = {i["name"]: i for i in s.getAllProcessInfo()}
     assert {n: (info[n]["statename"], info[n]["pid"]) for n in bad} == \
         {n: ("RUNNING", pids[n]) for n in bad}
     if d.name == "tend":
         r = d.ctl("status", check=tendlib.EXIT_NOTRUNNING)
         st = tendlib.parse_status_text(r.out)
-        assert [st[n][0] for n in bad + ("rec", "p")] == \
-            ["RUNNING"] * 4 + ["STOPPED"], r.out
+        assert [st[n][0] for n in bad + ("rec", "p", "quitter")] == \
+            ["RUNNING"] * 5 + ["STOPPED", "FATAL"], r.out
     check_headers(d)
 
 
