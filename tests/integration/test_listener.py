@@ -895,3 +895,50 @@ def test_done_means_crashmail_and_memmon(daemon):
     assert s.getProcessInfo("crashy")["statename"] == "RUNNING"
     assert s.getProcessInfo("fine")["statename"] == "EXITED"
     assert len(lines("crashmail.out")) == 2
+
+
+# --- a pool added and removed at run time (supervisorctl update) ---------------
+
+UPDATE_BASE = """
+[program:p]
+command={H}/sleeper
+autostart=false
+startsecs=0
+stopwaitsecs=1
+"""
+
+UPDATE_POOL = """
+[eventlistener:rec]
+command=/usr/bin/python3 {T}/lsn.py {T}/rec.jsonl
+events=PROCESS_STATE,PROCESS_GROUP
+startsecs=0
+stopwaitsecs=1
+stderr_logfile={T}/rec.err
+"""
+
+
+def test_pool_added_and_removed_by_update(daemon):
+    """reloadConfig + addProcessGroup (what supervisorctl update does)
+    brings a pool in: it hears of its own group first, then its own
+    start, then the rest; removed, it is gone from the process list."""
+    d = daemon
+    d.start(UPDATE_BASE)
+    s = rpc(d).supervisor
+    d.write_config(UPDATE_BASE + UPDATE_POOL)
+    assert s.reloadConfig() == [[["rec"], [], []]]
+    assert s.addProcessGroup("rec") is True
+    have(d, 3)
+    s.startProcess("p", False)
+    have(d, 5)
+    assert seq(d) == [["PROCESS_GROUP_ADDED", "groupname:rec\n"]] + states(
+        "rec", ("STARTING", "from_state:STOPPED tries:0"),
+        ("RUNNING", "from_state:STARTING pid:N")) + states(
+        "p", ("STARTING", "from_state:STOPPED tries:0"),
+        ("RUNNING", "from_state:STARTING pid:N"))
+    check_headers(d)
+    d.write_config(UPDATE_BASE)
+    assert s.reloadConfig() == [[[], [], ["rec"]]]
+    s.stopProcessGroup("rec")
+    assert s.removeProcessGroup("rec") is True
+    assert [i["name"] for i in s.getAllProcessInfo()] == ["p"]
+    assert len(got(d)) == 5, seq(d)
