@@ -83,8 +83,9 @@ def daemon(request):
     return d
 
 
-def rpc(d):
-    t = supervisor_xmlrpc.SupervisorTransport(None, None, f"unix://{d.sock}")
+def rpc(d, user=None, password=None):
+    t = supervisor_xmlrpc.SupervisorTransport(user, password,
+                                              f"unix://{d.sock}")
     return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
 
 
@@ -365,6 +366,33 @@ def test_listener_stops_a_process_over_xmlrpc(daemon):
                     "SUPERVISOR_PROCESS_NAME": "rec",
                     "SUPERVISOR_GROUP_NAME": "rec",
                     "SUPERVISOR_SERVER_URL": f"unix://{d.sock}"}], env
+
+
+def test_listener_calls_back_with_credentials(daemon):
+    """With username/password on the socket, the daemon adds no
+    SUPERVISOR_USERNAME/PASSWORD (supervisord does not): a listener that
+    calls back has them from its environment=, and childutils uses them."""
+    d = daemon
+    head = d.header().replace(f"file={d.sock}\n", f"file={d.sock}\n"
+                              "username=lsn\npassword=s3cret\n")
+    d.start(head + RPCSTOP.replace("stderr_logfile={T}/rec.err", """\
+stderr_logfile={T}/rec.err
+environment=SUPERVISOR_USERNAME="lsn",SUPERVISOR_PASSWORD="s3cret"
+"""), header=False)
+    have(d, 4, "victim")
+    assert [n["rpc"] for n in notes(d) if "rpc" in n] == [True]
+    env = [n["env"] for n in notes(d) if "env" in n]
+    assert env == [{"SUPERVISOR_ENABLED": "1",
+                    "SUPERVISOR_PROCESS_NAME": "rec",
+                    "SUPERVISOR_GROUP_NAME": "rec",
+                    "SUPERVISOR_SERVER_URL": f"unix://{d.sock}",
+                    "SUPERVISOR_USERNAME": "lsn",
+                    "SUPERVISOR_PASSWORD": "s3cret"}], env
+    with pytest.raises(xmlrpc.client.ProtocolError) as e:
+        rpc(d).supervisor.getState()
+    assert e.value.errcode == 401
+    assert rpc(d, "lsn", "s3cret").supervisor.getProcessInfo("victim")[
+        "statename"] == "STOPPED"
 
 
 # --- FAIL, and a listener dying mid-event: the event comes back ----------
