@@ -16,7 +16,9 @@
  * HTTP/1.0 GET, whose status line is read with a bounded buffer); exec
  * probes are children spawned like the service (its user, environment,
  * directory; output discarded), reaped by reap.c, and killed (their
- * process group) at the timeout; the next probe waits for the reap.
+ * process group) at the timeout; the next probe waits for the reap.  A
+ * failure before the exec comes on one socket all exec probes share
+ * (health_report), read only when a probe exits with status 127.
  */
 #include "health.h"
 #include "events.h"
@@ -29,6 +31,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +49,7 @@ struct health {
 	ev_timer timer;
 	ev_io io;
 	struct reap_child child; /* exec probe (pid 0: none) */
+	pid_t exec_pid;		 /* the last exec probe's, kept after reap */
 	int fd;			 /* tcp/http socket, -1: none */
 	int execfd;		 /* exec probe's failure pipe, -1: none */
 	bool probing;		 /* P is STARTING or RUNNING: probe it */
@@ -61,11 +65,16 @@ struct health {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char why[96]; /* the last failure */
-	char buf[256];
+	char buf[256]; /* http: request, then response; exec: the child's
+			  report of a failure before its exec */
 };
 
 static struct ev_loop *health_loop;
 static const struct spawn_opts *health_opts;
+/* Exec probes report a failure before their exec on this datagram
+ * socketpair ([1] theirs), made at the first exec probe: no pipe of
+ * their own to make, pass, read and close per probe. */
+static int health_report[2] = {-1, -1};
 
 void
 health_init(struct ev_loop *loop, const struct spawn_opts *opts)
@@ -227,6 +236,79 @@ health_done(struct health *h, bool ok, const char *why)
 
 /* ---- exec probes --------------------------------------------------------- */
 
+/* The report socket for spawn_opts.report_fd: its write end, or 0 (an
+ * exec pipe per probe) if it cannot be made. */
+static int
+health_report_fd(void)
+{
+	int sv[2], i, fd;
+
+	if (health_report[1] >= 0)
+		return health_report[1];
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+	        sv) == -1) {
+		log_warn("health probes: report socketpair");
+		return 0;
+	}
+	/* >= 3 (spawn.h): tendd may have been started with 0-2 closed. */
+	for (i = 0; i < 2; i++)
+		if (sv[i] < 3) {
+			fd = fcntl(sv[i], F_DUPFD_CLOEXEC, 3);
+			if (fd == -1) {
+				log_warn("health probes: report socket");
+				(void)close(sv[0]);
+				(void)close(sv[1]);
+				return 0;
+			}
+			(void)close(sv[i]);
+			sv[i] = fd;
+		}
+	health_report[0] = sv[0];
+	health_report[1] = sv[1];
+	return sv[1];
+}
+
+/* The in-flight exec probe of process PID, or NULL. */
+static struct health *
+health_of_probe(pid_t pid)
+{
+	const struct svctab *tab = req_env.tab;
+	size_t i;
+
+	for (i = 0; tab != NULL && i < tab->nprocs; i++) {
+		struct health *h = tab->procs[i]->health;
+
+		if (h != NULL && h->child.pid == pid)
+			return h;
+	}
+	return NULL;
+}
+
+/*
+ * Take every report waiting on the socket, each to its probe's buf: SELF
+ * (just reaped, pid SELF->exec_pid) or another still to be reaped.  A
+ * child writes its report before it exits, so its own is there by the
+ * time its exit is seen; a report whose probe is gone is dropped.
+ */
+static void
+health_report_drain(struct health *self)
+{
+	char rb[520], msg[sizeof(self->buf)];
+	struct health *h;
+	ssize_t n;
+	pid_t pid;
+
+	while ((n = recv(health_report[0], rb, sizeof(rb) - 1, MSG_DONTWAIT)) >=
+	       0) {
+		spawn_parse_failure(rb, (size_t)n, &pid, msg, sizeof(msg));
+		h = pid == self->exec_pid ? self : health_of_probe(pid);
+		if (pid > 0 && h != NULL)
+			(void)snprintf(h->buf, sizeof(h->buf), "%s", msg);
+	}
+	if (errno != EAGAIN && errno != EINTR)
+		log_warn("health probes: report socket");
+}
+
 static void
 health_exec_done(struct reap_child *c, int code, int sig)
 {
@@ -240,8 +322,15 @@ health_exec_done(struct reap_child *c, int code, int sig)
 			msg[0] = '\0';
 		(void)close(h->execfd);
 		h->execfd = -1;
-	} else
-		msg[0] = '\0';
+	} else {
+		/* Only a child that failed before its exec reports. */
+		if (code == SPAWN_FAILED_STATUS && sig == 0 &&
+		    health_report[0] >= 0)
+			health_report_drain(h);
+		(void)snprintf(msg, sizeof(msg), "%.*s", (int)sizeof(msg) - 1,
+		    h->buf);
+		h->buf[0] = '\0';
+	}
 	if (h->p == NULL) {
 		free(h); /* health_forget() left it to us */
 		return;
@@ -283,6 +372,8 @@ health_exec_start(struct health *h)
 	o.cgroup_fd = -1;
 	o.cgroup_join = false;
 	o.stdin_fd = -1;
+	o.report_fd = health_report_fd();
+	h->buf[0] = '\0';
 	if (spawn_start(&pc, &o, &child, err, sizeof(err)) == -1) {
 		(void)snprintf(why, sizeof(why), "exec: %s", err);
 		health_done(h, false, why);
@@ -290,6 +381,7 @@ health_exec_start(struct health *h)
 	}
 	h->execfd = child.execfd;
 	h->child.pid = child.pid;
+	h->exec_pid = child.pid;
 	h->child.pidfd = child.pidfd;
 	h->child.done = health_exec_done;
 	reap_child_watch(&h->child);

@@ -486,10 +486,15 @@ spawn_stdin_pipe(int fds[2], char *err, size_t errlen)
 /* Make the pipes and tell the plan where the child's fds come from
  * (STDIN_FD: spawn_opts'). */
 static int
-spawn_fds_open(const struct conf_proc *c, int stdin_fd, struct spawn_fds *f,
-    struct spawn_plan *pl, char *err, size_t errlen)
+spawn_fds_open(const struct conf_proc *c, const struct spawn_opts *o,
+    struct spawn_fds *f, struct spawn_plan *pl, char *err, size_t errlen)
 {
-	if (spawn_pipe(f->exec, O_NONBLOCK, "exec", err, errlen) < 0)
+	int stdin_fd = o->stdin_fd;
+
+	/* A shared report socket: one pipe fewer to make, pass and close
+	 * per spawn (exec health probes). */
+	if (o->report_fd < 3 &&
+	    spawn_pipe(f->exec, O_NONBLOCK, "exec", err, errlen) < 0)
 		return -1;
 	/* A NONE stream is still captured when it goes to syslog or to
 	 * supervisord's events. */
@@ -509,7 +514,8 @@ spawn_fds_open(const struct conf_proc *c, int stdin_fd, struct spawn_fds *f,
 	pl->has_in = f->in[0] >= 0;
 	pl->in = f->in[0];
 	pl->redirect_stderr = c->redirect_stderr;
-	pl->fd[0] = f->exec[1];
+	pl->shared_report = o->report_fd >= 3;
+	pl->fd[0] = pl->shared_report ? o->report_fd : f->exec[1];
 	pl->fd[1] = f->out[1];
 	pl->fd[2] = f->err[1];
 	pl->sock = -1;
@@ -524,13 +530,16 @@ spawn_frame_send(struct spawn_frame *f, const struct spawn_plan *pl)
 	struct cmsghdr *cm;
 	int fds[4], n = 0;
 
-	fds[n++] = pl->fd[0];
+	if (!pl->shared_report)
+		fds[n++] = pl->fd[0];
 	if (pl->has_out)
 		fds[n++] = pl->fd[1];
 	if (pl->has_err)
 		fds[n++] = pl->fd[2];
 	if (pl->has_in)
 		fds[n++] = pl->in;
+	if (n == 0)
+		return 0; /* nothing to take: spawn_child_take_fds() */
 	spawn_fdmsg_init(&m);
 	m.msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
 	cm = CMSG_FIRSTHDR(&m.msg);
@@ -714,10 +723,16 @@ spawn_frame_fill(struct spawn_frame *f, struct spawn_plan *pl,
 		free(copy);
 		return -1;
 	}
-	fp.fd[0] = fp.fd[1] = fp.fd[2] = fp.in = -1;
+	fp.fd[1] = fp.fd[2] = fp.in = -1;
+	if (!pl->shared_report)
+		fp.fd[0] = -1;
 	fp.cgroup_fd = -1; /* cloned into it, or none */
 	fp.sock = f->sock[1];
 	fp.keep = spawn_kit.keep;
+	/* The shared report socket stays in the child's table through its
+	 * close_range(UNSHARE), which copies the part below keep. */
+	if (pl->shared_report && (unsigned)pl->fd[0] >= fp.keep)
+		fp.keep = (unsigned)pl->fd[0] + 1;
 	fp.received = &f->received;
 	f->pl = fp;
 	f->copy = copy;
@@ -783,7 +798,7 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 	pl.path = spawn_env_get(&env, "PATH");
 	if (pl.path == NULL)
 		pl.path = SPAWN_DEFAULT_PATH;
-	if (spawn_fds_open(c, o->stdin_fd, &f, &pl, err, errlen) < 0)
+	if (spawn_fds_open(c, o, &f, &pl, err, errlen) < 0)
 		goto fail;
 	/* fcgi-program's socket: tendd keeps its own; the child's fd 0 is
 	 * a copy, made by dup3() in the child. */
@@ -869,15 +884,46 @@ spawn_reserve(size_t nprocs)
 }
 
 /*
- * The child writes "ERRNO WHAT" (spawn_child_fail); strerror() is ours to
- * call.  Anything else is passed on as it came.
+ * The child writes "PID ERRNO WHAT" (spawn_child_fail); strerror() is ours
+ * to call.  Anything else is passed on as it came.  BUF holds N + 1 bytes.
  */
+void
+spawn_parse_failure(char *buf, size_t n, pid_t *pid, char *msg, size_t len)
+{
+	char *what, *text = buf;
+	long v;
+
+	*pid = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
+		n--;
+	buf[n] = '\0';
+	/* "PID ": spawn_child_fail() */
+	if ((what = strchr(text, ' ')) != NULL) {
+		*what = '\0';
+		if (util_parse_long(text, 1, INT_MAX, &v) == 0) {
+			*pid = (pid_t)v;
+			text = what + 1;
+		} else
+			*what = ' ';
+	}
+	what = strchr(text, ' ');
+	if (what != NULL) {
+		*what = '\0';
+		if (util_parse_long(text, 0, INT_MAX, &v) == 0) {
+			snprintf(msg, len, "%s: %s", what + 1, strerror((int)v));
+			return;
+		}
+		*what = ' ';
+	}
+	snprintf(msg, len, "%s", text);
+}
+
 int
 spawn_read_failure(int execfd, char *msg, size_t len)
 {
-	char buf[SPAWN_MSG_MAX + 1], *what;
-	long code;
+	char buf[SPAWN_MSG_MAX + 1];
 	ssize_t n;
+	pid_t pid;
 
 	do
 		n = read(execfd, buf, sizeof(buf) - 1);
@@ -889,19 +935,6 @@ spawn_read_failure(int execfd, char *msg, size_t len)
 			msg[0] = '\0';
 		return 0;
 	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
-		n--;
-	buf[n] = '\0';
-	what = strchr(buf, ' ');
-	if (what != NULL) {
-		*what = '\0';
-		if (util_parse_long(buf, 0, INT_MAX, &code) == 0) {
-			snprintf(
-			    msg, len, "%s: %s", what + 1, strerror((int)code));
-			return 1;
-		}
-		*what = ' ';
-	}
-	snprintf(msg, len, "%s", buf);
+	spawn_parse_failure(buf, (size_t)n, &pid, msg, len);
 	return 1;
 }

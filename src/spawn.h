@@ -24,6 +24,12 @@ struct spawn_opts {
 	bool cgroup_join; /* never CLONE_INTO_CGROUP: join by cgroup.procs */
 	int stdin_fd;	  /* >= 3: the child's fd 0 (fcgi-program's
 			     socket); else /dev/null */
+	int report_fd;	  /* >= 3: a datagram socket many children share
+			     (close-on-exec, non-blocking) on which a
+			     failure before the exec is reported, read with
+			     spawn_parse_failure(); no exec pipe is made
+			     (child->execfd is -1).  Else (0) an exec pipe
+			     of the child's own. */
 };
 
 struct spawn_child {
@@ -59,5 +65,14 @@ void spawn_reserve(size_t nprocs);
  * -1 with errno EAGAIN: nothing yet.
  */
 int spawn_read_failure(int execfd, char *msg, size_t len);
+/*
+ * A child's report as it wrote it (N bytes of BUF, "PID ERRNO WHAT"), into
+ * MSG as spawn_read_failure() gives it; *PID is the child's pid, or 0 if
+ * the report names none.
+ */
+void spawn_parse_failure(
+    char *buf, size_t n, pid_t *pid, char *msg, size_t len);
+/* A child that failed before its exec exits with this status. */
+#define SPAWN_FAILED_STATUS 127
 
 #endif /* TEND_SPAWN_H */

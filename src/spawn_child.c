@@ -84,7 +84,7 @@ static void TEND_NORETURN SPAWN_CHILD_FN
 spawn_child_exit(void)
 {
 	for (;;)
-		(void)SPAWN_SYS1(SYS_exit_group, 127);
+		(void)SPAWN_SYS1(SYS_exit_group, SPAWN_FAILED_STATUS);
 }
 
 /* V in decimal at the end of BUF[24]; returns the first digit. */
@@ -120,9 +120,11 @@ spawn_cat(char *msg, size_t len, const char *s)
 }
 
 /*
- * Report "ERRNO A B C" on the exec pipe EFD and exit 127.  The parent
- * turns it into "A B C: strerror(ERRNO)" (spawn_read_failure); B and C may
- * be NULL.  RC is a spawn_sys() result (-errno).
+ * Report "PID ERRNO A B C" on EFD, the exec pipe or the shared report
+ * socket, and exit 127.  The parent turns it into "A B C:
+ * strerror(ERRNO)" (spawn_parse_failure); B and C may be NULL.  RC is a
+ * spawn_sys() result (-errno).  The pid names the child on a socket many
+ * share (spawn_opts.report_fd).
  */
 static void TEND_NORETURN SPAWN_CHILD_FN
 spawn_child_fail(int efd, long rc, const char *a, const char *b, const char *c)
@@ -130,12 +132,16 @@ spawn_child_fail(int efd, long rc, const char *a, const char *b, const char *c)
 	char msg[SPAWN_MSG_MAX], num[24];
 	size_t len;
 
-	len = spawn_cat(msg, 0, spawn_num(num, -rc));
+	len = spawn_cat(msg, 0, spawn_num(num, SPAWN_SYS0(SYS_getpid)));
+	len = spawn_cat(msg, len, " ");
+	len = spawn_cat(msg, len, spawn_num(num, -rc));
 	len = spawn_cat(msg, len, " ");
 	len = spawn_cat(msg, len, a);
 	len = spawn_cat(msg, len, b);
 	len = spawn_cat(msg, len, c);
-	/* One write below PIPE_BUF is atomic; the parent reads it whole. */
+	/* One write below PIPE_BUF is atomic (one datagram on the shared
+	 * socket); the parent reads it whole.  A full socket loses it: the
+	 * parent still sees exit status 127. */
 	if (efd >= 0)
 		while (SPAWN_SYS3(SYS_write, efd, msg, len) == -EINTR)
 			;
@@ -161,8 +167,10 @@ spawn_fdmsg_init(struct spawn_fdmsg *m)
  * The child's descriptors.  Sharing tendd's table (CLONE_FILES), first a
  * table of its own holding only fds below pl->keep (/dev/null and the
  * frames' sockets; the kernel copies just that part, close_range(2)),
- * then its pipe ends from the frame's socket.  Returns the exec pipe's
- * write end and fills SRC with what becomes 0, 1 and 2.
+ * then its pipe ends from the frame's socket (none to take when it has
+ * no pipes and reports on the shared socket, below pl->keep).  Returns
+ * the exec pipe's (or report socket's) write end and fills SRC with what
+ * becomes 0, 1 and 2.
  */
 static int SPAWN_CHILD_FN
 spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
@@ -170,7 +178,8 @@ spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
 	struct spawn_fdmsg m;
 	struct cmsghdr *cm;
 	int got[4] = {-1, -1, -1, -1}, fds[4] = {-1, -1, -1, -1};
-	int want = 1 + pl->has_out + pl->has_err + pl->has_in, n = 0, i = 1;
+	int want = !pl->shared_report + pl->has_out + pl->has_err + pl->has_in;
+	int n = 0, i = !pl->shared_report;
 	long rc;
 
 	if (pl->sock < 0) {
@@ -187,22 +196,27 @@ spawn_child_take_fds(const struct spawn_plan *pl, int src[3])
 			rc = SPAWN_SYS1(SYS_unshare, CLONE_FILES);
 		if (rc < 0)
 			spawn_child_exit();
-		spawn_fdmsg_init(&m);
-		do
-			rc = SPAWN_SYS3(
-			    SYS_recvmsg, pl->sock, &m.msg, MSG_CMSG_CLOEXEC);
-		while (rc == -EINTR);
-		cm = CMSG_FIRSTHDR(&m.msg);
-		if (rc == 1 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS)
-			n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (n != want)
-			spawn_child_exit();
-		spawn_memcpy(got, CMSG_DATA(cm), (size_t)n * sizeof(int));
-		__atomic_store_n(pl->received, 1, __ATOMIC_RELEASE);
-		/* In the order spawn_frame_send() puts them: exec, then
-		 * those the plan has of out, err, in. */
-		fds[0] = got[0];
+		if (want > 0) {
+			spawn_fdmsg_init(&m);
+			do
+				rc = SPAWN_SYS3(SYS_recvmsg, pl->sock, &m.msg,
+				    MSG_CMSG_CLOEXEC);
+			while (rc == -EINTR);
+			cm = CMSG_FIRSTHDR(&m.msg);
+			if (rc == 1 && cm != NULL &&
+			    cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS)
+				n = (int)((cm->cmsg_len - CMSG_LEN(0)) /
+				          sizeof(int));
+			if (n != want)
+				spawn_child_exit();
+			spawn_memcpy(
+			    got, CMSG_DATA(cm), (size_t)n * sizeof(int));
+			__atomic_store_n(pl->received, 1, __ATOMIC_RELEASE);
+		}
+		/* In the order spawn_frame_send() puts them: exec (unless
+		 * shared), then those the plan has of out, err, in. */
+		fds[0] = pl->shared_report ? pl->fd[0] : got[0];
 		if (pl->has_out)
 			fds[1] = got[i++];
 		if (pl->has_err)

@@ -102,10 +102,13 @@ struct spawn_plan {
 	bool has_out; /* stdout is a pipe (else null) */
 	bool has_err; /* stderr is a pipe (else null or stdout) */
 	bool redirect_stderr;
+	bool shared_report; /* fd[0] is spawn_opts.report_fd: kept, never
+			       sent through a frame's socket */
 	int fd[3];     /* fork-like: exec, out, err write ends, -1 none */
 	int in;        /* fork-like: the socket or pipe for stdin, -1 none */
 	int sock;      /* sharing memory: receive them here, else -1 */
-	unsigned keep; /* sharing memory: keep fds below this */
+	unsigned keep; /* sharing memory: keep fds below this (and
+			  report_fd's, shared_report) */
 	int *received; /* sharing memory: set once they arrived */
 };
 

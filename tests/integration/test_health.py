@@ -134,12 +134,30 @@ def test_exec_probe_exit_code_user_env_dir(tend):
         healthcheck_interval=0.1
         healthcheck_retries=2
         healthcheck_action=none
+
+        [program:nocmd]
+        command={H}/sleeper
+        numprocs=2
+        process_name=%(program_name)s_%(process_num)d
+        startsecs=0
+        healthcheck=exec:/nonexistent/probe%(process_num)d
+        healthcheck_interval=0.05
+        healthcheck_retries=1
+        healthcheck_action=none
     """)
     tend.wait_rec("good", lambda r: r["health"]["state"] == "healthy",
                   what="good healthy")
     rec = tend.wait_rec("bad", lambda r: r["health"]["state"] == "unhealthy",
                         what="bad unhealthy")
     assert "exec: exit status 3" in rec["description"]
+    # A probe that fails before its exec says why, each its own reason
+    # (the reports of all exec probes share one socket, by pid).
+    for i in (0, 1):
+        rec = tend.wait_rec(f"nocmd:nocmd_{i}",
+                            lambda r: r["health"]["probe_failures"] >= 3,
+                            what=f"nocmd_{i} failed 3 probes")
+        assert rec["health"]["reason"] == \
+            f"exec /nonexistent/probe{i}: No such file or directory", rec
 
 
 def probe_children(tend):
