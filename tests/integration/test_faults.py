@@ -2,21 +2,26 @@
 log target (ENOSPC on a tiny tmpfs, EIO from a terminal whose other end
 went away), descriptors running out at spawn (EMFILE), a service's
 cgroup removed under tendd, tendd stopped (SIGSTOP) for 10 s while its
-services crash, and a service writing much more than a stalled tendd
-reads.  In each, tendd carries on, says what happened once, and recovers
-when the fault goes away; nothing is lost that could be kept."""
+services crash, and a service writing much more than a stalled or a
+slow tendd reads.  In each, tendd carries on, says what happened once,
+and recovers when the fault goes away; nothing is lost that could be
+kept."""
 
 import errno
 import glob
+import hashlib
+import itertools
 import os
 import pty
 import resource
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 
+import seqpattern
 import tendlib
 from tendlib import EXIT_OK, all_stats
 
@@ -369,6 +374,89 @@ def test_writer_blocked_on_a_stalled_tendd_loses_nothing(tend):
             if not block:
                 break
             assert block == first[:len(block)]
+
+
+# --- a writer faster than a slow (not stalled) tendd ------------------------
+
+# The size the slow-reader test sends: 64 MiB in the check (seconds);
+# tests/soak/slow-reader runs the same test with 1 GiB.
+SLOW_READER_BYTES = int(os.environ.get("TEND_SLOW_READER_BYTES",
+                                       str(64 * MiB)))
+
+
+def _duty_cycle(pid, stop_s, run_s, done):
+    """Make PID a slow process: SIGSTOP it for STOP_S, let it run for
+    RUN_S, over and over until DONE is set; it is left running."""
+    try:
+        while not done.is_set():
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                done.wait(stop_s)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            done.wait(run_s)
+    except ProcessLookupError:
+        pass  # tendd died: the test's own waits report it
+
+
+def test_writer_on_a_slow_tendd_loses_nothing(tend):
+    """A service writes SLOW_READER_BYTES of numbered lines
+    (seqpattern.py) while tendd runs a fifth of the time (stopped 4 ms,
+    running 1 ms, over and over): the writer is held back by the full
+    pipe, never cut off; the log holds exactly the stream, byte for
+    byte, and status answers all along."""
+    size = SLOW_READER_BYTES
+    tend.start(f"""
+        [program:flood]
+        command=/usr/bin/python3 {tendlib.HERE / "seqpattern.py"} {size}
+        startsecs=0
+        autorestart=false
+        stdout_logfile={{T}}/flood.out
+        stdout_logfile_maxbytes=0
+    """)
+    out = tend.dir / "flood.out"
+    tend.wait_until(lambda: out.exists() and out.stat().st_size > 0,
+                    what="the flood flowing")
+    done = threading.Event()
+    duty = threading.Thread(target=_duty_cycle,
+                            args=(tend.pid, 0.004, 0.001, done))
+    duty.start()
+    answers = []
+
+    def writer_done():
+        # status answers while tendd is slow (each call bounded by
+        # tendlib.LIVENESS), RUNNING until the writer has exited
+        rec = tend.status_of("flood")
+        answers.append(rec["state"])
+        assert rec["state"] in ("RUNNING", "EXITED"), rec
+        return rec if rec["state"] == "EXITED" else None
+    try:
+        rec = tend.wait_until(writer_done, timeout=size // MiB,
+                              interval=0.05, what="the writer to finish")
+    finally:
+        done.set()
+        duty.join()
+    assert answers, "status never answered while tendd was slow"
+    assert rec["exit"]["code"] == 0, rec
+    tend.wait_until(lambda: out.stat().st_size >= size,
+                    what=f"{size} bytes in flood.out")
+    assert out.stat().st_size == size
+    assert tend.status_of("flood")["log_dropped_bytes"] == 0
+    want = hashlib.sha256()
+    got = hashlib.sha256()
+    with open(out, "rb") as f:
+        for off, block in zip(itertools.count(0, seqpattern.BLOCK),
+                              seqpattern.blocks(size)):
+            have = f.read(len(block))
+            if have != block:
+                i = next(i for i in range(len(block))
+                         if i >= len(have) or have[i] != block[i])
+                pytest.fail(f"flood.out differs from the stream at byte "
+                            f"{off + i}: {have[i - i % 64:][:64]!r}, "
+                            f"expected {block[i - i % 64:][:64]!r}")
+            want.update(block)
+            got.update(have)
+    assert got.hexdigest() == want.hexdigest()
 
 
 # --- the realtime clock stepped back and forward -----------------------------
