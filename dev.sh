@@ -26,29 +26,52 @@ libxmlrpc-core-c3-dev"
 # installed; it is not pulled in here, as it brings a server along.
 # libfaketime: test_faults.py steps the realtime clock tendd sees.
 # chromium: test_web_browser.py loads the web page headless and clicks
-# through it (skipped without it); it took 4 minutes to install with its
-# recommends (120 packages) on this Debian 12.
+# through it (skipped without it).  It is installed without its
+# recommends (a GPU driver, upower, printing, a notification daemon:
+# 120 packages, 4 minutes of apt on this Debian 12), which headless
+# chromium with --disable-gpu never opens, but for fonts-liberation,
+# the font of its screenshots (BARE_DEPS).
+# python3-pytest-xdist: tests/integration/run.sh runs the tests in
+# parallel with it (TEND_TEST_JOBS), one after another without.
 # supervisor: its config parser, which test_config_compat.py compares
 # tend's with (where an init system runs, the package may also start a
 # system supervisord; no test talks to it).
-TEST_DEPS="libcmocka-dev python3-pytest valgrind mandoc shellcheck zsh
-logrotate python3-yaml supervisor prometheus-node-exporter clang
-libfuzzer-14-dev libfaketime chromium"
+TEST_DEPS="libcmocka-dev python3-pytest python3-pytest-xdist valgrind mandoc
+shellcheck zsh logrotate python3-yaml supervisor prometheus-node-exporter
+clang libfuzzer-14-dev libfaketime"
+BARE_DEPS="chromium fonts-liberation"
 
-install_deps() {
-	missing=
-	for p in $BUILD_DEPS ${1:-}; do
+# missing_of PACKAGES: those of PACKAGES not installed.
+missing_of() {
+	for p in "$@"; do
 		dpkg-query -W -f '${Status}' "$p" 2>/dev/null |
-		    grep -q 'install ok installed' || missing="$missing $p"
+		    grep -q 'install ok installed' || printf ' %s' "$p"
 	done
-	[ -z "$missing" ] && return 0
-	echo "dev.sh: installing:$missing"
+}
+
+# install_deps [PACKAGES [PACKAGES_WITHOUT_RECOMMENDS]]: BUILD_DEPS and
+# PACKAGES, what of them is missing.
+install_deps() {
+	# shellcheck disable=SC2086
+	missing=$(missing_of $BUILD_DEPS ${1:-})
+	# shellcheck disable=SC2086
+	bare=$(missing_of ${2:-})
+	[ -z "$missing$bare" ] && return 0
+	echo "dev.sh: installing:$missing$bare"
 	sudo=
 	[ "$(id -u)" -ne 0 ] && sudo=sudo
 	$sudo apt-get update -qq || true
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing ||
-	    { echo "dev.sh: apt-get install failed" >&2; exit 1; }
+	if [ -n "$missing" ]; then apt_install $missing || exit 1; fi
+	# shellcheck disable=SC2086
+	if [ -n "$bare" ]; then
+		apt_install --no-install-recommends $bare || exit 1
+	fi
+}
+
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" ||
+	    { echo "dev.sh: apt-get install failed" >&2; return 1; }
 }
 
 # configure_build DIR ARGS...: (re)configure DIR out of tree.
@@ -90,7 +113,7 @@ cross)
 	cross
 	;;
 deps)
-	install_deps "$TEST_DEPS"
+	install_deps "$TEST_DEPS" "$BARE_DEPS"
 	;;
 run)
 	install_deps ""
@@ -104,7 +127,7 @@ run)
 	exec build/src/tendd -c conf/tend.conf
 	;;
 check)
-	install_deps "$TEST_DEPS"
+	install_deps "$TEST_DEPS" "$BARE_DEPS"
 	[ -x configure ] || ./autogen.sh || exit 1
 	extra_failed=0; extra_passed=0
 	# Stale results must not be counted.
@@ -118,7 +141,14 @@ check)
 			echo "dev.sh: $dir: build FAILED"
 			extra_failed=$((extra_failed + 1)); continue
 		fi
-		make -C "$dir" -j"$jobs" check || {
+		# Integration tests in parallel (run.sh): 4 workers in the
+		# debug build, 2 under ASan, whose tendd needs more of the
+		# CPU (at load 25 beside others, 4 ASan workers failed 8
+		# tests, each of a state seen within a few seconds).
+		w=4
+		[ "$dir" = build-asan ] && w=2
+		TEND_TEST_JOBS=${TEND_TEST_JOBS:-$w} \
+		    make -C "$dir" -j"$jobs" check || {
 			echo "dev.sh: $dir: make check FAILED; logs:"
 			find "$dir" -name '*.log' -path '*tests*' -newer "$dir/Makefile" |
 			    while read -r l; do

@@ -31,6 +31,25 @@ TEST_TIMEOUT = int(os.environ.get("TEND_TEST_TIMEOUT", "300"))
 
 def pytest_configure(config):
     tendlib.become_subreaper()
+    config.addinivalue_line(
+        "markers", "peer: the test's weight is in an outside program (a "
+        "browser, supervisorctl, ansible); it runs in the debug build's "
+        "pass only")
+
+
+def pytest_collection_modifyitems(config, items):
+    # make check runs this suite twice, in the debug build and under
+    # ASan+UBSan; the second pass is there for tendd's memory errors.
+    # A test whose time goes into a browser or a Python client does not
+    # run there too (tests/integration/README.md).
+    if not tendlib.sanitized_build():
+        _spread_peers(config, items)
+        return
+    skip = pytest.mark.skip(reason="runs in the debug build's pass only "
+                            "(a real peer's test; this is the ASan pass)")
+    for item in items:
+        if item.get_closest_marker("peer"):
+            item.add_marker(skip)
 
 
 def pytest_report_header(config):
@@ -38,13 +57,34 @@ def pytest_report_header(config):
 
 
 def _alarm(signum, frame):
-    raise TimeoutError(f"test exceeded {TEST_TIMEOUT} s")
+    raise TimeoutError(f"test exceeded its hard limit ({TEST_TIMEOUT} s, "
+                       "4 times that for a peer's test)")
+
+
+def _spread_peers(config, items):
+    """Under pytest-xdist, put a peer's test (the longest ones) at every
+    C-th place, C being the size of the first batch xdist's load
+    scheduler gives each worker: each worker starts with one, instead
+    of one worker ending the run with several."""
+    workers = getattr(config, "workerinput", {}).get("workercount")
+    if not workers:
+        return
+    peers = [i for i in items if i.get_closest_marker("peer")]
+    rest = [i for i in items if not i.get_closest_marker("peer")]
+    chunk = max(len(items) // workers // 4, 2)
+    for n, item in enumerate(peers):
+        rest.insert(min(n * chunk, len(rest)), item)
+    items[:] = rest
 
 
 @pytest.fixture(autouse=True)
-def _hard_timeout():
+def _hard_timeout(request):
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(TEST_TIMEOUT)
+    # A peer's test starts a large program (ansible, supervisorctl, a
+    # browser) many times: on a loaded machine, each start alone can
+    # take a minute (16 runs of ansible took 599 s at load 30).
+    peer = request.node.get_closest_marker("peer") is not None
+    signal.alarm(TEST_TIMEOUT * (4 if peer else 1))
     try:
         yield
     finally:

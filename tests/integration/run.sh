@@ -42,9 +42,20 @@ work=$(mktemp -d "$tmp/tend-it.XXXXXX") || {
 	exit 1
 }
 
+# Tests in parallel (Debian's python3-pytest-xdist, when installed): most
+# of a test's time is spent waiting on tendd and its services, and each
+# test has its own directory, socket, tendd and ports.  TEND_TEST_JOBS
+# workers (default 4 on any machine: waiting costs no CPU); 0 runs them
+# one after another in this process.
+jobs=${TEND_TEST_JOBS:-4}
+if [ "$jobs" -gt 0 ] 2>/dev/null &&
+    "$PYTHON3" -c 'import xdist' 2>/dev/null; then
+	set -- -n "$jobs" "$@"
+fi
+
 # No bytecode in the (possibly read-only, distcheck) source tree.
 PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -m pytest -q -p no:cacheprovider --tb=short \
-	-o junit_family=xunit1 --junitxml="$work/junit.xml" \
+	-o junit_family=xunit1 --junitxml="$work/junit.xml" --durations=15 \
 	--basetemp="$work/tmp" --rootdir="$TEND_SRCDIR/tests/integration" \
 	"$TEND_SRCDIR/tests/integration" "$@" >"$work/pytest.out" 2>&1
 rc=$?
@@ -52,11 +63,15 @@ rc=$?
 "$PYTHON3" "$here/junit2tap.py" "$work/junit.xml"
 taprc=$?
 
-# Each failure's traceback is already under its "not ok" line; add pytest's
-# summary line, or its whole output if there was no report to read.
+# Each failure's traceback is already under its "not ok" line; add the
+# slowest tests and pytest's summary line, or its whole output if there
+# was no report to read.
 if [ $taprc -gt 1 ] || [ ! -s "$work/junit.xml" ]; then
 	sed 's/^/# /' "$work/pytest.out"
 else
+	sed -n -e '/slowest .*durations/p' \
+	    -e '/^[0-9.]*s  *\(setup\|call\|teardown\) /p' "$work/pytest.out" |
+	    sed 's/^/# /'
 	tail -n 1 "$work/pytest.out" | sed 's/^/# /'
 fi
 if [ $rc -eq 0 ] && [ $taprc -eq 0 ]; then

@@ -93,6 +93,18 @@ def fault_hooks_built():
     return "#define TEND_FAULTS 1" in text
 
 
+def sanitized_build():
+    """Is this an ASan+UBSan build (--enable-sanitize)?  make check's
+    second pass, there for tendd's memory errors: tests whose weight is
+    in an outside program (a browser) run in the debug pass only."""
+    try:
+        text = (BUILDDIR / "Makefile").read_text()
+    except OSError:
+        return False
+    return re.search(r"^TEND_LDFLAGS =.*-fsanitize=address", text,
+                     re.M) is not None
+
+
 def package_version():
     """PACKAGE_VERSION from the build's autoconf.h."""
     text = (BUILDDIR / "autoconf.h").read_text()

@@ -24,8 +24,9 @@ SUPERVISORCTL = shutil.which("supervisorctl")
 SUPERVISORD = shutil.which("supervisord")
 NODE_EXPORTER = shutil.which("prometheus-node-exporter")
 
-pytestmark = pytest.mark.skipif(SUPERVISORCTL is None,
-                                reason="supervisorctl is not installed")
+pytestmark = [pytest.mark.skipif(SUPERVISORCTL is None,
+                                 reason="supervisorctl is not installed"),
+              pytest.mark.peer]
 
 BODY = """
 [rpcinterface:supervisor]

@@ -16,9 +16,10 @@ import tendlib
 from cdp import Browser, Page, chromium_path
 from webclient import free_port
 
-pytestmark = pytest.mark.skipif(chromium_path() is None,
-                                reason="chromium is not installed "
-                                       "(apt-get install chromium)")
+pytestmark = [pytest.mark.skipif(chromium_path() is None,
+                                 reason="chromium is not installed "
+                                        "(apt-get install chromium)"),
+              pytest.mark.peer]
 
 CONF = """
 [program:web]
