@@ -153,6 +153,9 @@ struct conf_proc {
 	char *file; /* where [program:x] was written */
 	int line;
 	int process_num; /* numprocs_start + index */
+	uint32_t events; /* [eventlistener:x] events=: EVBUS_BIT()s; 0 for
+			    a [program:x] (conf_is_listener) */
+	int buffer_size; /* [eventlistener:x] buffer_size= (10) */
 	int numprocs;
 	int numprocs_start;
 	uid_t uid;	 /* valid when user != NULL */
@@ -213,6 +216,14 @@ struct conf_group {
 	char *file;
 	int line;
 };
+
+/* Is C a process of an [eventlistener:x] pool?  (events= is required
+ * there and never empty.) */
+static inline bool
+conf_is_listener(const struct conf_proc *c)
+{
+	return c->events != 0;
+}
 
 /* Global settings: [tend], or its aliases [supervisord],
  * [unix_http_server], [supervisorctl]. */

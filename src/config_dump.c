@@ -4,6 +4,7 @@
  * type of value is printed.  Leaves alone: everything else.
  */
 #include "config_impl.h"
+#include "evbus.h"
 #include "log.h"
 #include "util.h"
 
@@ -192,6 +193,23 @@ pr_rlimit(FILE *fp, const struct conf_key *k, const void *base)
 	pr_rlimit_one(fp, rl->hard);
 }
 
+/* events=: the concrete types, in evbus.h's order. */
+static void
+pr_events(FILE *fp, const struct conf_key *k, const void *base)
+{
+	uint32_t m = *CFIELD(k, base, uint32_t);
+	const char *sep = "";
+	int t;
+
+	if (m == 0)
+		(void)fputs("(none)", fp);
+	for (t = 0; t < EVT__COUNT; t++)
+		if (m & EVBUS_BIT(t)) {
+			(void)fprintf(fp, "%s%s", sep, evbus_name(t));
+			sep = ",";
+		}
+}
+
 static void
 pr_ignored(FILE *fp, const struct conf_key *k, const void *base)
 {
@@ -229,6 +247,7 @@ static printer *const printers[] = {
     [KT_DIR] = pr_str,
     [KT_BOOL] = pr_bool,
     [KT_INT] = pr_int,
+    [KT_EVENTS] = pr_events,
     [KT_LONG] = pr_long,
     [KT_SECONDS] = pr_double,
     [KT_SIZE] = pr_u64,
@@ -279,28 +298,31 @@ dump_key(FILE *fp, const struct conf_key *k, const void *base)
 	(void)fputc('\n', fp);
 }
 
+/* The keys of TAB but those of the other kind of section (SKIP). */
 static void
-dump_keys(FILE *fp, const struct conf_key *tab, const void *base)
+dump_keys(FILE *fp, const struct conf_key *tab, const void *base,
+    unsigned skip)
 {
 	for (; tab->name != NULL; tab++)
-		dump_key(fp, tab, base);
+		if (!(tab->flags & skip))
+			dump_key(fp, tab, base);
 }
 
 /* A process: its keys, those of [fcgi-program:x] only for one. */
 static void
 dump_proc(FILE *fp, const struct conf_proc *p)
 {
-	const struct conf_key *k;
+	const char *kind = p->fcgi != NULL ? "fcgi-program" : "program";
+	bool l = conf_is_listener(p);
 
 	(void)fprintf(fp, "process %s%s%s ([%s:%s] at %s:%d)\n",
-	    CFG_FULLNAME(p), p->fcgi ? "fcgi-program" : "program", p->program,
+	    CFG_FULLNAME(p), l ? "eventlistener" : kind, p->program,
 	    p->file, p->line);
 	(void)fprintf(fp, "    %-24s%s\n", "group", p->group);
 	(void)fprintf(fp, "    %-24s%d of %d\n", "process_num", p->process_num,
 	    p->numprocs);
-	for (k = cfg_program_keys; k->name != NULL; k++)
-		if (p->fcgi != NULL || !(k->flags & KF_FCGI))
-			dump_key(fp, k, p);
+	dump_keys(fp, cfg_program_keys, p,
+	    (l ? KF_PROGRAM : KF_LISTENER) | (p->fcgi != NULL ? 0 : KF_FCGI));
 }
 
 static void
@@ -329,7 +351,7 @@ config_dump(const struct tend_conf *conf, FILE *fp)
 	for (i = 0; i < conf->ngroups; i++) {
 		(void)fprintf(fp, "group %s (%s:%d)\n", conf->groups[i]->name,
 		    conf->groups[i]->file, conf->groups[i]->line);
-		dump_keys(fp, cfg_group_keys, conf->groups[i]);
+		dump_keys(fp, cfg_group_keys, conf->groups[i], 0);
 	}
 	for (i = 0; i < conf->nprocs; i++)
 		dump_proc(fp, conf->procs[i]);

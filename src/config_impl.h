@@ -68,6 +68,7 @@ enum key_type {
 	KT_FCGI_OWNER,   /* socket_owner=: user[:group] */
 	KT_FCGI_MODE,    /* socket_mode=: octal */
 	KT_FCGI_BACKLOG, /* socket_backlog=: 1..65535 */
+	KT_EVENTS,      /* uint32_t: supervisord's event types (evbus.h) */
 };
 
 #define KF_PROC 0x1 /* expanded per process (may use %(process_num)d) */
@@ -88,6 +89,9 @@ enum key_type {
  * process's health pointer: a process without healthcheck= has none
  * (while loading, a struct of kind 0 holds the program's values). */
 #define KF_HEALTH 0x800
+/* In the table of [program:x], which [eventlistener:x] shares: */
+#define KF_LISTENER 0x1000 /* only in [eventlistener:x] */
+#define KF_PROGRAM 0x2000  /* not in [eventlistener:x] */
 
 #define NOFIELD ((size_t)-1)
 
@@ -117,6 +121,7 @@ enum sect_kind {
 	SK_INET_HTTP_SERVER,
 	SK_RPCINTERFACE,
 	SK_DEFAULT, /* configparser's [DEFAULT]: keys every section inherits */
+	SK_EVENTLISTENER, /* a pool: [program:x]'s keys and its own */
 	SK_IGNORED, /* supervisord cfg_sections tend does not implement */
 	SK_UNKNOWN,
 };

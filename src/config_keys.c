@@ -79,7 +79,8 @@ const struct conf_key cfg_program_keys[] = {
     {"socket_backlog", KT_FCGI_BACKLOG, P(fcgi), NULL, 0, 0,
         KF_FCGI | KF_POLICY, NULL},
     /* tend additions */
-    {"stdin_pipe", KT_BOOL, P(stdin_pipe), NULL, 0, 0, KF_RESTART, NULL},
+    {"stdin_pipe", KT_BOOL, P(stdin_pipe), NULL, 0, 0,
+        KF_RESTART | KF_PROGRAM, NULL},
     {"readiness", KT_READINESS, P(readiness), "none", 0, 0, KF_RESTART, NULL},
     {"depends_on", KT_NAMELIST, P(depends_on), NULL, 0, 0, KF_POLICY, NULL},
     {"pdeathsig", KT_SIGNAL, P(pdeathsig), "KILL", 0, 0, KF_NONE | KF_RESTART,
@@ -125,6 +126,12 @@ const struct conf_key cfg_program_keys[] = {
         KF_HEALTH | KF_RESTART, NULL},
     {"healthcheck_action", KT_HCACTION, HC(action), "restart", 0, 0,
         KF_HEALTH | KF_RESTART, NULL},
+    /* [eventlistener:x] only (a pool) */
+    {"events", KT_EVENTS, P(events), NULL, 0, 0, KF_RESTART | KF_LISTENER,
+        NULL},
+    {"buffer_size", KT_INT, P(buffer_size), "10", 1, INT_MAX,
+        KF_RESTART | KF_LISTENER, NULL},
+    {"result_handler", KT_IGNORED, NOFIELD, NULL, 0, 0, KF_LISTENER, NULL},
     {NULL, 0, 0, NULL, 0, 0, 0, NULL},
 };
 
@@ -232,7 +239,7 @@ const struct sect_info cfg_sections[] = {
     {"supervisorctl", false, SK_SUPERVISORCTL, cfg_supervisorctl_keys},
     {"inet_http_server", false, SK_INET_HTTP_SERVER, cfg_inet_http_server_keys},
     {"rpcinterface", true, SK_RPCINTERFACE, cfg_rpcinterface_keys},
-    {"eventlistener", true, SK_IGNORED, NULL},
+    {"eventlistener", true, SK_EVENTLISTENER, cfg_program_keys},
     {"fcgi-program", true, SK_PROGRAM, cfg_program_keys},
     {"ctlplugin", true, SK_IGNORED, NULL},
 };

@@ -643,6 +643,17 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 			    rk->name, s->name, rk->name);
 			continue;
 		}
+		/* [program:x] and [eventlistener:x] share one table. */
+		if ((s->info->kind == SK_PROGRAM && (k->flags & KF_LISTENER)) ||
+		    (s->info->kind == SK_EVENTLISTENER &&
+		        (k->flags & KF_PROGRAM))) {
+			cfg_lwarn(ld, s->file, rk->line,
+			    "unknown key '%s' in [%s] (ignored); '%s' belongs in [%s:x]",
+			    rk->name, s->name, rk->name,
+			    s->info->kind == SK_PROGRAM ? "eventlistener"
+			                                : "program");
+			continue;
+		}
 		slots[k - tab] = rk;
 		if (k->warn != NULL)
 			cfg_lwarn(ld, rk->file, rk->line, "%s", k->warn);

@@ -471,6 +471,48 @@ has_rpcinterface(const struct loader *ld)
 	return false;
 }
 
+/* What supervisord's options.py checks and sets for [eventlistener:x]
+ * beyond a program's keys (its messages, with FILE:LINE). */
+static void
+resolve_listener(struct loader *ld, struct rsec *s, const struct rkey **slots,
+    struct conf_proc *t)
+{
+	const struct rkey *k;
+
+	/* Started first, stopped last. */
+	if (slot_of(slots, "priority") == NULL)
+		t->priority = -1;
+	if (slot_of(slots, "events") == NULL)
+		cfg_lerr(ld, s->file, s->line,
+		    "[%s] section requires an \"events\" line", s->name);
+	if ((k = slot_of(slots, "redirect_stderr")) != NULL && t->redirect_stderr)
+		cfg_lerr(ld, s->file, k->line,
+		    "[%s] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol",
+		    s->name);
+	k = slot_of(slots, "result_handler");
+	if (k != NULL && k->value != NULL &&
+	    strcmp(k->value, "supervisor.dispatchers:default_handler") != 0)
+		cfg_lwarn(ld, s->file, k->line,
+		    "result_handler: '%s' is not implemented by tend; the default (OK accepts, anything else rejects) is used",
+		    k->value);
+	/* stdout is the protocol: supervisord neither logs events of it
+	 * nor captures it (PEventListenerDispatcher); say so. */
+	if ((k = slot_of(slots, "stdout_capture_maxbytes")) != NULL &&
+	    t->out.capture_maxbytes > 0)
+		cfg_lwarn(ld, s->file, k->line,
+		    "stdout_capture_maxbytes has no effect in [%s]: standard output is the event listener protocol",
+		    s->name);
+	if ((k = slot_of(slots, "stdout_events_enabled")) != NULL &&
+	    t->out.events_enabled)
+		cfg_lwarn(ld, s->file, k->line,
+		    "stdout_events_enabled has no effect in [%s]: standard output is the event listener protocol",
+		    s->name);
+	t->out.capture_maxbytes = 0;
+	t->out.events_enabled = false;
+	/* The events go in through stdin. */
+	t->stdin_pipe = true;
+}
+
 static void
 resolve_program(
     struct loader *ld, struct rsec *s, struct rprog *rp, size_t order)
@@ -478,7 +520,7 @@ resolve_program(
 	const struct rkey *slots[CONF_MAX_SECTION_KEYS];
 	const struct rkey *pn, *np, *kag;
 	struct conf_proc t, *p;
-	struct conf_group *gr;
+	struct conf_group *gr = NULL;
 	char num[24], nprocs[24];
 	const char *group = s->sub;
 	const struct conf_key *k;
@@ -487,7 +529,9 @@ resolve_program(
 
 	memset(slots, 0, sizeof(slots));
 	cfg_match_keys(ld, s, cfg_program_keys, slots);
-	if ((gr = group_of(ld, s->sub, NULL)) != NULL)
+	/* A pool is a group of its own; [group:x] lists programs only. */
+	if (s->info->kind == SK_PROGRAM &&
+	    (gr = group_of(ld, s->sub, NULL)) != NULL)
 		group = gr->name;
 
 	/* Sorted by name: the "known:" list of a bad %(x)s reads well. */
@@ -515,6 +559,8 @@ resolve_program(
 		t.stdin_pipe = has_rpcinterface(ld);
 	if (cfg_sec_fcgi(s))
 		t.stdin_pipe = false;
+	if (s->info->kind == SK_EVENTLISTENER)
+		resolve_listener(ld, s, slots, &t);
 	/* killasgroup follows stopasgroup unless set; supervisord refuses
 	 * stopasgroup=true with killasgroup=false. */
 	kag = slot_of(slots, "killasgroup");
@@ -769,7 +815,8 @@ cfg_resolve_all(struct loader *ld)
 		if (ld->secs[i]->info->kind == SK_INCLUDE)
 			cfg_match_keys(
 			    ld, ld->secs[i], cfg_include_keys, slots);
-		if (ld->secs[i]->info->kind == SK_PROGRAM)
+		if (ld->secs[i]->info->kind == SK_PROGRAM ||
+		    ld->secs[i]->info->kind == SK_EVENTLISTENER)
 			n++;
 	}
 	resolve_groups(ld);
@@ -779,7 +826,8 @@ cfg_resolve_all(struct loader *ld)
 		return;
 	}
 	for (i = 0; i < ld->nsecs; i++)
-		if (ld->secs[i]->info->kind == SK_PROGRAM)
+		if (ld->secs[i]->info->kind == SK_PROGRAM ||
+		    ld->secs[i]->info->kind == SK_EVENTLISTENER)
 			resolve_program(
 			    ld, ld->secs[i], &ld->progs[ld->nprogs++], i);
 	check_duplicate_names(ld);

@@ -6,6 +6,7 @@
  * text came from (config_read.c).
  */
 #include "config_impl.h"
+#include "evbus.h"
 #include "log.h"
 #include "util.h"
 
@@ -505,6 +506,35 @@ pv_octal(const struct valctx *vc, const struct conf_key *k, const char *v,
 	return cfg_parse_octal(v, FIELD(k, base, int), err, errlen);
 }
 
+/* events=: supervisord upper-cases each name, then looks it up. */
+static int
+pv_events(const struct valctx *vc, const struct conf_key *k, const char *v,
+    void *base, char *err, size_t errlen)
+{
+	char bad[128], *up;
+	uint32_t mask;
+	size_t i;
+
+	if ((up = strdup(v)) == NULL) {
+		vc->ld->oom = true;
+		return -1;
+	}
+	for (i = 0; up[i] != '\0'; i++)
+		up[i] = (char)toupper((unsigned char)up[i]);
+	mask = evbus_mask_parse(up, bad, sizeof(bad));
+	free(up);
+	if (mask == 0 && bad[0] != '\0') {
+		snprintf(err, errlen, "unknown event type %s", bad);
+		return -1;
+	}
+	if (mask == 0) {
+		snprintf(err, errlen, "no event type");
+		return -1;
+	}
+	*FIELD(k, base, uint32_t) = mask;
+	return 0;
+}
+
 static const char *const autorestart_words[] = {
     "false", "true", "unexpected", NULL};
 static const char *const readiness_words[] = {
@@ -830,6 +860,12 @@ eq_double(const struct conf_key *k, const void *a, const void *b)
 }
 
 static bool
+eq_u32(const struct conf_key *k, const void *a, const void *b)
+{
+	return *CFIELD(k, a, uint32_t) == *CFIELD(k, b, uint32_t);
+}
+
+static bool
 eq_u64(const struct conf_key *k, const void *a, const void *b)
 {
 	return *CFIELD(k, a, uint64_t) == *CFIELD(k, b, uint64_t);
@@ -1110,6 +1146,7 @@ static const struct key_ops key_ops[] = {
         cfg_fcgi_free},
     [KT_HEALTHCHECK] = {pv_health, eq_health, cp_nothing, 0, fr_health},
     [KT_HCACTION] = {pv_hcaction, eq_int, NULL, sizeof(int), fr_nothing},
+    [KT_EVENTS] = {pv_events, eq_u32, NULL, sizeof(uint32_t), fr_nothing},
 };
 
 /* Enum fields are read and written as int. */

@@ -32,6 +32,9 @@ struct events_entry {
 	int exit_code, exit_signal;
 	bool exit_core;
 	const char *health; /* a health change: "healthy"... (static) */
+	bool pool;	    /* an [eventlistener:x] pool's buffer overflowed
+			       (the process is its first listener) */
+	uint64_t pool_buffered, pool_dropped;
 	/* "fullname\0name\0group\0", whole (names have no length limit);
 	 * the slot keeps its buffer for the next event */
 	char *names;
@@ -237,6 +240,25 @@ events_record_health(const struct proc *p, const char *health)
 }
 
 void
+events_record_pool(const struct proc *p, uint64_t buffered, uint64_t dropped,
+    uint64_t max)
+{
+	struct events_entry *e;
+
+	if (events.ring == NULL || (e = events_new(p, p->state)) == NULL)
+		return;
+	e->pool = true;
+	e->pool_buffered = buffered;
+	e->pool_dropped = dropped;
+	(void)snprintf(e->desc, sizeof(e->desc),
+	    "pool %s: event buffer overflowed, %llu events discarded so far "
+	    "(buffer_size %llu)",
+	    p->conf->group, (unsigned long long)dropped,
+	    (unsigned long long)max);
+	events_wake();
+}
+
+void
 events_record(const struct proc *p, enum proc_state from)
 {
 	struct events_entry *e;
@@ -278,6 +300,11 @@ events_put(struct req *rq, const struct events_entry *e)
 	req_kv(rq, "description", e->desc);
 	if (e->health != NULL)
 		req_kv(rq, "health", e->health);
+	if (e->pool) {
+		req_kv(rq, "pool", name + strlen(name) + 1);
+		req_kvll(rq, "pool_buffered", (long long)e->pool_buffered);
+		req_kvll(rq, "pool_dropped", (long long)e->pool_dropped);
+	}
 	if (e->exit) {
 		req_kvll(rq, "exit_code", e->exit_code);
 		req_kvll(rq, "exit_signal", e->exit_signal);

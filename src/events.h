@@ -15,6 +15,11 @@ void events_record(const struct proc *p, enum proc_state from);
 /* P's health changed to HEALTH ("healthy", "unhealthy"; static): an
  * event whose state stays, and whose description says why. */
 void events_record_health(const struct proc *p, const char *health);
+/* P's [eventlistener:x] pool (its group) discarded events: an event
+ * whose state stays, with the pool's counts (listener.c, at most once a
+ * second per pool). */
+void events_record_pool(const struct proc *p, uint64_t buffered,
+    uint64_t dropped, uint64_t max);
 /* Free the history (subscriptions are cancelled by their front end). */
 void events_close(void);
 

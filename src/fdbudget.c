@@ -46,7 +46,7 @@ fdbudget_captured(const struct conf_log *l)
 static size_t
 fdbudget_pipes(const struct conf_proc *c)
 {
-	return (size_t)fdbudget_captured(&c->out) +
+	return (size_t)(fdbudget_captured(&c->out) || conf_is_listener(c)) +
 	       (size_t)(!c->redirect_stderr && fdbudget_captured(&c->err)) +
 	       (size_t)c->stdin_pipe;
 }

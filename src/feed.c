@@ -186,6 +186,14 @@ feed_write(struct proc *p, const void *buf, size_t len)
 	return feed_flush(f);
 }
 
+int
+feed_fd(const struct proc *p)
+{
+	const struct feed *f = p->feed;
+
+	return f != NULL ? f->fd : -1;
+}
+
 size_t
 feed_queued(const struct proc *p)
 {

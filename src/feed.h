@@ -36,6 +36,8 @@ void feed_detach(struct proc *p);
  * NO_FILE), ENOBUFS (FEED_MAX would be passed), ENOMEM.
  */
 int feed_write(struct proc *p, const void *buf, size_t len);
+/* P's write end (a reexec carries it), -1: none. */
+int feed_fd(const struct proc *p);
 /* Bytes queued and not yet in P's pipe. */
 size_t feed_queued(const struct proc *p);
 

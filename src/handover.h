@@ -28,13 +28,14 @@
 
 /* The format this tendd writes, and the oldest it reads
  * (`tendd --handover-version` prints both). */
-#define HANDOVER_VERSION 4
+#define HANDOVER_VERSION 5
 #define HANDOVER_VERSION_MIN 1
 /* 2: a process's laststart and restart_wall are CLOCK_MONOTONIC times
  * (1 wrote realtime ones: handover_proc.c converts them).
  * 3: the "configs" section (the texts of the configs the processes run);
  * without it (1, 2) the table is made from the config on disk.
- * 4: the "tendd" section says whether systemd was told READY=1. */
+ * 4: the "tendd" section says whether systemd was told READY=1.
+ * 5: a process's stdin pipe (feed.c) and event listener state. */
 
 /* What a carried descriptor must be; checked before the take-over. */
 enum handover_fd_kind {

@@ -9,6 +9,8 @@
  */
 #include "handover.h"
 #include "cgroup.h"
+#include "feed.h"
+#include "listener.h"
 #include "config.h"
 #include "health.h"
 #include "log.h"
@@ -359,6 +361,10 @@ proc_save(struct handover_w *w, struct proc *p)
 	put_opt_fd(w, out, HANDOVER_FD_PIPE, 0);
 	put_opt_fd(w, err, HANDOVER_FD_PIPE, 0);
 	handover_put_str(w, health_save(p, hbuf, sizeof(hbuf)) > 0 ? hbuf : NULL);
+	/* 5: the stdin pipe (what feed.c still queued is not carried) and
+	 * an event listener's protocol state. */
+	put_opt_fd(w, p->pid > 0 ? feed_fd(p) : -1, HANDOVER_FD_PIPE, 0);
+	handover_put_i64(w, listener_state(p));
 }
 
 static void
@@ -445,7 +451,8 @@ proc_load(struct handover_r *r)
 	uint64_t bits;
 	long long oom_base;
 	bool killed;
-	int pidfd, fds[3];
+	int pidfd, fds[3], infd = -1;
+	int64_t lstate = -1;
 
 	/* The table was made from the state's list (handover_table). */
 	if ((p = svctab_find(hp.tab, name)) == NULL)
@@ -460,6 +467,10 @@ proc_load(struct handover_r *r)
 	fds[1] = get_opt_fd(r);
 	fds[2] = get_opt_fd(r);
 	health = handover_get_str(r);
+	if (handover_read_version() >= 5) {
+		infd = get_opt_fd(r);
+		lstate = handover_get_i64(r);
+	}
 	if (!handover_ok(r))
 		handover_end(r); /* falls back */
 	free(name);
@@ -467,6 +478,12 @@ proc_load(struct handover_r *r)
 	if (p->pid > 0)
 		cgroup_adopt(p, oom_base, killed);
 	proc_resume(p, timer, watchdog, fds, (bits & PB_EXEC_SEEN) != 0);
+	if (infd >= 0 && p->pid > 0 && feed_attach(p, infd) == -1)
+		log_warn("%s: stdin pipe not taken over", p->fullname);
+	else if (infd >= 0 && p->pid <= 0)
+		(void)close(infd);
+	if (lstate >= 0 && p->pid > 0)
+		listener_taken_over(p, (int)lstate);
 	/* Probes go on: the counts and health of the run are kept, the
 	 * next probe is an interval from now. */
 	if (health != NULL && p->pid > 0) {

@@ -26,6 +26,7 @@
  */
 #include "logcap_impl.h"
 #include "evbus.h"
+#include "listener.h"
 #include "log.h"
 #include "logfile.h"
 #include "util.h"
@@ -531,6 +532,13 @@ stream_out(void *arg, const char *buf, size_t n)
 	}
 }
 
+/* Is S a listener's stdout (listener.c reads its protocol)? */
+static bool
+stream_listener(const struct logcap_stream *s)
+{
+	return s->chan == 1 && s->lp != NULL && s->lp->p->lsn != NULL;
+}
+
 /* Does S's output concern supervisord's events: capture mode, or log
  * events someone listens to?  Only then is it read rather than
  * spliced (the test is a few loads; it follows reloads and listeners
@@ -544,6 +552,9 @@ stream_evented(const struct logcap_stream *s)
 		return true;
 	if (s->lp == NULL)
 		return false;
+	/* A listener's stdout is its protocol (listener.c reads it). */
+	if (stream_listener(s))
+		return true;
 	cl = s->chan == 1 ? &s->lp->p->conf->out : &s->lp->p->conf->err;
 	return cl->capture_maxbytes > 0 ||
 	       (cl->events_enabled &&
@@ -557,6 +568,13 @@ stream_pass(struct logcap_stream *s, const char *buf, size_t n)
 {
 	if (n == 0)
 		return;
+	/* A listener's stdout: the protocol had it (stream_chunk); the
+	 * same bytes go to stdout_logfile, no log events, no capture
+	 * (supervisord's PEventListenerDispatcher). */
+	if (stream_listener(s)) {
+		stream_out(s, buf, n);
+		return;
+	}
 	if (stream_evented(s) && s->lp != NULL)
 		logcap_event_chunk(&s->capture, s->lp->p, (int)s->pid,
 		    s->chan, buf, n, stream_out, s);
@@ -572,6 +590,10 @@ stream_chunk(struct logcap_stream *s, char *buf, size_t n)
 {
 	bool lone_esc;
 
+	/* The protocol reads the raw bytes: supervisord strips only its
+	 * log's copy. */
+	if (stream_listener(s))
+		listener_output(s->lp->p, (pid_t)s->pid, buf, n);
 	if (lc.strip_ansi || s->ansi != 0) {
 		n = logfile_strip_ansi(&s->ansi, buf, n, &lone_esc);
 		if (lone_esc)

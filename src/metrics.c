@@ -143,8 +143,11 @@ mb_value(struct mbuf *b, double d)
  * family follow each other, told apart by an extra label LKEY="LVAL".
  * KEY NULL: computed (see metrics_special).
  */
+#define MR_POOL 2
+
 struct metrics_row {
-	bool tendd; /* from the tendd record; else one sample per process */
+	int tendd; /* 1: from the tendd record; 0: one sample per process;
+		      MR_POOL: one per [eventlistener:x] pool */
 	const char *metric;
 	const char *type;
 	const char *help;
@@ -236,18 +239,47 @@ static const struct metrics_row metrics_rows[] = {
         "health_actions", NULL, NULL},
     {false, "tend_process_health_probe_seconds_total", "counter",
         "Time spent in health probes.", "health_seconds", NULL, NULL},
+    {MR_POOL, "tend_listener_pool_buffered_events", "gauge",
+        "Events an [eventlistener:x] pool holds until a listener is READY.",
+        "buffered", NULL, NULL},
+    {MR_POOL, "tend_listener_pool_buffer_size", "gauge",
+        "The pool's buffer_size.", "buffer_size", NULL, NULL},
+    {MR_POOL, "tend_listener_pool_events_total", "counter",
+        "Events the pool accepted (its pool serial).", "accepted", NULL,
+        NULL},
+    {MR_POOL, "tend_listener_pool_dropped_events_total", "counter",
+        "Events discarded, the oldest first, because the pool's buffer "
+        "was full.",
+        "dropped", NULL, NULL},
+    {MR_POOL, "tend_listener_pool_rebuffered_events_total", "counter",
+        "Events put back at the head of the buffer: a result other than "
+        "OK, a bad result line, a listener that ended while BUSY.",
+        "rejected", NULL, NULL},
+    {MR_POOL, "tend_listener_pool_listeners", "gauge",
+        "The pool's processes that are RUNNING and READY, or BUSY with an "
+        "event.",
+        "ready", "state", "READY"},
+    {MR_POOL, "tend_listener_pool_listeners", NULL, NULL, "busy", "state",
+        "BUSY"},
 };
+
+static const char *const metrics_kinds[] = {"process", "tendd", "pool"};
 
 static const char *const metrics_states[] = {"STOPPED", "STARTING",
     "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FATAL", "UNKNOWN"};
 
-/* The labels of R's samples: {name="G:P",group="G"[,LKEY="LVAL"]}. */
+/* The labels of R's samples: {name="G:P",group="G"[,LKEY="LVAL"]}, a
+ * pool's {pool="NAME"[,...]}. */
 static void
 mb_labels(struct mbuf *b, const struct metrics_rec *r, const char *lkey,
     const char *lval)
 {
 	mb_put(b, "{", 1);
-	if (r != NULL) {
+	if (r != NULL && strcmp(rec_str(r, "kind"), "pool") == 0) {
+		mb_puts(b, "pool=\"");
+		mb_label(b, rec_str(r, "name"));
+		mb_put(b, "\"", 1);
+	} else if (r != NULL) {
 		mb_puts(b, "name=\"");
 		mb_label(b, rec_str(r, "fullname"));
 		mb_puts(b, "\",group=\"");
@@ -316,7 +348,7 @@ metrics_samples(struct mbuf *b, const struct metrics_row *row,
 
 	for (i = 0; i < nrec; i++) {
 		r = &v[i];
-		if (strcmp(rec_str(r, "kind"), row->tendd ? "tendd" : "process"))
+		if (strcmp(rec_str(r, "kind"), metrics_kinds[row->tendd]))
 			continue;
 		if (row->key == NULL) {
 			n += metrics_special(b, row, r);
@@ -332,8 +364,9 @@ metrics_samples(struct mbuf *b, const struct metrics_row *row,
 		if (b == NULL)
 			continue;
 		mb_puts(b, row->metric);
-		if (!row->tendd || row->lkey != NULL)
-			mb_labels(b, row->tendd ? NULL : r, row->lkey, row->lval);
+		if (row->tendd != 1 || row->lkey != NULL)
+			mb_labels(b, row->tendd == 1 ? NULL : r, row->lkey,
+			    row->lval);
 		mb_value(b, rec_num(r, row->key));
 	}
 	return n;

@@ -552,6 +552,24 @@ reload_swap_conf(struct tend_conf *nc)
 	rl.ops->globals(nc);
 }
 
+/* Does anyone want PROCESS_GROUP_ADDED, or a pool PLAN brings?  (A new
+ * [eventlistener:x] subscribes before the groups are announced, so it
+ * hears of its own, as supervisord's new pool does.) */
+static bool
+reload_wants_groups(const struct svctab_plan *plan)
+{
+	size_t i;
+
+	if (evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)))
+		return true;
+	for (i = 0; i < plan->n; i++)
+		if (plan->v[i].selected && plan->v[i].conf != NULL &&
+		    (plan->v[i].conf->events &
+		        EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)))
+			return true;
+	return false;
+}
+
 /* Before the table takes PLAN: which selected ADDED deltas bring a group
  * the table does not have yet (the first of each such group).  NULL when
  * nobody wants PROCESS_GROUP_ADDED (or out of memory: logged, no event). */
@@ -561,7 +579,7 @@ reload_groups_new(const struct svctab_plan *plan)
 	bool *fresh;
 	size_t i, j;
 
-	if (!evbus_wants(EVBUS_BIT(EVT_PROCESS_GROUP_ADDED)) || plan->n == 0)
+	if (!reload_wants_groups(plan) || plan->n == 0)
 		return NULL;
 	if ((fresh = calloc(plan->n, sizeof(*fresh))) == NULL) {
 		log_warn("reload: PROCESS_GROUP_ADDED events lost");

@@ -47,7 +47,9 @@ struct reload_ops {
 	void (*forget)(struct proc *p);
 	/* P took its new config (it may be started): waiters look again. */
 	void (*settled)(struct proc *p);
-	/* The table has new processes: descriptors, cgroups. */
+	/* The table took a plan (new, changed or removed processes):
+	 * descriptors, cgroups, event listener pools.  Before any stop,
+	 * start or PROCESS_GROUP_ADDED of the commit. */
 	void (*resized)(void);
 	/* P keeps running under a new config: its log capture follows. */
 	void (*reconfigure)(struct proc *p);

@@ -497,8 +497,9 @@ spawn_fds_open(const struct conf_proc *c, const struct spawn_opts *o,
 	    spawn_pipe(f->exec, O_NONBLOCK, "exec", err, errlen) < 0)
 		return -1;
 	/* A NONE stream is still captured when it goes to syslog or to
-	 * supervisord's events. */
-	if (conf_log_captured(&c->out) &&
+	 * supervisord's events; a listener's stdout always is (its
+	 * protocol). */
+	if ((conf_log_captured(&c->out) || conf_is_listener(c)) &&
 	    spawn_pipe(f->out, 0, "stdout", err, errlen) < 0)
 		return -1;
 	if (!c->redirect_stderr && conf_log_captured(&c->err) &&

@@ -9,6 +9,7 @@
 #include "fsm.h"
 #include "health.h"
 #include "job.h"
+#include "listener.h"
 #include "log.h"
 #include "logcap.h"
 #include "procinfo.h"
@@ -638,8 +639,29 @@ status_put_metrics(struct req *rq, const struct proc *p, double now)
 	req_record_end(rq);
 }
 
+/* An [eventlistener:x] pool's counts (listener.c). */
+static void
+status_put_pool(void *arg, const struct listener_pool_info *in)
+{
+	struct req *rq = arg;
+
+	req_record(rq);
+	req_kv(rq, "kind", "pool");
+	req_kv(rq, "name", in->name);
+	req_kvf(rq, "buffered", "%zu", in->buffered);
+	req_kvf(rq, "buffer_size", "%zu", in->buffer_size);
+	req_kvf(rq, "accepted", "%llu", (unsigned long long)in->accepted);
+	req_kvf(rq, "dropped", "%llu", (unsigned long long)in->dropped);
+	req_kvf(rq, "rejected", "%llu", (unsigned long long)in->rejected);
+	req_kvf(rq, "listeners", "%zu", in->listeners);
+	req_kvf(rq, "ready", "%zu", in->ready);
+	req_kvf(rq, "busy", "%zu", in->busy);
+	req_record_end(rq);
+}
+
 /*
- * tendctl metrics: a record about tendd, then one per process.  The
+ * tendctl metrics: a record about tendd, then one per process, then one
+ * per event listener pool.  The
  * numbers are raw; tendctl writes Prometheus's text format.  Reading
  * /proc costs a few system calls per running process, in the loop: a
  * scrape of 1,000 processes takes milliseconds, not more.
@@ -665,5 +687,6 @@ status_do_metrics(struct req *rq)
 	req_record_end(rq);
 	for (i = 0; i < req_env.tab->nprocs; i++)
 		status_put_metrics(rq, req_env.tab->procs[i], now);
+	listener_pools(status_put_pool, rq);
 	req_end(rq);
 }

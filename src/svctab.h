@@ -110,6 +110,8 @@ struct proc {
 	void *logcap;	/* logcap.c's per-process state, NULL until the
 			   process has output to capture or it is asked for */
 	void *feed;	/* feed.c's stdin pipe, NULL without one */
+	void *lsn;	/* listener.c's protocol state, NULL but for a
+			   process of an [eventlistener:x] pool */
 	void *health;	/* health.c's per-process state, NULL without
 			   healthcheck= */
 	void *track;	/* cgroup.c's per-process state (its cgroup, or

@@ -70,6 +70,19 @@ tc_event_print(const struct tc *t, const struct proto_msg *m)
 			json_key("health", &first);
 			fputs("null", stdout);
 		}
+		json_key("pool", &first);
+		if (proto_record_get(m, "pool") != NULL) {
+			efirst = true;
+			putchar('{');
+			json_kstr("name", msg_str(m, "pool"), &efirst);
+			json_kint("buffered", msg_int(m, "pool_buffered"),
+			    &efirst);
+			json_kint("dropped", msg_int(m, "pool_dropped"),
+			    &efirst);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
 		fputs("}\n", stdout);
 		return;
 	}

@@ -20,6 +20,7 @@
 #include "fsm.h"
 #include "fcgisock.h"
 #include "handover.h"
+#include "listener.h"
 #include "privdrop.h"
 #include "health.h"
 #ifdef HAVE_HTTP
@@ -198,6 +199,7 @@ op_spawn(struct proc *p, char *err, size_t errlen)
 		log_warnx("%s: output not captured: %s", p->fullname, err);
 	if (feed_attach(p, child.infd) == -1)
 		log_warn("%s: stdin pipe dropped", p->fullname);
+	listener_spawned(p);
 	log_info("spawned: '%s' with pid %d", p->fullname, (int)p->pid);
 	health_spawned(p);
 	return 0;
@@ -320,6 +322,7 @@ op_changed(struct proc *p, enum proc_state from)
 {
 	log_transition(p, from);
 	evbus_proc_changed(p, (int)from);
+	listener_proc_changed(p);
 	ready_proc_changed(p, from);
 	health_proc_changed(p, from);
 	ctl_proc_changed(p, from);
@@ -420,6 +423,9 @@ exit_cb(struct proc *p, const struct proc_exit *ex)
 	p->exec_error = NULL;
 	logcap_detach(p);
 	feed_detach(p);
+	/* After its last output was read: a RESULT it wrote before it
+	 * ended counts. */
+	listener_exited(p);
 	if (cgroup_oom_killed(p)) {
 		struct proc_exit oom = *ex;
 
@@ -638,6 +644,7 @@ reload_op_forget(struct proc *p)
 	ctl_proc_gone(p);
 	logcap_forget(p);
 	feed_detach(p);
+	listener_forget(p);
 	cgroup_forget(p);
 	health_forget(p);
 	ev_timer_stop(loop, &p->timer);
@@ -655,6 +662,10 @@ reload_op_settled(struct proc *p)
 static void
 reload_op_resized(void)
 {
+	/* Event listener pools added, changed or gone with the table
+	 * (before the new groups are announced: a new pool hears of its
+	 * own, as with supervisord). */
+	listener_sync();
 	spawn_reserve(tab.nprocs);
 	cgroup_check_all();
 }
@@ -1055,6 +1066,9 @@ main(int argc, char **argv)
 	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
 	    socket_path);
 	spawn_reserve(tab.nprocs);
+	listener_init(&tab);
+	/* The pools subscribe before anything is published. */
+	listener_sync();
 	if (handover_active()) {
 		(void)handover_restore();
 		handover_finish();
@@ -1094,6 +1108,7 @@ main(int argc, char **argv)
 	logcap_close();
 	fcgisock_close();
 	cgroup_close(&tab);
+	listener_close();
 	svctab_free(&tab);
 	reload_close();
 	config_free(conf);

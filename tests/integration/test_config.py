@@ -120,15 +120,36 @@ def test_single_errors(tmp_path, body, line, word):
 
 def test_unimplemented_section_is_a_warning(tmp_path):
     conf = tmp_path / "w.conf"
-    conf.write_text("[eventlistener:ev]\ncommand=/bin/cat\n"
+    conf.write_text("[ctlplugin:ev]\n"
+                    "supervisor.ctl_factory = x.y:make\n\n"
+                    "[eventlistener:ev]\ncommand=/bin/cat\n"
                     "events=PROCESS_STATE\n\n"
                     "[program:x]\ncommand=/bin/sleep 1\n")
     r = run([TENDD, "-n", "-c", conf])
     assert r.rc == 0, r
-    for section in ("eventlistener:ev",):
-        # (after a "tendd: warning: " prefix, say)
-        assert re.search(rf"{re.escape(str(conf))}:\d+: .*{section}",
-                         r.err), f"no warning for {section}: {r}"
+    # (after a "tendd: warning: " prefix, say)
+    assert re.search(rf"{re.escape(str(conf))}:1: .*ctlplugin:ev", r.err), r
+    # [eventlistener:x] is implemented: no warning about it.
+    assert "eventlistener" not in r.err, r
+
+
+@pytest.mark.parametrize("body,line,word", [
+    ("[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_STATE,NOPE\n",
+     3, "NOPE"),
+    ("[eventlistener:l]\ncommand=/bin/cat\n", 1, '"events"'),
+    ("[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_5\n"
+     "redirect_stderr=true\n", 4, "redirect_stderr"),
+    ("[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_5\n"
+     "buffer_size=0\n", 4, "buffer_size"),
+], ids=["unknown-event", "no-events", "redirect-stderr", "buffer-size"])
+def test_eventlistener_errors(tmp_path, body, line, word):
+    """supervisord's checks of [eventlistener:x], each FILE:LINE."""
+    conf = tmp_path / "e.conf"
+    conf.write_text(body)
+    r = run([TENDD, "-n", "-c", conf])
+    assert r.rc == 1, r
+    msgs = re.findall(rf"^{re.escape(str(conf))}:{line}: .*", r.err, re.M)
+    assert any(word in m for m in msgs), (word, r.err)
 
 
 def test_include(tend):

@@ -24,7 +24,7 @@ autostart=false
 HISTORY = 512
 
 EVENT_KEYS = {"seq", "time", "name", "group", "fullname", "from", "state",
-              "pid", "description", "exit", "health"}
+              "pid", "description", "exit", "health", "pool"}
 
 
 def events(tend, *args, check=EXIT_OK):

@@ -26,9 +26,6 @@ STRICT = {
     "devbox.conf": [(17, "serverurl 'http://localhost:9001' is not a "
                          "unix:// URL; tend ignores it")],
     "sonic-swss.conf": [
-        (9, "[eventlistener:dependent-startup] is not implemented"),
-        (18, "[eventlistener:supervisor-proc-exit-listener] is not "
-             "implemented"),
         (30, "stdout_logfile=syslog is deprecated"),
         (31, "stderr_logfile=syslog is deprecated"),
         (39, "stdout_logfile=syslog is deprecated"),
@@ -66,13 +63,14 @@ def theirs(path):
     o.process_config(do_usage=False)
     table = {}
     for g in o.process_group_configs:
-        if type(g).__name__ == "EventListenerPoolConfig":
-            continue  # [eventlistener:x]: another branch's work
+        pool = type(g).__name__ == "EventListenerPoolConfig"
         for p in g.process_configs:
             name = p.name if g.name == p.name else f"{g.name}:{p.name}"
             table[name] = {
                 "command": " ".join(p.command.split()),
-                "priority": str(p.priority),
+                # A pool's order is its group's priority (-1 unless
+                # set): tend gives it to its processes.
+                "priority": str(g.priority if pool else p.priority),
                 "autostart": str(p.autostart).lower(),
                 "autorestart": autorestart(p.autorestart),
                 "startsecs": "%g" % p.startsecs,

@@ -43,7 +43,10 @@ status.c      spawn.h reap.h ctl.h
 logs.c        spawn.h reap.h fsm.h cgroup.h ctl.h
 lsnproto.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h req.h
 feed.c        spawn.h reap.h fsm.h logcap.h cgroup.h ctl.h
+listener.c    spawn.h reap.h fsm.h logcap.h cgroup.h ctl.h req.h
+lsnbuf.c      config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h req.h evbus.h
 events.c      spawn.h reap.h logcap.h cgroup.h ctl.h
+evbus_names.c config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 evbus.c       config_impl.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h req.h
 http.c        svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h
 http_stream.c svctab.h fsm.h spawn.h reap.h logcap.h cgroup.h ctl.h job.h

@@ -754,7 +754,7 @@ test_unknown_keys_and_sections(void **state)
 	/* Unimplemented supervisord sections: a warning, and the rest runs. */
 	write_file("t.conf", "[inet_http_server]\nport=9001\n"
 	                     "[rpcinterface:twiddler]\nx=y\n"
-	                     "[eventlistener:e]\ncommand=x\n"
+	                     "[eventlistener:e]\ncommand=x\nevents=TICK_5\n"
 	                     "[fcgi-program:f]\ncommand=x\n"
 	                     "socket=tcp://127.0.0.1:9000\n"
 	                     "[ctlplugin:c]\nx=y\n"
@@ -764,12 +764,12 @@ test_unknown_keys_and_sections(void **state)
 	conf = config_load("t.conf", &errs);
 	assert_non_null(conf);
 	assert_int_equal(errs.n, 0);
-	assert_int_equal(conf->nprocs, 2);
-	assert_int_equal(conf->nwarnings, 3);
+	assert_int_equal(conf->nprocs, 3);
+	assert_int_equal(conf->nwarnings, 2);
 	assert_string_equal(conf->warnings[0],
 	    "t.conf:3: [rpcinterface:twiddler] is not implemented by tend; section ignored");
-	assert_string_equal(conf->warnings[2],
-	    "t.conf:10: [ctlplugin:c] is not implemented by tend; section ignored");
+	assert_string_equal(conf->warnings[1],
+	    "t.conf:11: [ctlplugin:c] is not implemented by tend; section ignored");
 	assert_string_equal(conf->global.inet_http_port, "9001");
 	config_free(conf);
 }
@@ -1173,25 +1173,33 @@ test_fixture_supervisord(void **state)
 	back_to_tmp();
 	assert_int_equal(errs.n, 0);
 	assert_non_null(conf);
-	/* The API's sections are understood (http.c serves them). */
-	assert_int_equal(conf->nwarnings, 1);
-	assert_string_equal(conf->warnings[0],
-	    "supervisord.conf:76: [eventlistener:crashmail] is not implemented by tend; section ignored");
+	/* The API's sections are understood (http.c serves them), and
+	 * the event listener is a pool of its own. */
+	assert_int_equal(conf->nwarnings, 0);
+	for (size_t k = 0; k < conf->nprocs; k++)
+		if (strcmp(conf->procs[k]->group, "crashmail") == 0) {
+			assert_true(conf_is_listener(conf->procs[k]));
+			assert_int_equal(conf->procs[k]->buffer_size, 10);
+			assert_int_equal(conf->procs[k]->priority, -1);
+			assert_true(conf->procs[k]->stdin_pipe);
+		}
 	assert_string_equal(conf->global.unix_http_username, "user");
 	assert_string_equal(conf->global.unix_http_password, "123");
 	assert_string_equal(conf->global.inet_http_port, "127.0.0.1:9001");
 	assert_string_equal(conf->global.inet_http_username, "user");
 	assert_string_equal(conf->global.socket, "/tmp/tend-fixture.sock");
 	assert_int_equal(conf->global.socket_mode, 0770);
-	/* web (100), pool (150: worker_01..04), cron, queue (999). */
-	assert_int_equal(conf->nprocs, 7);
-	assert_string_equal(conf->procs[0]->name, "web");
-	assert_string_equal(conf->procs[1]->name, "worker_01");
-	assert_string_equal(conf->procs[4]->name, "worker_04");
-	assert_string_equal(conf->procs[4]->argv[1], "400");
-	assert_string_equal(conf->procs[5]->name, "cron");
-	assert_string_equal(conf->procs[5]->file, "conf.d/cron.conf");
-	assert_int_equal(conf->procs[5]->umask, 027);
+	/* crashmail (a listener: -1), web (100), pool (150: worker_01..04),
+	 * cron, queue (999). */
+	assert_int_equal(conf->nprocs, 8);
+	assert_string_equal(conf->procs[0]->name, "crashmail");
+	assert_string_equal(conf->procs[1]->name, "web");
+	assert_string_equal(conf->procs[2]->name, "worker_01");
+	assert_string_equal(conf->procs[5]->name, "worker_04");
+	assert_string_equal(conf->procs[5]->argv[1], "400");
+	assert_string_equal(conf->procs[6]->name, "cron");
+	assert_string_equal(conf->procs[6]->file, "conf.d/cron.conf");
+	assert_int_equal(conf->procs[6]->umask, 027);
 	p = config_find_proc(conf, "pool:worker_02");
 	assert_non_null(p);
 	assert_true(conf_exitcode_expected(&p->exitcodes, 2));
@@ -1429,7 +1437,9 @@ test_dump_has_every_key(void **state)
 	conf = load_ok("[program:x]\ncommand=/bin/true\n"
 	               "[group:g]\nprograms=x\n"
 	               "[fcgi-program:f]\ncommand=/bin/true\n"
-	               "socket=tcp://localhost:9000\n");
+	               "socket=tcp://localhost:9000\n"
+	               "[eventlistener:l]\ncommand=/bin/cat\n"
+	               "events=PROCESS_STATE,TICK_60\n");
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	config_dump(conf, fp);
@@ -1463,7 +1473,7 @@ test_key_names(void **state)
 	assert_string_equal(config_section_kind(0), "program");
 	for (i = 0; config_section_kind(i) != NULL; i++)
 		;
-	assert_int_equal(i, 9);
+	assert_int_equal(i, 11);
 	for (i = 0; config_key_name("program", i) != NULL; i++) {
 		if (strcmp(config_key_name("program", i), "pdeathsig") == 0)
 			seen_pdeathsig = true;

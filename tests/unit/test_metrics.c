@@ -59,6 +59,43 @@ test_text(void **state)
 	free(t);
 }
 
+/* An [eventlistener:x] pool's record: samples labelled pool="NAME". */
+static char *pool_kv[] = {"kind", "pool", "name", "crash\"mail", "buffered",
+    "3", "buffer_size", "10", "accepted", "12", "dropped", "2", "rejected",
+    "1", "listeners", "2", "ready", "1", "busy", "1"};
+
+static void
+test_pools(void **state)
+{
+	struct metrics_rec v[] = {REC(tendd_kv), REC(proc_kv), REC(pool_kv)};
+	size_t len;
+	char *t;
+
+	(void)state;
+	t = metrics_text(v, 3, &len);
+	assert_non_null(t);
+	assert_non_null(strstr(t,
+	    "# TYPE tend_listener_pool_buffered_events gauge\n"
+	    "tend_listener_pool_buffered_events{pool=\"crash\\\"mail\"} 3\n"));
+	assert_non_null(strstr(t,
+	    "tend_listener_pool_dropped_events_total{pool=\"crash\\\"mail\"} 2\n"));
+	assert_non_null(strstr(t,
+	    "tend_listener_pool_events_total{pool=\"crash\\\"mail\"} 12\n"));
+	assert_non_null(strstr(t,
+	    "tend_listener_pool_rebuffered_events_total{pool=\"crash\\\"mail\"} 1\n"));
+	assert_non_null(strstr(t,
+	    "tend_listener_pool_listeners{pool=\"crash\\\"mail\",state=\"READY\"} 1\n"
+	    "tend_listener_pool_listeners{pool=\"crash\\\"mail\",state=\"BUSY\"} 1\n"));
+	/* A pool is not a process. */
+	assert_null(strstr(t, "tend_process_state{name=\"\""));
+	free(t);
+	/* Without pools, no pool family. */
+	t = metrics_text(v, 2, &len);
+	assert_non_null(t);
+	assert_null(strstr(t, "tend_listener_pool"));
+	free(t);
+}
+
 static void
 test_empty(void **state)
 {
@@ -78,6 +115,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_pools),
 	    cmocka_unit_test(test_empty),
 	};
 
