@@ -72,7 +72,7 @@ while True:
     childutils.listener.ok(sys.stdout)
 '''
 
-SD_PARAMS = ["supervisord"]  # "tend" joins each test when listener.c lands
+SD_PARAMS = ["supervisord", "tend"]
 
 
 @pytest.fixture(params=SD_PARAMS)
