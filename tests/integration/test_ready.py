@@ -372,6 +372,8 @@ def test_killed_dependency_restarts_dependent_keeps_running(tend):
 
 def test_critical_exit_shuts_tendd_down(tend):
     tend.expect_dead = True
+    # wait=False: tendd may be gone (main exits at 0.3 s) before a
+    # starved test process asks it anything.
     tend.start("""
         [program:main]
         command={H}/crasher 7 300
@@ -382,7 +384,7 @@ def test_critical_exit_shuts_tendd_down(tend):
         command={H}/sleeper
         startsecs=0
         stopwaitsecs=1
-    """)
+    """, wait=False)
     tend.proc.wait(tendlib.live(10))
     assert tend.proc.returncode == 3
     assert "main is critical and entered" in tend.log_text()

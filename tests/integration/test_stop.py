@@ -52,12 +52,7 @@ def test_stop_ignoreterm_escalates_to_sigkill(tend):
                     what="ignoreterm to print ready")
     t0 = time.monotonic()
     p = bg_ctl(tend, "stop", "deaf")
-    try:
-        tend.wait_state("deaf", "STOPPING", timeout=3)
-        # TERM is ignored: still alive while STOPPING.
-        assert is_alive(pid)
-    finally:
-        rc, out, err = finish(p)
+    rc, out, err = finish(p)
     took = time.monotonic() - t0
     assert rc == EXIT_OK, (rc, out, err)
     assert "deaf: stopped" in out
@@ -65,6 +60,12 @@ def test_stop_ignoreterm_escalates_to_sigkill(tend):
     assert took >= 0.9, f"SIGKILL came after {took:.2f} s < stopwaitsecs"
     rec = tend.wait_state("deaf", "STOPPED")
     assert not is_alive(pid)
+    # TERM was ignored: deaf stayed STOPPING for stopwaitsecs (1 s),
+    # by tendd's own events (STOPPING lasts a second: a poller on a
+    # loaded machine saw RUNNING, then STOPPED).
+    ev = [(e["state"], e["time"]) for e in tend.history("deaf")]
+    assert [e[0] for e in ev][-2:] == ["STOPPING", "STOPPED"], ev
+    assert ev[-1][1] - ev[-2][1] >= 0.9, ev
     sig = (rec.get("exit") or {}).get("signal")
     assert sig in (signal.SIGKILL, "KILL", "SIGKILL"), rec
 
