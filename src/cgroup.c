@@ -4,9 +4,9 @@
  * Owns: the tracking mode (cgroup v2, or the session fallback), tendd's
  * cgroup subtree (tend.PID with one cgroup per process below it), the
  * limits written there (memory.max, memory.high, cpu.max), the inotify
- * watch on each cgroup.events, the OOM count of memory.events, the
- * fallback's /proc scan, and signalling the processes that outlive a
- * main process.  Per process state hangs off p->track.
+ * watch on each cgroup.events, the OOM count of memory.events, and
+ * signalling the processes that outlive a main process; the session
+ * fallback's membership (its /proc scan) is cgroup_scan.c's.  Per process state hangs off p->track.
  *
  * Leaves alone: the main process (spawn.c starts it, reap.c reaps and
  * signals it through its pidfd), what a leftover means for the state
@@ -19,6 +19,7 @@
  * a process with write access to cgroup.procs can move it out).
  */
 #include "cgroup.h"
+#include "cgroup_impl.h"
 
 #include "log.h"
 #include "procinfo.h"
@@ -47,25 +48,6 @@
 /* cpu.max period, microseconds (the kernel's default). */
 #define CGROUP_CPU_PERIOD 100000
 
-/* Per process (p->track). */
-struct cgroup_track {
-	bool dir;           /* has its cgroup (tend.PID/NAME), opened when
-	                       needed: no descriptor held per process */
-	int wd;             /* inotify watch on its cgroup.events, -1 */
-	pid_t sid;          /* the main pid at spawn: session and pgid */
-	long long oom_base; /* memory.events oom_kill at spawn */
-	bool killed;	    /* cgroup.kill was used on it (see prepare) */
-	bool unlimited;	    /* memory.max, memory.high, cpu.max are "max" */
-};
-
-/* One /proc entry of a fallback scan. */
-struct cgroup_scan {
-	pid_t pid, ppid, pgrp, session;
-	unsigned long long starttime;
-	pid_t owner; /* the tracked sid it belongs to, 0: none, -1: not
-	                computed yet */
-};
-
 static struct {
 	struct ev_loop *loop;
 	const struct svctab *tab;
@@ -77,9 +59,6 @@ static struct {
 	int ifd;               /* inotify, -1 */
 	ev_io iio;
 	ev_timer poll;            /* fallback draining poll */
-	struct cgroup_scan *scan; /* fallback: the last /proc scan */
-	size_t nscan;
-	double scan_at;
 } cg = {.basefd = -1, .ifd = -1};
 
 /* The absolute path of tend.PID, apart from cg: zero-initialised, so it
@@ -213,13 +192,13 @@ cgroup_enable(int dfd)
 static void cgroup_inotify_cb(struct ev_loop *l, ev_io *w, int revents);
 static void cgroup_poll_cb(struct ev_loop *l, ev_timer *w, int revents);
 
-/* Find the hierarchy and make tend.PID; -1 with NOTE saying why not. */
+/* Find the hierarchy: PARENT (PATH_MAX) the cgroup tend.PID goes in
+ * (SETTING, or tendd's own), cgpath.base tend.PID's path; -1 with NOTE
+ * saying why not. */
 static int
-cgroup_setup(const char *setting, char *note, size_t notelen)
+cgroup_paths(const char *setting, char *parent, char *note, size_t notelen)
 {
-	char buf[16384], mnt[PATH_MAX], own[PATH_MAX], parent[PATH_MAX];
-	ssize_t n;
-	int pfd;
+	char buf[16384], mnt[PATH_MAX], own[PATH_MAX];
 
 	if (procinfo_read_file(
 	        AT_FDCWD, "/proc/self/mountinfo", buf, sizeof(buf)) < 0 ||
@@ -237,13 +216,26 @@ cgroup_setup(const char *setting, char *note, size_t notelen)
 		    "/proc/self/cgroup: no cgroup v2 path (0::)");
 		return -1;
 	}
-	if (snprintf(parent, sizeof(parent), "%s%s", mnt,
-	        strcmp(own, "/") == 0 ? "" : own) >= (int)sizeof(parent) ||
+	if (snprintf(parent, PATH_MAX, "%s%s", mnt,
+	        strcmp(own, "/") == 0 ? "" : own) >= (int)PATH_MAX ||
 	    snprintf(cgpath.base, sizeof(cgpath.base), "%s/tend.%ld", parent,
 	        (long)getpid()) >= (int)sizeof(cgpath.base)) {
 		(void)snprintf(note, notelen, "cgroup path too long");
 		return -1;
 	}
+	return 0;
+}
+
+/* Find the hierarchy and make tend.PID; -1 with NOTE saying why not. */
+static int
+cgroup_setup(const char *setting, char *note, size_t notelen)
+{
+	char buf[16384], parent[PATH_MAX];
+	ssize_t n;
+	int pfd;
+
+	if (cgroup_paths(setting, parent, note, notelen) == -1)
+		return -1;
 	if (setting[0] == '/' && mkdir(parent, 0755) == -1 && errno != EEXIST) {
 		(void)snprintf(
 		    note, notelen, "mkdir %s: %s", parent, strerror(errno));
@@ -682,166 +674,6 @@ fail:
 	return -1;
 }
 
-static int
-cgroup_pid_cmp(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cgroup_scan_cmp(const void *a, const void *b)
-{
-	return cgroup_pid_cmp(&((const struct cgroup_scan *)a)->pid,
-	    &((const struct cgroup_scan *)b)->pid);
-}
-
-static struct cgroup_scan *
-cgroup_scan_find(pid_t pid)
-{
-	struct cgroup_scan key = {.pid = pid};
-
-	return bsearch(
-	    &key, cg.scan, cg.nscan, sizeof(*cg.scan), cgroup_scan_cmp);
-}
-
-/*
- * Give every scanned process its owner: the tracked session (a main pid
- * at spawn) its own session or process group names, else its parent's
- * owner.  One pass over the scan for all services, so that listing 1,000
- * services costs one /proc scan, not 1,000 (measured: HACKING.md).
- */
-static void
-cgroup_scan_owners(void)
-{
-	pid_t *sids, self = getpid();
-	size_t i, ns = 0;
-	int depth;
-
-	qsort(cg.scan, cg.nscan, sizeof(*cg.scan), cgroup_scan_cmp);
-	sids = calloc(cg.tab != NULL ? cg.tab->nprocs + 1 : 1, sizeof(*sids));
-	for (i = 0; sids != NULL && cg.tab != NULL && i < cg.tab->nprocs; i++) {
-		const struct cgroup_track *t = cg.tab->procs[i]->track;
-
-		if (t != NULL && !t->dir && t->sid > 0)
-			sids[ns++] = t->sid;
-	}
-	if (sids != NULL)
-		qsort(sids, ns, sizeof(*sids), cgroup_pid_cmp);
-	for (i = 0; i < cg.nscan; i++)
-		cg.scan[i].owner = -1;
-	for (i = 0; i < cg.nscan; i++) {
-		struct cgroup_scan *path[64], *e = &cg.scan[i];
-		pid_t owner = 0;
-		int k;
-
-		for (depth = 0; e != NULL && depth < 64; depth++) {
-			if (e->owner >= 0) {
-				owner = e->owner;
-				break;
-			}
-			path[depth] = e;
-			if (e->pid == self || e->pid == 1 || sids == NULL)
-				break;
-			if (bsearch(&e->session, sids, ns, sizeof(*sids),
-			        cgroup_pid_cmp) != NULL) {
-				owner = e->session;
-				break;
-			}
-			if (bsearch(&e->pgrp, sids, ns, sizeof(*sids),
-			        cgroup_pid_cmp) != NULL) {
-				owner = e->pgrp;
-				break;
-			}
-			e = cgroup_scan_find(e->ppid);
-		}
-		for (k = 0; k < depth && k < 64; k++)
-			path[k]->owner = owner;
-		if (depth < 64 && e != NULL && e->owner < 0)
-			e->owner = owner;
-	}
-	free(sids);
-}
-
-/* Scan /proc (fallback mode), or reuse a scan younger than the TTL. */
-static int
-cgroup_scan_proc(void)
-{
-	/* One scan per loop iteration: a status of 1,000 services is
-	 * answered in one callback, so it scans /proc once. */
-	double now = cg.loop != NULL ? ev_now(cg.loop) : util_monotonic();
-	struct cgroup_scan *v = NULL, *nv;
-	size_t n = 0, cap = 0;
-	struct procinfo_stat st;
-	struct dirent *e;
-	DIR *d;
-	long pid;
-
-	if (cg.scan != NULL && now == cg.scan_at)
-		return 0;
-	if ((d = opendir("/proc")) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (util_parse_long(e->d_name, 1, INT_MAX, &pid) == -1 ||
-		    procinfo_read_stat((pid_t)pid, &st) == -1 || st.kthread)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				free(v);
-				(void)closedir(d);
-				return -1;
-			}
-			v = nv;
-		}
-		v[n].pid = st.pid;
-		v[n].ppid = st.ppid;
-		v[n].pgrp = st.pgrp;
-		v[n].session = st.session;
-		v[n].starttime = st.starttime;
-		n++;
-	}
-	(void)closedir(d);
-	free(cg.scan);
-	cg.scan = v;
-	cg.nscan = n;
-	cg.scan_at = now;
-	cgroup_scan_owners();
-	return 0;
-}
-
-/* Fallback membership: the session or process group named after the
- * main pid, and the descendants of those (a child that called setsid()
- * but still has its parent): the scan's owner (cgroup_scan_owners). */
-static int
-cgroup_fallback_members(pid_t sid, struct cgroup_member **out, size_t *nout)
-{
-	struct cgroup_member *v;
-	size_t i, j, n = 0;
-
-	*out = NULL;
-	*nout = 0;
-	if (sid <= 0)
-		return 0;
-	if (cgroup_scan_proc() == -1)
-		return -1;
-	for (i = 0; i < cg.nscan; i++)
-		n += cg.scan[i].owner == sid;
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0, j = 0; i < cg.nscan; i++)
-		if (cg.scan[i].owner == sid) {
-			v[j].pid = cg.scan[i].pid;
-			v[j].ppid = cg.scan[i].ppid;
-			v[j].starttime = cg.scan[i].starttime;
-			j++;
-		}
-	*out = v;
-	*nout = n;
-	return 0;
-}
-
 int
 cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
 {
@@ -856,7 +688,7 @@ cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
 	if (t == NULL)
 		return 0;
 	if (!t->dir)
-		return cgroup_fallback_members(t->sid, out, nout);
+		return cgroup_fallback_members(cg.tab, cg.loop, t->sid, out, nout);
 	if (cgroup_read_procs(p, &pids, &n) == -1)
 		return -1;
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
@@ -942,8 +774,8 @@ cgroup_leftovers(struct proc *p)
 		}
 	} else {
 		/* Decisions need the present, not a cached scan. */
-		cg.scan_at = -1;
-		if (cgroup_fallback_members(t->sid, &v, &n) == -1)
+		cgroup_scan_stale();
+		if (cgroup_fallback_members(cg.tab, cg.loop, t->sid, &v, &n) == -1)
 			return 0;
 		for (i = 0; i < n; i++)
 			if (v[i].pid != p->pid) {
@@ -1011,7 +843,7 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 		log_info("%s: SIGKILL to its cgroup", p->fullname);
 		return 0;
 	}
-	cg.scan_at = -1; /* a fresh scan: we are about to act on it */
+	cgroup_scan_stale(); /* a fresh scan: we are about to act on it */
 	if (cgroup_members(p, &v, &n) == -1) {
 		log_warn("%s: listing its processes", p->fullname);
 		return -1;
@@ -1047,7 +879,7 @@ cgroup_find_stuck(struct proc *p)
 		p->stuck_state = st.state;
 		return;
 	}
-	cg.scan_at = -1;
+	cgroup_scan_stale();
 	if (cgroup_members(p, &v, &n) == -1)
 		return;
 	for (i = 0; i < n; i++)
@@ -1130,7 +962,7 @@ cgroup_poll_cb(struct ev_loop *l, ev_timer *w, int revents)
 {
 	size_t i;
 
-	cg.scan_at = -1;
+	cgroup_scan_stale();
 	for (i = 0; cg.tab != NULL && i < cg.tab->nprocs; i++) {
 		struct proc *p = cg.tab->procs[i];
 
@@ -1244,7 +1076,5 @@ cgroup_close(const struct svctab *tab)
 			log_warn("rmdir %s", cgpath.base);
 	}
 	cg.basefd = -1;
-	free(cg.scan);
-	cg.scan = NULL;
-	cg.nscan = 0;
+	cgroup_scan_free();
 }

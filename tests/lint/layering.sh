@@ -32,6 +32,7 @@ logfile.c     config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ready.c       spawn.h reap.h logcap.h ctl.h
 procinfo.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 cgroup.c      fsm.h spawn.h reap.h logcap.h ctl.h
+cgroup_scan.c fsm.h spawn.h reap.h logcap.h ctl.h
 sdnotify.c    config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 ctl.c         spawn.h reap.h fsm.h logcap.h cgroup.h procinfo.h
 ctl_out.c     spawn.h reap.h fsm.h logcap.h cgroup.h procinfo.h
