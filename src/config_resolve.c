@@ -513,12 +513,56 @@ resolve_listener(struct loader *ld, struct rsec *s, const struct rkey **slots,
 	t->stdin_pipe = true;
 }
 
+/* The keys of [program:x] S that depend on others (stdin_pipe,
+ * killasgroup), an [eventlistener:x]'s own, and supervisord's checks
+ * across keys: command=, an fcgi-program's socket, process_name with
+ * numprocs. */
+static void
+program_settle(struct loader *ld, struct rsec *s, const struct rkey **slots,
+    struct conf_proc *t)
+{
+	const struct rkey *pn, *np, *kag;
+
+	/* supervisord gives every process a stdin pipe; tend only where its
+	 * API (sendProcessStdin) is asked for: an fd per process.  An
+	 * fcgi-program's stdin is its socket. */
+	if (slot_of(slots, "stdin_pipe") == NULL)
+		t->stdin_pipe = has_rpcinterface(ld);
+	if (cfg_sec_fcgi(s))
+		t->stdin_pipe = false;
+	if (s->info->kind == SK_EVENTLISTENER)
+		resolve_listener(ld, s, slots, t);
+	/* killasgroup follows stopasgroup unless set; supervisord refuses
+	 * stopasgroup=true with killasgroup=false. */
+	kag = slot_of(slots, "killasgroup");
+	if (kag == NULL)
+		t->killasgroup = t->stopasgroup;
+	else if (t->stopasgroup && !t->killasgroup)
+		cfg_lerr(ld, kag->file, kag->line,
+		    "killasgroup: cannot be false when stopasgroup is true");
+	if (slot_of(slots, "command") == NULL)
+		cfg_lerr(ld, s->file, s->line, "[%s] has no command=", s->name);
+	if (cfg_sec_fcgi(s)) {
+		const struct rkey *own = slot_of(slots, "socket_owner");
+
+		if (own == NULL)
+			own = slot_of(slots, "socket_mode");
+		cfg_fcgi_check(ld, s, t, own ? own->line : s->line);
+	}
+	pn = slot_of(slots, "process_name");
+	np = slot_of(slots, "numprocs");
+	if (t->numprocs > 1 &&
+	    (pn == NULL || (pn->value != NULL &&
+	                       strstr(pn->value, "%(process_num)") == NULL)))
+		cfg_lerr(ld, s->file, pn ? pn->line : np->line,
+		    "%%(process_num) must be present within process_name when numprocs > 1");
+}
+
 static void
 resolve_program(
     struct loader *ld, struct rsec *s, struct rprog *rp, size_t order)
 {
 	const struct rkey *slots[CONF_MAX_SECTION_KEYS];
-	const struct rkey *pn, *np, *kag;
 	struct conf_proc t, *p;
 	struct conf_group *gr = NULL;
 	char num[24], nprocs[24];
@@ -552,39 +596,7 @@ resolve_program(
 		if (slots[j] != NULL && !(k->flags & KF_PROC))
 			(void)cfg_apply_rkey(ld, s, slots[j], k, common,
 			    TEND_NELEM(common), &t);
-	/* supervisord gives every process a stdin pipe; tend only where its
-	 * API (sendProcessStdin) is asked for: an fd per process.  An
-	 * fcgi-program's stdin is its socket. */
-	if (slot_of(slots, "stdin_pipe") == NULL)
-		t.stdin_pipe = has_rpcinterface(ld);
-	if (cfg_sec_fcgi(s))
-		t.stdin_pipe = false;
-	if (s->info->kind == SK_EVENTLISTENER)
-		resolve_listener(ld, s, slots, &t);
-	/* killasgroup follows stopasgroup unless set; supervisord refuses
-	 * stopasgroup=true with killasgroup=false. */
-	kag = slot_of(slots, "killasgroup");
-	if (kag == NULL)
-		t.killasgroup = t.stopasgroup;
-	else if (t.stopasgroup && !t.killasgroup)
-		cfg_lerr(ld, kag->file, kag->line,
-		    "killasgroup: cannot be false when stopasgroup is true");
-	if (slot_of(slots, "command") == NULL)
-		cfg_lerr(ld, s->file, s->line, "[%s] has no command=", s->name);
-	if (cfg_sec_fcgi(s)) {
-		const struct rkey *own = slot_of(slots, "socket_owner");
-
-		if (own == NULL)
-			own = slot_of(slots, "socket_mode");
-		cfg_fcgi_check(ld, s, &t, own ? own->line : s->line);
-	}
-	pn = slot_of(slots, "process_name");
-	np = slot_of(slots, "numprocs");
-	if (t.numprocs > 1 &&
-	    (pn == NULL || (pn->value != NULL &&
-	                       strstr(pn->value, "%(process_num)") == NULL)))
-		cfg_lerr(ld, s->file, pn ? pn->line : np->line,
-		    "%%(process_num) must be present within process_name when numprocs > 1");
+	program_settle(ld, s, slots, &t);
 
 	rp->sec = s;
 	rp->group = group;

@@ -404,6 +404,36 @@ ctl_http_refused(struct ctl_client *c)
 }
 #endif
 
+/*
+ * Write the reply now rather than one loop turn later: most replies fit
+ * in the socket at once, and the client (which sent its request behind
+ * its HELLO) is served without a round trip.  Called from C's own
+ * callback, so C may be freed here.  0: C may take its next frame; -1:
+ * the caller returns (C freed, or its reply still going out).
+ */
+static int
+ctl_reply_now(struct ev_loop *loop, struct ctl_client *c)
+{
+	if (c->outoff >= c->outlen || !ev_is_active(&c->wio))
+		return 0;
+	if (ctl_flush(c) == -1) {
+		ctl_client_free(c);
+		return -1;
+	}
+	if (c->outoff < c->outlen)
+		return -1; /* the write watcher goes on */
+	if (c->closing || (c->rq.live && c->rq.pump != NULL)) {
+		ctl_write_cb(loop, &c->wio, EV_WRITE); /* may free */
+		return -1;
+	}
+	/* All out: as ctl_write_cb, but C stays ours to read. */
+	c->outoff = c->outlen = 0;
+	ev_io_stop(loop, &c->wio);
+	ev_timer_stop(loop, &c->deadline);
+	ev_io_start(loop, &c->rio);
+	return 0;
+}
+
 /* Read what is there of one frame: the header first, then exactly the
  * rest, so the buffer never holds more than one frame. */
 static void
@@ -478,27 +508,8 @@ again:
 	want = c->inlen;
 	c->inlen = c->inneed = 0;
 	ctl_dispatch(c, c->in, want);
-	/* Write the reply now rather than one loop turn later: most replies
-	 * fit in the socket at once, and the client (which sent its request
-	 * behind its HELLO) is served without a round trip.  This is C's own
-	 * callback, so it may be freed here. */
-	if (c->outoff < c->outlen && ev_is_active(&c->wio)) {
-		if (ctl_flush(c) == -1) {
-			ctl_client_free(c);
-			return;
-		}
-		if (c->outoff < c->outlen)
-			return; /* the write watcher goes on */
-		if (c->closing || (c->rq.live && c->rq.pump != NULL)) {
-			ctl_write_cb(loop, &c->wio, EV_WRITE); /* may free */
-			return;
-		}
-		/* All out: as ctl_write_cb, but C stays ours to read. */
-		c->outoff = c->outlen = 0;
-		ev_io_stop(loop, &c->wio);
-		ev_timer_stop(loop, &c->deadline);
-		ev_io_start(loop, &c->rio);
-	}
+	if (ctl_reply_now(loop, c) == -1)
+		return;
 	/* Nothing to send and nothing waiting: take the next frame (a
 	 * request pipelined behind a HELLO), a few per turn at most. */
 	if (!ctl_client_busy(c) && ++frames < 4)

@@ -764,6 +764,22 @@ spawn_plan_free(struct spawn_plan *pl, struct spawn_env *env, char *pwstr)
 	free(pwstr);
 }
 
+/* Ours are the read ends of F, now CHILD's; the child has (or will
+ * receive) its ends, closed here. */
+static void
+spawn_child_take(
+    struct spawn_child *child, pid_t pid, int pidfd, struct spawn_fds *f)
+{
+	child->pid = pid;
+	child->pidfd = pidfd;
+	child->execfd = f->exec[0];
+	child->outfd = f->out[0];
+	child->errfd = f->err[0];
+	child->infd = f->in[1];
+	f->exec[0] = f->out[0] = f->err[0] = f->in[1] = -1;
+	spawn_fds_close(f);
+}
+
 int
 spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
     struct spawn_child *child, char *err, size_t errlen)
@@ -840,16 +856,7 @@ spawn_start(const struct conf_proc *c, const struct spawn_opts *o,
 		goto fail;
 	}
 
-	/* Ours are the read ends; the child has (or will receive) its
-	 * ends. */
-	child->pid = pid;
-	child->pidfd = pidfd;
-	child->execfd = f.exec[0];
-	child->outfd = f.out[0];
-	child->errfd = f.err[0];
-	child->infd = f.in[1];
-	f.exec[0] = f.out[0] = f.err[0] = f.in[1] = -1;
-	spawn_fds_close(&f);
+	spawn_child_take(child, pid, pidfd, &f);
 	spawn_plan_free(&pl, &env, pwstr);
 	return 0;
 fail:

@@ -914,8 +914,18 @@ load_or_exit(const char *path, bool check_only, bool verbose, bool strict)
 	return c;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct tendd_args {
+	const char *path;
+	bool check_only, verbose, strict;
+	bool fallback;	      /* --handover-fallback */
+	const char *handover; /* --handover=STATE,IMAGE */
+};
+
+/* Parse the command line into A; -1 to go on, else the exit status
+ * (--version, --help, --handover-version, a usage error). */
+static int
+parse_args(int argc, char **argv, struct tendd_args *a)
 {
 	static const struct option longopts[] = {
 		{"version", no_argument, NULL, 'V'},
@@ -926,30 +936,21 @@ main(int argc, char **argv)
 		{"handover-version", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = TEND_DEFAULT_CONF;
-	bool check_only = false, verbose = false, strict = false;
-	bool fallback = false;
-	const char *handover = NULL;
-	struct req_hooks hooks = {
-	    .shutdown = shutdown_begin, .reload = reload_run};
-	char err[512], cgerr[256];
-	struct tend_conf **prev_confs = NULL;
-	size_t nprev = 0;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			a->path = optarg;
 			break;
 		case 'n':
-			check_only = true;
+			a->check_only = true;
 			break;
 		case 'v':
-			verbose = true;
+			a->verbose = true;
 			break;
 		case 'S':
-			strict = true;
+			a->strict = true;
 			break;
 		case 'V':
 			printf("tendd %s\n", TEND_VERSION);
@@ -958,10 +959,10 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'H':
-			handover = optarg;
+			a->handover = optarg;
 			break;
 		case 'F':
-			fallback = true;
+			a->fallback = true;
 			break;
 		case 'R':
 			printf("%d %d\n", HANDOVER_VERSION_MIN, HANDOVER_VERSION);
@@ -975,20 +976,15 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
 
-	if (!check_only)
-		handover_start(path, handover, fallback);
-	conf = load_or_exit(path, check_only, verbose, strict);
-	privdrop_check(&conf->global);
-	apply_globals(conf);
-	/* A container's init: orphans of the whole PID namespace land on
-	 * us (pid_namespaces(7)); reap.c's SIGCHLD path reaps them as it
-	 * does our subreaper orphans, and shutdown gets a deadline. */
-	is_pid1 = getpid() == 1;
-
-	/* Orphans of our services (double forks) are re-parented to us, so
-	 * we can reap them and see every process a service leaves behind
-	 * (prctl(2) PR_SET_CHILD_SUBREAPER). */
+/* Orphans of our services (double forks) are re-parented to us, so we
+ * can reap them and see every process a service leaves behind (prctl(2)
+ * PR_SET_CHILD_SUBREAPER). */
+static void
+subreaper_init(void)
+{
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1) {
 		/* Only an emulator says EINVAL (qemu-user; the kernel has
 		 * it since 3.4): orphans go to init, and only cgroups still
@@ -998,15 +994,18 @@ main(int argc, char **argv)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER); orphans of services "
 		         "are not adopted");
 	}
+}
 
-	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
-		fatalx("cannot create the event loop (ev_loop_new)");
-	evbus_init(loop);
-	signals_init();
-	reload_init(loop, &tab, &conf, path, &reload_ops);
+/* The process table (fresh, or made again from a hand-over: then
+ * *PREV_CONFS are the configs its processes run) and the rooms that
+ * keep state per process, up to the services' sockets. */
+static void
+table_init(struct tend_conf ***prev_confs, size_t *nprev)
+{
+	char err[512], cgerr[256];
 
 	if (handover_active())
-		prev_confs = handover_table(&tab, conf, &nprev);
+		*prev_confs = handover_table(&tab, conf, nprev);
 	else if (svctab_init(&tab, conf) == -1)
 		fatal("service table");
 	fsm_init(&tendd_fsm_ops);
@@ -1026,6 +1025,16 @@ main(int argc, char **argv)
 	if (fcgisock_sync(conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	feed_init(loop);
+}
+
+/* The control socket, HTTP, the pidfile, the notify socket, systemd;
+ * then [supervisord] user= drops privileges. */
+static void
+frontends_init(void)
+{
+	static const struct req_hooks hooks = {
+	    .shutdown = shutdown_begin, .reload = reload_run};
+	char err[512];
 
 	resolve_socket_path(conf);
 	make_socket_dir();
@@ -1056,38 +1065,12 @@ main(int argc, char **argv)
 
 		privdrop(&conf->global, mine, TEND_NELEM(mine));
 	}
+}
 
-	spawn_opts.tendd_pid = getpid();
-	spawn_opts.server_url = server_url;
-	spawn_opts.notify_socket = ready_socket_path();
-	health_init(loop, &spawn_opts);
-
-	log_info("tendd %s started with pid %d%s, control socket %s",
-	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
-	    socket_path);
-	spawn_reserve(tab.nprocs);
-	listener_init(&tab);
-	/* The pools subscribe before anything is published. */
-	listener_sync();
-	if (handover_active()) {
-		(void)handover_restore();
-		handover_finish();
-		/* The config on disk, as a reload applies it. */
-		if (prev_confs != NULL &&
-		    reload_handover(prev_confs, nprev) == -1)
-			fatal("reexec: applying %s", path);
-		free(prev_confs);
-	} else {
-		/* supervisord: GROUP_ADDED per group, RUNNING, then the
-		 * processes start (a reexec is no start-up: no events). */
-		evbus_startup(conf, tab.procs, tab.nprocs);
-		start_autostart();
-	}
-	started = true;
-	ready_check();
-
-	ev_run(loop, 0);
-
+/* The loop is over: close everything, in the reverse order. */
+static void
+tendd_close(void)
+{
 	/* Orphans killed with their service may still be dying: reap them
 	 * rather than leave zombies to init (issue 20). */
 	(void)reap_at_exit(FSM_KILL_GRACE);
@@ -1120,5 +1103,67 @@ main(int argc, char **argv)
 			? "a critical program ended"
 			: "shutdown_timeout passed");
 	log_close();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tendd_args a = {.path = TEND_DEFAULT_CONF};
+	struct tend_conf **prev_confs = NULL;
+	size_t nprev = 0;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &a)) != -1)
+		return rc;
+	if (!a.check_only)
+		handover_start(a.path, a.handover, a.fallback);
+	conf = load_or_exit(a.path, a.check_only, a.verbose, a.strict);
+	privdrop_check(&conf->global);
+	apply_globals(conf);
+	/* A container's init: orphans of the whole PID namespace land on
+	 * us (pid_namespaces(7)); reap.c's SIGCHLD path reaps them as it
+	 * does our subreaper orphans, and shutdown gets a deadline. */
+	is_pid1 = getpid() == 1;
+	subreaper_init();
+
+	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL)
+		fatalx("cannot create the event loop (ev_loop_new)");
+	evbus_init(loop);
+	signals_init();
+	reload_init(loop, &tab, &conf, a.path, &reload_ops);
+	table_init(&prev_confs, &nprev);
+	frontends_init();
+
+	spawn_opts.tendd_pid = getpid();
+	spawn_opts.server_url = server_url;
+	spawn_opts.notify_socket = ready_socket_path();
+	health_init(loop, &spawn_opts);
+
+	log_info("tendd %s started with pid %d%s, control socket %s",
+	    TEND_VERSION, (int)getpid(), is_pid1 ? " (init of a PID namespace)" : "",
+	    socket_path);
+	spawn_reserve(tab.nprocs);
+	listener_init(&tab);
+	/* The pools subscribe before anything is published. */
+	listener_sync();
+	if (handover_active()) {
+		(void)handover_restore();
+		handover_finish();
+		/* The config on disk, as a reload applies it. */
+		if (prev_confs != NULL &&
+		    reload_handover(prev_confs, nprev) == -1)
+			fatal("reexec: applying %s", a.path);
+		free(prev_confs);
+	} else {
+		/* supervisord: GROUP_ADDED per group, RUNNING, then the
+		 * processes start (a reexec is no start-up: no events). */
+		evbus_startup(conf, tab.procs, tab.nprocs);
+		start_autostart();
+	}
+	started = true;
+	ready_check();
+
+	ev_run(loop, 0);
+	tendd_close();
 	return exit_status;
 }
