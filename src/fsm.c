@@ -4,12 +4,14 @@
  * Owns: struct proc's fsm fields (state, backoff, spawns, laststart,
  * start_wall, stop_wall, restart_delay, restart_wall, killing, ready,
  * lastexit, spawnerr, waiting, holding, dep_stopped, timed_out,
- * watchdog_fired, stopnote, the dependency-event queue) and every rule that moves a process between
- * supervisord's states: startsecs, startretries, autorestart, exitcodes,
- * readiness and tend's restart delay.  Leaves alone: pid, pidfd, fds,
- * watchers and logs (the runtime's), and every syscall: all effects go
- * through struct fsm_ops, so the unit tests drive this file with a fake
- * clock and fake spawn/kill.
+ * watchdog_fired, stopnote, the dependency-event queue) and every rule
+ * that moves a process between supervisord's states: startsecs,
+ * startretries, autorestart, exitcodes, readiness and tend's restart
+ * delay (what the policy says of one exit is fsm_policy.c's, what then
+ * happens is here).  Leaves alone: pid, pidfd, fds, watchers and logs
+ * (the runtime's), and every syscall: all effects go through struct
+ * fsm_ops, so the unit tests drive this file with a fake clock and fake
+ * spawn/kill.
  *
  * Shape (s6-supervise's): the public entry points turn a request or an
  * occurrence into an event, and fsm_table[state][event] names the one
@@ -75,8 +77,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-#define FSM_SPAWN_ERROR_PREFIX "spawn error: "
 
 /* The events the table is indexed by. */
 enum fsm_event_type {
@@ -377,112 +377,6 @@ fsm_record_exit(struct proc *p, const struct proc_exit *ex)
 	p->stop_wall = p->lastexit.wall;
 }
 
-/*
- * Did the run that just ended fail to start?  An exec failure always
- * does; in STARTING so does an exit before startsecs (readiness=none) or
- * before READY=1 (readiness=notify).
- */
-static bool
-fsm_failed_start(const struct proc *p, const char *exec_error)
-{
-	const struct conf_proc *c = p->conf;
-
-	if (exec_error != NULL)
-		return true;
-	if (p->state != PROC_STARTING)
-		return false;
-	if (c->readiness != CONF_READINESS_NONE)
-		return !p->ready;
-	return fsm_ops->now() - p->laststart < c->startsecs;
-}
-
-/* readiness_timeout ran out: say what did not come. */
-static void
-fsm_note_timeout(struct proc *p)
-{
-	svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s within %gs "
-	    "(readiness_timeout)",
-	    p->conf->readiness == CONF_READINESS_HEALTH
-		? "No passing health probe"
-		: "No READY=1",
-	    p->conf->readiness_timeout);
-}
-
-/* Fill spawnerr for a failed start (supervisord's text for an early exit). */
-static void
-fsm_failed_start_reason(struct proc *p, const char *exec_error)
-{
-	const char *why;
-
-	if (exec_error != NULL) {
-		svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s%s",
-		    FSM_SPAWN_ERROR_PREFIX, exec_error);
-		return;
-	}
-	if (p->timed_out) {
-		fsm_note_timeout(p);
-		return;
-	}
-	if (p->conf->readiness == CONF_READINESS_NOTIFY)
-		why = "Exited before READY=1 (process log may have details)";
-	else if (p->conf->readiness == CONF_READINESS_HEALTH)
-		why = "Exited before a health probe passed (process log may "
-		      "have details)";
-	else
-		why = "Exited too quickly (process log may have details)";
-	svctab_note_set(&p->spawnerr, SVCTAB_SPAWNERR_MAX, "%s", why);
-}
-
-/* supervisord: an exit is expected when its code is in exitcodes; a
- * death by signal never is (decode_wait_status gives es = -1). */
-static bool
-fsm_exit_expected(const struct proc *p)
-{
-	if (p->lastexit.signal != 0)
-		return false;
-	return conf_exitcode_expected(&p->conf->exitcodes, p->lastexit.code);
-}
-
-static bool
-fsm_wants_restart(const struct proc *p)
-{
-	switch (p->conf->autorestart) {
-	case CONF_AUTORESTART_TRUE:
-		return true;
-	case CONF_AUTORESTART_UNEXPECTED:
-		return !fsm_exit_expected(p);
-	case CONF_AUTORESTART_FALSE:
-	default:
-		return false;
-	}
-}
-
-/*
- * The delay before restarting after a run of RAN seconds.  restart_delay
- * is the base.  With restart_backoff_max > 0, a run shorter than
- * restart_backoff_reset doubles the previous delay, never below
- * max(base, 1s) nor above the cap; a long enough run resets it to base.
- */
-static double
-fsm_restart_delay(const struct proc *p, double ran)
-{
-	const struct conf_proc *c = p->conf;
-	double base = c->restart_delay > 0 ? c->restart_delay : 0;
-	double floor = base > 1 ? base : 1;
-	double d;
-
-	if (c->restart_backoff_max <= 0 || ran >= c->restart_backoff_reset)
-		return base;
-	d = p->restart_delay * 2;
-	if (d < floor)
-		d = floor;
-	if (d > c->restart_backoff_max)
-		d = c->restart_backoff_max;
-	if (d < base) /* a cap below the base: the base wins */
-		d = base;
-	return d;
-}
-
 /* EXITED and autorestart says go: now (supervisord's way) or later. */
 static void
 fsm_schedule_restart(struct proc *p, double ran)
@@ -726,7 +620,7 @@ static enum fsm_result
 fsm_act_exit(struct proc *p, const struct fsm_event *ev)
 {
 	double ran = fsm_ops->now() - p->laststart;
-	bool failed = fsm_failed_start(p, ev->exec_error);
+	bool failed = fsm_failed_start(p, ev->exec_error, fsm_ops->now());
 
 	fsm_record_exit(p, ev->ex);
 	p->killing = false;

@@ -20,6 +20,7 @@ svctab.c      fsm.h spawn.h reap.h logcap.h ctl.h
 fsm.c         spawn.h reap.h logcap.h ctl.h proto.h
 fsm_deps.c    spawn.h reap.h logcap.h ctl.h proto.h
 fsm_describe.c spawn.h reap.h logcap.h ctl.h proto.h
+fsm_policy.c  spawn.h reap.h logcap.h ctl.h proto.h
 proto.c       config.h svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 spawn.c       svctab.h fsm.h reap.h logcap.h ctl.h
 spawn_env.c   svctab.h fsm.h reap.h logcap.h ctl.h
