@@ -311,7 +311,17 @@ void cfg_fcgi_check(struct loader *ld, const struct rsec *s,
     struct conf_proc *t, int owner_line);
 /* Is S an [fcgi-program:x]? */
 bool cfg_sec_fcgi(const struct rsec *s);
+/* config_num.c: text -> number, -1 with ERR filled. */
 int cfg_parse_octal(const char *s, int *out, char *err, size_t errlen);
+int cfg_parse_exitcodes(
+    const char *s, struct conf_exitcodes *out, char *err, size_t errlen);
+/* An integer between K's min and max. */
+int cfg_parse_int_range(const struct conf_key *k, const char *v, long *out,
+    char *err, size_t errlen);
+int cfg_parse_rlimit(
+    const char *v, struct conf_rlimit *rl, char *err, size_t errlen);
+/* "50%" or "50": percent of one CPU. */
+int cfg_parse_percent(const char *v, double *out, char *err, size_t errlen);
 int cfg_lookup_user(
     const char *s, uid_t *uid, gid_t *gid, char *err, size_t errlen);
 int cfg_lookup_group(const char *s, gid_t *gid, char *err, size_t errlen);

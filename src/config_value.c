@@ -141,56 +141,6 @@ parse_namelist(
 	return 0;
 }
 
-static int
-parse_exitcodes(
-    const char *s, struct conf_exitcodes *out, char *err, size_t errlen)
-{
-	struct conf_exitcodes e;
-	const char *p = s;
-	char item[32];
-	long code;
-
-	memset(&e, 0, sizeof(e));
-	while (*p != '\0') {
-		size_t n = strcspn(p, ",");
-		char *t;
-
-		(void)snprintf(item, sizeof(item), "%.*s", (int)n, p);
-		t = cfg_trim(item);
-		if (n >= sizeof(item) ||
-		    util_parse_long(t, 0, 255, &code) == -1) {
-			(void)snprintf(err, errlen,
-			    "'%.*s' is not an exit code (0 to 255)",
-			    (int)(n < 40 ? n : 40), p);
-			return -1;
-		}
-		e.bits[code / 64] |= 1ULL << (code % 64);
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	*out = e;
-	return 0;
-}
-
-int
-cfg_parse_octal(const char *s, int *out, char *err, size_t errlen)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 8);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 0777 ||
-	    strspn(s, "01234567") != strlen(s)) {
-		(void)snprintf(
-		    err, errlen, "'%s' is not an octal mode (such as 022)", s);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 /* A user by name or number, as supervisord's name_to_uid(). */
 int
 cfg_lookup_user(const char *s, uid_t *uid, gid_t *gid, char *err, size_t errlen)
@@ -277,81 +227,6 @@ parse_logfile(struct loader *ld, const char *v, struct conf_log *log, char *err,
 	}
 	log->kind = CONF_LOG_FILE;
 	log->path = path;
-	return 0;
-}
-
-static int
-parse_int_range(const struct conf_key *k, const char *v, long *out, char *err,
-    size_t errlen)
-{
-	if (util_parse_long(v, k->min, k->max, out) == 0)
-		return 0;
-	if (errno == ERANGE && util_parse_long(v, LONG_MIN, LONG_MAX, out) == 0)
-		(void)snprintf(err, errlen, "'%s' is %s than %ld", v,
-		    *out < k->min ? "less" : "greater",
-		    *out < k->min ? k->min : k->max);
-	else
-		(void)snprintf(err, errlen, "'%s' is not an integer", v);
-	return -1;
-}
-
-/* One rlimit bound: a size (KB/MB/GB allowed), or unlimited/infinity. */
-static int
-parse_rlimit_one(const char *v, uint64_t *out)
-{
-	if (strcasecmp(v, "unlimited") == 0 || strcasecmp(v, "infinity") == 0) {
-		*out = CONF_RLIM_INFINITY;
-		return 0;
-	}
-	return util_parse_size(v, out);
-}
-
-/* rlimit_*=N (soft and hard) or SOFT:HARD, as systemd's Limit*=. */
-static int
-parse_rlimit(const char *v, struct conf_rlimit *rl, char *err, size_t errlen)
-{
-	char buf[128], *colon;
-	const char *hard;
-
-	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
-		goto bad;
-	colon = strchr(buf, ':');
-	if (colon != NULL)
-		*colon = '\0';
-	hard = colon != NULL ? colon + 1 : buf;
-	if (parse_rlimit_one(buf, &rl->soft) == -1 ||
-	    parse_rlimit_one(hard, &rl->hard) == -1)
-		goto bad;
-	if (rl->soft > rl->hard) {
-		(void)snprintf(err, errlen,
-		    "'%s': the soft limit is above the hard limit", v);
-		return -1;
-	}
-	rl->set = true;
-	return 0;
-bad:
-	(void)snprintf(
-	    err, errlen, "'%s' is not a limit (N, SOFT:HARD, or unlimited)", v);
-	return -1;
-}
-
-/* "50%" or "50": percent of one CPU; 200% is two CPUs. */
-static int
-parse_percent(const char *v, double *out, char *err, size_t errlen)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (*end == '%')
-		end++;
-	if (end == v || *end != '\0' || errno != 0 || !(d > 0) || d > 100000) {
-		(void)snprintf(err, errlen,
-		    "'%s' is not a percentage above 0 (50%% is half a CPU)", v);
-		return -1;
-	}
-	*out = d;
 	return 0;
 }
 
@@ -442,7 +317,7 @@ pv_int(const struct valctx *vc, const struct conf_key *k, const char *v,
 {
 	long n;
 
-	if (parse_int_range(k, v, &n, err, errlen) == -1)
+	if (cfg_parse_int_range(k, v, &n, err, errlen) == -1)
 		return -1;
 	*FIELD(k, base, int) = (int)n;
 	return 0;
@@ -452,7 +327,7 @@ static int
 pv_long(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	return parse_int_range(k, v, FIELD(k, base, long), err, errlen);
+	return cfg_parse_int_range(k, v, FIELD(k, base, long), err, errlen);
 }
 
 static int
@@ -582,7 +457,7 @@ static int
 pv_exitcodes(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	return parse_exitcodes(
+	return cfg_parse_exitcodes(
 	    v, FIELD(k, base, struct conf_exitcodes), err, errlen);
 }
 
@@ -624,14 +499,15 @@ static int
 pv_rlimit(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	return parse_rlimit(v, FIELD(k, base, struct conf_rlimit), err, errlen);
+	return cfg_parse_rlimit(
+	    v, FIELD(k, base, struct conf_rlimit), err, errlen);
 }
 
 static int
 pv_percent(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
 {
-	return parse_percent(v, FIELD(k, base, double), err, errlen);
+	return cfg_parse_percent(v, FIELD(k, base, double), err, errlen);
 }
 
 static int

@@ -9,6 +9,7 @@ RULES='
 config.c      svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 config_keys.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
 config_value.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
+config_num.c  svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
 config_read.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h
 config_resolve.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
 config_dump.c svctab.h fsm.h spawn.h reap.h logcap.h ctl.h config_ini.h
