@@ -169,10 +169,8 @@ void
 sv_clear_log(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	static const char *argv[] = {"", "stdout", "clear", "0", "0", NULL};
-	struct sv_req *s;
 
-	if ((s = sv_new(c, sv_fin_true)) != NULL)
-		sv_run(s, PROTO_REQ_READLOG, argv, NULL);
+	sv_call(c, sv_fin_true, PROTO_REQ_READLOG, argv, NULL);
 }
 
 /* --- the config -------------------------------------------------------- */
@@ -350,11 +348,7 @@ sv_fin_reread(struct sv_req *s, xmlrpc_env *env)
 void
 sv_reload_config(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
-	static const char *argv[] = {NULL};
-	struct sv_req *s;
-
-	if ((s = sv_new(c, sv_fin_reread)) != NULL)
-		sv_run(s, PROTO_REQ_REREAD, argv, NULL);
+	sv_call(c, sv_fin_reread, PROTO_REQ_REREAD, NULL, NULL);
 }
 
 /* add/removeProcessGroup: True when something was done.  ADD reports
@@ -513,11 +507,8 @@ void
 sv_all_config_info(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	static const char *opts[] = {"full", "1", NULL};
-	static const char *argv[] = {NULL};
-	struct sv_req *s;
 
-	if ((s = sv_new(c, sv_fin_config)) != NULL)
-		sv_run(s, PROTO_REQ_AVAIL, argv, opts);
+	sv_call(c, sv_fin_config, PROTO_REQ_AVAIL, NULL, opts);
 }
 
 /* --- stdin ------------------------------------------------------------ */

@@ -113,6 +113,10 @@ struct sv_req *sv_new(struct xmlrpc_call *c, sv_finish_fn *finish);
  * value pairs, NULL-terminated) for S; S is freed when it is over. */
 void sv_run(struct sv_req *s, uint16_t type, const char **argv,
     const char **opts);
+/* sv_new() and sv_run() of a request whose ARGV (NULL: none) and OPTS
+ * are the method's own, not the call's. */
+void sv_call(struct xmlrpc_call *c, sv_finish_fn *finish, uint16_t type,
+    const char **argv, const char **opts);
 void sv_free(struct sv_req *s);
 const char *sv_get(const struct sv_rec *r, const char *key);
 long long sv_getll(const struct sv_rec *r, const char *key);

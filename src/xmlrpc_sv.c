@@ -268,6 +268,19 @@ sv_run(struct sv_req *s, uint16_t type, const char **argv,
 	}
 }
 
+/* A request whose arguments do not come from the call: ARGV (NULL: none)
+ * and OPTS fixed by the method; FINISH answers from its records. */
+void
+sv_call(struct xmlrpc_call *c, sv_finish_fn *finish, uint16_t type,
+    const char **argv, const char **opts)
+{
+	static const char *none[] = {NULL};
+	struct sv_req *s;
+
+	if ((s = sv_new(c, finish)) != NULL)
+		sv_run(s, type, argv != NULL ? argv : none, opts);
+}
+
 /* --- reading what came back ------------------------------------------ */
 
 const char *
@@ -401,11 +414,7 @@ sv_fin_true(struct sv_req *s, xmlrpc_env *env)
 void
 sv_shutdown(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
-	static const char *argv[] = {NULL};
-	struct sv_req *s;
-
-	if ((s = sv_new(c, sv_fin_true)) != NULL)
-		sv_run(s, PROTO_REQ_SHUTDOWN, argv, NULL);
+	sv_call(c, sv_fin_true, PROTO_REQ_SHUTDOWN, NULL, NULL);
 }
 
 static void
@@ -421,10 +430,8 @@ void
 sv_restart(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	static const char *argv[] = {"", NULL};
-	struct sv_req *s;
 
-	if ((s = sv_new(c, sv_fin_restart)) != NULL)
-		sv_run(s, PROTO_REQ_RELOAD, argv, NULL);
+	sv_call(c, sv_fin_restart, PROTO_REQ_RELOAD, argv, NULL);
 }
 
 void
@@ -594,11 +601,8 @@ void
 sv_all_process_info(struct xmlrpc_call *c, xmlrpc_env *env, xmlrpc_value *p)
 {
 	static const char *opts[] = {"full", "1", NULL};
-	static const char *argv[] = {NULL};
-	struct sv_req *s;
 
-	if ((s = sv_new(c, sv_fin_all_info)) != NULL)
-		sv_run(s, PROTO_REQ_STATUS, argv, opts);
+	sv_call(c, sv_fin_all_info, PROTO_REQ_STATUS, NULL, opts);
 }
 
 /* --- start, stop, signal, clear ----------------------------------------- */
