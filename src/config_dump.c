@@ -285,10 +285,22 @@ static printer *const printers[] = {
 /* ------------------------------------------------------------------ */
 /* config_dump(): every key of the table, as "    KEY  VALUE". */
 
+/* "    KEY  " up to the value's column, wide enough for every key that
+ * tend reads; a longer name (dependent_startup_wait_for and
+ * supervisor.rpcinterface_factory, accepted and ignored) is followed by
+ * two spaces too: no name runs into its value. */
+#define DUMP_NAME_WIDTH 24
+
+static void
+dump_name(FILE *fp, const char *name)
+{
+	(void)fprintf(fp, "    %-*s  ", DUMP_NAME_WIDTH, name);
+}
+
 static void
 dump_key(FILE *fp, const struct conf_key *k, const void *base)
 {
-	(void)fprintf(fp, "    %-24s", k->name);
+	dump_name(fp, k->name);
 	if (k->off != NOFIELD && (base = cfg_key_base(k, base)) == NULL)
 		(void)fputs("(no healthcheck)", fp);
 	else if (k->off == NOFIELD)
@@ -318,9 +330,10 @@ dump_proc(FILE *fp, const struct conf_proc *p)
 	(void)fprintf(fp, "process %s%s%s ([%s:%s] at %s:%d)\n",
 	    CFG_FULLNAME(p), l ? "eventlistener" : kind, p->program,
 	    p->file, p->line);
-	(void)fprintf(fp, "    %-24s%s\n", "group", p->group);
-	(void)fprintf(fp, "    %-24s%d of %d\n", "process_num", p->process_num,
-	    p->numprocs);
+	dump_name(fp, "group");
+	(void)fprintf(fp, "%s\n", p->group);
+	dump_name(fp, "process_num");
+	(void)fprintf(fp, "%d of %d\n", p->process_num, p->numprocs);
 	dump_keys(fp, cfg_program_keys, p,
 	    (l ? KF_PROGRAM : KF_LISTENER) | (p->fcgi != NULL ? 0 : KF_FCGI));
 }
@@ -335,9 +348,10 @@ dump_globals(FILE *fp, const struct conf_global *g)
 	for (i = 0; (k = cfg_global_key(i)) != NULL; i++) {
 		if ((same = cfg_global_key_alias(k)) == NULL)
 			dump_key(fp, k, g);
-		else if (strcmp(same->name, k->name) != 0)
-			(void)fprintf(
-			    fp, "    %-24s(as %s)\n", k->name, same->name);
+		else if (strcmp(same->name, k->name) != 0) {
+			dump_name(fp, k->name);
+			(void)fprintf(fp, "(as %s)\n", same->name);
+		}
 	}
 }
 

@@ -45,6 +45,27 @@ def test_n_ok_and_v_prints_the_table(tmp_path):
     assert not (tmp_path / "s.sock").exists()
 
 
+def test_v_keeps_every_key_apart_from_its_value(tmp_path):
+    """tendd -n -v: every key is followed by two spaces or more before its
+    value, the longest ones too (healthcheck_start_period, 24 characters,
+    once ran into its value: "healthcheck_start_period0")."""
+    conf = tmp_path / "hc.conf"
+    conf.write_text(
+        f"[unix_http_server]\nfile={tmp_path}/s.sock\n\n"
+        "[program:web]\ncommand=/bin/sleep 1000\n"
+        "healthcheck=tcp:127.0.0.1:1\nhealthcheck_start_period=7\n")
+    r = run([TENDD, "-n", "-v", "-c", conf])
+    assert r.rc == 0, r
+    assert re.search(r"^    healthcheck_start_period +7\b", r.out, re.M), \
+        r.out
+    keys = [line for line in r.out.splitlines() if line.startswith("    ")]
+    assert keys, r.out
+    for line in keys:
+        # a key (supervisor.rpcinterface_factory has a dot), then at
+        # least two spaces, then its value
+        assert re.match(r"^    \S+  ", line), line
+
+
 BAD = """\
 [unix_http_server]
 file={T}/bad.sock

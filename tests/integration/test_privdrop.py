@@ -90,7 +90,7 @@ def test_n_checks_the_user_exists(tmp_path):
                     "[program:a]\ncommand=/bin/sleep 1\n")
     r = run([TENDD, "-n", "-v", "-c", conf])
     assert r.rc == 0, r
-    assert "    user                    nobody (uid 65534, gid 65534)\n" \
+    assert "    user                      nobody (uid 65534, gid 65534)\n" \
         in r.out, r.out
 
 

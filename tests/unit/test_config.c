@@ -1364,16 +1364,16 @@ test_dump(void **state)
 	assert_int_equal(fclose(fp), 0);
 	assert_non_null(strstr(buf, "process x ([program:x] at t.conf:1)\n"));
 	assert_non_null(
-	    strstr(buf, "    command                 /bin/echo 'a b'\n"));
-	assert_non_null(strstr(buf, "    stopsignal              TERM\n"));
-	assert_non_null(strstr(buf, "    socket_mode             0700\n"));
+	    strstr(buf, "    command                   /bin/echo 'a b'\n"));
+	assert_non_null(strstr(buf, "    stopsignal                TERM\n"));
+	assert_non_null(strstr(buf, "    socket_mode               0700\n"));
 	/* [fcgi-program:x]'s keys only for its processes */
 	assert_non_null(strstr(buf, "process f ([fcgi-program:f] at t.conf:3)\n"));
 	assert_non_null(
-	    strstr(buf, "    socket                  unix:///run/f.sock\n"
-	                "    socket_owner            (tendd's)\n"
-	                "    socket_mode             0700\n"
-	                "    socket_backlog          5\n"));
+	    strstr(buf, "    socket                    unix:///run/f.sock\n"
+	                "    socket_owner              (tendd's)\n"
+	                "    socket_mode               0700\n"
+	                "    socket_backlog            5\n"));
 	/* none in x's block, which ends at the next process or the end */
 	{
 		char *x = strstr(buf, "process x ("), *next;
@@ -1448,17 +1448,17 @@ test_dump_has_every_key(void **state)
 		if (strcmp(kind, "include") == 0)
 			continue;
 		for (j = 0; (key = config_key_name(kind, j)) != NULL; j++) {
-			(void)snprintf(want, sizeof(want), "\n    %-24s", key);
+			(void)snprintf(want, sizeof(want), "\n    %-26s", key);
 			if (strstr(buf, want) == NULL)
 				fail_msg("[%s] %s is missing from the dump:\n%s",
 				    kind, key, buf);
 		}
 	}
-	assert_non_null(strstr(buf, "    stop_leftovers          true\n"));
-	assert_non_null(strstr(buf, "    memory_max              0\n"));
-	assert_non_null(strstr(buf, "    rlimit_nofile           (tendd's)\n"));
-	assert_non_null(strstr(buf, "    shutdown_timeout        0\n"));
-	assert_non_null(strstr(buf, "    cgroup                  auto\n"));
+	assert_non_null(strstr(buf, "    stop_leftovers            true\n"));
+	assert_non_null(strstr(buf, "    memory_max                0\n"));
+	assert_non_null(strstr(buf, "    rlimit_nofile             (tendd's)\n"));
+	assert_non_null(strstr(buf, "    shutdown_timeout          0\n"));
+	assert_non_null(strstr(buf, "    cgroup                    auto\n"));
 	free(buf);
 	config_free(conf);
 }
