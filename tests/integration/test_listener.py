@@ -464,8 +464,8 @@ def test_listener_dying_mid_event_gets_it_again(daemon):
     rpc(d).supervisor.startProcess("p", False)
     wait_for(d, lambda: any(n["lpid"] != first for n in notes(d)
                             if "h" in n), "an event to the restarted one")
-    have(d, 4, "rec")  # its EXITED, STARTING, RUNNING after the first two
-    have(d, 2, "p")
+    have(d, 5, "rec")  # its EXITED, STARTING, RUNNING after the first two
+    have(d, 3, "p")  # STARTING twice (once to each), RUNNING
     evs = [n for n in notes(d) if "h" in n]
     old = [n for n in evs if n["lpid"] == first]
     new = [n for n in evs if n["lpid"] != first]
@@ -678,7 +678,7 @@ stopwaitsecs=1
 [eventlistener:quitter]
 command=/bin/sh -c "exit 1"
 events=PROCESS_STATE
-startsecs=1
+startsecs=10
 startretries=0
 
 [eventlistener:rec]
