@@ -7,12 +7,7 @@ restart, an exit expected and unexpected, a failed start to FATAL, a
 stop, log events with their data, capture mode, sendRemoteCommEvent,
 groups added and removed, ticks.  Needs Debian's `supervisor` package."""
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-import time
 import xmlrpc.client
 
 import pytest
@@ -21,7 +16,6 @@ import tendlib
 
 supervisor_xmlrpc = pytest.importorskip(
     "supervisor.xmlrpc", reason="Debian's supervisor package is needed")
-SUPERVISORD = shutil.which("supervisord")
 
 RECORDER = r'''
 import json, sys
@@ -35,9 +29,6 @@ while True:
 '''
 
 BODY = """
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
 [eventlistener:rec]
 command=/usr/bin/python3 {T}/rec.py {T}/events.jsonl
 events=EVENT
@@ -167,77 +158,18 @@ def about(evs, name):
             if p.startswith(want)]
 
 
-class Tendd:
-    """The scenario's daemon: tendd through the tend fixture."""
-
-    def __init__(self, tend):
-        self.tend, self.dir = tend, tend.dir
-
-    def start(self, body):
-        (self.dir / "rec.py").write_text(RECORDER)
-        self.conf = self.tend.write_config(body)
-        self.tend.start()
-        return proxy(self.tend.sock)
-
-    def rewrite(self, body):
-        self.tend.write_config(body)
-
-    def stop(self):
-        pass  # the fixture stops tendd and checks nothing is left
-
-
-class Supervisord:
-    """The same scenario under Debian's real supervisord."""
-
-    def __init__(self, tmp_path):
-        self.dir = tmp_path
-        self.sock = tmp_path / "sd.sock"
-        self.conf = tmp_path / "supervisord.conf"
-        self.proc = None
-
-    def rewrite(self, body):
-        text = body.format(H=tendlib.HELPERS, T=self.dir)
-        self.conf.write_text(
-            f"[unix_http_server]\nfile={self.sock}\n\n"
-            f"[supervisord]\nlogfile={self.dir}/sd.log\n"
-            f"pidfile={self.dir}/sd.pid\nchildlogdir={self.dir}\n"
-            f"nodaemon=true\n" + text)
-
-    def start(self, body):
-        (self.dir / "rec.py").write_text(RECORDER)
-        self.rewrite(body)
-        self.proc = subprocess.Popen(
-            [SUPERVISORD, "-n", "-c", str(self.conf)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL)
-        assert tendlib.poll(lambda: self.sock.exists(), 20), "supervisord"
-        return proxy(self.sock)
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(tendlib.live(20))
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture(params=["tend", "supervisord"])
-def daemon(request, tmp_path):
-    if request.param == "supervisord":
-        if SUPERVISORD is None:
-            pytest.skip("supervisord is not installed")
-        d = Supervisord(tmp_path)
-    else:
-        d = Tendd(request.getfixturevalue("tend"))
-    yield d
-    d.stop()
+def daemon(request):
+    """A Tend or a tendlib.Supervisord (same start()/write_config()/sock/
+    dir), the recorder written in its directory."""
+    d = request.getfixturevalue(request.param)
+    (d.dir / "rec.py").write_text(RECORDER)
+    return d
 
 
 def test_event_sequences(daemon):
-    rpc = daemon.start(BODY)
+    daemon.start(BODY)
+    rpc = proxy(daemon.sock)
     log = daemon.dir / "events.jsonl"
 
     def wait_for(pred, what):
@@ -257,11 +189,11 @@ def test_event_sequences(daemon):
              in evs, "remote")
 
     # A group added and removed (what supervisorctl update does).
-    daemon.rewrite(BODY + LATE)
+    daemon.write_config(BODY + LATE)
     rpc.supervisor.reloadConfig()
     assert rpc.supervisor.addProcessGroup("late") is True
     have("late", 2)
-    daemon.rewrite(BODY)
+    daemon.write_config(BODY)
     rpc.supervisor.reloadConfig()
     rpc.supervisor.stopProcessGroup("late")
     assert rpc.supervisor.removeProcessGroup("late") is True
