@@ -76,9 +76,18 @@
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Frames: children that may be between clone and exec at once.  A child
- * leaves its frame within a few hundred microseconds (its exec); spawns
- * come one after another, so two are rarely in use. */
-#define SPAWN_FRAMES 4
+ * leaves its frame within a few hundred microseconds (its exec) on an
+ * idle machine, so two are rarely in use; but exec health probes come in
+ * bursts (processes started together are probed together), and on a
+ * loaded machine a child waits milliseconds for a CPU to exec on: with 4
+ * frames nearly every probe's spawn waited for one (a futex wait per
+ * probe, and a fork-like clone after a wait timed out).  16: two tendds
+ * of 100 exec-probed services side by side (bench/results.md, issue 19)
+ * at load 31-42, 375 -> 200 and 280 -> 222 us of tendd's CPU per probe
+ * (medians, the two start orders).  Frames are taken lowest first, so
+ * the stacks of the upper ones are touched (resident) only under such
+ * bursts. */
+#define SPAWN_FRAMES 16
 /* How long a spawn waits for a frame when all are in use, seconds. */
 #define SPAWN_FRAME_WAIT 0.02
 /* A frame's stack: the child's deepest call holds a PATH_MAX buffer.
@@ -101,6 +110,7 @@ struct spawn_frame {
 	struct spawn_plan pl;
 	struct spawn_env env; /* owned until the frame is reused */
 	char *copy;           /* argv and directory (spawn_plan_copy) */
+	uint64_t use;         /* spawn_kit.uses when last taken */
 };
 
 /* Set up at the first spawn (spawn_kit_init) and kept. */
@@ -110,7 +120,7 @@ static struct {
 	uint64_t ignored; /* SIG_IGN at the first spawn, bit SIG - 1 */
 	unsigned keep;    /* highest of null and frames' sock[1], + 1 */
 	struct spawn_frame *frames; /* SPAWN_FRAMES, NULL: none */
-	size_t next;                /* round robin */
+	uint64_t uses;              /* frames taken so far: their order */
 	bool vm_off;                /* the kernel refused: fork-like only */
 	bool congested;             /* a frame wait timed out */
 	struct spawn_env environ;   /* spawn_env_base() */
@@ -363,36 +373,36 @@ spawn_frame_wait(struct spawn_frame *f)
 static struct spawn_frame *
 spawn_frame_get(void)
 {
-	struct spawn_frame *f, *found = NULL;
-	size_t i, k;
+	struct spawn_frame *f, *found = NULL, *oldest = NULL;
+	size_t i;
 
 	if (spawn_kit.vm_off || spawn_kit.frames == NULL)
 		return NULL;
 	for (i = 0; i < SPAWN_FRAMES; i++) {
-		k = (spawn_kit.next + i) % SPAWN_FRAMES;
-		f = &spawn_kit.frames[k];
-		if (__atomic_load_n(&f->busy, __ATOMIC_ACQUIRE) != 0)
+		f = &spawn_kit.frames[i];
+		if (__atomic_load_n(&f->busy, __ATOMIC_ACQUIRE) != 0) {
+			if (oldest == NULL || f->use < oldest->use)
+				oldest = f;
 			continue;
+		}
 		if (f->sent || f->copy != NULL || f->env.v != NULL)
 			spawn_frame_clean(f);
-		if (found == NULL) {
-			found = f;
-			spawn_kit.next = (k + 1) % SPAWN_FRAMES;
-		}
+		if (found == NULL)
+			found = f; /* the lowest: see SPAWN_FRAMES */
 	}
-	if (found == NULL && !spawn_kit.congested) {
-		/* The least recently used frame holds the oldest child. */
-		f = &spawn_kit.frames[spawn_kit.next];
-		if (spawn_frame_wait(f)) {
-			spawn_frame_clean(f);
-			found = f;
-			spawn_kit.next = (spawn_kit.next + 1) % SPAWN_FRAMES;
+	if (found == NULL && oldest != NULL && !spawn_kit.congested) {
+		/* The frame taken longest ago holds the oldest child. */
+		if (spawn_frame_wait(oldest)) {
+			spawn_frame_clean(oldest);
+			found = oldest;
 		} else {
 			spawn_kit.congested = true;
 		}
 	}
-	if (found != NULL)
+	if (found != NULL) {
 		spawn_kit.congested = false;
+		found->use = ++spawn_kit.uses;
+	}
 	return found;
 }
 

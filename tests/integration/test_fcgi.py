@@ -54,9 +54,17 @@ def fd0(pid):
 
 
 def tendd_sockets(pid):
-    return {os.readlink(f"/proc/{pid}/fd/{fd}")
-            for fd in os.listdir(f"/proc/{pid}/fd")
-            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
+    """The sockets tendd holds.  An fd listed may be closed before it is
+    read (a pidfd, a client's connection): tendd is running."""
+    out = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if link.startswith("socket:"):
+            out.add(link)
+    return out
 
 
 def worker(tend):
