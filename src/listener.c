@@ -566,12 +566,17 @@ listener_close(void)
 	struct lsn_pool *pool;
 	size_t i;
 
-	for (i = 0; L.tab != NULL && i < L.tab->nprocs; i++)
-		listener_forget(L.tab->procs[i]);
+	/* The pools first: an event a listener still holds is then
+	 * released, not rebuffered and dispatched on the way out. */
 	while ((pool = L.pools) != NULL) {
 		L.pools = pool->next;
+		for (i = 0; i < pool->nmembers; i++)
+			((struct lsn_proc *)pool->members[i]->lsn)->pool = NULL;
 		pool_free(pool);
 	}
+	for (i = 0; L.tab != NULL && i < L.tab->nprocs; i++)
+		listener_forget(L.tab->procs[i]);
+	L.serial = 0;
 }
 
 void
