@@ -85,8 +85,8 @@
  * of 100 exec-probed services side by side (bench/results.md, issue 19)
  * at load 31-42, 375 -> 200 and 280 -> 222 us of tendd's CPU per probe
  * (medians, the two start orders).  Frames are taken lowest first, so
- * the stacks of the upper ones are touched (resident) only under such
- * bursts. */
+ * the stacks of the upper ones are touched (resident), and their
+ * sockets made, only under such bursts. */
 #define SPAWN_FRAMES 16
 /* How long a spawn waits for a frame when all are in use, seconds. */
 #define SPAWN_FRAME_WAIT 0.02
@@ -118,7 +118,8 @@ static struct {
 	bool ready;
 	int null;         /* /dev/null, >= 3 */
 	uint64_t ignored; /* SIG_IGN at the first spawn, bit SIG - 1 */
-	unsigned keep;    /* highest of null and frames' sock[1], + 1 */
+	unsigned keep;    /* null + 1 (a frame's child keeps its sock[1]
+			     too: spawn_frame_fill) */
 	struct spawn_frame *frames; /* SPAWN_FRAMES, NULL: none */
 	uint64_t uses;              /* frames taken so far: their order */
 	bool vm_off;                /* the kernel refused: fork-like only */
@@ -214,21 +215,16 @@ spawn_kit_frames(void)
 		/* A guard page below each stack: a child that overflowed
 		 * would fault rather than write over what lies below. */
 		f->stack = map + i * span + page;
-		if (mprotect(map + i * span, (size_t)page, PROT_NONE) < 0 ||
-		    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, f->sock) <
-		        0) {
+		/* Its socket at its first use (spawn_frame_get): the
+		 * upper frames serve only bursts. */
+		f->sock[0] = f->sock[1] = -1;
+		if (mprotect(map + i * span, (size_t)page, PROT_NONE) < 0) {
 			log_warn("spawn: frames; children are cloned as by "
 			         "fork");
-			while (i-- > 0) {
-				spawn_close(&v[i].sock[0]);
-				spawn_close(&v[i].sock[1]);
-			}
 			(void)munmap(map, span * SPAWN_FRAMES);
 			free(v);
 			return;
 		}
-		if ((unsigned)f->sock[1] >= spawn_kit.keep)
-			spawn_kit.keep = (unsigned)f->sock[1] + 1;
 	}
 	spawn_kit.frames = v;
 #endif
@@ -398,6 +394,13 @@ spawn_frame_get(void)
 		} else {
 			spawn_kit.congested = true;
 		}
+	}
+	if (found != NULL && found->sock[0] < 0 &&
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, found->sock) <
+	        0) {
+		log_warn("spawn: frame socket; this child is cloned as by fork");
+		found->sock[0] = found->sock[1] = -1;
+		return NULL;
 	}
 	if (found != NULL) {
 		spawn_kit.congested = false;
@@ -740,8 +743,11 @@ spawn_frame_fill(struct spawn_frame *f, struct spawn_plan *pl,
 	fp.cgroup_fd = -1; /* cloned into it, or none */
 	fp.sock = f->sock[1];
 	fp.keep = spawn_kit.keep;
-	/* The shared report socket stays in the child's table through its
-	 * close_range(UNSHARE), which copies the part below keep. */
+	/* Its frame's socket and the shared report socket stay in the
+	 * child's table through its close_range(UNSHARE), which copies the
+	 * part below keep. */
+	if ((unsigned)f->sock[1] >= fp.keep)
+		fp.keep = (unsigned)f->sock[1] + 1;
 	if (pl->shared_report && (unsigned)pl->fd[0] >= fp.keep)
 		fp.keep = (unsigned)pl->fd[0] + 1;
 	fp.received = &f->received;
