@@ -95,9 +95,6 @@ static struct {
 	/* the old image, where tendd runs from, its config */
 	int image_fd;
 	const char *conf_path;
-	char conf_abs[PATH_MAX];
-	char refused[256]; /* why the state was refused (fallback pending) */
-	char exe[PATH_MAX];
 	/* reading */
 	bool active, fallback;
 	bool was_ready; /* the previous tendd had sent systemd READY=1 */
@@ -115,6 +112,14 @@ static struct {
 	const struct handover_ops *ops;
 	ev_timer later; /* reexec from the loop, after the reply is out */
 } ho = {.image_fd = -1, .state_fd = -1};
+
+/* ho's buffers, apart from it: zero-initialised, so they take no room in
+ * the executable (.bss, not .data). */
+static struct {
+	char conf_abs[PATH_MAX];
+	char refused[256]; /* why the state was refused (fallback pending) */
+	char exe[PATH_MAX];
+} hop;
 
 static void tendd_save(struct handover_w *w);
 static void later_cb(struct ev_loop *l, ev_timer *w, int revents);
@@ -688,7 +693,7 @@ static void
 exec_args(char **argv, char *arg, size_t arglen, int state_fd, bool fallback)
 {
 	(void)snprintf(arg, arglen, "--handover=%d,%d", state_fd, ho.image_fd);
-	argv[0] = ho.exe;
+	argv[0] = hop.exe;
 	argv[1] = (char *)"-c";
 	argv[2] = (char *)ho.conf_path;
 	argv[3] = arg;
@@ -740,21 +745,21 @@ image_open(void)
 	if (ho.image_fd == -1)
 		log_warn("open /proc/self/exe (a reexec would have no "
 		         "fallback)");
-	if (ho.exe[0] != '\0')
+	if (hop.exe[0] != '\0')
 		return;
-	if ((n = readlink("/proc/self/exe", ho.exe, sizeof(ho.exe) - 1)) < 0) {
+	if ((n = readlink("/proc/self/exe", hop.exe, sizeof(hop.exe) - 1)) < 0) {
 		log_warn("readlink /proc/self/exe");
 		n = 0;
 	}
-	ho.exe[n] = '\0';
-	if ((d = strstr(ho.exe, " (deleted)")) != NULL && d[10] == '\0')
+	hop.exe[n] = '\0';
+	if ((d = strstr(hop.exe, " (deleted)")) != NULL && d[10] == '\0')
 		*d = '\0';
 }
 
 static void
 tendd_save(struct handover_w *w)
 {
-	handover_put_str(w, ho.exe);
+	handover_put_str(w, hop.exe);
 	handover_put_u64(w, sdnotify_ready_sent());
 }
 
@@ -773,7 +778,7 @@ tendd_load(void)
 		ho.was_ready = handover_get_u64(r) != 0;
 	handover_end(r);
 	if (exe != NULL)
-		(void)snprintf(ho.exe, sizeof(ho.exe), "%s", exe);
+		(void)snprintf(hop.exe, sizeof(hop.exe), "%s", exe);
 	free(exe);
 }
 
@@ -784,7 +789,7 @@ handover_start(const char *conf_path, const char *arg, bool fallback)
 	long s, i;
 
 	/* The successor is given it after tendd's chdir (directory=). */
-	ho.conf_path = realpath(conf_path, ho.conf_abs) != NULL ? ho.conf_abs
+	ho.conf_path = realpath(conf_path, hop.conf_abs) != NULL ? hop.conf_abs
 	                                                        : conf_path;
 	handover_register("tendd", tendd_save);
 	if (arg == NULL) {
@@ -805,7 +810,7 @@ handover_start(const char *conf_path, const char *arg, bool fallback)
 	/* A refusal falls back from handover_init(), once tendd's log is
 	 * open where the config says. */
 	if (handover_read(err, sizeof(err)) == -1)
-		(void)snprintf(ho.refused, sizeof(ho.refused), "%s", err);
+		(void)snprintf(hop.refused, sizeof(hop.refused), "%s", err);
 	else
 		tendd_load();
 }
@@ -819,8 +824,8 @@ handover_init(
 	ho.ops = ops;
 	ev_timer_init(&ho.later, later_cb, 0., 0.);
 	handover_procs_init(loop, tab, ops);
-	if (ho.refused[0] != '\0')
-		handover_fallback("%s", ho.refused);
+	if (hop.refused[0] != '\0')
+		handover_fallback("%s", hop.refused);
 	if (ho.active)
 		log_info("handover: state of %zu bytes, %zu descriptors "
 		         "checked%s",
@@ -896,9 +901,9 @@ exec_now(void)
 		log_warn("reexec: F_SETFD");
 	exec_args(argv, arg, sizeof(arg), fd, false);
 	log_info("reexec: executing %s (%zu processes, %zu descriptors)",
-	    ho.exe, ho.tab->nprocs, ho.nwfds);
-	(void)execve(ho.exe, argv, environ);
-	log_warn("reexec: execve %s; tendd goes on as it was", ho.exe);
+	    hop.exe, ho.tab->nprocs, ho.nwfds);
+	(void)execve(hop.exe, argv, environ);
+	log_warn("reexec: execve %s; tendd goes on as it was", hop.exe);
 	fds_inherit(ho.wfds, ho.nwfds, true);
 	(void)fd_inherit(ho.image_fd, true);
 	(void)close(fd);
@@ -944,7 +949,7 @@ handover_busy(void)
 const char *
 handover_exe(void)
 {
-	return ho.exe;
+	return hop.exe;
 }
 
 const char *
@@ -956,7 +961,7 @@ handover_conf(void)
 bool
 handover_has_image(void)
 {
-	return ho.image_fd != -1 && ho.exe[0] != '\0';
+	return ho.image_fd != -1 && hop.exe[0] != '\0';
 }
 
 void

@@ -35,12 +35,17 @@ static struct {
 	ev_io out_io;
 	ev_timer deadline;
 	int outfd, execfd;
-	char out[CHECK_OUT];
 	size_t outlen;
 	bool running, timed_out, dry;
 	int step; /* 0: --handover-version, 1: -n */
 	struct req *rq; /* NULL: SIGUSR1, or the client left */
 } ck = {.outfd = -1, .execfd = -1};
+
+/* The check's output, apart from ck: zero-initialised, so it takes no
+ * room in the executable (.bss, not .data). */
+static struct {
+	char out[CHECK_OUT];
+} ckout;
 
 static void check_step(void);
 
@@ -52,12 +57,12 @@ check_drain(void)
 	ssize_t n;
 
 	while (ck.outfd >= 0) {
-		if (ck.outlen < sizeof(ck.out) - 1)
-			n = read(ck.outfd, ck.out + ck.outlen,
-			    sizeof(ck.out) - 1 - ck.outlen);
+		if (ck.outlen < sizeof(ckout.out) - 1)
+			n = read(ck.outfd, ckout.out + ck.outlen,
+			    sizeof(ckout.out) - 1 - ck.outlen);
 		else
 			n = read(ck.outfd, sink, sizeof(sink));
-		if (n > 0 && ck.outlen < sizeof(ck.out) - 1)
+		if (n > 0 && ck.outlen < sizeof(ckout.out) - 1)
 			ck.outlen += (size_t)n;
 		else if (n == 0 || (n < 0 && errno != EINTR)) {
 			if (n == 0 || errno != EAGAIN)
@@ -65,7 +70,7 @@ check_drain(void)
 			break;
 		}
 	}
-	ck.out[ck.outlen] = '\0';
+	ckout.out[ck.outlen] = '\0';
 }
 
 static void
@@ -145,7 +150,7 @@ check_verdict(int code, int sig, const char *what, char *msg, size_t len)
 	if (code == 0 && sig == 0)
 		return 0;
 	(void)snprintf(msg, len, "%.256s %s: %.150s (exit %d)", handover_exe(),
-	    what, first_line(ck.out), sig ? 128 + sig : code);
+	    what, first_line(ckout.out), sig ? 128 + sig : code);
 	return -1;
 }
 
@@ -165,11 +170,11 @@ check_done(struct reap_child *c, int code, int sig)
 		if (ck.step == 0)
 			(void)snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 			    ": not a tendd that can take a hand-over");
-	} else if (ck.step == 0 && sscanf(ck.out, "%ld %ld", &lo, &hi) != 2) {
+	} else if (ck.step == 0 && sscanf(ckout.out, "%ld %ld", &lo, &hi) != 2) {
 		(void)snprintf(msg, sizeof(msg),
 		    "%.256s --handover-version: %.150s: not a tendd that can "
 		    "take a hand-over",
-		    handover_exe(), first_line(ck.out));
+		    handover_exe(), first_line(ckout.out));
 	} else if (ck.step == 0 &&
 	           (HANDOVER_VERSION < lo || HANDOVER_VERSION > hi)) {
 		(void)snprintf(msg, sizeof(msg),
@@ -216,7 +221,7 @@ check_step(void)
 	pc.out.kind = CONF_LOG_AUTO;
 	pc.redirect_stderr = true;
 	ck.outlen = 0;
-	ck.out[0] = '\0';
+	ckout.out[0] = '\0';
 	ck.timed_out = false;
 	if (spawn_start(&pc, &o, &child, err, sizeof(err)) == -1) {
 		(void)snprintf(msg, sizeof(msg), "checking %.200s: %.180s",
