@@ -6,7 +6,8 @@
 #   ./dev.sh check   install what is missing, build, and run every test:
 #                    debug build (-Werror), the same suite under
 #                    ASan+UBSan, valgrind over the unit tests, each
-#                    fuzz target for 10 s (TEND_FUZZ_SECONDS); ends with
+#                    fuzz target for 10 s (TEND_FUZZ_SECONDS), a build of
+#                    the embedded line (build-small); ends with
 #                    "N passed, N failed, N skipped"
 #   ./dev.sh deps    only install the Debian packages
 #   ./dev.sh cross   cross-build for aarch64 (Debian's cross gcc, arm64
@@ -85,6 +86,10 @@ configure_build() {
 }
 
 jobs=$(nproc 2>/dev/null || echo 2)
+
+# check's build of the embedded line, warnings as errors.
+SMALL_ARGS="--enable-debug --enable-small --with-systemd=no --without-http
+	--disable-health --disable-events --disable-reexec"
 
 # ./dev.sh cross: about 6 minutes on a fresh machine (packages 2.5,
 # configure 0.7, build 2, tests 0.3), too much for check's budget.
@@ -174,11 +179,22 @@ check)
 	else
 		extra_failed=$((extra_failed + 1))
 	fi
+	# The embedded line (README.md, "Embedded") must keep building,
+	# warning-free, with every optional feature left out: a build, not
+	# a size check (sizes are bench/results.md's).
+	echo "=== build-small: $SMALL_ARGS"
+	# shellcheck disable=SC2086
+	if configure_build build-small $SMALL_ARGS &&
+	    make -C build-small -j"$jobs" src/tendd src/tendctl; then
+		extra_passed=$((extra_passed + 1))
+	else
+		extra_failed=$((extra_failed + 1))
+	fi
 	TEND_EXTRA_FAILED=$extra_failed TEND_EXTRA_PASSED=$extra_passed \
 	    sh tests/summary.sh build build-asan
 	;;
 *)
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

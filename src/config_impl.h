@@ -92,6 +92,9 @@ enum key_type {
 /* In the table of [program:x], which [eventlistener:x] shares: */
 #define KF_LISTENER 0x1000 /* only in [eventlistener:x] */
 #define KF_PROGRAM 0x2000  /* not in [eventlistener:x] */
+/* The feature the key drives is not built into this tendd (configure's
+ * --disable-*): setting it is an error, whose text is the row's warn. */
+#define KF_ABSENT 0x4000
 
 #define NOFIELD ((size_t)-1)
 

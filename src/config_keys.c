@@ -19,6 +19,24 @@
 #define G(f) offsetof(struct conf_global, f)
 #define GR(f) offsetof(struct conf_group, f)
 
+/* The keys of a feature configure may leave out (--disable-health,
+ * --disable-events): without it, setting one is an error saying so
+ * (KF_ABSENT), never a key silently ignored. */
+#ifdef HAVE_HEALTH
+#define HEALTH_KEY(flags) (flags), NULL
+#else
+#define HEALTH_KEY(flags)                                                      \
+	(flags) | KF_ABSENT,                                                   \
+	    "not built into this tendd (configured --disable-health)"
+#endif
+#ifdef HAVE_EVENTS
+#define EVENTS_KEY(flags) (flags), NULL
+#else
+#define EVENTS_KEY(flags)                                                      \
+	(flags) | KF_ABSENT,                                                   \
+	    "not built into this tendd (configured --disable-events)"
+#endif
+
 #define LOGKEYS(s, f)                                                          \
 	{s "_logfile", KT_LOGFILE, P(f), "AUTO", 0, 0, KF_PROC | KF_RESTART,   \
 	    NULL},                                                             \
@@ -27,9 +45,9 @@
 	    {s "_logfile_backups", KT_INT, P(f.backups), "10", 0, INT_MAX,     \
 	        KF_POLICY, NULL},                                              \
 	    {s "_capture_maxbytes", KT_SIZE, P(f.capture_maxbytes), "0", 0, 0, \
-	        KF_POLICY, NULL},                                              \
+	        EVENTS_KEY(KF_POLICY)},                                        \
 	    {s "_events_enabled", KT_BOOL, P(f.events_enabled), "false", 0, 0, \
-	        KF_POLICY, NULL},                                              \
+	        EVENTS_KEY(KF_POLICY)},                                        \
 	{                                                                      \
 		s "_syslog", KT_BOOL, P(f.syslog), "false", 0, 0, KF_RESTART,  \
 		    NULL                                                       \
@@ -114,18 +132,18 @@ const struct conf_key cfg_program_keys[] = {
     {"dependent_startup_wait_for", KT_WAITFOR, P(depends_on), NULL, 0, 0, 0,
         NULL},
     {"healthcheck", KT_HEALTHCHECK, P(health), "none", 0, 0,
-        KF_PROC | KF_RESTART, NULL},
+        HEALTH_KEY(KF_PROC | KF_RESTART)},
     /* KF_HEALTH: fields of struct conf_health, after healthcheck= */
     {"healthcheck_interval", KT_SECONDS, HC(interval), "10", 0, 0,
-        KF_HEALTH | KF_RESTART, NULL},
+        HEALTH_KEY(KF_HEALTH | KF_RESTART)},
     {"healthcheck_timeout", KT_SECONDS, HC(timeout), "5", 0, 0,
-        KF_HEALTH | KF_RESTART, NULL},
+        HEALTH_KEY(KF_HEALTH | KF_RESTART)},
     {"healthcheck_retries", KT_INT, HC(retries), "3", 1, INT_MAX,
-        KF_HEALTH | KF_RESTART, NULL},
+        HEALTH_KEY(KF_HEALTH | KF_RESTART)},
     {"healthcheck_start_period", KT_SECONDS, HC(start_period), "0", 0, 0,
-        KF_HEALTH | KF_RESTART, NULL},
+        HEALTH_KEY(KF_HEALTH | KF_RESTART)},
     {"healthcheck_action", KT_HCACTION, HC(action), "restart", 0, 0,
-        KF_HEALTH | KF_RESTART, NULL},
+        HEALTH_KEY(KF_HEALTH | KF_RESTART)},
     /* [eventlistener:x] only (a pool) */
     {"events", KT_EVENTS, P(events), NULL, 0, 0, KF_RESTART | KF_LISTENER,
         NULL},

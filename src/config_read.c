@@ -97,6 +97,15 @@ ini_section_cb(void *user, const char *name, int line)
 			    "unknown section [%s] (ignored)", name);
 		return;
 	}
+#ifndef HAVE_EVENTS
+	if (info->kind == SK_EVENTLISTENER) {
+		cfg_lerr(ld, ld->curfile, line,
+		    "[%s]: event listeners are not built into this tendd "
+		    "(configured --disable-events)",
+		    name);
+		return;
+	}
+#endif
 	if (info->kind == SK_IGNORED ||
 	    (info->kind == SK_RPCINTERFACE &&
 	        strcmp(name, "rpcinterface:supervisor") != 0)) {
@@ -594,7 +603,8 @@ unknown_key(struct loader *ld, const struct rsec *s, const struct rkey *rk)
 		    "unknown key '%s' in [%s] (ignored)", rk->name, s->name);
 }
 
-/* A [DEFAULT] key no section kind has: a warning, once. */
+/* A [DEFAULT] key no section kind has: a warning, once; one of a
+ * feature not built in: an error. */
 void
 cfg_check_defaults(struct loader *ld)
 {
@@ -602,12 +612,17 @@ cfg_check_defaults(struct loader *ld)
 	size_t i, j;
 
 	for (i = 0; d != NULL && i < d->nkeys; i++) {
+		const struct conf_key *k = NULL;
+
 		for (j = 0; j < cfg_nsections; j++)
 			if (cfg_sections[j].keys != NULL &&
-			    cfg_key_find(cfg_sections[j].keys,
-			        d->keys[i].name) != NULL)
+			    (k = cfg_key_find(cfg_sections[j].keys,
+			         d->keys[i].name)) != NULL)
 				break;
-		if (j == cfg_nsections)
+		if (k != NULL && (k->flags & KF_ABSENT))
+			cfg_lerr(ld, d->keys[i].file, d->keys[i].line, "%s: %s",
+			    d->keys[i].name, k->warn);
+		else if (j == cfg_nsections)
 			cfg_lwarn(ld, d->keys[i].file, d->keys[i].line,
 			    "unknown key '%s' in [DEFAULT] (ignored)",
 			    d->keys[i].name);
@@ -628,6 +643,7 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 	for (i = 0; d != NULL && s->info->kind != SK_INCLUDE && i < d->nkeys;
 	     i++)
 		if ((k = cfg_key_find(tab, d->keys[i].name)) != NULL &&
+		    !(k->flags & KF_ABSENT) &&
 		    (!(k->flags & KF_FCGI) || cfg_sec_fcgi(s)))
 			slots[k - tab] = &d->keys[i];
 	for (i = 0; i < s->nkeys; i++) {
@@ -641,6 +657,11 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 			cfg_lwarn(ld, rk->file, rk->line,
 			    "unknown key '%s' in [%s] (ignored); '%s' belongs in [fcgi-program:x]",
 			    rk->name, s->name, rk->name);
+			continue;
+		}
+		if (k->flags & KF_ABSENT) {
+			cfg_lerr(ld, rk->file, rk->line, "%s: %s", rk->name,
+			    k->warn);
 			continue;
 		}
 		/* [program:x] and [eventlistener:x] share one table. */

@@ -16,6 +16,8 @@
 #ifndef TEND_EVBUS_H
 #define TEND_EVBUS_H
 
+#include "tend.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,6 +100,11 @@ void evbus_unref(struct evbus_event *ev);
 	(EVBUS_BIT(EVT_TICK_5) | EVBUS_BIT(EVT_TICK_60) |                      \
 	    EVBUS_BIT(EVT_TICK_3600))
 
+struct ev_loop;
+struct proc;
+struct tend_conf;
+
+#ifdef HAVE_EVENTS
 /* The union of every subscription's mask: the one test a hook makes
  * before doing anything (evbus_wants()). */
 extern uint32_t evbus_wanted;
@@ -107,9 +114,6 @@ evbus_wants(uint32_t bits)
 {
 	return (evbus_wanted & bits) != 0;
 }
-
-struct ev_loop;
-struct proc;
 
 /* The loop the tick timers run on (tendd.c, before any subscription);
  * NULL (unit tests): no timers, ticks only through evbus_tick(). */
@@ -141,7 +145,6 @@ void evbus_proc_comm(const struct proc *p, int pid, int channel,
  * process starts: PROCESS_GROUP_ADDED for each group of PROCS (each
  * once, sorted as supervisord sorts them: priority, then name; CONF's
  * [group:x] priorities), then SUPERVISOR_STATE_CHANGE_RUNNING. */
-struct tend_conf;
 void evbus_startup(const struct tend_conf *conf, struct proc *const *procs,
     size_t n);
 /* Does any of PROCS other than SKIP belong to GROUP?  (A group is added
@@ -162,5 +165,66 @@ void evbus_tick(enum evbus_type t, long long when);
 long long evbus_timeslice(int period, double when);
 /* Is the timer of tick type T armed?  (Tests: no timer unless wanted.) */
 int evbus_tick_armed(enum evbus_type t);
+
+#else /* !HAVE_EVENTS: configured --disable-events, no subscriber can
+       * exist: every hook is nothing, and the compiler drops it. */
+static inline int
+evbus_wants(uint32_t bits)
+{
+	(void)bits;
+	return 0;
+}
+static inline void
+evbus_init(struct ev_loop *loop)
+{
+	(void)loop;
+}
+static inline void
+evbus_close(void)
+{
+}
+static inline void
+evbus_proc_changed(const struct proc *p, int from)
+{
+	(void)p;
+	(void)from;
+}
+static inline void
+evbus_startup(const struct tend_conf *conf, struct proc *const *procs,
+    size_t n)
+{
+	(void)conf;
+	(void)procs;
+	(void)n;
+}
+static inline int
+evbus_group_has(struct proc *const *procs, size_t n, const char *group,
+    const struct proc *skip)
+{
+	(void)procs;
+	(void)n;
+	(void)group;
+	(void)skip;
+	return 0;
+}
+static inline void
+evbus_supervisor_state(enum evbus_type t)
+{
+	(void)t;
+}
+static inline void
+evbus_group(enum evbus_type t, const char *group)
+{
+	(void)t;
+	(void)group;
+}
+/* sendRemoteCommEvent: supervisord answers True with nobody listening. */
+static inline void
+evbus_remote(const char *type, const char *data)
+{
+	(void)type;
+	(void)data;
+}
+#endif /* HAVE_EVENTS */
 
 #endif /* TEND_EVBUS_H */

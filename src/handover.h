@@ -51,6 +51,7 @@ struct handover_r;
  * writer's error, reported once). */
 typedef void handover_save_fn(struct handover_w *w);
 
+#ifdef HAVE_REEXEC
 /* Carry section NAME, written by SAVE at each re-exec.  The one call a
  * room (an HTTP front end with its listening sockets) needs. */
 void handover_register(const char *name, handover_save_fn *save);
@@ -86,6 +87,64 @@ bool handover_ok(const struct handover_r *r);
  * guess: it falls back to the old image (this call does not return). */
 void handover_end(struct handover_r *r);
 
+#else /* --disable-reexec: no state is ever written or read, so every
+       * room's section is nothing and the compiler drops it. */
+static inline void
+handover_register(const char *name, handover_save_fn *save)
+{
+	(void)name;
+	(void)save;
+}
+#define HANDOVER_PUT_STUB(name, type)                                          \
+	static inline void name(struct handover_w *w, type v)                  \
+	{                                                                      \
+		(void)w;                                                       \
+		(void)v;                                                       \
+	}
+HANDOVER_PUT_STUB(handover_put_u64, uint64_t)
+HANDOVER_PUT_STUB(handover_put_i64, int64_t)
+HANDOVER_PUT_STUB(handover_put_f64, double)
+HANDOVER_PUT_STUB(handover_put_str, const char *)
+static inline void
+handover_put_fd(struct handover_w *w, int fd, enum handover_fd_kind kind,
+    pid_t pid)
+{
+	(void)w;
+	(void)fd;
+	(void)kind;
+	(void)pid;
+}
+static inline struct handover_r *
+handover_section(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+/* Never reached: handover_section() gave no section to read. */
+#define HANDOVER_GET_STUB(name, type, none)                                    \
+	static inline type name(struct handover_r *r)                          \
+	{                                                                      \
+		(void)r;                                                       \
+		return none;                                                   \
+	}
+HANDOVER_GET_STUB(handover_get_u64, uint64_t, 0)
+HANDOVER_GET_STUB(handover_get_i64, int64_t, 0)
+HANDOVER_GET_STUB(handover_get_f64, double, 0)
+HANDOVER_GET_STUB(handover_get_str, char *, NULL)
+HANDOVER_GET_STUB(handover_get_fd, int, -1)
+static inline bool
+handover_ok(const struct handover_r *r)
+{
+	(void)r;
+	return false;
+}
+static inline void
+handover_end(struct handover_r *r)
+{
+	(void)r;
+}
+#endif /* HAVE_REEXEC */
+
 /* The state cannot be taken (WHY): exec the old image with it; does
  * not return. */
 void handover_fallback(const char *why, ...) TEND_PRINTF(1, 2) TEND_NORETURN;
@@ -113,6 +172,7 @@ struct handover_ops {
  * CONF_PATH is what -c said (the re-exec passes it on).
  */
 void handover_start(const char *conf_path, const char *arg, bool fallback);
+#ifdef HAVE_REEXEC
 /* The NOTIFY_SOCKET: carried at a reexec; true when the state had it
  * and ready.c serves it again at PATH (else the caller binds it). */
 bool handover_ready(
@@ -148,8 +208,51 @@ void handover_check_sections(const char *except);
 /* The state is all taken: close what is left of it. */
 void handover_finish(void);
 
+#else /* --disable-reexec: tendd never starts from a hand-over. */
+static inline bool
+handover_ready(struct ev_loop *loop, const struct svctab *tab, const char *path)
+{
+	(void)loop;
+	(void)tab;
+	(void)path;
+	return false;
+}
+static inline struct tend_conf **
+handover_table(struct svctab *tab, const struct tend_conf *conf, size_t *ngens)
+{
+	(void)tab;
+	(void)conf;
+	*ngens = 0;
+	return NULL;
+}
+static inline bool
+handover_active(void)
+{
+	return false;
+}
+static inline void
+handover_init(
+    struct ev_loop *loop, struct svctab *tab, const struct handover_ops *ops)
+{
+	(void)loop;
+	(void)tab;
+	(void)ops;
+}
+static inline size_t
+handover_restore(void)
+{
+	return 0;
+}
+static inline void
+handover_finish(void)
+{
+}
+#endif /* HAVE_REEXEC */
+
 /* Re-execute now (SIGUSR1): check the new binary, write the state,
- * exec.  Returns only when that failed (logged). */
+ * exec.  Returns only when that failed (logged).  Configured
+ * --disable-reexec (handover_none.c): these three say it is not built
+ * in; handover_start() refuses --handover only. */
 void handover_reexec(void);
 
 /* The REEXEC request (req.def). */

@@ -40,6 +40,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifdef HAVE_HEALTH
 /* While a readiness=health process is STARTING it is probed at most this
  * far apart, so that it becomes RUNNING soon after it is up. */
 #define HEALTH_STARTING_INTERVAL 0.5
@@ -678,16 +679,22 @@ health_view(const struct proc *p, struct health_view *v)
 	return true;
 }
 
+#endif /* HAVE_HEALTH */
+
 /* ---- GET /readyz ---------------------------------------------------------- */
 
 /* Is P what /readyz wants: RUNNING, and not unhealthy? */
 static bool
 health_proc_ready(const struct proc *p)
 {
+#ifdef HAVE_HEALTH
 	const struct health *h = p->health;
 
 	return p->state == PROC_RUNNING &&
 	       (h == NULL || h->tally.health != PROBE_UNHEALTHY);
+#else
+	return p->state == PROC_RUNNING;
+#endif
 }
 
 char *
@@ -722,6 +729,7 @@ health_readyz(size_t *len, bool *ready)
 	return buf;
 }
 
+#ifdef HAVE_HEALTH
 /* ---- re-exec ------------------------------------------------------------- */
 
 int
@@ -765,3 +773,4 @@ health_restore(struct proc *p, const char *text)
 	health_text_update(h);
 	return 0;
 }
+#endif /* HAVE_HEALTH */

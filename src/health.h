@@ -19,6 +19,16 @@
 
 struct spawn_opts;
 
+/* What status and metrics show of P's probes. */
+struct health_view {
+	struct probe_tally tally; /* health of the current run, counts */
+	uint64_t actions;	  /* restarts or signals it caused */
+	double seconds;		  /* time spent in probes, in all */
+	const char *why;	  /* the last failure, "" if none */
+	bool probing;		  /* the process is being probed now */
+};
+
+#ifdef HAVE_HEALTH
 /* OPTS: how exec probes are spawned (tendd's pid; no notify socket). */
 void health_init(struct ev_loop *loop, const struct spawn_opts *opts);
 /* P's process was just spawned: a new run, probed from now on. */
@@ -29,14 +39,6 @@ void health_proc_changed(struct proc *p, enum proc_state from);
  * is killed and reaped later). */
 void health_forget(struct proc *p);
 
-/* What status and metrics show of P's probes. */
-struct health_view {
-	struct probe_tally tally; /* health of the current run, counts */
-	uint64_t actions;	  /* restarts or signals it caused */
-	double seconds;		  /* time spent in probes, in all */
-	const char *why;	  /* the last failure, "" if none */
-	bool probing;		  /* the process is being probed now */
-};
 /* false: P has no probe. */
 bool health_view(const struct proc *p, struct health_view *v);
 
@@ -45,5 +47,53 @@ bool health_view(const struct proc *p, struct health_view *v);
  * the next one starts an interval after the restore). */
 int health_save(const struct proc *p, char *buf, size_t len);
 int health_restore(struct proc *p, const char *text);
+
+#else /* --disable-health: no process has a probe. */
+static inline void
+health_init(struct ev_loop *loop, const struct spawn_opts *opts)
+{
+	(void)loop;
+	(void)opts;
+}
+static inline void
+health_spawned(struct proc *p)
+{
+	(void)p;
+}
+static inline void
+health_proc_changed(struct proc *p, enum proc_state from)
+{
+	(void)p;
+	(void)from;
+}
+static inline void
+health_forget(struct proc *p)
+{
+	(void)p;
+}
+static inline bool
+health_view(const struct proc *p, struct health_view *v)
+{
+	(void)p;
+	(void)v;
+	return false;
+}
+static inline int
+health_save(const struct proc *p, char *buf, size_t len)
+{
+	(void)p;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+/* A state saved by a tendd with probes: nothing here to restore into. */
+static inline int
+health_restore(struct proc *p, const char *text)
+{
+	(void)p;
+	(void)text;
+	return 0;
+}
+#endif /* HAVE_HEALTH */
 
 #endif /* TEND_HEALTH_H */

@@ -25,6 +25,17 @@
 #include <sys/types.h>
 
 /* The table whose processes are the pools' (tendd's). */
+struct listener_pool_info {
+	const char *name;
+	size_t buffered;   /* events waiting now */
+	size_t buffer_size;
+	uint64_t accepted; /* events it took (its pool serial) */
+	uint64_t dropped;  /* discarded by overflow */
+	uint64_t rejected; /* rebuffered: FAIL, a bad result, a death */
+	size_t listeners, ready, busy;
+};
+/* Call FN for each pool, in the order they were made. */
+#ifdef HAVE_EVENTS
 void listener_init(const struct svctab *tab);
 /*
  * Make the pools what the table's configs say: new pools subscribe,
@@ -54,17 +65,59 @@ int listener_state(const struct proc *p);
 void listener_close(void);
 
 /* One pool, as status and metrics show it. */
-struct listener_pool_info {
-	const char *name;
-	size_t buffered;   /* events waiting now */
-	size_t buffer_size;
-	uint64_t accepted; /* events it took (its pool serial) */
-	uint64_t dropped;  /* discarded by overflow */
-	uint64_t rejected; /* rebuffered: FAIL, a bad result, a death */
-	size_t listeners, ready, busy;
-};
-/* Call FN for each pool, in the order they were made. */
 void listener_pools(void (*fn)(void *arg, const struct listener_pool_info *),
     void *arg);
+
+#else /* --disable-events: no [eventlistener:x] can be configured. */
+static inline void
+listener_init(const struct svctab *tab)
+{
+	(void)tab;
+}
+static inline void
+listener_sync(void)
+{
+}
+#define LISTENER_PROC_STUB(name)                                               \
+	static inline void name(struct proc *p)                                \
+	{                                                                      \
+		(void)p;                                                       \
+	}
+LISTENER_PROC_STUB(listener_spawned)
+LISTENER_PROC_STUB(listener_exited)
+LISTENER_PROC_STUB(listener_proc_changed)
+LISTENER_PROC_STUB(listener_forget)
+static inline void
+listener_output(struct proc *p, pid_t pid, const char *buf, size_t n)
+{
+	(void)p;
+	(void)pid;
+	(void)buf;
+	(void)n;
+}
+static inline void
+listener_taken_over(struct proc *p, int state)
+{
+	(void)p;
+	(void)state;
+}
+static inline int
+listener_state(const struct proc *p)
+{
+	(void)p;
+	return 0;
+}
+static inline void
+listener_close(void)
+{
+}
+static inline void
+listener_pools(void (*fn)(void *arg, const struct listener_pool_info *),
+    void *arg)
+{
+	(void)fn;
+	(void)arg;
+}
+#endif /* HAVE_EVENTS */
 
 #endif /* TEND_LISTENER_H */

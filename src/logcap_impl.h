@@ -66,12 +66,37 @@ typedef void (*logcap_out_fn)(void *arg, const char *buf, size_t n);
  * PID: logged through OUT, PROCESS_LOG_* when *_events_enabled, capture
  * mode when *_capture_maxbytes > 0 (*CP is its state, NULL until
  * needed). */
+#ifdef HAVE_EVENTS
 void logcap_event_chunk(struct logcap_capture **cp, const struct proc *p,
     int pid, int chan, const char *buf, size_t n, logcap_out_fn out,
     void *arg);
 /* EOF (or capture turned off): output what was held back, free *CP. */
 void logcap_event_end(struct logcap_capture **cp, const struct proc *p,
     int pid, int chan, logcap_out_fn out, void *arg);
+#else
+/* --disable-events: no capture mode, output is only logged. */
+static inline void
+logcap_event_chunk(struct logcap_capture **cp, const struct proc *p, int pid,
+    int chan, const char *buf, size_t n, logcap_out_fn out, void *arg)
+{
+	(void)cp;
+	(void)p;
+	(void)pid;
+	(void)chan;
+	out(arg, buf, n);
+}
+static inline void
+logcap_event_end(struct logcap_capture **cp, const struct proc *p, int pid,
+    int chan, logcap_out_fn out, void *arg)
+{
+	(void)cp;
+	(void)p;
+	(void)pid;
+	(void)chan;
+	(void)out;
+	(void)arg;
+}
+#endif
 /* Wake the tail readers of LIST: their file grew, rotated or vanished. */
 void follow_notify(struct logcap_follow *list);
 

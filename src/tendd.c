@@ -965,7 +965,13 @@ parse_args(int argc, char **argv, struct tendd_args *a)
 			a->fallback = true;
 			break;
 		case 'R':
+#ifdef HAVE_REEXEC
 			printf("%d %d\n", HANDOVER_VERSION_MIN, HANDOVER_VERSION);
+#else
+			/* No format: a tendd re-executing into this binary
+			 * refuses it before it stops anything. */
+			printf("0 0\n");
+#endif
 			return 0;
 		default:
 			usage(stderr);
