@@ -68,6 +68,27 @@ cfg_find_section(const struct loader *ld, const char *name)
 static const struct sect_info default_info = {
     "DEFAULT", false, SK_DEFAULT, NULL};
 
+/* A section of a feature configure left out: an error, with its line. */
+static bool
+section_absent(struct loader *ld, const struct sect_info *info,
+    const char *name, int line)
+{
+#ifndef HAVE_EVENTS
+	if (info->kind == SK_EVENTLISTENER) {
+		cfg_lerr(ld, ld->curfile, line,
+		    "[%s]: event listeners are not built into this tendd "
+		    "(configured --disable-events)",
+		    name);
+		return true;
+	}
+#endif
+	(void)ld;
+	(void)info;
+	(void)name;
+	(void)line;
+	return false;
+}
+
 static void
 ini_section_cb(void *user, const char *name, int line)
 {
@@ -97,15 +118,8 @@ ini_section_cb(void *user, const char *name, int line)
 			    "unknown section [%s] (ignored)", name);
 		return;
 	}
-#ifndef HAVE_EVENTS
-	if (info->kind == SK_EVENTLISTENER) {
-		cfg_lerr(ld, ld->curfile, line,
-		    "[%s]: event listeners are not built into this tendd "
-		    "(configured --disable-events)",
-		    name);
+	if (section_absent(ld, info, name, line))
 		return;
-	}
-#endif
 	if (info->kind == SK_IGNORED ||
 	    (info->kind == SK_RPCINTERFACE &&
 	        strcmp(name, "rpcinterface:supervisor") != 0)) {
