@@ -708,6 +708,7 @@ static enum fsm_result
 fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 {
 	const struct conf_proc *c = p->conf;
+	double left;
 
 	/* readiness=notify: the timer is readiness_timeout; only READY=1
 	 * makes such a process RUNNING.  On expiry it is stopped and its
@@ -724,6 +725,17 @@ fsm_act_startsecs(struct proc *p, const struct fsm_event *ev)
 		fsm_note_timeout(p);
 		fsm_ops->timer_set(p, c->stopwaitsecs);
 		(void)fsm_ops->kill(p, c->stopsignal, c->stopasgroup);
+		return FSM_OK;
+	}
+	/* Early: libev counts a timer from its loop time, taken at the
+	 * start of the loop turn, and a turn that spawned many processes
+	 * on a loaded machine began long before this one's laststart.
+	 * Wait out the rest, whether or not the exec is seen yet: EXEC
+	 * arriving before startsecs has elapsed arms nothing, so without
+	 * this timer nothing would ever finish the start. */
+	left = c->startsecs - (fsm_ops->now() - p->laststart);
+	if (left > 0) {
+		fsm_ops->timer_set(p, left);
 		return FSM_OK;
 	}
 	/* The exec is not confirmed yet (a very slow exec): EXEC will find

@@ -1107,6 +1107,46 @@ test_startsecs_before_exec(void **state)
 	assert_string_equal(take(), "");
 }
 
+/* The startsecs timer runs out early (libev counts it from its loop
+ * time, which a long loop turn of spawns leaves behind the spawn), before
+ * EXEC: it waits out the rest, and EXEC before the rest is over does not
+ * make it RUNNING; the second timer does.  (It once stayed STARTING for
+ * good: the early timer found no exec, the exec came before startsecs,
+ * and nothing was armed any more.) */
+static void
+test_startsecs_timer_early_before_exec(void **state)
+{
+	start_ok();
+	assert_string_equal(take(), "spawn STOPPED>STARTING timer(1)");
+	advance(0.25);
+	F.timer_armed = false;
+	fsm_on_timer(&P);
+	assert_string_equal(take(), "timer(0.75)");
+	assert_int_equal(P.state, PROC_STARTING);
+	advance(0.25);
+	fsm_on_exec(&P);
+	assert_string_equal(take(), "");
+	assert_int_equal(P.state, PROC_STARTING);
+	fire();
+	assert_string_equal(take(), "cancel STARTING>RUNNING");
+}
+
+/* The same after EXEC: not RUNNING before startsecs has passed. */
+static void
+test_startsecs_timer_early_after_exec(void **state)
+{
+	start_ok();
+	take();
+	fsm_on_exec(&P);
+	advance(0.5);
+	F.timer_armed = false;
+	fsm_on_timer(&P);
+	assert_string_equal(take(), "timer(0.5)");
+	assert_int_equal(P.state, PROC_STARTING);
+	fire();
+	assert_string_equal(take(), "cancel STARTING>RUNNING");
+}
+
 /* EXEC before startsecs: the timer still decides. */
 static void
 test_exec_before_startsecs(void **state)
@@ -2337,6 +2377,8 @@ main(void)
 	    T(test_startsecs_zero_exit_after_exec),
 	    T(test_startsecs_before_exec),
 	    T(test_exec_before_startsecs),
+	    T(test_startsecs_timer_early_before_exec),
+	    T(test_startsecs_timer_early_after_exec),
 	    T(test_notify_start_waits_for_ready),
 	    T(test_notify_startsecs_zero),
 	    T(test_notify_exit_before_ready),
