@@ -730,14 +730,15 @@ def test_strip_ansi_removes_escapes_as_supervisord(tend):
     that turns it off logs escapes again."""
     from supervisor.dispatchers import stripEscapes
     line = "\033[1;31mERR\033[0m line \033 lone"
-    tend.start(f"""
+    body = f"""
         [program:colour]
         command=/bin/sh -c "printf '{line}\\\\n' >&2; yes '{line}' | head -n 20000; exec sleep 1000"
         startsecs=0
         stopwaitsecs=1
         stdout_logfile={{T}}/colour.out
         stderr_logfile={{T}}/colour.err
-    """, extra="strip_ansi=true")
+    """
+    tend.start(body, extra="strip_ansi=true")
     raw = (line + "\n").encode()
     want_out = stripEscapes(raw) * 20000
     assert want_out == b"ERR line \033 lone\n" * 20000
@@ -748,14 +749,7 @@ def test_strip_ansi_removes_escapes_as_supervisord(tend):
     tend.wait_until(lambda: err.read_bytes() == stripEscapes(raw),
                     what="the stripped line in colour.err")
     # Off again: the same output is logged as written.
-    tend.write_config(f"""
-        [program:colour]
-        command=/bin/sh -c "printf '{line}\\\\n' >&2; yes '{line}' | head -n 20000; exec sleep 1000"
-        startsecs=0
-        stopwaitsecs=1
-        stdout_logfile={{T}}/colour.out
-        stderr_logfile={{T}}/colour.err
-    """)
+    tend.write_config(body)
     tend.ctl("reload", check=EXIT_OK)
     tend.ctl("restart", "colour", check=EXIT_OK)
     tend.wait_until(lambda: out.stat().st_size >= len(want_out) + 20000 * len(raw),
