@@ -196,8 +196,10 @@ job_step_eval(struct job_step *st)
 		break;
 	case JOB_GOAL_RUNNING:
 		/* A changed process restarts once its stop is over and
-		 * tendd has given it the new config. */
-		if (p->next_conf == NULL)
+		 * tendd has given it the new config.  A removed one is being
+		 * stopped for good: its STOPPING is no failed start, and
+		 * job_proc_gone() reports it once it is gone. */
+		if (p->next_conf == NULL && !p->removed)
 			job_step_eval_start(st);
 		break;
 	case JOB_GOAL_SETTLED:

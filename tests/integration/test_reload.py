@@ -511,6 +511,51 @@ def test_rolling_restart_follows_a_reload_that_resizes_the_pool(tend, to):
         assert not is_alive(before[n]), n
 
 
+def held_pool(n):
+    """A pool of N notify services; one whose {T}/hold-NAME file exists
+    never sends READY=1, so it stays STARTING."""
+    return dedent(f"""
+        [program:web]
+        command=/bin/sh -c 'if [ -e {{T}}/hold-$SUPERVISOR_PROCESS_NAME ]; then exec {{H}}/sleeper; fi; exec {{H}}/notifyready 0'
+        readiness=notify
+        readiness_timeout=600
+        stopwaitsecs=1
+        numprocs={n}
+        process_name=%(program_name)s_%(process_num)d
+    """)
+
+
+def test_rolling_restart_member_removed_during_its_own_start(tend):
+    """A reload removes the pool member whose replacement is STARTING
+    right now: that step is reported as removed, not as a start that
+    "became STOPPING before RUNNING" (seen once under ASan in the test
+    above), and the job succeeds."""
+    tend.start(held_pool(2))
+    wait_running(tend, "web:web_0", "web:web_1")
+    before = pids(tend)
+    (tend.dir / "hold-web_1").write_text("")
+    result = {}
+
+    def rolling():
+        result["r"] = tend.ctl("restart", "--rolling", "web:*", timeout=120)
+    t = threading.Thread(target=rolling, daemon=True)
+    t.start()
+    tend.wait_until(lambda: tend.pid_of("web:web_1") not in
+                    (0, None, before["web:web_1"])
+                    and tend.state("web:web_1") == "STARTING",
+                    what="web_1's replacement STARTING (held)")
+    tend.write_config(held_pool(1))
+    r = tend.ctl("update", check=EXIT_OK, timeout=60)
+    assert r.out.splitlines() == ["web:web_1: removed"], r.out
+    t.join(tendlib.live(120))
+    assert not t.is_alive(), "the rolling restart never finished"
+    r = result["r"]
+    assert sorted(r.out.splitlines()) == [
+        "web:web_0: restarted", "web:web_1: removed"], r
+    assert r.rc == EXIT_OK and r.err == "", r
+    assert tend.pid_of("web:web_0") != before["web:web_0"]
+
+
 def test_reload_that_cannot_apply_changes_nothing(tend, monkeypatch):
     """The process table's apply runs out of memory (a test fault hook):
     the client hears the reload failed, and the running set, the config
