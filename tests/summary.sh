@@ -13,8 +13,9 @@ for d in "$@"; do
 	set -- $counts
 	pass=$((pass + $1)); fail=$((fail + $2)); skip=$((skip + $3))
 done
-# Extra failures recorded by dev.sh (a build or valgrind step).
+# Extra results recorded by dev.sh (a build, valgrind, the cross run).
 if [ -n "$TEND_EXTRA_FAILED" ]; then fail=$((fail + TEND_EXTRA_FAILED)); fi
 if [ -n "$TEND_EXTRA_PASSED" ]; then pass=$((pass + TEND_EXTRA_PASSED)); fi
+if [ -n "$TEND_EXTRA_SKIPPED" ]; then skip=$((skip + TEND_EXTRA_SKIPPED)); fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
