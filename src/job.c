@@ -1,8 +1,8 @@
 /*
  * job.c: the one job engine (job.h): everything that waits on processes.
  * start, stop, restart (-t), the steps of an update (reload.c) and of a
- * rolling restart, and tendd's shutdown order, are each a struct job with
- * one step per process; one
+ * rolling restart, and tendd's shutdown order (its rounds in
+ * job_shutdown.c), are each a struct job with one step per process; one
  * evaluator (job_step_eval) decides when a step reached its goal, one
  * encoder (job_step_put) sends its result.  signal, clear and status use
  * the same lists without waiting (JOB_LIST).
@@ -18,6 +18,7 @@
  * Acts only through fsm.h and svctab.h; never forks, signals or reaps.
  */
 #include "job.h"
+#include "job_impl.h"
 #include "fsm.h"
 #include "log.h"
 #include "proto.h"
@@ -32,9 +33,8 @@ static struct {
 	struct job *head; /* queued jobs */
 	bool sweeping;
 	/* The shutdown job is moved on once per loop turn, not once per
-	 * state change: each of its rounds looks at every process (which
-	 * priority is next, what to send), and a shutdown of N processes
-	 * makes 2N changes: N^2 (10,000: 60 s of rounds). */
+	 * state change: a turn's exits make one round (job_shutdown_round
+	 * looks only at what changed, struct job_down). */
 	ev_timer shutdown_turn;
 	bool shutdown_pass;
 } job;
@@ -86,6 +86,8 @@ void
 job_step_finish(
     struct job_step *st, int fault, const char *result, const char *detail)
 {
+	if (st->job->down != NULL && !st->done)
+		job_down_left(st->job, (size_t)(st - st->job->s), false);
 	st->done = true;
 	st->fault = fault;
 	st->result = result;
@@ -135,6 +137,7 @@ job_free(struct job *j)
 	for (i = 0; i < j->npats; i++)
 		free(j->pats[i]);
 	free(j->pats);
+	job_down_free(j->down);
 	free(j->s);
 	free(j->order);
 	free(j);
@@ -182,6 +185,10 @@ job_step_eval(struct job_step *st)
 {
 	const struct proc *p = st->p;
 
+	if (st->goal == JOB_GOAL_DOWN && st->job->down != NULL) {
+		job_down_eval(st); /* may take back a done */
+		return;
+	}
 	if (st->done || p == NULL || !st->issued)
 		return;
 	switch (st->goal) {
@@ -520,102 +527,6 @@ job_roll(struct job *j)
 	return moved;
 }
 
-/* --- shutdown ------------------------------------------------------- */
-
-bool
-job_proc_active(const struct proc *p)
-{
-	/* Unkillable (D state): waiting would hang forever. */
-	if (p->stuck)
-		return false;
-	/* A daemonised child outlives an EXITED main process: stop it. */
-	if (p->leftovers > 0 && p->conf->stop_leftovers)
-		return true;
-	return fsm_is_active(p->state) ||
-	    (p->state == PROC_EXITED && p->restart_wall != 0);
-}
-
-/*
- * One round of the shutdown order (supervisord's): stop every active
- * process of the highest priority that still has one, in reverse table
- * order, and wait; each state change brings the job back here.  A
- * process that restarted meanwhile is waited for again.  Stops may
- * complete synchronously (BACKOFF -> STOPPED): they only mark the job
- * dirty, and job_sweep() comes back.
- */
-static void
-job_shutdown_round(struct job *j)
-{
-	size_t i;
-	int top = 0;
-	bool found = false;
-
-	for (i = 0; i < j->ns; i++) {
-		struct job_step *st = &j->s[i];
-
-		if (st->p == NULL)
-			continue;
-		if (st->done && job_proc_active(st->p))
-			st->done = false;
-		if (!st->done && (!found || st->p->conf->priority > top)) {
-			top = st->p->conf->priority;
-			found = true;
-		}
-	}
-	for (i = j->ns; found && i-- > 0;) {
-		struct job_step *st = &j->s[i];
-
-		if (!st->done && st->p != NULL &&
-		    st->p->conf->priority == top &&
-		    st->p->state != PROC_STOPPING)
-			(void)fsm_stop(st->p);
-	}
-}
-
-/* The shutdown job; on ENOMEM tried again a second later (exiting
- * would leave every process running, unsupervised). */
-static void (*job_shutdown_done)(void);
-
-static void
-job_shutdown_queue(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct job *j;
-	size_t i;
-
-	if ((j = job_new(JOB_SHUTDOWN)) == NULL)
-		goto nomem;
-	j->done = job_shutdown_done;
-	for (i = 0; i < req_env.tab->nprocs; i++) {
-		struct proc *p = req_env.tab->procs[i];
-
-		if (job_add_step(j, p, p->fullname, JOB_GOAL_DOWN, "stopped") ==
-		    NULL) {
-			job_free(j);
-			goto nomem;
-		}
-	}
-	job_queue(NULL, j);
-	return;
-nomem:
-	log_warn("shutdown: trying again in a second");
-	ev_timer_set(w, 1., 0.);
-	ev_timer_start(loop, w);
-}
-
-void
-job_shutdown(void (*done)(void))
-{
-	static ev_timer retry;
-
-	if (req_env.shutting_down)
-		return;
-	req_env.shutting_down = true;
-	job_shutdown_done = done;
-	ev_timer_init(&job.shutdown_turn, job_shutdown_turn, 0., 0.);
-	ev_timer_init(&retry, job_shutdown_queue, 1., 0.);
-	job_shutdown_queue(req_env.loop, &retry, 0);
-}
-
 /* --- progress ------------------------------------------------------- */
 
 /* Send J's completed results: a start or stop in the order of its fsm
@@ -635,6 +546,8 @@ job_send(struct job *j)
 		}
 		return j->emitted == j->ns;
 	}
+	if (j->kind == JOB_SHUTDOWN)
+		return job_down_over(j); /* it answers no one */
 	for (i = 0; i < j->ns; i++) {
 		struct job_step *st = &j->s[i];
 
@@ -714,6 +627,12 @@ job_sweep(void)
 		}
 	} while (again);
 	job.sweeping = false;
+}
+
+void
+job_turn_init(void)
+{
+	ev_timer_init(&job.shutdown_turn, job_shutdown_turn, 0., 0.);
 }
 
 /* The loop turn after a state change dirtied the shutdown job. */

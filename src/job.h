@@ -46,6 +46,7 @@ enum job_goal {
 };
 
 struct job;
+struct job_down; /* job_shutdown.c */
 
 /* One process a job acts on. */
 struct job_step {
@@ -92,6 +93,7 @@ struct job {
 	char **pats;	/* JOB_ROLLING: the names it was given, which a
 			   process a reload adds may match */
 	size_t npats;
+	struct job_down *down; /* JOB_SHUTDOWN: its rounds (job.c) */
 };
 
 /* A new empty job of KIND; NULL on ENOMEM. */

@@ -429,3 +429,26 @@ def test_priority_orders_start_and_shutdown(tend):
     assert tend.proc.wait(tendlib.live(10)) == 0
     stopped = re.findall(r"stopped: (\w+)", tend.log_text())
     assert stopped == ["late", "middle", "early"], tend.log_tail()
+
+
+def test_shutdown_of_300_goes_by_priority_rounds(tend):
+    """A shutdown of 300 processes in three priorities stops all of them,
+    each priority's only once the higher one's are all down (the rounds
+    count what is left instead of looking at every process per exit)."""
+    tend.start("".join(f"""
+        [program:p{pr}]
+        command={{H}}/sleeper
+        numprocs=100
+        process_name=%(program_name)s_%(process_num)d
+        priority={pr}
+        startsecs=0
+        stopwaitsecs=5
+    """ for pr in (100, 300, 200)))
+    tend.wait_all("RUNNING", timeout=tendlib.LIVENESS)
+    tend.ctl("shutdown", check=EXIT_OK)
+    tend.expect_dead = True
+    assert tend.proc.wait(tendlib.LIVENESS) == 0
+    stopped = re.findall(r"stopped: p(\d+):", tend.log_text())
+    assert len(stopped) == 300, tend.log_tail()
+    assert stopped == ["300"] * 100 + ["200"] * 100 + ["100"] * 100, \
+        tend.log_tail()
