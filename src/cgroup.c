@@ -674,8 +674,11 @@ fail:
 	return -1;
 }
 
-int
-cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
+/* cgroup_members(); without STAT, a cgroup's members come without ppid
+ * and starttime (no /proc/PID/stat read each). */
+static int
+cgroup_members_stat(const struct proc *p, bool stat,
+    struct cgroup_member **out, size_t *nout)
 {
 	struct cgroup_track *t = p->track;
 	struct procinfo_stat st;
@@ -697,17 +700,30 @@ cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
 	}
 	for (i = 0; i < n; i++) {
 		/* Gone between the two reads: not a member any more. */
-		if (procinfo_read_stat(pids[i], &st) == -1)
+		if (stat && procinfo_read_stat(pids[i], &st) == -1)
 			continue;
 		v[k].pid = pids[i];
-		v[k].ppid = st.ppid;
-		v[k].starttime = st.starttime;
+		v[k].ppid = stat ? st.ppid : 0;
+		v[k].starttime = stat ? st.starttime : 0;
 		k++;
 	}
 	free(pids);
 	*out = v;
 	*nout = k;
 	return 0;
+}
+
+int
+cgroup_members(const struct proc *p, struct cgroup_member **out, size_t *nout)
+{
+	return cgroup_members_stat(p, true, out, nout);
+}
+
+int
+cgroup_member_pids(
+    const struct proc *p, struct cgroup_member **out, size_t *nout)
+{
+	return cgroup_members_stat(p, false, out, nout);
 }
 
 /*

@@ -75,6 +75,11 @@ bool cgroup_oom_killed(struct proc *p);
 /* Every live process of P (its main one included), in *V (malloc'd, the
  * caller frees), N of them.  0, or -1 with errno. */
 int cgroup_members(const struct proc *p, struct cgroup_member **v, size_t *n);
+/* The same, but ppid and starttime may be 0 (a cgroup's members are
+ * listed without a /proc/PID/stat read each): for a caller that reads
+ * /proc itself (status --json reads 10,000 of them). */
+int cgroup_member_pids(
+    const struct proc *p, struct cgroup_member **v, size_t *n);
 /* How many of P's processes live besides its main one; fills
  * p->leftovers and p->leftover_pid (fsm_ops.leftovers). */
 int cgroup_leftovers(struct proc *p);

@@ -56,7 +56,7 @@ status_pinfo_read(
 
 	*v = NULL;
 	*n = 0;
-	if (cgroup_members(p, &m, &nm) == -1)
+	if (cgroup_member_pids(p, &m, &nm) == -1)
 		return -1;
 	if ((*v = calloc(nm + 1, sizeof(**v))) == NULL) {
 		free(m);
