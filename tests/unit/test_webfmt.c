@@ -55,7 +55,7 @@ static void
 test_printf_take(void **state)
 {
 	struct wbuf b = {0};
-	size_t len;
+	size_t len = 0;
 	char *s;
 	int i;
 
