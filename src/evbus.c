@@ -195,7 +195,7 @@ evbus_new(enum evbus_type t, int pid, size_t len)
 }
 
 /* Publish a payload made of a printf head and raw DATA. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 evbus_publishv(enum evbus_type t, int pid, const char *data, size_t dlen,
     const char *fmt, va_list ap)
 {

@@ -212,7 +212,7 @@ log_close(void)
 	log_path = NULL;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_to_syslog(enum log_level lvl, const char *fmt, va_list ap, int err)
 {
 	static const int prio[] = {
@@ -246,7 +246,7 @@ log_to_syslog(enum log_level lvl, const char *fmt, va_list ap, int err)
 	    log_syslog_fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(enum log_level lvl, const char *fmt, va_list ap, int err)
 {
 	char line[2048];

@@ -150,9 +150,10 @@ spawn_sys(long nr, long a, long b, long c, long d)
  * frame's child receives, and an fcgi-program's socket (spawn_frame_send,
  * spawn_child_take_fds, spawn_frame_drain). */
 struct spawn_fdmsg {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
+	/* Aligned as a cmsghdr, not a union with one: glibc's cmsghdr ends
+	 * in a flexible array, which clang refuses inside a struct. */
+	struct {
+		_Alignas(struct cmsghdr) char buf[CMSG_SPACE(4 * sizeof(int))];
 	} u;
 	struct msghdr msg;
 	struct iovec iov;
