@@ -48,6 +48,17 @@
 /* cpu.max period, microseconds (the kernel's default). */
 #define CGROUP_CPU_PERIOD 100000
 
+/* Built --disable-cgroups (an embedded tendd): the session fallback only.
+ * With these constant, the compiler drops the cgroup v2 code; the keys
+ * that need it are refused (config_keys.c). */
+#ifdef HAVE_CGROUPS
+#define CG_ON() (cg.on)
+#define HAS_DIR(t) ((t)->dir)
+#else
+#define CG_ON() false
+#define HAS_DIR(t) false
+#endif
+
 static struct {
 	struct ev_loop *loop;
 	const struct svctab *tab;
@@ -316,6 +327,18 @@ cgroup_init(struct ev_loop *loop, const struct svctab *tab, const char *setting,
 		    setting);
 		return -1;
 	}
+#ifndef HAVE_CGROUPS
+	/* auto falls back, as where cgroup v2 cannot be used, but
+	 * silently: this tendd was built that way. */
+	if (setting[0] == '/') {
+		(void)snprintf(err, errlen,
+		    "cgroup: %s: not built into this tendd (configured "
+		    "--disable-cgroups)",
+		    setting);
+		return -1;
+	}
+	return 0;
+#endif
 	if (cgroup_setup(setting, note, notelen) == -1) {
 		cgpath.base[0] = '\0';
 		return 0;
@@ -338,13 +361,13 @@ cgroup_set_table(const struct svctab *tab)
 const char *
 cgroup_mode(void)
 {
-	return cg.on ? "cgroup" : "session";
+	return CG_ON() ? "cgroup" : "session";
 }
 
 const char *
 cgroup_base(void)
 {
-	return cg.on ? cgpath.base : "";
+	return CG_ON() ? cgpath.base : "";
 }
 
 const char *
@@ -368,7 +391,7 @@ cgroup_check_conf(const struct conf_proc *c, const char *fullname,
 	for (i = 0; i < TEND_NELEM(keys); i++) {
 		if (!set[i])
 			continue;
-		if (!cg.on)
+		if (!CG_ON())
 			(void)snprintf(msg, sizeof(msg),
 			    "%s: %s: not applied: processes are not tracked "
 			    "with cgroups (session mode)",
@@ -499,7 +522,7 @@ cgroup_prepare(struct proc *p)
 	bool made;
 	int fd;
 
-	if (!cg.on || (t = cgroup_track_of(p)) == NULL)
+	if (!CG_ON() || (t = cgroup_track_of(p)) == NULL)
 		return -1;
 	/*
 	 * A cgroup that cgroup.kill was used on kills every child cloned
@@ -511,13 +534,15 @@ cgroup_prepare(struct proc *p)
 	 */
 	/* Removed behind our back (an administrator, an old tendd's sweep):
 	 * CLONE_INTO_CGROUP would fail with ENOENT; make a new one. */
-	if (t->dir && faccessat(cg.basefd, cgroup_file(p, "cgroup.procs", f),
-	                  F_OK, 0) == -1 && errno == ENOENT)
+	if (HAS_DIR(t) &&
+	    faccessat(cg.basefd, cgroup_file(p, "cgroup.procs", f), F_OK, 0) ==
+	        -1 &&
+	    errno == ENOENT)
 		cgroup_unwatch(t);
-	if (t->killed && t->dir &&
+	if (t->killed && HAS_DIR(t) &&
 	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == 0)
 		cgroup_unwatch(t);
-	if (!t->dir) {
+	if (!HAS_DIR(t)) {
 		made = mkdirat(cg.basefd, cgroup_name(p), 0755) == 0;
 		if (!made && errno != EEXIST) {
 			log_warn("%s: mkdir %s/%s; tracking by session",
@@ -582,7 +607,7 @@ cgroup_adopt(struct proc *p, long long oom_base, bool killed)
 	t->killed = killed;
 	/* tend.PID is the same directory (the PID is): the process's
 	 * cgroup is still there, unless it ran untracked. */
-	t->dir = cg.on && faccessat(cg.basefd,
+	t->dir = CG_ON() && faccessat(cg.basefd,
 	                      cgroup_file(p, "cgroup.procs", f), F_OK, 0) == 0;
 }
 
@@ -592,7 +617,7 @@ cgroup_oom_killed(struct proc *p)
 	struct cgroup_track *t = p->track;
 	char f[PATH_MAX];
 
-	return t != NULL && t->dir &&
+	return t != NULL && HAS_DIR(t) &&
 	       cgroup_oom_count(cg.basefd,
 	           cgroup_file(p, "memory.events", f)) > t->oom_base;
 }
@@ -610,7 +635,7 @@ cgroup_tracking(const struct proc *p)
 {
 	const struct cgroup_track *t = p->track;
 
-	return t != NULL && t->dir ? "cgroup" : "session";
+	return t != NULL && HAS_DIR(t) ? "cgroup" : "session";
 }
 
 /* ---- membership ------------------------------------------------------- */
@@ -690,7 +715,7 @@ cgroup_members_stat(const struct proc *p, bool stat,
 	*nout = 0;
 	if (t == NULL)
 		return 0;
-	if (!t->dir)
+	if (!HAS_DIR(t))
 		return cgroup_fallback_members(cg.tab, cg.loop, t->sid, out, nout);
 	if (cgroup_read_procs(p, &pids, &n) == -1)
 		return -1;
@@ -738,7 +763,7 @@ cgroup_watch(struct proc *p, struct cgroup_track *t)
 {
 	char path[PATH_MAX];
 
-	if (t->wd >= 0 || !t->dir)
+	if (t->wd >= 0 || !HAS_DIR(t))
 		return;
 	if (snprintf(path, sizeof(path), "%s/%s/cgroup.events", cgpath.base,
 	        cgroup_name(p)) < (int)sizeof(path))
@@ -780,7 +805,7 @@ cgroup_leftovers(struct proc *p)
 	p->leftover_pid = 0;
 	if (t == NULL)
 		return 0;
-	if (t->dir) {
+	if (HAS_DIR(t)) {
 		left = cgroup_count_others(p, t);
 		/* Something outlives the main process: from now on its
 		 * leaving is an event (cgroup_watch), so count again. */
@@ -852,7 +877,7 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 	cgroup_watch(p, t);
 	/* cgroup.kill (5.14) kills the whole cgroup at once, forks in
 	 * flight included; the main process is reaped or being killed. */
-	if (sig == SIGKILL && t->dir &&
+	if (sig == SIGKILL && HAS_DIR(t) &&
 	    cgroup_write(cg.basefd, cgroup_file(p, "cgroup.kill", f), "1") ==
 	        0) {
 		t->killed = true;
@@ -877,7 +902,7 @@ cgroup_kill_leftovers(struct proc *p, int sig)
 	if (hit > 0)
 		log_info("%s: SIG%s to %zu leftover process%s", p->fullname,
 		    util_signal_name(sig), hit, hit == 1 ? "" : "es");
-	if (!t->dir && !ev_is_active(&cg.poll))
+	if (!HAS_DIR(t) && !ev_is_active(&cg.poll))
 		ev_timer_start(cg.loop, &cg.poll);
 	return 0;
 }
@@ -933,7 +958,7 @@ cgroup_check_events(struct proc *p)
 	char buf[256], f[PATH_MAX];
 	long long populated = 1;
 
-	if (t == NULL || !t->dir ||
+	if (t == NULL || !HAS_DIR(t) ||
 	    procinfo_read_file(cg.basefd, cgroup_file(p, "cgroup.events", f),
 	        buf, sizeof(buf)) <= 0 ||
 	    procinfo_flat_key(buf, "populated", &populated) == -1 ||
@@ -1038,7 +1063,7 @@ cgroup_delegate(uid_t uid, gid_t gid, char *err, size_t errlen)
 	size_t i;
 	int fd = -1;
 
-	if (!cg.on)
+	if (!CG_ON())
 		return 0;
 	(void)snprintf(self, sizeof(self), "%s/%s", CGROUP_SELF, "cgroup.procs");
 	if (mkdirat(cg.basefd, CGROUP_SELF, 0755) == -1 && errno != EEXIST)

@@ -20,8 +20,8 @@
 #define GR(f) offsetof(struct conf_group, f)
 
 /* The keys of a feature configure may leave out (--disable-health,
- * --disable-events): without it, setting one is an error saying so
- * (KF_ABSENT), never a key silently ignored. */
+ * --disable-events, --disable-cgroups): without it, setting one is an error
+ * saying so (KF_ABSENT), never a key silently ignored. */
 #ifdef HAVE_HEALTH
 #define HEALTH_KEY(flags) (flags), NULL
 #else
@@ -35,6 +35,14 @@
 #define EVENTS_KEY(flags)                                                      \
 	(flags) | KF_ABSENT,                                                   \
 	    "not built into this tendd (configured --disable-events)"
+#endif
+
+#ifdef HAVE_CGROUPS
+#define CGROUP_KEY(flags) (flags), NULL
+#else
+#define CGROUP_KEY(flags)                                                      \
+	(flags) | KF_ABSENT,                                                   \
+	    "not built into this tendd (configured --disable-cgroups)"
 #endif
 
 #define LOGKEYS(s, f)                                                          \
@@ -124,9 +132,11 @@ const struct conf_key cfg_program_keys[] = {
     {"rlimit_nproc", KT_RLIMIT, P(rlimit_nproc), NULL, 0, 0, KF_RESTART, NULL},
     {"rlimit_core", KT_RLIMIT, P(rlimit_core), NULL, 0, 0, KF_RESTART, NULL},
     {"rlimit_as", KT_RLIMIT, P(rlimit_as), NULL, 0, 0, KF_RESTART, NULL},
-    {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0, KF_RESTART, NULL},
-    {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0, KF_RESTART, NULL},
-    {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, KF_RESTART, NULL},
+    {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0,
+        CGROUP_KEY(KF_RESTART)},
+    {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0,
+        CGROUP_KEY(KF_RESTART)},
+    {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, CGROUP_KEY(KF_RESTART)},
     /* supervisord-dependent-startup's keys, read as tend's */
     {"dependent_startup", KT_DEPSTART, P(autostart), NULL, 0, 0, 0, NULL},
     {"dependent_startup_wait_for", KT_WAITFOR, P(depends_on), NULL, 0, 0, 0,
@@ -182,6 +192,8 @@ const struct conf_key cfg_tend_keys[] = {
     {"minfds", KT_LONG, G(minfds), "1024", 0, LONG_MAX, 0, NULL},
     {"minprocs", KT_LONG, G(minprocs), "200", 0, LONG_MAX, 0, NULL},
     {"shutdown_timeout", KT_SECONDS, G(shutdown_timeout), "0", 0, 0, 0, NULL},
+    /* --disable-cgroups: off and auto still mean what they say, a path
+     * is refused (cgroup_init) */
     {"cgroup", KT_STRING, G(cgroup), "auto", 0, 0, 0, NULL},
     {"strict", KT_BOOL, G(strict), "false", 0, 0, 0, NULL},
     {"strip_ansi", KT_BOOL, G(strip_ansi), "false", 0, 0, 0, NULL},
