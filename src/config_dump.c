@@ -193,6 +193,7 @@ pr_rlimit(FILE *fp, const struct conf_key *k, const void *base)
 	pr_rlimit_one(fp, rl->hard);
 }
 
+#ifdef HAVE_EVENTS
 /* events=: the concrete types, in evbus.h's order. */
 static void
 pr_events(FILE *fp, const struct conf_key *k, const void *base)
@@ -209,6 +210,7 @@ pr_events(FILE *fp, const struct conf_key *k, const void *base)
 			sep = ",";
 		}
 }
+#endif
 
 static void
 pr_ignored(FILE *fp, const struct conf_key *k, const void *base)
@@ -225,6 +227,7 @@ pr_alias(FILE *fp, const struct conf_key *k, const void *base)
 	    fp);
 }
 
+#ifdef HAVE_HEALTH
 static void
 pr_health(FILE *fp, const struct conf_key *k, const void *base)
 {
@@ -238,6 +241,7 @@ pr_hcaction(FILE *fp, const struct conf_key *k, const void *base)
 {
 	cfg_health_action_print(fp, *CFIELD(k, base, int));
 }
+#endif
 
 typedef void printer(FILE *fp, const struct conf_key *k, const void *base);
 
@@ -247,7 +251,11 @@ static printer *const printers[] = {
     [KT_DIR] = pr_str,
     [KT_BOOL] = pr_bool,
     [KT_INT] = pr_int,
+#ifdef HAVE_EVENTS
     [KT_EVENTS] = pr_events,
+#else
+    [KT_EVENTS] = pr_ignored,
+#endif
     [KT_LONG] = pr_long,
     [KT_SECONDS] = pr_double,
     [KT_SIZE] = pr_u64,
@@ -274,12 +282,18 @@ static printer *const printers[] = {
     [KT_PERCENT] = pr_double,
     [KT_DEPSTART] = pr_alias,
     [KT_WAITFOR] = pr_alias,
+/* A feature configure left out: its keys print "(not built in)"
+ * (dump_key) and its printers are not linked. */
+#ifdef HAVE_HEALTH
     [KT_HEALTHCHECK] = pr_health,
     [KT_HCACTION] = pr_hcaction,
+#endif
+#ifdef HAVE_FCGI
     [KT_FCGI_SOCKET] = cfg_fcgi_print,
     [KT_FCGI_OWNER] = cfg_fcgi_print,
     [KT_FCGI_MODE] = cfg_fcgi_print,
     [KT_FCGI_BACKLOG] = cfg_fcgi_print,
+#endif
 };
 
 /* ------------------------------------------------------------------ */
@@ -301,7 +315,9 @@ static void
 dump_key(FILE *fp, const struct conf_key *k, const void *base)
 {
 	dump_name(fp, k->name);
-	if (k->off != NOFIELD && (base = cfg_key_base(k, base)) == NULL)
+	if (k->flags & KF_ABSENT)
+		(void)fputs("(not built in)", fp);
+	else if (k->off != NOFIELD && (base = cfg_key_base(k, base)) == NULL)
 		(void)fputs("(no healthcheck)", fp);
 	else if (k->off == NOFIELD)
 		pr_ignored(fp, k, base);

@@ -313,7 +313,17 @@ void cfg_fcgi_print(FILE *fp, const struct conf_key *k, const void *base);
 void cfg_fcgi_check(struct loader *ld, const struct rsec *s,
     struct conf_proc *t, int owner_line);
 /* Is S an [fcgi-program:x]? */
+#ifdef HAVE_FCGI
 bool cfg_sec_fcgi(const struct rsec *s);
+#else
+/* --disable-fcgi: config_read.c refused the section. */
+static inline bool
+cfg_sec_fcgi(const struct rsec *s)
+{
+	(void)s;
+	return false;
+}
+#endif
 /* config_num.c: text -> number, -1 with ERR filled. */
 int cfg_parse_octal(const char *s, int *out, char *err, size_t errlen);
 int cfg_parse_exitcodes(

@@ -20,8 +20,9 @@
 #define GR(f) offsetof(struct conf_group, f)
 
 /* The keys of a feature configure may leave out (--disable-health,
- * --disable-events, --disable-cgroups): without it, setting one is an error
- * saying so (KF_ABSENT), never a key silently ignored. */
+ * --disable-events, --disable-fcgi, --disable-cgroups): without it,
+ * setting one is an error saying so (KF_ABSENT), never a key silently
+ * ignored. */
 #ifdef HAVE_HEALTH
 #define HEALTH_KEY(flags) (flags), NULL
 #else
@@ -37,6 +38,13 @@
 	    "not built into this tendd (configured --disable-events)"
 #endif
 
+#ifdef HAVE_FCGI
+#define FCGI_KEY(flags) (flags), NULL
+#else
+#define FCGI_KEY(flags)                                                        \
+	(flags) | KF_ABSENT,                                                   \
+	    "not built into this tendd (configured --disable-fcgi)"
+#endif
 #ifdef HAVE_CGROUPS
 #define CGROUP_KEY(flags) (flags), NULL
 #else
@@ -96,14 +104,14 @@ const struct conf_key cfg_program_keys[] = {
         KF_PROC | KF_RESTART | KF_POOLED, NULL},
     /* [fcgi-program:x] only: the socket given to the workers as fd 0;
      * a reload keeps it unless socket= changes (fcgisock.c) */
-    {"socket", KT_FCGI_SOCKET, P(fcgi), NULL, 0, 0, KF_FCGI | KF_RESTART,
-        NULL},
-    {"socket_owner", KT_FCGI_OWNER, P(fcgi), NULL, 0, 0, KF_FCGI | KF_POLICY,
-        NULL},
-    {"socket_mode", KT_FCGI_MODE, P(fcgi), NULL, 0, 0, KF_FCGI | KF_POLICY,
-        NULL},
+    {"socket", KT_FCGI_SOCKET, P(fcgi), NULL, 0, 0,
+        FCGI_KEY(KF_FCGI | KF_RESTART)},
+    {"socket_owner", KT_FCGI_OWNER, P(fcgi), NULL, 0, 0,
+        FCGI_KEY(KF_FCGI | KF_POLICY)},
+    {"socket_mode", KT_FCGI_MODE, P(fcgi), NULL, 0, 0,
+        FCGI_KEY(KF_FCGI | KF_POLICY)},
     {"socket_backlog", KT_FCGI_BACKLOG, P(fcgi), NULL, 0, 0,
-        KF_FCGI | KF_POLICY, NULL},
+        FCGI_KEY(KF_FCGI | KF_POLICY)},
     /* tend additions */
     {"stdin_pipe", KT_BOOL, P(stdin_pipe), NULL, 0, 0,
         KF_RESTART | KF_PROGRAM, NULL},

@@ -82,6 +82,15 @@ section_absent(struct loader *ld, const struct sect_info *info,
 		return true;
 	}
 #endif
+#ifndef HAVE_FCGI
+	if (strcmp(info->name, "fcgi-program") == 0) {
+		cfg_lerr(ld, ld->curfile, line,
+		    "[%s]: FastCGI programs are not built into this tendd "
+		    "(configured --disable-fcgi)",
+		    name);
+		return true;
+	}
+#endif
 	(void)ld;
 	(void)info;
 	(void)name;
@@ -745,7 +754,8 @@ cfg_apply_key(struct loader *ld, int file, int line, const struct conf_key *k,
 }
 
 /* The built-in defaults of TAB into BASE (keys whose default needs
- * no interpolation). */
+ * no interpolation; a key of a feature not built in has none: its
+ * field stays zero). */
 void
 cfg_apply_defaults(struct loader *ld, const struct conf_key *tab, void *base)
 {
@@ -753,7 +763,7 @@ cfg_apply_defaults(struct loader *ld, const struct conf_key *tab, void *base)
 	char err[256];
 
 	for (; tab->name != NULL; tab++)
-		if (tab->def != NULL && !(tab->flags & KF_PROC) &&
+		if (tab->def != NULL && !(tab->flags & (KF_PROC | KF_ABSENT)) &&
 		    cfg_parse_value(
 		        &vc, tab, tab->def, base, err, sizeof(err)) == -1 &&
 		    !ld->oom)

@@ -426,7 +426,8 @@ resolve_process(struct loader *ld, struct rsec *s, const struct rkey **slots,
 	size_t j;
 
 	for (j = 0, k = cfg_program_keys; k->name != NULL; k++, j++) {
-		if (!(k->flags & KF_PROC))
+		/* (a key of a feature not built in has no value at all) */
+		if ((k->flags & (KF_PROC | KF_ABSENT)) != KF_PROC)
 			continue;
 		if (slots[j] != NULL)
 			(void)cfg_apply_rkey(ld, s, slots[j], k, vars, nvars, p);
@@ -542,6 +543,7 @@ program_settle(struct loader *ld, struct rsec *s, const struct rkey **slots,
 		    "killasgroup: cannot be false when stopasgroup is true");
 	if (slot_of(slots, "command") == NULL)
 		cfg_lerr(ld, s->file, s->line, "[%s] has no command=", s->name);
+#ifdef HAVE_FCGI
 	if (cfg_sec_fcgi(s)) {
 		const struct rkey *own = slot_of(slots, "socket_owner");
 
@@ -549,6 +551,7 @@ program_settle(struct loader *ld, struct rsec *s, const struct rkey **slots,
 			own = slot_of(slots, "socket_mode");
 		cfg_fcgi_check(ld, s, t, own ? own->line : s->line);
 	}
+#endif
 	pn = slot_of(slots, "process_name");
 	np = slot_of(slots, "numprocs");
 	if (t->numprocs > 1 &&
@@ -616,7 +619,9 @@ resolve_program(
 		p->file = cfg_xstrdup(ld, cfg_file_path(ld, s->file));
 		p->line = s->line;
 		resolve_process(ld, s, slots, p, vars, TEND_NELEM(vars));
+#ifdef HAVE_HEALTH
 		cfg_health_settle(p);
+#endif
 		proc_intern(ld, p);
 		add_proc(ld, p, rp->gpriority, order);
 	}

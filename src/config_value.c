@@ -381,6 +381,7 @@ pv_octal(const struct valctx *vc, const struct conf_key *k, const char *v,
 	return cfg_parse_octal(v, FIELD(k, base, int), err, errlen);
 }
 
+#ifdef HAVE_EVENTS
 /* events=: supervisord upper-cases each name, then looks it up. */
 static int
 pv_events(const struct valctx *vc, const struct conf_key *k, const char *v,
@@ -409,6 +410,7 @@ pv_events(const struct valctx *vc, const struct conf_key *k, const char *v,
 	*FIELD(k, base, uint32_t) = mask;
 	return 0;
 }
+#endif
 
 static const char *const autorestart_words[] = {
     "false", "true", "unexpected", NULL};
@@ -735,11 +737,13 @@ eq_double(const struct conf_key *k, const void *a, const void *b)
 	return *CFIELD(k, a, double) == *CFIELD(k, b, double);
 }
 
+#ifdef HAVE_EVENTS
 static bool
 eq_u32(const struct conf_key *k, const void *a, const void *b)
 {
 	return *CFIELD(k, a, uint32_t) == *CFIELD(k, b, uint32_t);
 }
+#endif
 
 static bool
 eq_u64(const struct conf_key *k, const void *a, const void *b)
@@ -929,6 +933,7 @@ fr_nothing(const struct conf_key *k, void *base)
 {
 }
 
+#ifdef HAVE_HEALTH
 static int
 pv_health(const struct valctx *vc, const struct conf_key *k, const char *v,
     void *base, char *err, size_t errlen)
@@ -965,6 +970,7 @@ pv_hcaction(const struct valctx *vc, const struct conf_key *k, const char *v,
 {
 	return cfg_health_action_parse(v, FIELD(k, base, int), err, errlen);
 }
+#endif
 
 /* Everything tend knows about a type of value. */
 struct key_ops {
@@ -977,6 +983,8 @@ struct key_ops {
 	size_t size;
 	void (*free)(const struct conf_key *k, void *base);
 };
+
+#define OPS_ABSENT {pv_nothing, eq_nothing, NULL, 0, fr_nothing}
 
 static const struct key_ops key_ops[] = {
     [KT_STRING] = {pv_string, eq_str, cp_str, 0, fr_str},
@@ -1012,6 +1020,10 @@ static const struct key_ops key_ops[] = {
     [KT_PERCENT] = {pv_percent, eq_double, NULL, sizeof(double), fr_nothing},
     [KT_DEPSTART] = {pv_depstart, eq_nothing, NULL, 0, fr_nothing},
     [KT_WAITFOR] = {pv_waitfor, eq_nothing, NULL, 0, fr_nothing},
+/* A feature configure left out: its keys are KF_ABSENT (refused before
+ * any value is read) and its fields stay zero, so its types take the
+ * ignored one's operations and its code is not linked. */
+#ifdef HAVE_FCGI
     [KT_FCGI_SOCKET] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
         cfg_fcgi_free},
     [KT_FCGI_OWNER] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
@@ -1020,9 +1032,24 @@ static const struct key_ops key_ops[] = {
         cfg_fcgi_free},
     [KT_FCGI_BACKLOG] = {cfg_fcgi_parse, cfg_fcgi_equal, cfg_fcgi_copy, 0,
         cfg_fcgi_free},
+#else
+    [KT_FCGI_SOCKET] = OPS_ABSENT,
+    [KT_FCGI_OWNER] = OPS_ABSENT,
+    [KT_FCGI_MODE] = OPS_ABSENT,
+    [KT_FCGI_BACKLOG] = OPS_ABSENT,
+#endif
+#ifdef HAVE_HEALTH
     [KT_HEALTHCHECK] = {pv_health, eq_health, cp_nothing, 0, fr_health},
     [KT_HCACTION] = {pv_hcaction, eq_int, NULL, sizeof(int), fr_nothing},
+#else
+    [KT_HEALTHCHECK] = OPS_ABSENT,
+    [KT_HCACTION] = OPS_ABSENT,
+#endif
+#ifdef HAVE_EVENTS
     [KT_EVENTS] = {pv_events, eq_u32, NULL, sizeof(uint32_t), fr_nothing},
+#else
+    [KT_EVENTS] = OPS_ABSENT,
+#endif
 };
 
 /* Enum fields are read and written as int. */

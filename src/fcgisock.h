@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#ifdef HAVE_FCGI
 /* At start-up, after the config and before anything is spawned: take
  * the sockets of a hand-over back, if tendd re-executed. */
 void fcgisock_init(void);
@@ -34,5 +35,32 @@ int fcgisock_fd(const struct conf_fcgi *f, char *err, size_t errlen);
 
 /* At exit: close every socket, unlink the UNIX ones tendd made. */
 void fcgisock_close(void);
+#else
+/* Built --disable-fcgi: no [fcgi-program:x] loads, so there is no
+ * socket to hold (config_read.c refuses the section). */
+static inline void
+fcgisock_init(void)
+{
+}
+static inline int
+fcgisock_sync(const struct tend_conf *conf, char *err, size_t errlen)
+{
+	(void)conf;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+static inline int
+fcgisock_fd(const struct conf_fcgi *f, char *err, size_t errlen)
+{
+	(void)f;
+	(void)snprintf(err, errlen, "FastCGI programs are not built in");
+	return -1;
+}
+static inline void
+fcgisock_close(void)
+{
+}
+#endif
 
 #endif /* TEND_FCGISOCK_H */
