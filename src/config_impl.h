@@ -93,20 +93,47 @@ enum key_type {
 #define KF_LISTENER 0x1000 /* only in [eventlistener:x] */
 #define KF_PROGRAM 0x2000  /* not in [eventlistener:x] */
 /* The feature the key drives is not built into this tendd (configure's
- * --disable-*): setting it is an error, whose text is the row's warn. */
+ * --disable-*): setting it is an error naming the row's absent switch. */
 #define KF_ABSENT 0x4000
 
-#define NOFIELD ((size_t)-1)
+#define NOFIELD 0xffff
 
+/* The bounds of a KT_INT or KT_LONG key (cfg_parse_int_range). */
+enum key_range {
+	R_NONE,     /* not a number */
+	R_NONNEG,   /* 0..INT_MAX */
+	R_HALF,     /* 0..INT_MAX / 2 */
+	R_POS,      /* 1..INT_MAX */
+	R_INT,      /* INT_MIN..INT_MAX */
+	R_LONG,     /* 0..LONG_MAX */
+	R_NUMPROCS, /* 1..CONF_MAX_NUMPROCS */
+};
+
+/* The configure switch that left a KF_ABSENT key's feature out, in the
+ * flags' high bits: KF_ABSENT | ABSENT_HEALTH << KF_ABSENT_SHIFT. */
+#define KF_ABSENT_SHIFT 16
+enum key_absent {
+	ABSENT_NONE,
+	ABSENT_HEALTH,
+	ABSENT_EVENTS,
+	ABSENT_FCGI,
+	ABSENT_CGROUPS,
+};
+
+/* A row of a key table: 24 bytes (an embedded tendd carries ~130). */
 struct conf_key {
 	const char *name;
-	enum key_type type;
-	size_t off;       /* field offset, or NOFIELD */
-	const char *def;  /* default, as it would be written; NULL: none */
-	long min, max;    /* KT_INT, KT_LONG */
-	unsigned flags;   /* KF_* */
-	const char *warn; /* a warning given whenever the key is set */
+	const char *def;     /* default, as it would be written; NULL: none */
+	unsigned char type;  /* enum key_type */
+	unsigned char range; /* enum key_range */
+	unsigned short off;  /* field offset, or NOFIELD */
+	unsigned flags;      /* KF_*, and the switch of a KF_ABSENT key */
 };
+
+/* The switch that left K (KF_ABSENT) out, for "KEY: not built into this
+ * tendd (configured --disable-SWITCH)": "health", "events", ... */
+const char *cfg_key_absent(const struct conf_key *k);
+#define ABSENT_FMT "%s: not built into this tendd (configured --disable-%s)"
 
 /* The field of key K in the struct at BASE. */
 #define FIELD(k, base, type) ((type *)(void *)((char *)(base) + (k)->off))

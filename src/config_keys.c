@@ -24,247 +24,230 @@
  * setting one is an error saying so (KF_ABSENT), never a key silently
  * ignored. */
 #ifdef HAVE_HEALTH
-#define HEALTH_KEY(flags) (flags), NULL
+#define HEALTH_KEY(flags) (flags)
 #else
 #define HEALTH_KEY(flags)                                                      \
-	(flags) | KF_ABSENT,                                                   \
-	    "not built into this tendd (configured --disable-health)"
+	((flags) | KF_ABSENT | ABSENT_HEALTH << KF_ABSENT_SHIFT)
 #endif
 #ifdef HAVE_EVENTS
-#define EVENTS_KEY(flags) (flags), NULL
+#define EVENTS_KEY(flags) (flags)
 #else
 #define EVENTS_KEY(flags)                                                      \
-	(flags) | KF_ABSENT,                                                   \
-	    "not built into this tendd (configured --disable-events)"
+	((flags) | KF_ABSENT | ABSENT_EVENTS << KF_ABSENT_SHIFT)
 #endif
 
 #ifdef HAVE_FCGI
-#define FCGI_KEY(flags) (flags), NULL
+#define FCGI_KEY(flags) (flags)
 #else
-#define FCGI_KEY(flags)                                                        \
-	(flags) | KF_ABSENT,                                                   \
-	    "not built into this tendd (configured --disable-fcgi)"
+#define FCGI_KEY(flags) ((flags) | KF_ABSENT | ABSENT_FCGI << KF_ABSENT_SHIFT)
 #endif
 #ifdef HAVE_CGROUPS
-#define CGROUP_KEY(flags) (flags), NULL
+#define CGROUP_KEY(flags) (flags)
 #else
 #define CGROUP_KEY(flags)                                                      \
-	(flags) | KF_ABSENT,                                                   \
-	    "not built into this tendd (configured --disable-cgroups)"
+	((flags) | KF_ABSENT | ABSENT_CGROUPS << KF_ABSENT_SHIFT)
 #endif
 
 #define LOGKEYS(s, f)                                                          \
-	{s "_logfile", KT_LOGFILE, P(f), "AUTO", 0, 0, KF_PROC | KF_RESTART,   \
-	    NULL},                                                             \
-	    {s "_logfile_maxbytes", KT_SIZE, P(f.maxbytes), "50MB", 0, 0,      \
-	        KF_POLICY, NULL},                                              \
-	    {s "_logfile_backups", KT_INT, P(f.backups), "10", 0, INT_MAX,     \
-	        KF_POLICY, NULL},                                              \
-	    {s "_capture_maxbytes", KT_SIZE, P(f.capture_maxbytes), "0", 0, 0, \
-	        EVENTS_KEY(KF_POLICY)},                                        \
-	    {s "_events_enabled", KT_BOOL, P(f.events_enabled), "false", 0, 0, \
-	        EVENTS_KEY(KF_POLICY)},                                        \
+	{s "_logfile", "AUTO", KT_LOGFILE, R_NONE, P(f),                       \
+	    KF_PROC | KF_RESTART},                                             \
+	    {s "_logfile_maxbytes", "50MB", KT_SIZE, R_NONE, P(f.maxbytes),    \
+	        KF_POLICY},                                                    \
+	    {s "_logfile_backups", "10", KT_INT, R_NONNEG, P(f.backups),       \
+	        KF_POLICY},                                                    \
+	    {s "_capture_maxbytes", "0", KT_SIZE, R_NONE,                      \
+	        P(f.capture_maxbytes), EVENTS_KEY(KF_POLICY)},                 \
+	    {s "_events_enabled", "false", KT_BOOL, R_NONE,                    \
+	        P(f.events_enabled), EVENTS_KEY(KF_POLICY)},                   \
 	{                                                                      \
-		s "_syslog", KT_BOOL, P(f.syslog), "false", 0, 0, KF_RESTART,  \
-		    NULL                                                       \
+		s "_syslog", "false", KT_BOOL, R_NONE, P(f.syslog), KF_RESTART \
 	}
 
 /* [program:NAME]: supervisord's keys, then tend's. */
 const struct conf_key cfg_program_keys[] = {
-    {"command", KT_COMMAND, P(command), NULL, 0, 0,
-        KF_PROC | KF_RESTART | KF_POOLED, NULL},
-    {"process_name", KT_NAME, P(name), "%(program_name)s", 0, 0,
-        KF_PROC | KF_POLICY, NULL},
-    {"numprocs", KT_INT, P(numprocs), "1", 1, CONF_MAX_NUMPROCS, KF_SET, NULL},
-    {"numprocs_start", KT_INT, P(numprocs_start), "0", 0, INT_MAX / 2, KF_SET,
-        NULL},
-    {"priority", KT_INT, P(priority), "999", INT_MIN, INT_MAX, KF_POLICY, NULL},
-    {"autostart", KT_BOOL, P(autostart), "true", 0, 0, KF_POLICY, NULL},
-    {"startsecs", KT_SECONDS, P(startsecs), "1", 0, 0, KF_POLICY, NULL},
-    {"startretries", KT_INT, P(startretries), "3", 0, INT_MAX, KF_POLICY, NULL},
-    {"autorestart", KT_AUTORESTART, P(autorestart), "unexpected", 0, 0,
-        KF_POLICY, NULL},
-    {"exitcodes", KT_EXITCODES, P(exitcodes), "0", 0, 0, KF_POLICY, NULL},
-    {"stopsignal", KT_SIGNAL, P(stopsignal), "TERM", 0, 0, KF_RESTART, NULL},
-    {"stopwaitsecs", KT_SECONDS, P(stopwaitsecs), "10", 0, 0, KF_POLICY, NULL},
-    {"stopasgroup", KT_BOOL, P(stopasgroup), "false", 0, 0, KF_RESTART, NULL},
-    {"killasgroup", KT_BOOL, P(killasgroup), NULL, 0, 0, KF_RESTART, NULL},
-    {"user", KT_USER, P(user), NULL, 0, 0, KF_RESTART | KF_INHERIT | KF_POOLED,
-        NULL},
-    {"redirect_stderr", KT_BOOL, P(redirect_stderr), "false", 0, 0, KF_RESTART,
-        NULL},
+    {"command", NULL, KT_COMMAND, R_NONE, P(command),
+        KF_PROC | KF_RESTART | KF_POOLED},
+    {"process_name", "%(program_name)s", KT_NAME, R_NONE, P(name),
+        KF_PROC | KF_POLICY},
+    {"numprocs", "1", KT_INT, R_NUMPROCS, P(numprocs), KF_SET},
+    {"numprocs_start", "0", KT_INT, R_HALF, P(numprocs_start), KF_SET},
+    {"priority", "999", KT_INT, R_INT, P(priority), KF_POLICY},
+    {"autostart", "true", KT_BOOL, R_NONE, P(autostart), KF_POLICY},
+    {"startsecs", "1", KT_SECONDS, R_NONE, P(startsecs), KF_POLICY},
+    {"startretries", "3", KT_INT, R_NONNEG, P(startretries), KF_POLICY},
+    {"autorestart", "unexpected", KT_AUTORESTART, R_NONE, P(autorestart),
+        KF_POLICY},
+    {"exitcodes", "0", KT_EXITCODES, R_NONE, P(exitcodes), KF_POLICY},
+    {"stopsignal", "TERM", KT_SIGNAL, R_NONE, P(stopsignal), KF_RESTART},
+    {"stopwaitsecs", "10", KT_SECONDS, R_NONE, P(stopwaitsecs), KF_POLICY},
+    {"stopasgroup", "false", KT_BOOL, R_NONE, P(stopasgroup), KF_RESTART},
+    {"killasgroup", NULL, KT_BOOL, R_NONE, P(killasgroup), KF_RESTART},
+    {"user", NULL, KT_USER, R_NONE, P(user),
+        KF_RESTART | KF_INHERIT | KF_POOLED},
+    {"redirect_stderr", "false", KT_BOOL, R_NONE, P(redirect_stderr),
+        KF_RESTART},
     LOGKEYS("stdout", out),
     LOGKEYS("stderr", err),
-    {"environment", KT_ENVIRON, P(environment), NULL, 0, 0,
-        KF_PROC | KF_RESTART, NULL},
-    {"directory", KT_STRING, P(directory), NULL, 0, 0,
-        KF_PROC | KF_RESTART | KF_INHERIT | KF_POOLED, NULL},
-    {"umask", KT_OCTAL, P(umask), NULL, 0, 0, KF_RESTART | KF_INHERIT, NULL},
-    {"serverurl", KT_STRING, P(serverurl), NULL, 0, 0,
-        KF_PROC | KF_RESTART | KF_POOLED, NULL},
+    {"environment", NULL, KT_ENVIRON, R_NONE, P(environment),
+        KF_PROC | KF_RESTART},
+    {"directory", NULL, KT_STRING, R_NONE, P(directory),
+        KF_PROC | KF_RESTART | KF_INHERIT | KF_POOLED},
+    {"umask", NULL, KT_OCTAL, R_NONE, P(umask), KF_RESTART | KF_INHERIT},
+    {"serverurl", NULL, KT_STRING, R_NONE, P(serverurl),
+        KF_PROC | KF_RESTART | KF_POOLED},
     /* [fcgi-program:x] only: the socket given to the workers as fd 0;
      * a reload keeps it unless socket= changes (fcgisock.c) */
-    {"socket", KT_FCGI_SOCKET, P(fcgi), NULL, 0, 0,
+    {"socket", NULL, KT_FCGI_SOCKET, R_NONE, P(fcgi),
         FCGI_KEY(KF_FCGI | KF_RESTART)},
-    {"socket_owner", KT_FCGI_OWNER, P(fcgi), NULL, 0, 0,
+    {"socket_owner", NULL, KT_FCGI_OWNER, R_NONE, P(fcgi),
         FCGI_KEY(KF_FCGI | KF_POLICY)},
-    {"socket_mode", KT_FCGI_MODE, P(fcgi), NULL, 0, 0,
+    {"socket_mode", NULL, KT_FCGI_MODE, R_NONE, P(fcgi),
         FCGI_KEY(KF_FCGI | KF_POLICY)},
-    {"socket_backlog", KT_FCGI_BACKLOG, P(fcgi), NULL, 0, 0,
+    {"socket_backlog", NULL, KT_FCGI_BACKLOG, R_NONE, P(fcgi),
         FCGI_KEY(KF_FCGI | KF_POLICY)},
     /* tend additions */
-    {"stdin_pipe", KT_BOOL, P(stdin_pipe), NULL, 0, 0,
-        KF_RESTART | KF_PROGRAM, NULL},
-    {"readiness", KT_READINESS, P(readiness), "none", 0, 0, KF_RESTART, NULL},
-    {"depends_on", KT_NAMELIST, P(depends_on), NULL, 0, 0, KF_POLICY, NULL},
-    {"pdeathsig", KT_SIGNAL, P(pdeathsig), "KILL", 0, 0, KF_NONE | KF_RESTART,
-        NULL},
-    {"environment_file", KT_PATH, P(environment_file), NULL, 0, 0,
-        KF_PROC | KF_RESTART | KF_POOLED, NULL},
-    {"restart_delay", KT_SECONDS, P(restart_delay), "0", 0, 0, KF_POLICY, NULL},
-    {"restart_backoff_max", KT_SECONDS, P(restart_backoff_max), "0", 0, 0,
-        KF_POLICY, NULL},
-    {"restart_backoff_reset", KT_SECONDS, P(restart_backoff_reset), "60", 0, 0,
-        KF_POLICY, NULL},
-    {"readiness_timeout", KT_SECONDS, P(readiness_timeout), "90", 0, 0,
-        KF_POLICY, NULL},
-    {"watchdog_sec", KT_SECONDS, P(watchdog_sec), "0", 0, 0, KF_RESTART, NULL},
-    {"critical", KT_CRITICAL, P(critical), "false", 0, 0, KF_POLICY, NULL},
-    {"log_prefix", KT_BOOL, P(log_prefix), "false", 0, 0, KF_RESTART, NULL},
-    {"log_timestamps", KT_BOOL, P(log_timestamps), "false", 0, 0, KF_RESTART,
-        NULL},
-    {"stop_leftovers", KT_BOOL, P(stop_leftovers), "true", 0, 0, KF_POLICY,
-        NULL},
-    {"rlimit_nofile", KT_RLIMIT, P(rlimit_nofile), NULL, 0, 0, KF_RESTART,
-        NULL},
-    {"rlimit_nproc", KT_RLIMIT, P(rlimit_nproc), NULL, 0, 0, KF_RESTART, NULL},
-    {"rlimit_core", KT_RLIMIT, P(rlimit_core), NULL, 0, 0, KF_RESTART, NULL},
-    {"rlimit_as", KT_RLIMIT, P(rlimit_as), NULL, 0, 0, KF_RESTART, NULL},
-    {"memory_max", KT_SIZE, P(memory_max), "0", 0, 0,
+    {"stdin_pipe", NULL, KT_BOOL, R_NONE, P(stdin_pipe),
+        KF_RESTART | KF_PROGRAM},
+    {"readiness", "none", KT_READINESS, R_NONE, P(readiness), KF_RESTART},
+    {"depends_on", NULL, KT_NAMELIST, R_NONE, P(depends_on), KF_POLICY},
+    {"pdeathsig", "KILL", KT_SIGNAL, R_NONE, P(pdeathsig),
+        KF_NONE | KF_RESTART},
+    {"environment_file", NULL, KT_PATH, R_NONE, P(environment_file),
+        KF_PROC | KF_RESTART | KF_POOLED},
+    {"restart_delay", "0", KT_SECONDS, R_NONE, P(restart_delay), KF_POLICY},
+    {"restart_backoff_max", "0", KT_SECONDS, R_NONE, P(restart_backoff_max),
+        KF_POLICY},
+    {"restart_backoff_reset", "60", KT_SECONDS, R_NONE,
+        P(restart_backoff_reset), KF_POLICY},
+    {"readiness_timeout", "90", KT_SECONDS, R_NONE, P(readiness_timeout),
+        KF_POLICY},
+    {"watchdog_sec", "0", KT_SECONDS, R_NONE, P(watchdog_sec), KF_RESTART},
+    {"critical", "false", KT_CRITICAL, R_NONE, P(critical), KF_POLICY},
+    {"log_prefix", "false", KT_BOOL, R_NONE, P(log_prefix), KF_RESTART},
+    {"log_timestamps", "false", KT_BOOL, R_NONE, P(log_timestamps), KF_RESTART},
+    {"stop_leftovers", "true", KT_BOOL, R_NONE, P(stop_leftovers), KF_POLICY},
+    {"rlimit_nofile", NULL, KT_RLIMIT, R_NONE, P(rlimit_nofile), KF_RESTART},
+    {"rlimit_nproc", NULL, KT_RLIMIT, R_NONE, P(rlimit_nproc), KF_RESTART},
+    {"rlimit_core", NULL, KT_RLIMIT, R_NONE, P(rlimit_core), KF_RESTART},
+    {"rlimit_as", NULL, KT_RLIMIT, R_NONE, P(rlimit_as), KF_RESTART},
+    {"memory_max", "0", KT_SIZE, R_NONE, P(memory_max), CGROUP_KEY(KF_RESTART)},
+    {"memory_high", "0", KT_SIZE, R_NONE, P(memory_high),
         CGROUP_KEY(KF_RESTART)},
-    {"memory_high", KT_SIZE, P(memory_high), "0", 0, 0,
-        CGROUP_KEY(KF_RESTART)},
-    {"cpu_max", KT_PERCENT, P(cpu_max), NULL, 0, 0, CGROUP_KEY(KF_RESTART)},
+    {"cpu_max", NULL, KT_PERCENT, R_NONE, P(cpu_max), CGROUP_KEY(KF_RESTART)},
     /* supervisord-dependent-startup's keys, read as tend's */
-    {"dependent_startup", KT_DEPSTART, P(autostart), NULL, 0, 0, 0, NULL},
-    {"dependent_startup_wait_for", KT_WAITFOR, P(depends_on), NULL, 0, 0, 0,
-        NULL},
-    {"healthcheck", KT_HEALTHCHECK, P(health), "none", 0, 0,
+    {"dependent_startup", NULL, KT_DEPSTART, R_NONE, P(autostart), 0},
+    {"dependent_startup_wait_for", NULL, KT_WAITFOR, R_NONE, P(depends_on), 0},
+    {"healthcheck", "none", KT_HEALTHCHECK, R_NONE, P(health),
         HEALTH_KEY(KF_PROC | KF_RESTART)},
     /* KF_HEALTH: fields of struct conf_health, after healthcheck= */
-    {"healthcheck_interval", KT_SECONDS, HC(interval), "10", 0, 0,
+    {"healthcheck_interval", "10", KT_SECONDS, R_NONE, HC(interval),
         HEALTH_KEY(KF_HEALTH | KF_RESTART)},
-    {"healthcheck_timeout", KT_SECONDS, HC(timeout), "5", 0, 0,
+    {"healthcheck_timeout", "5", KT_SECONDS, R_NONE, HC(timeout),
         HEALTH_KEY(KF_HEALTH | KF_RESTART)},
-    {"healthcheck_retries", KT_INT, HC(retries), "3", 1, INT_MAX,
+    {"healthcheck_retries", "3", KT_INT, R_POS, HC(retries),
         HEALTH_KEY(KF_HEALTH | KF_RESTART)},
-    {"healthcheck_start_period", KT_SECONDS, HC(start_period), "0", 0, 0,
+    {"healthcheck_start_period", "0", KT_SECONDS, R_NONE, HC(start_period),
         HEALTH_KEY(KF_HEALTH | KF_RESTART)},
-    {"healthcheck_action", KT_HCACTION, HC(action), "restart", 0, 0,
+    {"healthcheck_action", "restart", KT_HCACTION, R_NONE, HC(action),
         HEALTH_KEY(KF_HEALTH | KF_RESTART)},
     /* [eventlistener:x] only (a pool) */
-    {"events", KT_EVENTS, P(events), NULL, 0, 0, KF_RESTART | KF_LISTENER,
-        NULL},
-    {"buffer_size", KT_INT, P(buffer_size), "10", 1, INT_MAX,
-        KF_RESTART | KF_LISTENER, NULL},
-    {"result_handler", KT_IGNORED, NOFIELD, NULL, 0, 0, KF_LISTENER, NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"events", NULL, KT_EVENTS, R_NONE, P(events), KF_RESTART | KF_LISTENER},
+    {"buffer_size", "10", KT_INT, R_POS, P(buffer_size),
+        KF_RESTART | KF_LISTENER},
+    {"result_handler", NULL, KT_IGNORED, R_NONE, NOFIELD, KF_LISTENER},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 const struct conf_key cfg_group_keys[] = {
-    {"programs", KT_NAMELIST, GR(programs), NULL, 0, 0, 0, NULL},
-    {"priority", KT_INT, GR(priority), "999", INT_MIN, INT_MAX, 0, NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"programs", NULL, KT_NAMELIST, R_NONE, GR(programs), 0},
+    {"priority", "999", KT_INT, R_INT, GR(priority), 0},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 const struct conf_key cfg_include_keys[] = {
-    {"files", KT_INCLUDE, NOFIELD, NULL, 0, 0, 0, NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"files", NULL, KT_INCLUDE, R_NONE, NOFIELD, 0},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 /* [tend]: the global settings under tend's own names. */
 const struct conf_key cfg_tend_keys[] = {
-    {"socket", KT_PATH, G(socket), NULL, 0, 0, 0, NULL},
-    {"socket_mode", KT_OCTAL, G(socket_mode), "0700", 0, 0, 0, NULL},
-    {"socket_owner", KT_OWNER, G(socket_owner), NULL, 0, 0, 0, NULL},
-    {"logfile", KT_PATH, G(logfile), NULL, 0, 0, KF_DIRPATH | KF_SYSLOG, NULL},
-    {"logfile_maxbytes", KT_SIZE, G(logfile_maxbytes), "50MB", 0, 0, 0, NULL},
-    {"logfile_backups", KT_INT, G(logfile_backups), "10", 0, INT_MAX, 0, NULL},
-    {"loglevel", KT_LOGLEVEL, G(loglevel), "info", 0, 0, 0, NULL},
-    {"pidfile", KT_PATH, G(pidfile), NULL, 0, 0, KF_DIRPATH, NULL},
-    {"umask", KT_OCTAL, G(umask), "022", 0, 0, 0, NULL},
-    {"directory", KT_DIR, G(directory), NULL, 0, 0, 0, NULL},
-    {"childlogdir", KT_DIR, G(childlogdir), NULL, 0, 0, 0, NULL},
-    {"environment", KT_ENVIRON, G(environment), NULL, 0, 0, 0, NULL},
-    {"identifier", KT_STRING, G(identifier), "tend", 0, 0, 0, NULL},
-    {"minfds", KT_LONG, G(minfds), "1024", 0, LONG_MAX, 0, NULL},
-    {"minprocs", KT_LONG, G(minprocs), "200", 0, LONG_MAX, 0, NULL},
-    {"shutdown_timeout", KT_SECONDS, G(shutdown_timeout), "0", 0, 0, 0, NULL},
+    {"socket", NULL, KT_PATH, R_NONE, G(socket), 0},
+    {"socket_mode", "0700", KT_OCTAL, R_NONE, G(socket_mode), 0},
+    {"socket_owner", NULL, KT_OWNER, R_NONE, G(socket_owner), 0},
+    {"logfile", NULL, KT_PATH, R_NONE, G(logfile), KF_DIRPATH | KF_SYSLOG},
+    {"logfile_maxbytes", "50MB", KT_SIZE, R_NONE, G(logfile_maxbytes), 0},
+    {"logfile_backups", "10", KT_INT, R_NONNEG, G(logfile_backups), 0},
+    {"loglevel", "info", KT_LOGLEVEL, R_NONE, G(loglevel), 0},
+    {"pidfile", NULL, KT_PATH, R_NONE, G(pidfile), KF_DIRPATH},
+    {"umask", "022", KT_OCTAL, R_NONE, G(umask), 0},
+    {"directory", NULL, KT_DIR, R_NONE, G(directory), 0},
+    {"childlogdir", NULL, KT_DIR, R_NONE, G(childlogdir), 0},
+    {"environment", NULL, KT_ENVIRON, R_NONE, G(environment), 0},
+    {"identifier", "tend", KT_STRING, R_NONE, G(identifier), 0},
+    {"minfds", "1024", KT_LONG, R_LONG, G(minfds), 0},
+    {"minprocs", "200", KT_LONG, R_LONG, G(minprocs), 0},
+    {"shutdown_timeout", "0", KT_SECONDS, R_NONE, G(shutdown_timeout), 0},
     /* --disable-cgroups: off and auto still mean what they say, a path
      * is refused (cgroup_init) */
-    {"cgroup", KT_STRING, G(cgroup), "auto", 0, 0, 0, NULL},
-    {"strict", KT_BOOL, G(strict), "false", 0, 0, 0, NULL},
-    {"strip_ansi", KT_BOOL, G(strip_ansi), "false", 0, 0, 0, NULL},
-    {"http_probes_public", KT_BOOL, G(http_probes_public), "false", 0, 0, 0,
-        NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"cgroup", "auto", KT_STRING, R_NONE, G(cgroup), 0},
+    {"strict", "false", KT_BOOL, R_NONE, G(strict), 0},
+    {"strip_ansi", "false", KT_BOOL, R_NONE, G(strip_ansi), 0},
+    {"http_probes_public", "false", KT_BOOL, R_NONE, G(http_probes_public), 0},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 /* [supervisord]: read into the same fields as [tend]. */
 const struct conf_key cfg_supervisord_keys[] = {
-    {"logfile", KT_PATH, G(logfile), NULL, 0, 0, KF_DIRPATH | KF_SYSLOG, NULL},
-    {"logfile_maxbytes", KT_SIZE, G(logfile_maxbytes), NULL, 0, 0, 0, NULL},
-    {"logfile_backups", KT_INT, G(logfile_backups), NULL, 0, INT_MAX, 0, NULL},
-    {"loglevel", KT_LOGLEVEL, G(loglevel), NULL, 0, 0, 0, NULL},
-    {"pidfile", KT_PATH, G(pidfile), NULL, 0, 0, KF_DIRPATH, NULL},
-    {"umask", KT_OCTAL, G(umask), NULL, 0, 0, 0, NULL},
-    {"nodaemon", KT_IGNBOOL, NOFIELD, NULL, 0, 0, 0, NULL},
-    {"silent", KT_IGNBOOL, NOFIELD, NULL, 0, 0, 0, NULL},
-    {"minfds", KT_LONG, G(minfds), NULL, 0, LONG_MAX, 0, NULL},
-    {"minprocs", KT_LONG, G(minprocs), NULL, 0, LONG_MAX, 0, NULL},
-    {"nocleanup", KT_IGNBOOL, NOFIELD, NULL, 0, 0, 0, NULL},
-    {"childlogdir", KT_DIR, G(childlogdir), NULL, 0, 0, 0, NULL},
-    {"user", KT_RUNAS, G(user), NULL, 0, 0, 0, NULL},
-    {"directory", KT_DIR, G(directory), NULL, 0, 0, 0, NULL},
-    {"strip_ansi", KT_BOOL, G(strip_ansi), NULL, 0, 0, 0, NULL},
-    {"environment", KT_ENVIRON, G(environment), NULL, 0, 0, 0, NULL},
-    {"identifier", KT_STRING, G(identifier), NULL, 0, 0, 0, NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"logfile", NULL, KT_PATH, R_NONE, G(logfile), KF_DIRPATH | KF_SYSLOG},
+    {"logfile_maxbytes", NULL, KT_SIZE, R_NONE, G(logfile_maxbytes), 0},
+    {"logfile_backups", NULL, KT_INT, R_NONNEG, G(logfile_backups), 0},
+    {"loglevel", NULL, KT_LOGLEVEL, R_NONE, G(loglevel), 0},
+    {"pidfile", NULL, KT_PATH, R_NONE, G(pidfile), KF_DIRPATH},
+    {"umask", NULL, KT_OCTAL, R_NONE, G(umask), 0},
+    {"nodaemon", NULL, KT_IGNBOOL, R_NONE, NOFIELD, 0},
+    {"silent", NULL, KT_IGNBOOL, R_NONE, NOFIELD, 0},
+    {"minfds", NULL, KT_LONG, R_LONG, G(minfds), 0},
+    {"minprocs", NULL, KT_LONG, R_LONG, G(minprocs), 0},
+    {"nocleanup", NULL, KT_IGNBOOL, R_NONE, NOFIELD, 0},
+    {"childlogdir", NULL, KT_DIR, R_NONE, G(childlogdir), 0},
+    {"user", NULL, KT_RUNAS, R_NONE, G(user), 0},
+    {"directory", NULL, KT_DIR, R_NONE, G(directory), 0},
+    {"strip_ansi", NULL, KT_BOOL, R_NONE, G(strip_ansi), 0},
+    {"environment", NULL, KT_ENVIRON, R_NONE, G(environment), 0},
+    {"identifier", NULL, KT_STRING, R_NONE, G(identifier), 0},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 const struct conf_key cfg_unix_http_server_keys[] = {
-    {"file", KT_PATH, G(socket), NULL, 0, 0, 0, NULL},
-    {"chmod", KT_OCTAL, G(socket_mode), NULL, 0, 0, 0, NULL},
-    {"chown", KT_OWNER, G(socket_owner), NULL, 0, 0, 0, NULL},
-    {"username", KT_STRING, G(unix_http_username), NULL, 0, 0, 0, NULL},
-    {"password", KT_STRING, G(unix_http_password), NULL, 0, 0, KF_SECRET,
-        NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"file", NULL, KT_PATH, R_NONE, G(socket), 0},
+    {"chmod", NULL, KT_OCTAL, R_NONE, G(socket_mode), 0},
+    {"chown", NULL, KT_OWNER, R_NONE, G(socket_owner), 0},
+    {"username", NULL, KT_STRING, R_NONE, G(unix_http_username), 0},
+    {"password", NULL, KT_STRING, R_NONE, G(unix_http_password), KF_SECRET},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 /* supervisord's TCP listener for its API (http.c). */
 const struct conf_key cfg_inet_http_server_keys[] = {
-    {"port", KT_STRING, G(inet_http_port), NULL, 0, 0, 0, NULL},
-    {"username", KT_STRING, G(inet_http_username), NULL, 0, 0, 0, NULL},
-    {"password", KT_STRING, G(inet_http_password), NULL, 0, 0, KF_SECRET,
-        NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"port", NULL, KT_STRING, R_NONE, G(inet_http_port), 0},
+    {"username", NULL, KT_STRING, R_NONE, G(inet_http_username), 0},
+    {"password", NULL, KT_STRING, R_NONE, G(inet_http_password), KF_SECRET},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 /* [rpcinterface:supervisor]: the API tendd serves anyway. */
 const struct conf_key cfg_rpcinterface_keys[] = {
-    {"supervisor.rpcinterface_factory", KT_IGNORED, NOFIELD, NULL, 0, 0, 0,
-        NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"supervisor.rpcinterface_factory", NULL, KT_IGNORED, R_NONE, NOFIELD, 0},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 const struct conf_key cfg_supervisorctl_keys[] = {
-    {"serverurl", KT_SERVERURL, G(serverurl), NULL, 0, 0, 0, NULL},
-    {"username", KT_IGNORED, NOFIELD, NULL, 0, 0, 0, NULL},
-    {"password", KT_IGNORED, NOFIELD, NULL, 0, 0, 0, NULL},
-    {"prompt", KT_IGNORED, NOFIELD, NULL, 0, 0, 0, NULL},
-    {"history_file", KT_IGNORED, NOFIELD, NULL, 0, 0, 0, NULL},
-    {NULL, 0, 0, NULL, 0, 0, 0, NULL},
+    {"serverurl", NULL, KT_SERVERURL, R_NONE, G(serverurl), 0},
+    {"username", NULL, KT_IGNORED, R_NONE, NOFIELD, 0},
+    {"password", NULL, KT_IGNORED, R_NONE, NOFIELD, 0},
+    {"prompt", NULL, KT_IGNORED, R_NONE, NOFIELD, 0},
+    {"history_file", NULL, KT_IGNORED, R_NONE, NOFIELD, 0},
+    {NULL, NULL, 0, R_NONE, 0, 0},
 };
 
 const struct sect_info cfg_sections[] = {
@@ -282,6 +265,29 @@ const struct sect_info cfg_sections[] = {
     {"ctlplugin", true, SK_IGNORED, NULL},
 };
 const size_t cfg_nsections = TEND_NELEM(cfg_sections);
+
+/* Fields and flags fit struct conf_key's short members. */
+_Static_assert(sizeof(struct conf_proc) < NOFIELD &&
+                   sizeof(struct conf_global) < NOFIELD &&
+                   sizeof(struct conf_group) < NOFIELD &&
+                   sizeof(struct conf_health) < NOFIELD &&
+                   KF_ABSENT < 1u << KF_ABSENT_SHIFT && KT_EVENTS < 256,
+    "struct conf_key's members are too small");
+
+const char *
+cfg_key_absent(const struct conf_key *k)
+{
+	static const char *const names[] = {
+	    [ABSENT_HEALTH] = "health",
+	    [ABSENT_EVENTS] = "events",
+	    [ABSENT_FCGI] = "fcgi",
+	    [ABSENT_CGROUPS] = "cgroups",
+	};
+
+	unsigned a = k->flags >> KF_ABSENT_SHIFT;
+
+	return a < TEND_NELEM(names) && names[a] != NULL ? names[a] : "?";
+}
 
 _Static_assert(TEND_NELEM(cfg_program_keys) <= CONF_MAX_SECTION_KEYS &&
                    TEND_NELEM(cfg_tend_keys) <= CONF_MAX_SECTION_KEYS &&

@@ -68,12 +68,21 @@ int
 cfg_parse_int_range(const struct conf_key *k, const char *v, long *out,
     char *err, size_t errlen)
 {
-	if (util_parse_long(v, k->min, k->max, out) == 0)
+	static const long range[][2] = {
+	    [R_NONNEG] = {0, INT_MAX},
+	    [R_HALF] = {0, INT_MAX / 2},
+	    [R_POS] = {1, INT_MAX},
+	    [R_INT] = {INT_MIN, INT_MAX},
+	    [R_LONG] = {0, LONG_MAX},
+	    [R_NUMPROCS] = {1, CONF_MAX_NUMPROCS},
+	};
+	long min = range[k->range][0], max = range[k->range][1];
+
+	if (util_parse_long(v, min, max, out) == 0)
 		return 0;
 	if (errno == ERANGE && util_parse_long(v, LONG_MIN, LONG_MAX, out) == 0)
 		(void)snprintf(err, errlen, "'%s' is %s than %ld", v,
-		    *out < k->min ? "less" : "greater",
-		    *out < k->min ? k->min : k->max);
+		    *out < min ? "less" : "greater", *out < min ? min : max);
 	else
 		(void)snprintf(err, errlen, "'%s' is not an integer", v);
 	return -1;

@@ -643,8 +643,8 @@ cfg_check_defaults(struct loader *ld)
 			         d->keys[i].name)) != NULL)
 				break;
 		if (k != NULL && (k->flags & KF_ABSENT))
-			cfg_lerr(ld, d->keys[i].file, d->keys[i].line, "%s: %s",
-			    d->keys[i].name, k->warn);
+			cfg_lerr(ld, d->keys[i].file, d->keys[i].line,
+			    ABSENT_FMT, d->keys[i].name, cfg_key_absent(k));
 		else if (j == cfg_nsections)
 			cfg_lwarn(ld, d->keys[i].file, d->keys[i].line,
 			    "unknown key '%s' in [DEFAULT] (ignored)",
@@ -683,8 +683,8 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 			continue;
 		}
 		if (k->flags & KF_ABSENT) {
-			cfg_lerr(ld, rk->file, rk->line, "%s: %s", rk->name,
-			    k->warn);
+			cfg_lerr(ld, rk->file, rk->line, ABSENT_FMT, rk->name,
+			    cfg_key_absent(k));
 			continue;
 		}
 		/* [program:x] and [eventlistener:x] share one table. */
@@ -699,8 +699,6 @@ cfg_match_keys(struct loader *ld, const struct rsec *s,
 			continue;
 		}
 		slots[k - tab] = rk;
-		if (k->warn != NULL)
-			cfg_lwarn(ld, rk->file, rk->line, "%s", k->warn);
 	}
 }
 
