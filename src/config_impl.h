@@ -118,6 +118,7 @@ enum key_absent {
 	ABSENT_EVENTS,
 	ABSENT_FCGI,
 	ABSENT_CGROUPS,
+	ABSENT_NOTIFY,
 };
 
 /* A row of a key table: 24 bytes (an embedded tendd carries ~130). */

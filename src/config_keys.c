@@ -20,9 +20,9 @@
 #define GR(f) offsetof(struct conf_group, f)
 
 /* The keys of a feature configure may leave out (--disable-health,
- * --disable-events, --disable-fcgi, --disable-cgroups): without it,
- * setting one is an error saying so (KF_ABSENT), never a key silently
- * ignored. */
+ * --disable-events, --disable-fcgi, --disable-cgroups, --disable-notify):
+ * without it, setting one is an error saying so (KF_ABSENT), never a key
+ * silently ignored. */
 #ifdef HAVE_HEALTH
 #define HEALTH_KEY(flags) (flags)
 #else
@@ -40,6 +40,12 @@
 #define FCGI_KEY(flags) (flags)
 #else
 #define FCGI_KEY(flags) ((flags) | KF_ABSENT | ABSENT_FCGI << KF_ABSENT_SHIFT)
+#endif
+#ifdef HAVE_NOTIFY
+#define NOTIFY_KEY(flags) (flags)
+#else
+#define NOTIFY_KEY(flags)                                                      \
+	((flags) | KF_ABSENT | ABSENT_NOTIFY << KF_ABSENT_SHIFT)
 #endif
 #ifdef HAVE_CGROUPS
 #define CGROUP_KEY(flags) (flags)
@@ -121,7 +127,8 @@ const struct conf_key cfg_program_keys[] = {
         P(restart_backoff_reset), KF_POLICY},
     {"readiness_timeout", "90", KT_SECONDS, R_NONE, P(readiness_timeout),
         KF_POLICY},
-    {"watchdog_sec", "0", KT_SECONDS, R_NONE, P(watchdog_sec), KF_RESTART},
+    {"watchdog_sec", "0", KT_SECONDS, R_NONE, P(watchdog_sec),
+        NOTIFY_KEY(KF_RESTART)},
     {"critical", "false", KT_CRITICAL, R_NONE, P(critical), KF_POLICY},
     {"log_prefix", "false", KT_BOOL, R_NONE, P(log_prefix), KF_RESTART},
     {"log_timestamps", "false", KT_BOOL, R_NONE, P(log_timestamps), KF_RESTART},
@@ -282,6 +289,7 @@ cfg_key_absent(const struct conf_key *k)
 	    [ABSENT_EVENTS] = "events",
 	    [ABSENT_FCGI] = "fcgi",
 	    [ABSENT_CGROUPS] = "cgroups",
+	    [ABSENT_NOTIFY] = "notify",
 	};
 
 	unsigned a = k->flags >> KF_ABSENT_SHIFT;

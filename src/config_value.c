@@ -443,6 +443,14 @@ pv_enum(const struct valctx *vc, const struct conf_key *k, const char *v,
 
 	for (i = 0; d->words[i] != NULL; i++) {
 		if (strcasecmp(v, d->words[i]) == 0) {
+#ifndef HAVE_NOTIFY
+			if (k->type == KT_READINESS &&
+			    i == CONF_READINESS_NOTIFY) {
+				(void)snprintf(err, errlen, ABSENT_FMT, v,
+				    "notify");
+				return -1;
+			}
+#endif
 			*FIELD(k, base, int) = (int)i;
 			return 0;
 		}

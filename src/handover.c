@@ -986,6 +986,7 @@ handover_do_reexec(struct req *rq)
 /* --- the notify socket (ready.c stays free of the hand-over: its unit
  * test links it alone) ----------------------------------------------- */
 
+#ifdef HAVE_NOTIFY
 static void
 ready_save(struct handover_w *w)
 {
@@ -1006,3 +1007,4 @@ handover_ready(struct ev_loop *loop, const struct svctab *tab, const char *path)
 	ready_adopt(loop, tab, path, fd);
 	return true;
 }
+#endif

@@ -436,8 +436,10 @@ proc_resume(struct proc *p, double timer, double watchdog, const int fds[3],
 		log_warnx("%s: output not captured: %s", p->fullname, err);
 	if (timer >= 0)
 		hp.ops->timer_set(p, timer);
+#ifdef HAVE_NOTIFY
 	if (watchdog >= 0)
 		ready_watchdog_resume(p, watchdog);
+#endif
 }
 
 /* One record: the process of the table it names, taken over. */

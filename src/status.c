@@ -565,6 +565,7 @@ status_do_version(struct req *rq)
 	req_end(rq);
 }
 
+#ifdef HAVE_METRICS
 /* CPU and memory of PID from /proc into the record; nothing when it cannot
  * be read (gone, or a zombie: smaps_rollup is empty). */
 static void
@@ -690,3 +691,12 @@ status_do_metrics(struct req *rq)
 	listener_pools(status_put_pool, rq);
 	req_end(rq);
 }
+#else
+/* Built --disable-metrics (an embedded tendd). */
+void
+status_do_metrics(struct req *rq)
+{
+	req_error(rq, "metrics are not built into this tendd (configured "
+	              "--disable-metrics)");
+}
+#endif

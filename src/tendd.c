@@ -59,7 +59,9 @@ static struct svctab tab;
 static struct spawn_opts spawn_opts;
 static char socket_path[4096];
 static char server_url[4200];
+#ifdef HAVE_NOTIFY
 static char notify_path[4200]; /* services' NOTIFY_SOCKET (ready.c) */
+#endif
 
 /* tendd's exit status (tendd(8) EXIT STATUS): 0 every process stopped
  * cleanly; TENDD_EXIT_CRITICAL a critical= program ended (which began
@@ -323,7 +325,9 @@ op_changed(struct proc *p, enum proc_state from)
 	log_transition(p, from);
 	evbus_proc_changed(p, (int)from);
 	listener_proc_changed(p);
+#ifdef HAVE_NOTIFY
 	ready_proc_changed(p, from);
+#endif
 	health_proc_changed(p, from);
 	ctl_proc_changed(p, from);
 	reload_proc_changed(p);
@@ -1057,10 +1061,12 @@ frontends_init(void)
 #endif
 	write_pidfile(conf->global.pidfile);
 
+#ifdef HAVE_NOTIFY
 	ready_default_path(socket_path, notify_path, sizeof(notify_path));
 	if (!handover_ready(loop, &tab, notify_path) &&
 	    ready_init(loop, &tab, notify_path, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+#endif
 	sdnotify_init(loop, status_counts);
 	/* [supervisord] user=: every socket and cgroup exists, nothing has
 	 * started.  The control socket is the user's unless chown= says. */
@@ -1080,7 +1086,9 @@ tendd_close(void)
 	/* Orphans killed with their service may still be dying: reap them
 	 * rather than leave zombies to init (issue 20). */
 	(void)reap_at_exit(FSM_KILL_GRACE);
+#ifdef HAVE_NOTIFY
 	ready_close();
+#endif
 	sdnotify_close();
 #ifdef HAVE_HTTP
 	http_close();
@@ -1142,7 +1150,9 @@ main(int argc, char **argv)
 
 	spawn_opts.tendd_pid = getpid();
 	spawn_opts.server_url = server_url;
+#ifdef HAVE_NOTIFY
 	spawn_opts.notify_socket = ready_socket_path();
+#endif
 	health_init(loop, &spawn_opts);
 
 	log_info("tendd %s started with pid %d%s, control socket %s",
