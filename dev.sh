@@ -91,7 +91,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # check's build of the embedded line, warnings as errors.
 SMALL_ARGS="--enable-debug --enable-small --with-systemd=no --without-http
 	--disable-health --disable-events --disable-reexec --disable-cgroups
-	--disable-fcgi --disable-notify --disable-metrics"
+	--disable-fcgi --disable-notify --disable-metrics --disable-event-stream"
 
 # cross: the aarch64 cross build and its run under qemu-aarch64.  On a
 # fresh machine the packages take about 2.5 minutes; configure, build
