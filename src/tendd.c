@@ -97,6 +97,15 @@ exec_close(struct proc *p)
 	exec_open--;
 }
 
+/* A failure report read from P's exec pipe (RC 1) is kept until the
+ * exit arrives: exit_cb gives it to the state machine with the status. */
+static void
+exec_keep_failure(struct proc *p, int rc, const char *msg)
+{
+	if (rc == 1 && p->exec_error == NULL)
+		p->exec_error = strdup(msg);
+}
+
 static void
 exec_cb(struct ev_loop *l, ev_io *w, int revents)
 {
@@ -110,36 +119,38 @@ exec_cb(struct ev_loop *l, ev_io *w, int revents)
 		fsm_on_exec(p);
 		return;
 	}
-	/* EOF (the exec happened) frees the fd early; a failure report is
-	 * left in the pipe for exit_cb, which needs it with the status. */
+	/* EOF (the exec happened) frees the fd early. */
 	rc = spawn_read_failure(p->execfd, msg, sizeof(msg));
 	if (rc == -1 && errno == EAGAIN)
 		return;
-	if (rc == 1 && p->exec_error == NULL) {
-		/* Keep the report until the exit arrives (exit_cb). */
-		p->exec_error = strdup(msg);
-	}
+	exec_keep_failure(p, rc, msg);
 	exec_close(p);
 	if (rc == 0)
 		fsm_on_exec(p);
 }
 
-/* Close the exec pipes whose child has exec'd; the state machine hears
- * of it from the loop (exec_cb), not inside the spawn that swept. */
+/* Close the exec pipes whose child has exec'd or reported a failure;
+ * the state machine hears of an exec from the loop (exec_cb), not
+ * inside the spawn that swept, and of a failure with the exit. */
 static void
 exec_sweep(void)
 {
-	char msg[8];
+	char msg[256];
 	size_t i;
+	int rc;
 
 	for (i = 0; i < tab.nprocs && exec_open > 0; i++) {
 		struct proc *p = tab.procs[i];
 
-		if (p->execfd == -1 ||
-		    spawn_read_failure(p->execfd, msg, sizeof(msg)) != 0)
+		if (p->execfd == -1)
 			continue;
+		rc = spawn_read_failure(p->execfd, msg, sizeof(msg));
+		if (rc == -1)
+			continue;
+		exec_keep_failure(p, rc, msg);
 		exec_close(p);
-		ev_feed_event(loop, &p->exec_io, EV_CUSTOM);
+		if (rc == 0)
+			ev_feed_event(loop, &p->exec_io, EV_CUSTOM);
 	}
 }
 

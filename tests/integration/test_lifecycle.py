@@ -182,6 +182,24 @@ def test_bad_directory_is_a_spawn_error(tend):
     assert not rec.get("pid")
 
 
+def test_a_spawn_error_is_kept_when_many_start_at_once(tend):
+    """Past 64 exec pipes open at once, a spawn first closes those whose
+    child has exec'd (tendd.c's exec_sweep).  A failure report it meets
+    there is that start's error: the process is FATAL with the reason,
+    not RUNNING then EXITED (the sweep used to read the report away, and
+    the pipe's EOF then passed for an exec)."""
+    many = "".join(f"[program:w{i}]\ncommand={{H}}/sleeper\n"
+                   f"startsecs=0\nstopwaitsecs=1\n\n" for i in range(100))
+    tend.start("[program:lost]\ncommand={H}/sleeper\n"
+               "directory={T}/no/such/dir\npriority=1\nstartsecs=0\n"
+               "startretries=0\nautorestart=false\n\n" + many)
+    rec = tend.wait_state("lost", "FATAL", "EXITED")
+    assert rec["state"] == "FATAL", f"a failed exec passed for a run: {rec}"
+    text = rec["description"] + " " + (rec.get("spawnerr") or "")
+    assert "no/such/dir" in text, f"status does not name the directory: " \
+                                  f"{rec}"
+
+
 def test_instant_exit_restarts_and_tendd_stays_responsive(tend):
     """startsecs=0 + autorestart=true + exit at once: RUNNING, EXITED,
     restart, over and over.  The spawn count grows and tendctl still gets
