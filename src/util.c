@@ -194,10 +194,36 @@ util_realtime(void)
 	return clock_seconds(CLOCK_REALTIME);
 }
 
+/* realtime - monotonic, read so that being preempted between the two
+ * reads does not shift it: the realtime read is bracketed by two
+ * monotonic reads and the narrowest of a few brackets is kept.  A plain
+ * pair was off by the length of the preemption, which under load moved
+ * a process's reported start across a second from one status to the
+ * next (a reexec seemed to change it). */
+static double
+clock_offset(void)
+{
+	double best = 0, width = -1;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		double m1 = util_monotonic(), r = util_realtime();
+		double m2 = util_monotonic();
+
+		if (width < 0 || m2 - m1 < width) {
+			width = m2 - m1;
+			best = r - (m1 + m2) / 2;
+		}
+		if (width < 20e-6)
+			break;
+	}
+	return best;
+}
+
 double
 util_wall_of(double mono)
 {
-	return util_realtime() - (util_monotonic() - mono);
+	return mono + clock_offset();
 }
 
 void
