@@ -92,10 +92,15 @@ def test_exitcodes_expected_vs_unexpected(tend, code, expected):
 
 
 def test_backoff_then_fatal(tend):
+    """startretries=2: three failed starts, then FATAL.  startsecs is a
+    liveness margin here, like in the other crasher tests: the crasher
+    must be gone before it to count as a failed start, and at load ~90
+    one took over 1 s to be scheduled and exit (a run, not a failed
+    start: 5 spawns instead of 3)."""
     tend.start("""
         [program:crash]
         command={H}/crasher 1
-        startsecs=1
+        startsecs=10
         startretries=2
         stopwaitsecs=1
     """)
@@ -130,7 +135,7 @@ def test_fatal_without_retries(tend):
     tend.start("""
         [program:crash]
         command={H}/crasher 1
-        startsecs=1
+        startsecs=10
         startretries=0
     """)
     rec = tend.wait_state("crash", "FATAL", timeout=5)

@@ -185,7 +185,7 @@ def test_stop_while_backoff_cancels_retries(tend):
     tend.start("""
         [program:crash]
         command={H}/crasher 1
-        startsecs=1
+        startsecs=10
         startretries=5
     """)
     tend.wait_state("crash", "BACKOFF")
@@ -202,7 +202,7 @@ def test_shutdown_during_backoff_is_prompt(tend):
     tend.start("""
         [program:crash]
         command={H}/crasher 1
-        startsecs=1
+        startsecs=10
         startretries=5
 
         [program:web]
@@ -238,14 +238,18 @@ def test_death_order_stopasgroup_vs_stop_leftovers(tend, stopasgroup):
     way nothing is left and the process ends STOPPED.  Each process writes
     its own line as it ends, so the order does not depend on how often a
     loaded test machine lets this test look (it once saw both gone at the
-    same poll)."""
+    same poll).  The child writes its pid file once its trap is set (the
+    shell's trap is set before the child starts): a pid file written by
+    the shell let the stop come, on a loaded machine, before the child
+    had set its trap, and the child died without its line."""
     pidfile = tend.dir / "child.pid"
     order = tend.dir / "order"
     tend.track_pidfile(pidfile)
-    child = f"trap \"echo child >> {order}; exit 0\" TERM; sleep 1000 & wait"
+    child = (f"trap \"echo child >> {order}; exit 0\" TERM; "
+             f"echo $$ > {pidfile}; sleep 1000 & wait")
     tend.start(f"""
         [program:grp]
-        command=/bin/sh -c 'trap "sleep 2; echo main >> {order}; exit 0" TERM; /bin/sh -c '"'"'{child}'"'"' & echo $! > {pidfile}; wait'
+        command=/bin/sh -c 'trap "sleep 2; echo main >> {order}; exit 0" TERM; /bin/sh -c '"'"'{child}'"'"' & wait'
         startsecs=0
         stopwaitsecs=10
         stopasgroup={"true" if stopasgroup else "false"}
