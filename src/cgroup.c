@@ -52,9 +52,11 @@
  * With these constant, the compiler drops the cgroup v2 code; the keys
  * that need it are refused (config_keys.c). */
 #ifdef HAVE_CGROUPS
+#define CG_BUILT true
 #define CG_ON() (cg.on)
 #define HAS_DIR(t) ((t)->dir)
 #else
+#define CG_BUILT false /* no inotify fd, no tend.PID, no watch */
 #define CG_ON() false
 #define HAS_DIR(t) false
 #endif
@@ -388,6 +390,8 @@ cgroup_check_conf(const struct conf_proc *c, const char *fullname,
 	char msg[PATH_MAX + 512];
 	size_t i, n = 0;
 
+	if (!CG_BUILT) /* the three keys are refused (config_keys.c) */
+		return 0;
 	for (i = 0; i < TEND_NELEM(keys); i++) {
 		if (!set[i])
 			continue;
@@ -452,7 +456,7 @@ cgroup_file(const struct proc *p, const char *file, char buf[PATH_MAX])
 static void
 cgroup_unwatch(struct cgroup_track *t)
 {
-	if (t->wd >= 0)
+	if (CG_BUILT && t->wd >= 0)
 		(void)inotify_rm_watch(cg.ifd, t->wd);
 	t->wd = -1;
 	t->dir = false;
@@ -1027,7 +1031,7 @@ cgroup_forget(struct proc *p)
 	/* Whether or not opening it ever worked (cgroup_prepare): a
 	 * directory made and then not opened must not be left behind.
 	 * EBUSY: something is still in it (unkillable); leave it. */
-	if (cg.basefd >= 0 &&
+	if (CG_BUILT && cg.basefd >= 0 &&
 	    unlinkat(cg.basefd, cgroup_name(p), AT_REMOVEDIR) == -1 &&
 	    errno != ENOENT)
 		log_warn("%s: rmdir %s/%s", p->fullname, cgpath.base,
@@ -1102,15 +1106,15 @@ cgroup_close(const struct svctab *tab)
 		cgroup_forget(tab->procs[i]);
 	if (cg.loop != NULL) {
 		ev_timer_stop(cg.loop, &cg.poll);
-		if (cg.ifd >= 0)
+		if (CG_BUILT && cg.ifd >= 0)
 			ev_io_stop(cg.loop, &cg.iio);
 	}
-	if (cg.ifd >= 0)
+	if (CG_BUILT && cg.ifd >= 0)
 		(void)close(cg.ifd);
 	cg.ifd = -1;
 	/* Delegated, tendd is inside and its parent is root's: the next
 	 * tendd sweeps it (cgroup_sweep_stale). */
-	if (cg.basefd >= 0) {
+	if (CG_BUILT && cg.basefd >= 0) {
 		(void)close(cg.basefd);
 		if (!cg.delegated && rmdir(cgpath.base) == -1 &&
 		    errno != ENOENT)
