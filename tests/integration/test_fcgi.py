@@ -53,16 +53,42 @@ def fd0(pid):
     return os.readlink(f"/proc/{pid}/fd/0")
 
 
+def listening_inodes():
+    """Inodes of the listening TCP and UNIX sockets on this machine."""
+    out = set()
+    for name in ("tcp", "tcp6"):
+        try:
+            with open(f"/proc/net/{name}") as f:
+                next(f)
+                for line in f:
+                    col = line.split()
+                    if col[3] == "0A":  # TCP_LISTEN
+                        out.add(col[9])
+        except FileNotFoundError:
+            pass
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            col = line.split()
+            if int(col[3], 16) & 0x10000:  # __SO_ACCEPTCON: listening
+                out.add(col[6])
+    return out
+
+
 def tendd_sockets(pid):
-    """The sockets tendd holds.  An fd listed may be closed before it is
-    read (a pidfd, a client's connection): tendd is running."""
+    """The listening sockets tendd holds, as 'socket:[INODE]'.  Only
+    listening ones: tendd also holds, for a moment, the connection of a
+    tendctl that has gone (seen at load ~10 as a socket 'lost' between
+    two looks).  An fd listed may be closed before it is read (a pidfd,
+    a client's connection): tendd is running."""
+    listening = listening_inodes()
     out = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
             link = os.readlink(f"/proc/{pid}/fd/{fd}")
         except FileNotFoundError:
             continue
-        if link.startswith("socket:"):
+        if link.startswith("socket:[") and link[8:-1] in listening:
             out.add(link)
     return out
 
