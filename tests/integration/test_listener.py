@@ -89,6 +89,20 @@ def rpc(d, user=None, password=None):
     return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
 
 
+def start_nowait(d, s, name):
+    """s.startProcess(NAME, False).  supervisord reaps right after the
+    spawn (its rpcinterface.startProcess): a process already gone with
+    an unexpected exit code has set spawnerr ('Bad exit code N') and
+    the answer is SPAWN_ERROR, though the start happened and its events
+    are the same.  On a loaded machine the child can be over by then
+    (seen once); tend answers true."""
+    try:
+        s.startProcess(name, False)
+    except xmlrpc.client.Fault as e:
+        if not (isinstance(d, tendlib.Supervisord) and e.faultCode == 50):
+            raise
+
+
 def notes(d, name="rec"):
     path = d.dir / f"{name}.jsonl"
     try:
@@ -215,7 +229,7 @@ def test_state_events_exact(daemon):
     have(d, len(want))
     assert got(d)[-1][1].endswith(f" pid:{pid}"), (pid, got(d)[-1])
 
-    s.startProcess("crash", False)
+    start_nowait(d, s, "crash")
     want += states("crash", ("STARTING", "from_state:STOPPED tries:0"),
                    ("RUNNING", "from_state:STARTING pid:N"),
                    ("EXITED", "from_state:RUNNING expected:0 pid:N"),
@@ -231,7 +245,7 @@ def test_state_events_exact(daemon):
     # Three exits at once: each one's sequence is exact.
     exits = (("exit0", 1), ("exit3", 0), ("exit2", 1))
     for name, _ in exits:
-        s.startProcess(name, False)
+        start_nowait(d, s, name)
     have(d, len(want) + 9)
     for name, expected in exits:
         assert seq(d, proc=name) == states(
