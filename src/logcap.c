@@ -14,8 +14,9 @@
  *   what cannot be written is counted as dropped, said once in tendd's
  *   log, and writing is retried (at most once a second, as data arrives,
  *   no timer) until it works again;
- * - plain streams are copied byte for byte, with splice(2) when the target
- *   is a regular file; with log_timestamps or log_prefix, or syslog, lines
+ * - plain streams are copied byte for byte with read(2) and write(2), not
+ *   splice(2) (see LOGCAP_READ_MAX); with log_timestamps or log_prefix, or
+ *   syslog, lines
  *   are split (logfile.c) and an unfinished line is held back briefly so
  *   that no line is ever cut or interleaved;
  * - tail readers read the file, not a buffer: memory per service is a few
@@ -51,11 +52,16 @@
 #define LOGCAP_CHECK 1.0        /* seconds between checks that PATH is ours */
 #define LOGCAP_HOLD 1.0         /* seconds an unfinished line is held back */
 #define LOGCAP_PIPE_MAX (1u << 20) /* a flooding stream's pipe */
-/* One splice(2) moves at most this much.  The pipe's lock is held for the
- * whole of a splice into a file, and a writer waiting for it spins
- * (mutex_spin_on_owner): at 1 MiB the service paid that in its own CPU
- * (bench/README.md, "logs: the writer's CPU"). */
-#define LOGCAP_SPLICE_MAX (64u << 10)
+/*
+ * One read(2) takes at most this much: supervisord's read size.  Output is
+ * read and written, not spliced: a splice(2) into a file holds the pipe's
+ * lock for the whole write into the page cache, and a writer waiting for
+ * it spins (mutex_spin_on_owner), so the service paid for tendd's work in
+ * its own CPU (0.6-1.2 s per GiB against supervisord's 0.27).  read(2)
+ * holds the lock only while it copies out (bench/README.md, "logs: the
+ * writer's CPU").
+ */
+#define LOGCAP_READ_MAX (128u << 10)
 
 struct logcap_proc;
 
@@ -102,7 +108,7 @@ static struct {
  * in the executable (.bss, not .data) and no memory until used. */
 static struct {
 	char outbuf[65536 + LOGFILE_LINE_MAX + 256];
-	char buf[65536];
+	char buf[LOGCAP_READ_MAX];
 } lcbuf;
 
 static const char *const logcap_channels[2] = {"stdout", "stderr"};
@@ -150,9 +156,9 @@ sink_open(struct logcap_sink *k)
 	k->regular = S_ISREG(st.st_mode) && lstat(k->path, &lst) == 0 &&
 	             S_ISREG(lst.st_mode);
 	k->size = k->regular ? (uint64_t)st.st_size : 0;
-	/* splice(2) refuses O_APPEND targets (EINVAL), so a regular file is
-	 * written at explicit offsets instead: its size at each write, which
-	 * is what O_APPEND would pick (and follows a truncation). */
+	/* A regular file is written at explicit offsets: its size at each
+	 * write, which is what O_APPEND would pick (and follows a
+	 * truncation), known to the rotation without a second fstat. */
 	if (k->regular && fcntl(k->fd, F_SETFL, O_NONBLOCK) == -1) {
 		sink_close(k);
 		return -1;
@@ -540,9 +546,9 @@ stream_listener(const struct logcap_stream *s)
 }
 
 /* Does S's output concern supervisord's events: capture mode, or log
- * events someone listens to?  Only then is it read rather than
- * spliced (the test is a few loads; it follows reloads and listeners
- * coming and going). */
+ * events someone listens to?  Only then does it go through
+ * logcap_event.c (the test is a few loads; it follows reloads and
+ * listeners coming and going). */
 static bool
 stream_evented(const struct logcap_stream *s)
 {
@@ -623,83 +629,6 @@ stream_grow(struct logcap_stream *s, size_t got)
 }
 
 /*
- * The fast path: a plain stream into a regular file moves pipe pages to
- * the file with splice(2), without copying through tendd.  splice refuses
- * O_APPEND targets (EINVAL, splice(2)), so the file offset is given
- * explicitly: the size the file has now, which is what O_APPEND would
- * pick.  1: moved bytes; 3: moved bytes, and that was all there was;
- * 0: EOF; 2: the pipe is empty; -1: take the
- * copying path (which also tells EOF from empty when FIONREAD said 0).
- */
-static int
-stream_splice(struct logcap_stream *s)
-{
-	struct logcap_sink *k = s->sink;
-	struct stat st;
-	off_t off;
-	size_t len = LOGCAP_SPLICE_MAX;
-	int avail = (int)LOGCAP_SPLICE_MAX;
-	ssize_t n;
-
-	/* With rotation, how much is queued decides whether this write
-	 * crosses maxbytes (ioctl FIONREAD on a pipe, pipe(7)). */
-	if (k->maxbytes > 0 && ioctl(s->fd, FIONREAD, &avail) == -1)
-		return -1;
-	if (avail == 0) {
-		/* Empty, or EOF: read(2) tells which. */
-		errno = EAGAIN;
-		return -1;
-	}
-	if (!sink_ready(k, (size_t)avail)) {
-		errno = EIO;
-		return -1;
-	}
-	if (!k->regular) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (fstat(k->fd, &st) == -1)
-		return -1;
-	off = st.st_size;
-	sink_mend(k, &off);
-	if ((size_t)avail < len)
-		len = (size_t)avail;
-	/* With rotation, move what one read(2) would take at most, so that
-	 * files stay within maxbytes give or take one pipe read, as with
-	 * supervisord. */
-	if (k->maxbytes > 0 && len > sizeof(lcbuf.buf))
-		len = sizeof(lcbuf.buf);
-	n = splice(s->fd, NULL, k->fd, &off, len, SPLICE_F_NONBLOCK);
-	if (n == -1) {
-		if (errno == EAGAIN)
-			return 2; /* the pipe is empty (a file never blocks) */
-		if (errno == EINVAL || errno == ENOSYS)
-			k->nosplice = true;
-		return -1;
-	}
-	if (n == 0)
-		return 0;
-	stream_grow(s, (size_t)n);
-	sink_recovered(k);
-	k->size = (uint64_t)off;
-	follow_notify(k->followers);
-	/* Short, or all FIONREAD reported: the pipe was empty just now. */
-	return (size_t)n < len || (k->maxbytes > 0 && n == (ssize_t)avail) ? 3
-	                                                                   : 1;
-}
-
-static bool
-stream_can_splice(const struct logcap_stream *s)
-{
-	const struct logcap_sink *k = s->sink;
-
-	return k != NULL && k->path != NULL && !k->nosplice &&
-	       !stream_framed(s) && !s->syslog && !k->failing &&
-	       (k->fd == -1 || k->regular) && !stream_evented(s) &&
-	       !lc.strip_ansi;
-}
-
-/*
  * Read what is there now, at most MAX reads.  True at EOF or on a hard
  * error (the pipe is done).  A short read means the pipe was empty a
  * moment ago: the loop wakes us again if more comes, so stop there and
@@ -710,23 +639,8 @@ static bool
 stream_drain(struct logcap_stream *s, int max, bool to_end)
 {
 	ssize_t n;
-	int r;
 
 	while (max-- > 0) {
-		if (stream_can_splice(s)) {
-			r = stream_splice(s);
-			if (r == 1)
-				continue;
-			if (r == 3 && !to_end)
-				return false;
-			if (r == 3)
-				continue;
-			if (r == 0)
-				return true;
-			if (r == 2)
-				return false;
-			/* Anything else: let read(2) decide. */
-		}
 		n = read(s->fd, lcbuf.buf, sizeof(lcbuf.buf));
 		if (n > 0) {
 			stream_grow(s, (size_t)n);
@@ -829,7 +743,7 @@ sinks_configure(struct logcap_proc *lp)
 		if (want != NULL && k->path == NULL)
 			log_warnx("%s %s: out of memory; output discarded",
 			    lp->p->fullname, k->channel);
-		k->failing = k->rot_failing = k->nosplice = false;
+		k->failing = k->rot_failing = false;
 		k->outage = 0;
 		follow_notify(k->followers);
 	}

@@ -22,10 +22,9 @@ struct logcap_sink {
 	uint64_t size; /* bytes in the current file (regular files) */
 	uint64_t maxbytes;
 	int backups;
-	bool regular;     /* a regular file: rotation, splice, tail */
+	bool regular;     /* a regular file: rotation, tail */
 	bool failing;     /* writing fails; said once */
 	bool rot_failing; /* rotating fails; said once */
-	bool nosplice;    /* splice(2) refused here: copy instead */
 	double retry_at;  /* failing: next attempt */
 	double check_at;  /* next check that PATH is still our file */
 	uint64_t dropped; /* total, for status */
