@@ -6,9 +6,9 @@
 #   ./dev.sh check   install what is missing, build, and run every test:
 #                    debug build (-Werror), the same suite under
 #                    ASan+UBSan, valgrind over the unit tests, each
-#                    fuzz target for 10 s (TEND_FUZZ_SECONDS), a build of
-#                    the embedded line (build-small), the aarch64 cross
-#                    run (as ./dev.sh cross); ends with
+#                    fuzz target for 10 s (TEND_FUZZ_SECONDS), the
+#                    embedded line (build-small) built and smoke-run,
+#                    the aarch64 cross run (as ./dev.sh cross); ends with
 #                    "N passed, N failed, N skipped"
 #   ./dev.sh deps    only install the Debian packages
 #   ./dev.sh cross   cross-build for aarch64 (Debian's cross gcc, arm64
@@ -118,6 +118,39 @@ cross() {
 	sh tests/cross.sh build-cross qemu-aarch64
 }
 
+# The embedded line: built, then its smoke run, natively.
+small() {
+	# shellcheck disable=SC2086
+	configure_build build-small $SMALL_ARGS || return 1
+	make -C build-small -j"$jobs" src/tendd src/tendctl || return 1
+	sh tests/cross.sh build-small - smoke
+}
+
+# counted NAME CMD...: run CMD, whose output ends in "N passed, N failed,
+# N skipped", and add its counts to check's summary; a failure before
+# that line (a build, a set-up) counts as one failure.
+counted() {
+	name=$1
+	shift
+	out=$(mktemp "${TMPDIR:-/tmp}/tend-counted.XXXXXX") || exit 1
+	"$@" 2>&1 | tee "$out"
+	last=$(tail -n 1 "$out")
+	rm -f "$out"
+	case $last in
+	*" passed, "*" failed, "*" skipped")
+		# shellcheck disable=SC2086
+		set -- $last
+		extra_passed=$((extra_passed + $1))
+		extra_failed=$((extra_failed + $3))
+		extra_skipped=$((extra_skipped + $5))
+		;;
+	*)
+		echo "dev.sh: $name: FAILED before its tests ran"
+		extra_failed=$((extra_failed + 1))
+		;;
+	esac
+}
+
 case "${1:-}" in
 cross)
 	cross
@@ -184,39 +217,17 @@ check)
 	else
 		extra_failed=$((extra_failed + 1))
 	fi
-	# The embedded line (README.md, "Embedded") must keep building,
-	# warning-free, with every optional feature left out: a build, not
-	# a size check (sizes are bench/results.md's).
-	echo "=== build-small: $SMALL_ARGS"
-	# shellcheck disable=SC2086
-	if configure_build build-small $SMALL_ARGS &&
-	    make -C build-small -j"$jobs" src/tendd src/tendctl; then
-		extra_passed=$((extra_passed + 1))
-	else
-		extra_failed=$((extra_failed + 1))
-	fi
-	# The aarch64 cross build, its unit and kernel-behaviour tests and
-	# a smoke run under qemu-aarch64 (issue 22: CI runs it); its test
-	# counts join the summary, a build or set-up failure counts as one.
-	echo "=== build-cross: aarch64 under qemu-aarch64"
 	extra_skipped=0
-	out=$(mktemp "${TMPDIR:-/tmp}/tend-cross.XXXXXX") || exit 1
-	cross 2>&1 | tee "$out"
-	last=$(tail -n 1 "$out")
-	rm -f "$out"
-	case $last in
-	*" passed, "*" failed, "*" skipped")
-		# shellcheck disable=SC2086
-		set -- $last
-		extra_passed=$((extra_passed + $1))
-		extra_failed=$((extra_failed + $3))
-		extra_skipped=$((extra_skipped + $5))
-		;;
-	*)
-		echo "dev.sh: build-cross: FAILED before its tests ran"
-		extra_failed=$((extra_failed + 1))
-		;;
-	esac
+	# The embedded line (README.md, "Embedded") must keep building,
+	# warning-free, with every optional feature left out, and run: the
+	# smoke run of tests/cross.sh, natively (sizes are
+	# bench/results.md's).
+	echo "=== build-small: $SMALL_ARGS"
+	counted build-small small
+	# The aarch64 cross build, its unit and kernel-behaviour tests and
+	# a smoke run under qemu-aarch64 (issue 22: CI runs it).
+	echo "=== build-cross: aarch64 under qemu-aarch64"
+	counted build-cross cross
 	TEND_EXTRA_FAILED=$extra_failed TEND_EXTRA_PASSED=$extra_passed \
 	TEND_EXTRA_SKIPPED=$extra_skipped \
 	    sh tests/summary.sh build build-asan
