@@ -68,16 +68,17 @@ static struct {
 	bool on;             /* cgroup mode */
 	bool delegated;      /* tend.PID is user='s, tendd is in :tendd */
 	int basefd;
-	char controllers[128]; /* enabled for the processes' cgroups */
 	int ifd;               /* inotify, -1 */
 	ev_io iio;
 	ev_timer poll;            /* fallback draining poll */
 } cg = {.basefd = -1, .ifd = -1};
 
-/* The absolute path of tend.PID, apart from cg: zero-initialised, so it
- * takes no room in the executable (.bss). */
+/* The absolute path of tend.PID and the controllers enabled for the
+ * processes' cgroups, apart from cg: zero-initialised, so they take no
+ * room in the executable (.bss). */
 static struct {
 	char base[PATH_MAX];
+	char controllers[128];
 } cgpath;
 
 /* ---- small file helpers ----------------------------------------------- */
@@ -121,7 +122,7 @@ cgroup_listed(const char *list, const char *name)
 static bool
 cgroup_has_controller(const char *name)
 {
-	return cgroup_listed(cg.controllers, name);
+	return cgroup_listed(cgpath.controllers, name);
 }
 
 /* ---- set-up ----------------------------------------------------------- */
@@ -291,9 +292,9 @@ cgroup_setup(const char *setting, char *note, size_t notelen)
 	    cg.basefd, "cgroup.subtree_control", buf, sizeof(buf));
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
-	if (n <= 0 || (size_t)n >= sizeof(cg.controllers))
+	if (n <= 0 || (size_t)n >= sizeof(cgpath.controllers))
 		buf[0] = '\0';
-	memcpy(cg.controllers, buf, strlen(buf) + 1);
+	memcpy(cgpath.controllers, buf, strlen(buf) + 1);
 	cg.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (cg.ifd < 0) {
 		(void)snprintf(
@@ -350,7 +351,7 @@ cgroup_init(struct ev_loop *loop, const struct svctab *tab, const char *setting,
 	ev_io_start(loop, &cg.iio);
 	log_info("tracking processes with cgroup v2 under %s (controllers: "
 	         "%s)",
-	    cgpath.base, cg.controllers[0] != '\0' ? cg.controllers : "none");
+	    cgpath.base, cgpath.controllers[0] != '\0' ? cgpath.controllers : "none");
 	return 0;
 }
 
@@ -375,7 +376,7 @@ cgroup_base(void)
 const char *
 cgroup_controllers(void)
 {
-	return cg.controllers;
+	return cgpath.controllers;
 }
 
 size_t
@@ -405,7 +406,7 @@ cgroup_check_conf(const struct conf_proc *c, const char *fullname,
 			    "%s: %s: not applied: the %s controller is not "
 			    "available in %s (enabled: %s)",
 			    fullname, keys[i].key, keys[i].ctl, cgpath.base,
-			    cg.controllers[0] != '\0' ? cg.controllers
+			    cgpath.controllers[0] != '\0' ? cgpath.controllers
 			                              : "none");
 		else
 			continue;

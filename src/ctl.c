@@ -67,6 +67,9 @@ static void ctl_read_cb(struct ev_loop *, ev_io *, int);
 static void ctl_deadline_cb(struct ev_loop *, ev_timer *, int);
 
 struct ctl_state ctl = {.fd = -1, .reserve = -1};
+/* The socket's path, apart from ctl: zero-initialised, so it takes no
+ * room in the executable (.bss). */
+static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 /* --- clients: buffers and lifetime ------------------------------------ */
 
@@ -829,7 +832,7 @@ ctl_listen(struct ev_loop *loop, struct svctab *tab, const char *path,
 	req_env.clients_max = CTL_MAX_CLIENTS;
 	ctl.fd = fd;
 	ctl_reserve_take();
-	(void)snprintf(ctl.path, sizeof(ctl.path), "%s", path);
+	(void)snprintf(ctl_path, sizeof(ctl_path), "%s", path);
 	ev_io_init(&ctl.lio, ctl_accept_cb, fd, EV_READ);
 	ev_set_priority(&ctl.lio, CTL_PRIORITY);
 	ev_timer_init(&ctl.pause, ctl_pause_cb, CTL_PAUSE, 0.);
@@ -925,6 +928,6 @@ ctl_close(void)
 	if (close(ctl.fd) == -1)
 		log_warn("control socket: close");
 	ctl.fd = -1;
-	if (unlink(ctl.path) == -1 && errno != ENOENT)
-		log_warn("%s: unlink", ctl.path);
+	if (unlink(ctl_path) == -1 && errno != ENOENT)
+		log_warn("%s: unlink", ctl_path);
 }

@@ -65,7 +65,6 @@ struct ctl_client {
 /* The room's state: one control socket per tendd. */
 struct ctl_state {
 	struct ev_loop *loop;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
 	/* A descriptor kept open (/dev/null) so that one client can be
 	 * served when tendd has none left (EMFILE): accept() takes its slot;

@@ -35,7 +35,9 @@ static bool log_rotating; /* rotation logs too: no recursion */
 static void (*log_written)(void);
 static bool log_syslog;             /* logfile=syslog */
 static int log_syslog_fd = -1;      /* a datagram socket to /dev/log */
-static char log_ident[64] = "tend"; /* syslog's ident (identifier=) */
+/* syslog's ident (identifier=), "tend" while empty: zero-initialised,
+ * so it takes no room in the executable (.bss). */
+static char log_ident[64];
 
 static const char *const level_names[] = {
 	[LOG_LVL_CRIT] = "CRIT",   [LOG_LVL_ERROR] = "ERRO",
@@ -232,7 +234,8 @@ log_to_syslog(enum log_level lvl, const char *fmt, va_list ap, int err)
 	(void)strftime(date, sizeof(date), "%b %e %H:%M:%S", &tm);
 	/* RFC 3164, as syslog(3) writes it: <PRI>TIMESTAMP TAG[PID]: MSG */
 	n = snprintf(msg, sizeof(msg),
-	    "<%d>%s %s[%d]: ", LOG_DAEMON | prio[lvl], date, log_ident,
+	    "<%d>%s %s[%d]: ", LOG_DAEMON | prio[lvl], date,
+	    log_ident[0] != '\0' ? log_ident : "tend",
 	    (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return;

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tendlib import EXIT_OK, is_alive, proc_stat
+from tendlib import EXIT_OK, descendants, is_alive, proc_stat
 from test_daemon import ctxt_switches, zombies_of
 from test_metrics import PROMTOOL, parse, value
 
@@ -161,18 +161,18 @@ def test_exec_probe_exit_code_user_env_dir(tend):
 
 
 def probe_children(tend):
-    """tendd's children that are an exec probe's `sleep 7777`."""
+    """This tendd's processes that are an exec probe's `sleep 7777`: its
+    own, not another test's (tests run in parallel, and another check
+    may run this very test on the same machine)."""
     out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
+    for d in descendants(tend.pid):
         try:
             with open(f"/proc/{d}/cmdline", "rb") as f:
                 cmd = f.read().split(b"\0")
         except OSError:
             continue
         if cmd[:2] == [b"sleep", b"7777"]:
-            out.append(int(d))
+            out.append(d)
     return out
 
 
