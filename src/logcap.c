@@ -15,10 +15,9 @@
  *   log, and writing is retried (at most once a second, as data arrives,
  *   no timer) until it works again;
  * - plain streams are copied byte for byte with read(2) and write(2), not
- *   splice(2) (see LOGCAP_READ_MAX); with log_timestamps or log_prefix, or
- *   syslog, lines
- *   are split (logfile.c) and an unfinished line is held back briefly so
- *   that no line is ever cut or interleaved;
+ *   splice(2) (see LOGCAP_READ_MAX); with log_timestamps or log_prefix,
+ *   or syslog, lines are split (logfile.c) and an unfinished line is held
+ *   back briefly so that no line is ever cut or interleaved;
  * - tail readers read the file, not a buffer: memory per service is a few
  *   hundred bytes plus a 4 KiB line buffer only when lines are split.
  *
@@ -38,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -157,8 +155,9 @@ sink_open(struct logcap_sink *k)
 	             S_ISREG(lst.st_mode);
 	k->size = k->regular ? (uint64_t)st.st_size : 0;
 	/* A regular file is written at explicit offsets: its size at each
-	 * write, which is what O_APPEND would pick (and follows a
-	 * truncation), known to the rotation without a second fstat. */
+	 * write (sink_write's fstat), which is what O_APPEND would pick; that
+	 * size is also what rotation counts, and it follows a truncation by
+	 * someone else (logrotate's copytruncate). */
 	if (k->regular && fcntl(k->fd, F_SETFL, O_NONBLOCK) == -1) {
 		sink_close(k);
 		return -1;
