@@ -83,6 +83,9 @@ int cgroup_member_pids(
 /* How many of P's processes live besides its main one; fills
  * p->leftovers and p->leftover_pid (fsm_ops.leftovers). */
 int cgroup_leftovers(struct proc *p);
+/* Orphans were reaped: the next cgroup_leftovers() in session mode looks
+ * at /proc afresh, not at a scan made before they ended. */
+void cgroup_orphans_reaped(void);
 /* Send SIG to every process of P but its main one (cgroup.kill for
  * SIGKILL); arms the fallback poll while P drains.  0, or -1 with
  * errno. */

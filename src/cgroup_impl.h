@@ -19,6 +19,7 @@ struct cgroup_track {
 	                       needed: no descriptor held per process */
 	int wd;             /* inotify watch on its cgroup.events, -1 */
 	pid_t sid;          /* the main pid at spawn: session and pgid */
+	double since;       /* monotonic: when sid became ours */
 	long long oom_base; /* memory.events oom_kill at spawn */
 	bool killed;	    /* cgroup.kill was used on it (see prepare) */
 	bool unlimited;	    /* memory.max, memory.high, cpu.max are "max" */
@@ -32,6 +33,9 @@ int cgroup_fallback_members(const struct svctab *tab, struct ev_loop *loop,
     pid_t sid, struct cgroup_member **out, size_t *nout);
 /* The next cgroup_fallback_members() scans /proc afresh. */
 void cgroup_scan_stale(void);
+/* Was the scan of this turn of LOOP made after PID (ours since SINCE,
+ * monotonic) exited? */
+bool cgroup_scan_saw_exit(struct ev_loop *loop, pid_t pid, double since);
 void cgroup_scan_free(void);
 
 #endif /* TEND_CGROUP_IMPL_H */

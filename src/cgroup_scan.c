@@ -19,15 +19,18 @@
 struct cgroup_scan {
 	pid_t pid, ppid, pgrp, session;
 	unsigned long long starttime;
+	char state; /* proc(5): Z a zombie */
 	pid_t owner; /* the tracked sid it belongs to, 0: none, -1: not
 	                computed yet */
 };
 
-/* The last /proc scan, sorted by pid, and the loop time it was made. */
+/* The last /proc scan, sorted by pid, the loop time it was made for
+ * and the monotonic time it began. */
 static struct {
 	struct cgroup_scan *scan;
 	size_t nscan;
 	double at;
+	double began;
 } sc;
 
 static int
@@ -112,13 +115,19 @@ cgroup_scan_owners(const struct svctab *tab)
 	free(sids);
 }
 
-/* Scan /proc (fallback mode), or reuse a scan younger than the TTL. */
+/* One scan per loop iteration: a status of 1,000 services is answered in
+ * one callback, so it scans /proc once. */
+static double
+cgroup_scan_turn(struct ev_loop *loop)
+{
+	return loop != NULL ? ev_now(loop) : util_monotonic();
+}
+
+/* Scan /proc (fallback mode), or reuse this turn's scan. */
 static int
 cgroup_scan_proc(const struct svctab *tab, struct ev_loop *loop)
 {
-	/* One scan per loop iteration: a status of 1,000 services is
-	 * answered in one callback, so it scans /proc once. */
-	double now = loop != NULL ? ev_now(loop) : util_monotonic();
+	double now = cgroup_scan_turn(loop), began;
 	struct cgroup_scan *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	struct procinfo_stat st;
@@ -128,6 +137,7 @@ cgroup_scan_proc(const struct svctab *tab, struct ev_loop *loop)
 
 	if (sc.scan != NULL && now == sc.at)
 		return 0;
+	began = util_monotonic();
 	if ((d = opendir("/proc")) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
@@ -148,6 +158,7 @@ cgroup_scan_proc(const struct svctab *tab, struct ev_loop *loop)
 		v[n].pgrp = st.pgrp;
 		v[n].session = st.session;
 		v[n].starttime = st.starttime;
+		v[n].state = st.state;
 		n++;
 	}
 	(void)closedir(d);
@@ -155,8 +166,37 @@ cgroup_scan_proc(const struct svctab *tab, struct ev_loop *loop)
 	sc.scan = v;
 	sc.nscan = n;
 	sc.at = now;
+	sc.began = began;
 	cgroup_scan_owners(tab);
 	return 0;
+}
+
+/*
+ * Was this turn's scan made after PID (a main process, ours since SINCE,
+ * monotonic) exited?  It was if it saw PID a zombie, or did not see it
+ * though PID was ours before the scan began: only tendd reaps its
+ * children, and not while it scans.  Whatever PID left behind is then in
+ * the scan (a process it forked just before exiting included), and many
+ * services stopping in one turn share one scan.
+ */
+bool
+cgroup_scan_saw_exit(struct ev_loop *loop, pid_t pid, double since)
+{
+	const struct cgroup_scan *e;
+
+	if (sc.scan == NULL || pid <= 0 || sc.at != cgroup_scan_turn(loop))
+		return false;
+	if ((e = cgroup_scan_find(pid)) == NULL)
+		return since < sc.began;
+	return e->state == 'Z' || e->state == 'X';
+}
+
+/* The main process SID's own zombie is not one of its members. */
+static bool
+cgroup_scan_member(const struct cgroup_scan *e, pid_t sid)
+{
+	return e->owner == sid &&
+	       !(e->pid == sid && (e->state == 'Z' || e->state == 'X'));
 }
 
 /* Fallback membership: the session or process group named after the
@@ -176,11 +216,11 @@ cgroup_fallback_members(const struct svctab *tab, struct ev_loop *loop,
 	if (cgroup_scan_proc(tab, loop) == -1)
 		return -1;
 	for (i = 0; i < sc.nscan; i++)
-		n += sc.scan[i].owner == sid;
+		n += cgroup_scan_member(&sc.scan[i], sid);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
 		return -1;
 	for (i = 0, j = 0; i < sc.nscan; i++)
-		if (sc.scan[i].owner == sid) {
+		if (cgroup_scan_member(&sc.scan[i], sid)) {
 			v[j].pid = sc.scan[i].pid;
 			v[j].ppid = sc.scan[i].ppid;
 			v[j].starttime = sc.scan[i].starttime;

@@ -66,6 +66,11 @@
  * REAP_BACKLOG_PER_MS pidfds turned away in the turn before: 2 ms for a
  * hundred crash-looping services, ~80 ms (a few thousand stops) while
  * 10,000 exit together.
+ *
+ * And the allowance is at least twice what the turn's first exit took.
+ * A cost that the exits of one turn share, paid by the first (session
+ * mode's /proc scan, ~100 ms at 10,000 processes: cgroup_scan.c), must
+ * be spread over many exits, not paid again in the next turn by one.
  */
 #define REAP_TURN_NS 2000000LL
 #define REAP_BACKLOG_PER_MS 128
@@ -96,6 +101,7 @@ static reap_orphans_fn *reap_on_orphans;
 static ev_prepare reap_refill;
 static long long reap_allow_ns = REAP_TURN_NS; /* this turn's allowance */
 static long long reap_turn_t0; /* first exit taken this turn; 0: none yet */
+static bool reap_second;       /* a second exit was asked for this turn */
 static bool reap_spent;	       /* the allowance is used up */
 static int reap_skipped; /* pidfd callbacks turned away this turn */
 static const struct svctab *reap_tab;
@@ -140,6 +146,7 @@ reap_refill_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	    (long long)(reap_skipped / REAP_BACKLOG_PER_MS) * 1000000LL;
 	reap_skipped = 0;
 	reap_turn_t0 = 0;
+	reap_second = false;
 	reap_spent = false;
 }
 
@@ -164,6 +171,11 @@ reap_take(void)
 	if (reap_turn_t0 == 0) {
 		reap_turn_t0 = now;
 		return true;
+	}
+	if (!reap_second) { /* the first exit took now - t0 */
+		reap_second = true;
+		if (reap_allow_ns < 2 * (now - reap_turn_t0))
+			reap_allow_ns = 2 * (now - reap_turn_t0);
 	}
 	if (now - reap_turn_t0 < reap_allow_ns)
 		return true;

@@ -740,6 +740,7 @@ leftovers_recount(void)
 {
 	size_t i;
 
+	cgroup_orphans_reaped();
 	for (i = 0; i < tab.nprocs; i++) {
 		struct proc *p = tab.procs[i];
 

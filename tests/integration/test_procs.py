@@ -326,3 +326,32 @@ http {{
     tend.ctl("stop", "nginx", check=0)
     for p in procs:
         assert tendlib.wait_gone(p["pid"], timeout=5)
+
+
+def test_fallback_stop_all_finds_every_leftover(tend):
+    """cgroup=off, 24 services that each leave a child behind when their
+    main process dies, stopped together: the exits of one loop turn share
+    one /proc scan (cgroup_scan_saw_exit), and each service's leftover
+    is still found in it, stopped, and nothing outlives the stop."""
+    n = 24
+    tend.start("[tend]\ncgroup=off\n" + "".join(
+        f"\n[program:lo{i}]\n"
+        "command=/bin/sh -c 'sleep 1000 & exec sleep 1000'\n"
+        "startsecs=0\nstopwaitsecs=10\n" for i in range(n)))
+    for i in range(n):
+        tend.wait_state(f"lo{i}", "RUNNING")
+    # Each main process (the exec'd sleep) has its child sleep.
+    tend.wait_until(lambda: len([st for st in
+                                 tendlib.descendants(tend.pid).values()
+                                 if st.state != "Z"]) == 2 * n,
+                    what=f"{2 * n} processes below tendd")
+    before = tendlib.descendants(tend.pid)
+    tend.ctl("stop", "all", check=0)
+    for i in range(n):
+        assert tend.state(f"lo{i}") == "STOPPED", tend.status_of(f"lo{i}")
+    for pid, st in before.items():
+        assert tendlib.wait_gone(pid, timeout=10, starttime=st.starttime), \
+            f"{pid} outlived the stop"
+    for i in range(n):
+        rec = tend.status_of(f"lo{i}")
+        assert rec["leftovers"] == 0 and rec["tracking"] == "session", rec
