@@ -849,8 +849,8 @@ cgroup_leftovers(struct proc *p)
 		/* Count from a scan made after the main process exited:
 		 * one made before could miss a process it forked just
 		 * before exiting.  This turn's scan will do if it saw the
-		 * exit; else scan afresh.  Always afresh, a stop all of
-		 * 10,000 scanned /proc 10,000 times (~7 minutes). */
+		 * exit; else scan afresh.  (Scanning afresh every time, a
+		 * stop all of 10,000 scanned /proc 10,000 times: ~7 min.) */
 		if (!cgroup_scan_saw_exit(cg.loop, t->sid, t->since))
 			cgroup_scan_stale();
 		if (cgroup_fallback_members(cg.tab, cg.loop, t->sid, &v, &n) == -1)
